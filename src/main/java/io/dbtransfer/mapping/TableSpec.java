@@ -1,0 +1,80 @@
+package io.dbtransfer.mapping;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A target table: its name and columns. The first {@code keyColumns} columns form the primary key.
+ *
+ * <p>For a parent table the key is the document key (column {@code _id}); for a child table the key
+ * is the parent key followed by the array index {@code _idx} (and further indexes for nested
+ * arrays). The sink adds the system column {@code _src_version} to parent tables; it is not listed
+ * here.
+ */
+public final class TableSpec implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Name of the version column the sink keeps on every parent row. */
+    public static final String VERSION_COLUMN = "_src_version";
+
+    public final String name;
+    public final List<ColumnSpec> columns;
+    public final int keyColumns;
+
+    /** Child tables (arrays mapped to tables), in write order. Empty for now in the foundation. */
+    public final List<TableSpec> children;
+
+    public TableSpec(
+            String name, List<ColumnSpec> columns, int keyColumns, List<TableSpec> children) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.columns = Collections.unmodifiableList(new ArrayList<>(columns));
+        this.keyColumns = keyColumns;
+        this.children = Collections.unmodifiableList(new ArrayList<>(children));
+        if (keyColumns < 1 || keyColumns > columns.size()) {
+            throw new IllegalArgumentException(
+                    "Table " + name + " needs between 1 and " + columns.size() + " key columns");
+        }
+    }
+
+    public TableSpec(String name, List<ColumnSpec> columns, int keyColumns) {
+        this(name, columns, keyColumns, List.of());
+    }
+
+    public List<ColumnSpec> keyColumnSpecs() {
+        return columns.subList(0, keyColumns);
+    }
+
+    public int indexOf(String columnName) {
+        for (int i = 0; i < columns.size(); i++) {
+            if (columns.get(i).name.equals(columnName)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof TableSpec)) {
+            return false;
+        }
+        TableSpec that = (TableSpec) o;
+        return keyColumns == that.keyColumns
+                && name.equals(that.name)
+                && columns.equals(that.columns)
+                && children.equals(that.children);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, columns, keyColumns, children);
+    }
+
+    @Override
+    public String toString() {
+        return name + columns;
+    }
+}

@@ -1,0 +1,109 @@
+package io.dbtransfer.normalize;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * What one source change means for MySQL: the full set of rows a document key must have after it
+ * (parent row plus child rows), or the removal of that key with all its children.
+ *
+ * <p>Values are canonical strings aligned with the {@link io.dbtransfer.mapping.TableSpec} columns
+ * (see {@link io.dbtransfer.mapping.ColumnType.Kind}); {@code null} is SQL NULL. A Flink POJO: only
+ * strings, arrays and primitives, so no Kryo is involved.
+ */
+public class RowChange {
+
+    /** Source collection. */
+    public String collection;
+
+    /** Parent table. */
+    public String table;
+
+    /** Canonical document key (routing key together with the collection). */
+    public String key;
+
+    /** Source version (see {@link io.dbtransfer.source.SourceVersion}). */
+    public long version;
+
+    /**
+     * True for a delete: {@link #parent} holds only the key columns, {@link #children} is empty.
+     */
+    public boolean delete;
+
+    /** Parent row values (all columns for an upsert; the key columns for a delete). */
+    public String[] parent;
+
+    /** Child row sets, one per child table of the parent table (in the table spec's order). */
+    public ChildRows[] children;
+
+    public RowChange() {}
+
+    public static RowChange upsert(
+            String collection,
+            String table,
+            String key,
+            long version,
+            String[] parent,
+            ChildRows[] children) {
+        RowChange c = new RowChange();
+        c.collection = collection;
+        c.table = table;
+        c.key = key;
+        c.version = version;
+        c.delete = false;
+        c.parent = parent;
+        c.children = children;
+        return c;
+    }
+
+    public static RowChange delete(
+            String collection, String table, String key, long version, String[] keyValues) {
+        RowChange c = new RowChange();
+        c.collection = collection;
+        c.table = table;
+        c.key = key;
+        c.version = version;
+        c.delete = true;
+        c.parent = keyValues;
+        c.children = new ChildRows[0];
+        return c;
+    }
+
+    /** The key that routes every change of one document along one path. */
+    public String routingKey() {
+        return collection + '\u0000' + key;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof RowChange)) {
+            return false;
+        }
+        RowChange that = (RowChange) o;
+        return version == that.version
+                && delete == that.delete
+                && Objects.equals(collection, that.collection)
+                && Objects.equals(table, that.table)
+                && Objects.equals(key, that.key)
+                && Arrays.equals(parent, that.parent)
+                && Arrays.deepEquals(children, that.children);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(collection, table, key, version, delete, Arrays.hashCode(parent));
+    }
+
+    @Override
+    public String toString() {
+        return (delete ? "DELETE " : "UPSERT ")
+                + table
+                + "/"
+                + key
+                + "@"
+                + version
+                + " "
+                + Arrays.toString(parent)
+                + (children == null || children.length == 0 ? "" : Arrays.toString(children));
+    }
+}
