@@ -1,0 +1,462 @@
+package io.dbtransfer.config;
+
+import io.dbtransfer.mapping.ColumnSpec;
+import io.dbtransfer.mapping.ColumnType;
+import io.dbtransfer.mapping.Mapping;
+import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.normalize.MismatchPolicy;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * A validated job configuration: the settings of {@link JobOptions} plus the collection → table
+ * mapping, loaded from a job YAML file and command-line overrides.
+ *
+ * <p>Job file layout: every key except {@code collections} is a setting of {@link JobOptions},
+ * written nested ({@code mongo: {uri: …}}) or dotted ({@code mongo.uri: …}); {@code collections}
+ * maps each collection to its table:
+ *
+ * <pre>
+ * collections:
+ *   reviews:
+ *     table: reviews              # default: the collection name
+ *     key-type: VARCHAR(255)      # type of the _id column
+ *     columns:                    # column: {path, type} or column: TYPE (path = column)
+ *       product_id: {path: product.id, type: VARCHAR(32)}
+ *       stars: {path: rating.stars, type: INT}
+ *     extra-column: _extra        # JSON column for every other field; false = none
+ * </pre>
+ */
+public final class JobConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Default name of the JSON column that keeps every field not mapped to a column. */
+    public static final String DEFAULT_EXTRA_COLUMN = "_extra";
+
+    /** Environment variable that supplies the MySQL password. */
+    public static final String MYSQL_PASSWORD_ENV = "DBTRANSFER_MYSQL_PASSWORD";
+
+    /** Environment variable that supplies the MongoDB password. */
+    public static final String MONGO_PASSWORD_ENV = "DBTRANSFER_MONGO_PASSWORD";
+
+    private final Map<String, String> settings;
+    private final Mapping mapping;
+
+    private JobConfig(Map<String, String> settings, Mapping mapping) {
+        this.settings = settings;
+        this.mapping = mapping;
+    }
+
+    /** The Flink configuration view of the settings. */
+    public Configuration options() {
+        return Configuration.fromMap(settings);
+    }
+
+    public <T> T get(ConfigOption<T> option) {
+        return options().get(option);
+    }
+
+    public Mapping mapping() {
+        return mapping;
+    }
+
+    public List<String> collections() {
+        List<String> listed = options().get(JobOptions.MONGO_COLLECTIONS);
+        return listed != null ? listed : new ArrayList<>(mapping.byCollection().keySet());
+    }
+
+    public MismatchPolicy mismatchPolicy() {
+        String v = get(JobOptions.ON_TYPE_MISMATCH);
+        switch (v) {
+            case "keep-in-extra":
+                return MismatchPolicy.NULL_AND_KEEP_IN_EXTRA;
+            case "skip-document":
+                return MismatchPolicy.SKIP_DOCUMENT;
+            default:
+                throw new ConfigException(
+                        "normalize.on-type-mismatch: '"
+                                + v
+                                + "' is not valid; use keep-in-extra or skip-document");
+        }
+    }
+
+    /** The MySQL password from the environment, a password file or the setting; may be null. */
+    public String mysqlPassword() {
+        String env = System.getenv(MYSQL_PASSWORD_ENV);
+        if (env != null && !env.isEmpty()) {
+            return env;
+        }
+        String file = options().get(JobOptions.MYSQL_PASSWORD_FILE);
+        if (file != null) {
+            try {
+                List<String> lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
+                return lines.isEmpty() ? "" : lines.get(0).strip();
+            } catch (IOException e) {
+                throw new ConfigException(
+                        "mysql.password-file: cannot read '"
+                                + file
+                                + "' ("
+                                + e.getClass().getSimpleName()
+                                + "); check the path and its permissions");
+            }
+        }
+        return options().get(JobOptions.MYSQL_PASSWORD);
+    }
+
+    /** Reads and validates a job file, then applies overrides ({@code key=value}). */
+    public static JobConfig load(Path jobFile, Map<String, String> overrides) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        if (jobFile != null) {
+            String text;
+            try {
+                text = Files.readString(jobFile, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new ConfigException(
+                        "--config: cannot read job file '" + jobFile + "': " + e.getMessage());
+            }
+            root = parseYaml(text, jobFile.toString());
+        }
+        return fromMap(root, overrides);
+    }
+
+    /** Builds a configuration from an already parsed job document and overrides. */
+    public static JobConfig fromMap(Map<String, Object> root, Map<String, String> overrides) {
+        Object collections = root.get("collections");
+        Map<String, String> settings = new HashMap<>();
+        for (Map.Entry<String, Object> e : root.entrySet()) {
+            if (!e.getKey().equals("collections")) {
+                flatten(e.getKey(), e.getValue(), settings);
+            }
+        }
+        settings.putAll(overrides);
+        validateKeys(settings);
+        normalizeEnums(settings);
+        Mapping mapping = parseMapping(collections);
+        JobConfig config = new JobConfig(settings, mapping);
+        config.validate();
+        return config;
+    }
+
+    private static Map<String, Object> parseYaml(String text, String source) {
+        try {
+            Object parsed = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+            if (parsed == null) {
+                return new LinkedHashMap<>();
+            }
+            if (!(parsed instanceof Map)) {
+                throw new ConfigException(
+                        "Job file '" + source + "' must be a YAML mapping of settings");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> map = (Map<String, Object>) parsed;
+            return map;
+        } catch (RuntimeException e) {
+            if (e instanceof ConfigException) {
+                throw e;
+            }
+            throw new ConfigException(
+                    "Job file '" + source + "' is not valid YAML: " + e.getMessage(), e);
+        }
+    }
+
+    private static void flatten(String prefix, Object value, Map<String, String> out) {
+        if (value instanceof Map) {
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
+                flatten(prefix + "." + e.getKey(), e.getValue(), out);
+            }
+        } else if (value instanceof List) {
+            out.put(
+                    prefix,
+                    ((List<?>) value)
+                            .stream().map(String::valueOf).collect(Collectors.joining(";")));
+        } else if (value != null) {
+            out.put(prefix, String.valueOf(value));
+        }
+    }
+
+    private static void validateKeys(Map<String, String> settings) {
+        Set<String> known =
+                JobOptions.ALL.stream()
+                        .map(ConfigOption::key)
+                        .collect(Collectors.toCollection(TreeSet::new));
+        for (String key : settings.keySet()) {
+            if (!known.contains(key)) {
+                throw new ConfigException(
+                        "Unknown setting '"
+                                + key
+                                + "'; known settings: "
+                                + String.join(", ", known));
+            }
+        }
+    }
+
+    private static void normalizeEnums(Map<String, String> settings) {
+        for (ConfigOption<?> option :
+                List.of(JobOptions.SOURCE_STARTUP_MODE, JobOptions.SINK_DELIVERY)) {
+            String v = settings.get(option.key());
+            if (v != null) {
+                settings.put(option.key(), v.trim().replace('-', '_').toUpperCase(Locale.ROOT));
+            }
+        }
+    }
+
+    private void validate() {
+        Configuration c = options();
+        require(c, JobOptions.MONGO_URI, "the source, e.g. --mongo-uri mongodb://host:27017");
+        require(c, JobOptions.MONGO_DATABASE, "the source database, e.g. --database shop");
+        require(c, JobOptions.MYSQL_URL, "the target, e.g. --mysql-url jdbc:mysql://host:3306/db");
+        String uri = c.get(JobOptions.MONGO_URI);
+        if (!uri.startsWith("mongodb://") && !uri.startsWith("mongodb+srv://")) {
+            throw new ConfigException(
+                    "mongo.uri must start with mongodb:// or mongodb+srv://; got '"
+                            + Redact.uri(uri)
+                            + "'");
+        }
+        String url = c.get(JobOptions.MYSQL_URL);
+        if (!url.startsWith("jdbc:mysql://") && !url.startsWith("jdbc:mariadb://")) {
+            throw new ConfigException(
+                    "mysql.url must be a JDBC URL starting with jdbc:mysql://; got '"
+                            + Redact.uri(url)
+                            + "'");
+        }
+        // Typed reads throw IllegalArgumentException on malformed values: name the setting.
+        for (ConfigOption<?> option : JobOptions.ALL) {
+            try {
+                c.get(option);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(
+                        option.key()
+                                + ": '"
+                                + c.toMap().get(option.key())
+                                + "' is not valid: "
+                                + e.getMessage()
+                                + ". "
+                                + option.description());
+            }
+        }
+        positive(c, JobOptions.SINK_BATCH_SIZE);
+        positive(c, JobOptions.SOURCE_SPLIT_SIZE_MB);
+        positive(c, JobOptions.SOURCE_BATCH_SIZE);
+        positive(c, JobOptions.SOURCE_POLL_MAX_BATCH_SIZE);
+        positive(c, JobOptions.MAX_PARALLELISM);
+        if (c.get(JobOptions.SOURCE_STARTUP_MODE) == JobOptions.StartupMode.TIMESTAMP
+                && !c.contains(JobOptions.SOURCE_STARTUP_TIMESTAMP)) {
+            throw new ConfigException(
+                    "source.startup-mode is 'timestamp' but source.startup-timestamp-millis is"
+                            + " not set");
+        }
+        if (c.get(JobOptions.CHECKPOINT_INTERVAL).toMillis() <= 0) {
+            throw new ConfigException(
+                    "job.checkpoint-interval must be positive: the change stream only starts"
+                            + " after a checkpoint and exactly-once commits at checkpoints");
+        }
+        mismatchPolicy();
+        for (String collection : collections()) {
+            if (mapping.tableFor(collection) == null) {
+                throw new ConfigException(
+                        "mongo.collections lists '"
+                                + collection
+                                + "' but 'collections:' has no mapping for it");
+            }
+        }
+        if (collections().isEmpty()) {
+            throw new ConfigException(
+                    "No collection to migrate: add one under 'collections:' in the job file or"
+                            + " pass --collection NAME");
+        }
+    }
+
+    private static void require(Configuration c, ConfigOption<String> option, String hint) {
+        String v = c.get(option);
+        if (v == null || v.isBlank()) {
+            throw new ConfigException(option.key() + " is not set: give " + hint);
+        }
+    }
+
+    private static void positive(Configuration c, ConfigOption<Integer> option) {
+        int v = c.get(option);
+        if (v <= 0) {
+            throw new ConfigException(option.key() + " must be at least 1; got " + v);
+        }
+    }
+
+    /** Parses the {@code collections:} section into a mapping. */
+    static Mapping parseMapping(Object collections) {
+        Map<String, TableSpec> tables = new LinkedHashMap<>();
+        if (collections == null) {
+            return new Mapping(tables);
+        }
+        if (collections instanceof List) {
+            for (Object name : (List<?>) collections) {
+                tables.put(String.valueOf(name), defaultTable(String.valueOf(name)));
+            }
+            return new Mapping(tables);
+        }
+        if (!(collections instanceof Map)) {
+            throw new ConfigException(
+                    "collections: must map collection names to their tables (or list names)");
+        }
+        for (Map.Entry<?, ?> e : ((Map<?, ?>) collections).entrySet()) {
+            String collection = String.valueOf(e.getKey());
+            tables.put(collection, parseTable(collection, e.getValue()));
+        }
+        return new Mapping(tables);
+    }
+
+    /** The table of a collection without explicit columns: key plus one JSON column. */
+    public static TableSpec defaultTable(String collection) {
+        return parseTable(collection, null);
+    }
+
+    private static TableSpec parseTable(String collection, Object spec) {
+        String where = "collections." + collection;
+        Map<?, ?> map = spec == null ? Map.of() : asMap(spec, where);
+        Set<String> allowed = Set.of("table", "key-type", "columns", "extra-column");
+        for (Object key : map.keySet()) {
+            if (!allowed.contains(String.valueOf(key))) {
+                throw new ConfigException(
+                        where + "." + key + " is not a known setting; use one of " + allowed);
+            }
+        }
+        String table = String.valueOf(map.containsKey("table") ? map.get("table") : collection);
+        ColumnType keyType =
+                type(
+                        String.valueOf(
+                                map.containsKey("key-type") ? map.get("key-type") : "VARCHAR(255)"),
+                        where + ".key-type");
+        if (!List.of(
+                        ColumnType.Kind.VARCHAR,
+                        ColumnType.Kind.CHAR,
+                        ColumnType.Kind.BIGINT,
+                        ColumnType.Kind.INT)
+                .contains(keyType.kind)) {
+            throw new ConfigException(
+                    where
+                            + ".key-type: "
+                            + keyType
+                            + " cannot hold keys; use VARCHAR(n), CHAR(n),"
+                            + " INT or BIGINT");
+        }
+        List<ColumnSpec> columns = new ArrayList<>();
+        columns.add(new ColumnSpec("_id", keyType, "_id"));
+        Object cols = map.get("columns");
+        if (cols != null) {
+            for (Map.Entry<?, ?> c : asMap(cols, where + ".columns").entrySet()) {
+                String name = String.valueOf(c.getKey());
+                String cw = where + ".columns." + name;
+                String path = name;
+                String typeText;
+                if (c.getValue() instanceof Map) {
+                    Map<?, ?> cm = (Map<?, ?>) c.getValue();
+                    path = String.valueOf(cm.containsKey("path") ? cm.get("path") : name);
+                    Object t = cm.get("type");
+                    if (t == null) {
+                        throw new ConfigException(cw + ".type is missing");
+                    }
+                    typeText = String.valueOf(t);
+                } else {
+                    typeText = String.valueOf(c.getValue());
+                }
+                if (path.equals("_id") || name.equals("_id")) {
+                    throw new ConfigException(
+                            cw + ": _id is the key column; set its type with key-type");
+                }
+                columns.add(new ColumnSpec(name, type(typeText, cw + ".type"), path));
+            }
+        }
+        Object extra =
+                map.containsKey("extra-column") ? map.get("extra-column") : DEFAULT_EXTRA_COLUMN;
+        if (extra != null && !Boolean.FALSE.equals(extra)) {
+            columns.add(
+                    new ColumnSpec(
+                            String.valueOf(extra),
+                            ColumnType.of(ColumnType.Kind.JSON),
+                            DocumentNormalizer.REST_OF_DOCUMENT));
+        }
+        Map<String, Long> seen =
+                columns.stream()
+                        .collect(
+                                Collectors.groupingBy(
+                                        cs -> cs.name.toLowerCase(Locale.ROOT),
+                                        Collectors.counting()));
+        for (Map.Entry<String, Long> s : seen.entrySet()) {
+            if (s.getValue() > 1) {
+                throw new ConfigException(
+                        where
+                                + ": column name '"
+                                + s.getKey()
+                                + "' is used twice (MySQL column"
+                                + " names are case-insensitive)");
+            }
+        }
+        return new TableSpec(table, columns, 1);
+    }
+
+    private static ColumnType type(String text, String where) {
+        try {
+            return ColumnType.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where + ": " + e.getMessage());
+        }
+    }
+
+    private static Map<?, ?> asMap(Object o, String where) {
+        if (!(o instanceof Map)) {
+            throw new ConfigException(where + " must be a mapping, got '" + o + "'");
+        }
+        return (Map<?, ?>) o;
+    }
+
+    /** A copy with more overrides applied (validated again). */
+    public JobConfig with(Map<String, String> overrides) {
+        Map<String, String> s = new HashMap<>(settings);
+        s.putAll(overrides);
+        validateKeys(s);
+        normalizeEnums(s);
+        JobConfig c = new JobConfig(s, mapping);
+        c.validate();
+        return c;
+    }
+
+    /** A copy with another mapping. */
+    public JobConfig withMapping(Mapping newMapping) {
+        JobConfig c = new JobConfig(settings, newMapping);
+        c.validate();
+        return c;
+    }
+
+    /** Settings for display, secrets masked. */
+    public Map<String, String> redactedSettings() {
+        return settings.entrySet().stream()
+                .collect(
+                        Collectors.toMap(
+                                Map.Entry::getKey,
+                                e ->
+                                        e.getKey().contains("password")
+                                                ? "******"
+                                                : Redact.uri(e.getValue()),
+                                (a, b) -> a,
+                                java.util.TreeMap::new));
+    }
+}

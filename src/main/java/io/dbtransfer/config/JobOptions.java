@@ -1,0 +1,207 @@
+package io.dbtransfer.config;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+import java.time.Duration;
+import java.util.List;
+
+/** Every job setting of DBtransfer, declared once with its type, default and description. */
+public final class JobOptions {
+
+    private JobOptions() {}
+
+    /** How the source starts. */
+    public enum StartupMode {
+        INITIAL,
+        LATEST_OFFSET,
+        TIMESTAMP
+    }
+
+    /** The delivery guarantee of the MySQL change sink. */
+    public enum Delivery {
+        EXACTLY_ONCE,
+        IDEMPOTENT
+    }
+
+    public static final ConfigOption<String> MONGO_URI =
+            ConfigOptions.key("mongo.uri")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "MongoDB connection string of the source replica set, e.g."
+                                    + " mongodb://user@host1:27017,host2:27017/?replicaSet=rs0."
+                                    + " The password may come from DBTRANSFER_MONGO_PASSWORD.");
+
+    public static final ConfigOption<String> MONGO_DATABASE =
+            ConfigOptions.key("mongo.database")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("The source database.");
+
+    public static final ConfigOption<List<String>> MONGO_COLLECTIONS =
+            ConfigOptions.key("mongo.collections")
+                    .stringType()
+                    .asList()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Collections to migrate; defaults to the collections named in"
+                                    + " 'collections:' of the job file.");
+
+    public static final ConfigOption<String> MYSQL_URL =
+            ConfigOptions.key("mysql.url")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "JDBC URL of the target MySQL database, e.g."
+                                    + " jdbc:mysql://host:3306/shop.");
+
+    public static final ConfigOption<String> MYSQL_USERNAME =
+            ConfigOptions.key("mysql.username")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("MySQL user (may also be given in the URL).");
+
+    public static final ConfigOption<String> MYSQL_PASSWORD =
+            ConfigOptions.key("mysql.password")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "MySQL password. Prefer DBTRANSFER_MYSQL_PASSWORD or"
+                                    + " mysql.password-file; it is never logged.");
+
+    public static final ConfigOption<String> MYSQL_PASSWORD_FILE =
+            ConfigOptions.key("mysql.password-file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("File whose first line is the MySQL password.");
+
+    public static final ConfigOption<StartupMode> SOURCE_STARTUP_MODE =
+            ConfigOptions.key("source.startup-mode")
+                    .enumType(StartupMode.class)
+                    .defaultValue(StartupMode.INITIAL)
+                    .withDescription(
+                            "initial: snapshot every document, then stream changes (default);"
+                                    + " latest_offset: only changes from now on; timestamp:"
+                                    + " changes from source.startup-timestamp-millis on.");
+
+    public static final ConfigOption<Long> SOURCE_STARTUP_TIMESTAMP =
+            ConfigOptions.key("source.startup-timestamp-millis")
+                    .longType()
+                    .noDefaultValue()
+                    .withDescription("Epoch milliseconds to stream from in 'timestamp' mode.");
+
+    public static final ConfigOption<Duration> SOURCE_HEARTBEAT =
+            ConfigOptions.key("source.heartbeat-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(1))
+                    .withDescription(
+                            "Change-stream heartbeat. Keeps the resume token of an idle"
+                                    + " collection fresh; 0 turns it off (not recommended).");
+
+    public static final ConfigOption<Integer> SOURCE_SPLIT_SIZE_MB =
+            ConfigOptions.key("source.split-size-mb")
+                    .intType()
+                    .defaultValue(64)
+                    .withDescription("Size of a snapshot chunk; chunks are read in parallel.");
+
+    public static final ConfigOption<Integer> SOURCE_BATCH_SIZE =
+            ConfigOptions.key("source.batch-size")
+                    .intType()
+                    .defaultValue(1024)
+                    .withDescription("Cursor batch size of snapshot reads.");
+
+    public static final ConfigOption<Integer> SOURCE_POLL_MAX_BATCH_SIZE =
+            ConfigOptions.key("source.poll-max-batch-size")
+                    .intType()
+                    .defaultValue(1024)
+                    .withDescription("Most change-stream events taken in one poll.");
+
+    public static final ConfigOption<Duration> SOURCE_POLL_AWAIT =
+            ConfigOptions.key("source.poll-await-time")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(500))
+                    .withDescription("How long a change-stream poll waits for events.");
+
+    public static final ConfigOption<Delivery> SINK_DELIVERY =
+            ConfigOptions.key("sink.delivery-guarantee")
+                    .enumType(Delivery.class)
+                    .defaultValue(Delivery.EXACTLY_ONCE)
+                    .withDescription(
+                            "exactly_once: one XA transaction per checkpoint, committed after the"
+                                    + " checkpoint completes (rows appear at checkpoint pace);"
+                                    + " idempotent: version-guarded local transactions per"
+                                    + " batch (lower latency; replays are harmless).");
+
+    public static final ConfigOption<Integer> SINK_BATCH_SIZE =
+            ConfigOptions.key("sink.batch-size")
+                    .intType()
+                    .defaultValue(1000)
+                    .withDescription("Changes per JDBC batch.");
+
+    public static final ConfigOption<Duration> SINK_FLUSH_INTERVAL =
+            ConfigOptions.key("sink.flush-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(1))
+                    .withDescription("Idempotent mode: longest time a change waits in a batch.");
+
+    public static final ConfigOption<String> SINK_TRANSACTION_PREFIX =
+            ConfigOptions.key("sink.transaction-prefix")
+                    .stringType()
+                    .defaultValue("dbtransfer")
+                    .withDescription(
+                            "Exactly-once mode: prefix of the XA transaction ids. Must be stable"
+                                    + " across restarts of one job and unique per job writing to"
+                                    + " the same MySQL server.");
+
+    public static final ConfigOption<String> ON_TYPE_MISMATCH =
+            ConfigOptions.key("normalize.on-type-mismatch")
+                    .stringType()
+                    .defaultValue("keep-in-extra")
+                    .withDescription(
+                            "keep-in-extra: write NULL in the column, keep the value in the extra"
+                                    + " JSON column, record a dead letter; skip-document: do not"
+                                    + " write the document, record a dead letter.");
+
+    public static final ConfigOption<Integer> MAX_PARALLELISM =
+            ConfigOptions.key("job.max-parallelism")
+                    .intType()
+                    .defaultValue(128)
+                    .withDescription(
+                            "Fixed max parallelism (number of key groups); never change it for a"
+                                    + " job that restores from a savepoint.");
+
+    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
+            ConfigOptions.key("job.checkpoint-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(5))
+                    .withDescription(
+                            "Checkpoint interval when the cluster config sets none. Exactly-once"
+                                    + " rows become visible in MySQL at this pace; the change"
+                                    + " stream only starts after a checkpoint.");
+
+    /** Every option, for validating job files and printing the reference. */
+    public static final List<ConfigOption<?>> ALL =
+            List.of(
+                    MONGO_URI,
+                    MONGO_DATABASE,
+                    MONGO_COLLECTIONS,
+                    MYSQL_URL,
+                    MYSQL_USERNAME,
+                    MYSQL_PASSWORD,
+                    MYSQL_PASSWORD_FILE,
+                    SOURCE_STARTUP_MODE,
+                    SOURCE_STARTUP_TIMESTAMP,
+                    SOURCE_HEARTBEAT,
+                    SOURCE_SPLIT_SIZE_MB,
+                    SOURCE_BATCH_SIZE,
+                    SOURCE_POLL_MAX_BATCH_SIZE,
+                    SOURCE_POLL_AWAIT,
+                    SINK_DELIVERY,
+                    SINK_BATCH_SIZE,
+                    SINK_FLUSH_INTERVAL,
+                    SINK_TRANSACTION_PREFIX,
+                    ON_TYPE_MISMATCH,
+                    MAX_PARALLELISM,
+                    CHECKPOINT_INTERVAL);
+}

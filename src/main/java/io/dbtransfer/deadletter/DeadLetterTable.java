@@ -1,0 +1,112 @@
+package io.dbtransfer.deadletter;
+
+import io.dbtransfer.mapping.CanonicalValues;
+import io.dbtransfer.normalize.DeadLetter;
+
+import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
+import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
+import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+
+/**
+ * The MySQL table {@value #TABLE} that records every dead letter, written by flink-connector-jdbc's
+ * {@link JdbcSink} (one statement per record, at-least-once; a unique key makes replays harmless).
+ */
+public final class DeadLetterTable {
+
+    public static final String TABLE = "_dbtransfer_dlq";
+
+    public static final String DDL =
+            "CREATE TABLE IF NOT EXISTS `"
+                    + TABLE
+                    + "` ("
+                    + "`id` BIGINT NOT NULL AUTO_INCREMENT,"
+                    + "`collection` VARCHAR(255) NOT NULL,"
+                    + "`doc_key` VARCHAR(768) NOT NULL,"
+                    + "`field_path` VARCHAR(512) NOT NULL,"
+                    + "`value_excerpt` TEXT,"
+                    + "`expected_type` VARCHAR(255),"
+                    + "`reason` TEXT NOT NULL,"
+                    + "`action` VARCHAR(64) NOT NULL,"
+                    + "`src_version` BIGINT UNSIGNED NOT NULL,"
+                    + "`recorded_at` DATETIME(3) NOT NULL COMMENT 'UTC',"
+                    + "`dedup` BINARY(32) NOT NULL,"
+                    + "PRIMARY KEY (`id`),"
+                    + "UNIQUE KEY `uq_dedup` (`dedup`),"
+                    + "KEY `ix_doc` (`collection`, `doc_key`(255))"
+                    + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+
+    static final String INSERT =
+            "INSERT IGNORE INTO `"
+                    + TABLE
+                    + "` (`collection`, `doc_key`, `field_path`, `value_excerpt`,"
+                    + " `expected_type`, `reason`, `action`, `src_version`, `recorded_at`, `dedup`)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UNHEX(SHA2(CONCAT_WS("
+                    + "CHAR(0), ?, ?, ?, ?, ?), 256)))";
+
+    private DeadLetterTable() {}
+
+    /** Creates the table if it does not exist. */
+    public static void create(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            st.execute(DDL);
+        }
+    }
+
+    /** A sink that appends dead letters to the table (replays of the same letter are ignored). */
+    public static JdbcSink<DeadLetter> sink(
+            String jdbcUrl, String username, String password, int batchSize) {
+        JdbcConnectionOptions.JdbcConnectionOptionsBuilder conn =
+                new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
+                        .withUrl(jdbcUrl)
+                        .withDriverName("com.mysql.cj.jdbc.Driver");
+        if (username != null) {
+            conn.withUsername(username);
+        }
+        if (password != null) {
+            conn.withPassword(password);
+        }
+        return JdbcSink.<DeadLetter>builder()
+                .withQueryStatement(
+                        INSERT,
+                        (ps, d) -> {
+                            ps.setString(1, d.collection);
+                            ps.setString(2, d.key);
+                            ps.setString(3, d.fieldPath == null ? "" : d.fieldPath);
+                            ps.setString(4, d.valueExcerpt);
+                            ps.setString(5, d.expectedType);
+                            ps.setString(6, d.reason);
+                            ps.setString(7, d.action);
+                            ps.setString(8, Long.toUnsignedString(d.version));
+                            ps.setString(
+                                    9,
+                                    CanonicalValues.DATETIME.format(
+                                            LocalDateTime.ofInstant(
+                                                    Instant.ofEpochMilli(d.timeMillis),
+                                                    ZoneOffset.UTC)));
+                            ps.setString(10, d.collection);
+                            ps.setString(11, d.key);
+                            ps.setString(12, d.fieldPath == null ? "" : d.fieldPath);
+                            ps.setString(13, Long.toUnsignedString(d.version));
+                            if (d.reason == null) {
+                                ps.setNull(14, Types.VARCHAR);
+                            } else {
+                                ps.setString(14, d.reason);
+                            }
+                        })
+                .withExecutionOptions(
+                        JdbcExecutionOptions.builder()
+                                .withBatchSize(batchSize)
+                                .withBatchIntervalMs(1000)
+                                .withMaxRetries(3)
+                                .build())
+                .buildAtLeastOnce(conn.build());
+    }
+}

@@ -1,0 +1,389 @@
+package io.dbtransfer.mapping;
+
+import org.bson.BsonDocument;
+import org.bson.BsonString;
+import org.bson.BsonType;
+import org.bson.BsonValue;
+import org.bson.json.JsonMode;
+import org.bson.json.JsonWriterSettings;
+import org.bson.types.Decimal128;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Canonical text of column values, computed the same way from a BSON value (source side) and from a
+ * JDBC result (MySQL side), so equal data gives equal strings on both sides.
+ */
+public final class CanonicalValues {
+
+    /** Formats DATETIME(3) values. */
+    public static final DateTimeFormatter DATETIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+
+    /** Relaxed Extended JSON, the form documents and JSON columns take in MySQL. */
+    public static final JsonWriterSettings RELAXED =
+            JsonWriterSettings.builder().outputMode(JsonMode.RELAXED).build();
+
+    /** Canonical Extended JSON, lossless, used for document keys. */
+    public static final JsonWriterSettings CANONICAL =
+            JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED).build();
+
+    private static final long MAX_SAFE_DOUBLE_INT = 1L << 53;
+    private static final Instant MIN_DATETIME = Instant.parse("1000-01-01T00:00:00Z");
+    private static final Instant MAX_DATETIME = Instant.parse("9999-12-31T23:59:59.999Z");
+
+    private CanonicalValues() {}
+
+    /** Thrown when a value does not fit its column type without loss. */
+    public static final class MismatchException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public MismatchException(String reason) {
+            super(reason);
+        }
+    }
+
+    /**
+     * The canonical text of a BSON value in a column of the given type; {@code null} for BSON null
+     * or a missing value.
+     *
+     * @throws MismatchException when the value cannot be stored in that type without loss
+     */
+    public static String fromBson(BsonValue value, ColumnType type) throws MismatchException {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        switch (type.kind) {
+            case INT:
+                {
+                    long v = integral(value, type);
+                    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+                        throw new MismatchException("value " + v + " overflows INT");
+                    }
+                    return Long.toString(v);
+                }
+            case BIGINT:
+                return Long.toString(integral(value, type));
+            case DOUBLE:
+                return Double.toString(toDouble(value));
+            case DECIMAL:
+                return decimal(value, type);
+            case BOOLEAN:
+                if (value.isBoolean()) {
+                    return value.asBoolean().getValue() ? "1" : "0";
+                }
+                throw mismatch(value, type);
+            case VARCHAR:
+            case CHAR:
+            case TEXT:
+                {
+                    String s = text(value, type);
+                    if (type.kind != ColumnType.Kind.TEXT
+                            && s.codePointCount(0, s.length()) > type.length) {
+                        throw new MismatchException(
+                                "string of "
+                                        + s.codePointCount(0, s.length())
+                                        + " characters is longer than "
+                                        + type.toSql());
+                    }
+                    return s;
+                }
+            case DATETIME:
+                {
+                    if (value.getBsonType() != BsonType.DATE_TIME) {
+                        throw mismatch(value, type);
+                    }
+                    Instant instant = Instant.ofEpochMilli(value.asDateTime().getValue());
+                    if (instant.isBefore(MIN_DATETIME) || instant.isAfter(MAX_DATETIME)) {
+                        throw new MismatchException(
+                                "date " + instant + " is outside the DATETIME range 1000-9999");
+                    }
+                    return DATETIME.format(LocalDateTime.ofInstant(instant, ZoneOffset.UTC));
+                }
+            case JSON:
+                return json(value);
+            case BINARY:
+                {
+                    if (value.getBsonType() != BsonType.BINARY) {
+                        throw mismatch(value, type);
+                    }
+                    byte[] data = value.asBinary().getData();
+                    if (type.length > 0 && data.length > type.length) {
+                        throw new MismatchException(
+                                data.length + " bytes are longer than " + type.toSql());
+                    }
+                    return HexFormat.of().formatHex(data);
+                }
+            default:
+                throw new IllegalStateException(type.kind.name());
+        }
+    }
+
+    /**
+     * The key text of a document {@code _id}: an ObjectId as 24 hex digits, a string as itself, an
+     * integer as its digits, anything else as canonical Extended JSON.
+     */
+    public static String keyText(BsonValue id) {
+        switch (id.getBsonType()) {
+            case OBJECT_ID:
+                return id.asObjectId().getValue().toHexString();
+            case STRING:
+                return id.asString().getValue();
+            case INT32:
+                return Integer.toString(id.asInt32().getValue());
+            case INT64:
+                return Long.toString(id.asInt64().getValue());
+            default:
+                return canonicalJson(id);
+        }
+    }
+
+    /** Canonical Extended JSON of a single value (used as the routing key of a document). */
+    public static String canonicalJson(BsonValue value) {
+        String wrapped = new BsonDocument("v", value).toJson(CANONICAL);
+        // {"v": X}
+        return wrapped.substring(6, wrapped.length() - 1);
+    }
+
+    /** Parses a value written by {@link #canonicalJson(BsonValue)}. */
+    public static BsonValue parseCanonicalJson(String json) {
+        return BsonDocument.parse("{\"v\": " + json + "}").get("v");
+    }
+
+    /** Relaxed JSON text of any BSON value, keys of documents kept in source order. */
+    public static String json(BsonValue value) {
+        if (value.isDocument()) {
+            return value.asDocument().toJson(RELAXED);
+        }
+        String wrapped = new BsonDocument("v", value).toJson(RELAXED);
+        return wrapped.substring(6, wrapped.length() - 1);
+    }
+
+    /**
+     * Canonical form of JSON text for comparison: keys sorted, numbers and nested values
+     * re-serialized, whitespace normalized. MySQL 8 reorders JSON object keys; MariaDB keeps the
+     * text — this form makes both compare equal to the source.
+     */
+    public static String canonicalJsonText(String jsonText) {
+        if (jsonText == null) {
+            return null;
+        }
+        BsonValue parsed = BsonDocument.parse("{\"v\": " + jsonText + "}").get("v");
+        return json(sortKeys(parsed));
+    }
+
+    private static BsonValue sortKeys(BsonValue value) {
+        if (value.isDocument()) {
+            TreeMap<String, BsonValue> sorted = new TreeMap<>();
+            for (Map.Entry<String, BsonValue> e : value.asDocument().entrySet()) {
+                sorted.put(e.getKey(), sortKeys(e.getValue()));
+            }
+            BsonDocument out = new BsonDocument();
+            sorted.forEach(out::append);
+            return out;
+        }
+        if (value.isArray()) {
+            List<BsonValue> items = new ArrayList<>();
+            for (BsonValue item : value.asArray()) {
+                items.add(sortKeys(item));
+            }
+            return new org.bson.BsonArray(items);
+        }
+        return value;
+    }
+
+    /** The canonical text of column {@code index} (1-based) of the current JDBC row. */
+    public static String fromJdbc(ResultSet rs, int index, ColumnType type) throws SQLException {
+        switch (type.kind) {
+            case INT:
+            case BIGINT:
+                {
+                    long v = rs.getLong(index);
+                    return rs.wasNull() ? null : Long.toString(v);
+                }
+            case DOUBLE:
+                {
+                    double v = rs.getDouble(index);
+                    return rs.wasNull() ? null : Double.toString(v);
+                }
+            case DECIMAL:
+                {
+                    BigDecimal v = rs.getBigDecimal(index);
+                    return v == null
+                            ? null
+                            : v.setScale(type.scale, RoundingMode.UNNECESSARY).toPlainString();
+                }
+            case BOOLEAN:
+                {
+                    boolean v = rs.getBoolean(index);
+                    return rs.wasNull() ? null : (v ? "1" : "0");
+                }
+            case DATETIME:
+                {
+                    LocalDateTime v = rs.getObject(index, LocalDateTime.class);
+                    return v == null ? null : DATETIME.format(v);
+                }
+            case JSON:
+                return canonicalJsonText(rs.getString(index));
+            case BINARY:
+                {
+                    byte[] v = rs.getBytes(index);
+                    return v == null ? null : HexFormat.of().formatHex(v);
+                }
+            default:
+                return rs.getString(index);
+        }
+    }
+
+    /** The form a value takes for comparison: JSON re-canonicalized, everything else as is. */
+    public static String comparable(String canonical, ColumnType type) {
+        return type.kind == ColumnType.Kind.JSON ? canonicalJsonText(canonical) : canonical;
+    }
+
+    private static String text(BsonValue value, ColumnType type) throws MismatchException {
+        switch (value.getBsonType()) {
+            case STRING:
+                return value.asString().getValue();
+            case SYMBOL:
+                return value.asSymbol().getSymbol();
+            case OBJECT_ID:
+                return value.asObjectId().getValue().toHexString();
+            default:
+                throw mismatch(value, type);
+        }
+    }
+
+    private static long integral(BsonValue value, ColumnType type) throws MismatchException {
+        switch (value.getBsonType()) {
+            case INT32:
+                return value.asInt32().getValue();
+            case INT64:
+                return value.asInt64().getValue();
+            case DOUBLE:
+                {
+                    double d = value.asDouble().getValue();
+                    if (d == Math.rint(d)
+                            && !Double.isInfinite(d)
+                            && Math.abs(d) <= MAX_SAFE_DOUBLE_INT
+                            && !(d == 0 && 1 / d < 0)) {
+                        return (long) d;
+                    }
+                    throw new MismatchException(
+                            "double " + d + " is not an integer that " + type.toSql() + " holds");
+                }
+            case DECIMAL128:
+                {
+                    Decimal128 d = value.asDecimal128().getValue();
+                    try {
+                        return d.bigDecimalValue().longValueExact();
+                    } catch (ArithmeticException e) {
+                        throw new MismatchException(
+                                "decimal "
+                                        + d
+                                        + " is not an integer that "
+                                        + type.toSql()
+                                        + " holds");
+                    }
+                }
+            default:
+                throw mismatch(value, type);
+        }
+    }
+
+    private static double toDouble(BsonValue value) throws MismatchException {
+        switch (value.getBsonType()) {
+            case DOUBLE:
+                {
+                    double d = value.asDouble().getValue();
+                    if (Double.isNaN(d) || Double.isInfinite(d)) {
+                        throw new MismatchException(d + " cannot be stored in a MySQL DOUBLE");
+                    }
+                    return d;
+                }
+            case INT32:
+                return value.asInt32().getValue();
+            case INT64:
+                {
+                    long v = value.asInt64().getValue();
+                    if (Math.abs(v) > MAX_SAFE_DOUBLE_INT) {
+                        throw new MismatchException("int64 " + v + " loses precision as DOUBLE");
+                    }
+                    return v;
+                }
+            default:
+                throw mismatch(value, ColumnType.of(ColumnType.Kind.DOUBLE));
+        }
+    }
+
+    private static String decimal(BsonValue value, ColumnType type) throws MismatchException {
+        BigDecimal d;
+        switch (value.getBsonType()) {
+            case DECIMAL128:
+                {
+                    Decimal128 dec = value.asDecimal128().getValue();
+                    if (dec.isNaN() || dec.isInfinite()) {
+                        throw new MismatchException(dec + " cannot be stored in " + type.toSql());
+                    }
+                    d = dec.bigDecimalValue();
+                    break;
+                }
+            case INT32:
+                d = BigDecimal.valueOf(value.asInt32().getValue());
+                break;
+            case INT64:
+                d = BigDecimal.valueOf(value.asInt64().getValue());
+                break;
+            case DOUBLE:
+                {
+                    double v = value.asDouble().getValue();
+                    if (Double.isNaN(v) || Double.isInfinite(v)) {
+                        throw new MismatchException(v + " cannot be stored in " + type.toSql());
+                    }
+                    d = new BigDecimal(Double.toString(v));
+                    break;
+                }
+            default:
+                throw mismatch(value, type);
+        }
+        BigDecimal scaled;
+        try {
+            scaled = d.setScale(type.scale, RoundingMode.UNNECESSARY);
+        } catch (ArithmeticException e) {
+            throw new MismatchException(
+                    d.toPlainString() + " has more decimals than " + type.toSql());
+        }
+        if (scaled.precision() - scaled.scale() > type.length - type.scale
+                && scaled.unscaledValue().compareTo(BigInteger.ZERO) != 0) {
+            throw new MismatchException(
+                    d.toPlainString() + " has more digits than " + type.toSql());
+        }
+        return scaled.toPlainString();
+    }
+
+    private static MismatchException mismatch(BsonValue value, ColumnType type) {
+        return new MismatchException(
+                "a "
+                        + value.getBsonType().name().toLowerCase(java.util.Locale.ROOT)
+                        + " value does not fit "
+                        + type.toSql());
+    }
+
+    /** A short excerpt of a value for a dead-letter record (at most {@code max} characters). */
+    public static String excerpt(BsonValue value, int max) {
+        String s = value == null ? "<missing>" : json(value == null ? new BsonString("") : value);
+        return s.length() <= max ? s : s.substring(0, max) + "…";
+    }
+}

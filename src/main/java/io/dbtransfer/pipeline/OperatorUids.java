@@ -1,0 +1,22 @@
+package io.dbtransfer.pipeline;
+
+/**
+ * The permanent uid and name of every operator. A uid identifies operator state in checkpoints and
+ * savepoints: never change one of these for a job that restores from a savepoint.
+ */
+public final class OperatorUids {
+
+    private OperatorUids() {}
+
+    public static final String SOURCE = "dbtransfer-mongo-cdc-source";
+    public static final String SOURCE_NAME = "MongoDB CDC source";
+
+    public static final String NORMALIZE = "dbtransfer-normalize";
+    public static final String NORMALIZE_NAME = "Normalize documents to rows";
+
+    public static final String CHANGE_SINK = "dbtransfer-mysql-change-sink";
+    public static final String CHANGE_SINK_NAME = "MySQL change sink";
+
+    public static final String DEAD_LETTER_SINK = "dbtransfer-dead-letter-sink";
+    public static final String DEAD_LETTER_SINK_NAME = "Dead-letter sink";
+}

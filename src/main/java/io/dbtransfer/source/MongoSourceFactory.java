@@ -1,0 +1,110 @@
+package io.dbtransfer.source;
+
+import io.dbtransfer.config.ConfigException;
+import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.config.JobOptions;
+import io.dbtransfer.config.Redact;
+
+import org.apache.flink.cdc.connectors.base.options.StartupOptions;
+import org.apache.flink.cdc.connectors.mongodb.source.MongoDBSource;
+import org.apache.flink.cdc.connectors.mongodb.source.MongoDBSourceBuilder;
+import org.apache.flink.configuration.Configuration;
+
+import com.mongodb.ConnectionString;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Builds Flink CDC's incremental MongoDB source from the job configuration. */
+public final class MongoSourceFactory {
+
+    private MongoSourceFactory() {}
+
+    /** The source; {@code snapshotVersion} from {@link SourceProbe#snapshotVersion}. */
+    public static MongoDBSource<ChangeRecord> create(JobConfig config, long snapshotVersion) {
+        Configuration c = config.options();
+        String uri = c.get(JobOptions.MONGO_URI);
+        ConnectionString cs = parse(uri);
+        String database = c.get(JobOptions.MONGO_DATABASE);
+        List<String> collections = new ArrayList<>();
+        for (String coll : config.collections()) {
+            collections.add(database + "." + coll);
+        }
+        MongoDBSourceBuilder<ChangeRecord> builder =
+                MongoDBSource.<ChangeRecord>builder()
+                        .scheme(cs.isSrvProtocol() ? "mongodb+srv" : "mongodb")
+                        .hosts(String.join(",", cs.getHosts()))
+                        .databaseList(database)
+                        .collectionList(collections.toArray(new String[0]))
+                        .startupOptions(startup(c))
+                        .batchSize(c.get(JobOptions.SOURCE_BATCH_SIZE))
+                        .pollMaxBatchSize(c.get(JobOptions.SOURCE_POLL_MAX_BATCH_SIZE))
+                        .pollAwaitTimeMillis((int) c.get(JobOptions.SOURCE_POLL_AWAIT).toMillis())
+                        .heartbeatIntervalMillis(
+                                (int) c.get(JobOptions.SOURCE_HEARTBEAT).toMillis())
+                        .splitSizeMB(c.get(JobOptions.SOURCE_SPLIT_SIZE_MB))
+                        .deserializer(new ChangeRecordDeserializer(snapshotVersion));
+        if (cs.getUsername() != null) {
+            builder.username(cs.getUsername());
+        }
+        String password = password(cs);
+        if (password != null) {
+            builder.password(password);
+        }
+        String options = connectionOptions(uri);
+        if (options != null) {
+            builder.connectionOptions(options);
+        }
+        return builder.build();
+    }
+
+    static StartupOptions startup(Configuration c) {
+        switch (c.get(JobOptions.SOURCE_STARTUP_MODE)) {
+            case LATEST_OFFSET:
+                return StartupOptions.latest();
+            case TIMESTAMP:
+                return StartupOptions.timestamp(c.get(JobOptions.SOURCE_STARTUP_TIMESTAMP));
+            case INITIAL:
+            default:
+                return StartupOptions.initial();
+        }
+    }
+
+    /** Parses a MongoDB URI, naming the setting when it is malformed. */
+    public static ConnectionString parse(String uri) {
+        try {
+            return new ConnectionString(uri);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(
+                    "mongo.uri '"
+                            + Redact.uri(uri)
+                            + "' is not a valid MongoDB URI: "
+                            + Redact.uri(e.getMessage()));
+        }
+    }
+
+    /** The password from the URI or {@value JobConfig#MONGO_PASSWORD_ENV}. */
+    public static String password(ConnectionString cs) {
+        String env = System.getenv(JobConfig.MONGO_PASSWORD_ENV);
+        if (env != null && !env.isEmpty()) {
+            return env;
+        }
+        return cs.getPassword() == null ? null : new String(cs.getPassword());
+    }
+
+    /** The query part of a MongoDB URI ({@code a=b&c=d}), or null. */
+    static String connectionOptions(String uri) {
+        int q = uri.indexOf('?');
+        if (q < 0 || q == uri.length() - 1) {
+            return null;
+        }
+        return uri.substring(q + 1);
+    }
+
+    /** URL-encodes a user name or password for a connection string. */
+    static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

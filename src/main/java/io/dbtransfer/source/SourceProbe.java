@@ -1,0 +1,133 @@
+package io.dbtransfer.source;
+
+import io.dbtransfer.config.ConfigException;
+import io.dbtransfer.config.Redact;
+
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
+import com.mongodb.MongoCommandException;
+import com.mongodb.MongoCredential;
+import com.mongodb.MongoSecurityException;
+import com.mongodb.MongoTimeoutException;
+import com.mongodb.client.ClientSession;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonTimestamp;
+import org.bson.Document;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Checks the source before the job starts — reachable, authenticated, database and collections
+ * present — and reads the operation time that versions snapshot records.
+ */
+public final class SourceProbe {
+
+    private SourceProbe() {}
+
+    /** Opens a client for a source URI (password from the URI or the environment). */
+    public static MongoClient connect(String uri, int timeoutSeconds) {
+        ConnectionString cs = MongoSourceFactory.parse(uri);
+        MongoClientSettings.Builder settings =
+                MongoClientSettings.builder()
+                        .applyConnectionString(cs)
+                        .applyToClusterSettings(
+                                b -> b.serverSelectionTimeout(timeoutSeconds, TimeUnit.SECONDS))
+                        .applyToSocketSettings(
+                                b -> b.connectTimeout(timeoutSeconds, TimeUnit.SECONDS));
+        String password = MongoSourceFactory.password(cs);
+        if (cs.getUsername() != null && password != null && cs.getPassword() == null) {
+            String authDb = cs.getCredential().getSource();
+            settings.credential(
+                    MongoCredential.createCredential(
+                            cs.getUsername(), authDb, password.toCharArray()));
+        }
+        return MongoClients.create(settings.build());
+    }
+
+    /**
+     * Verifies the source and returns the snapshot version: the server's operation time now.
+     *
+     * @throws ConfigException naming the setting and the cause when the source cannot be used
+     */
+    public static long check(String uri, String database, List<String> collections) {
+        String shown = Redact.uri(uri);
+        try (MongoClient client = connect(uri, 10)) {
+            MongoDatabase db = client.getDatabase(database);
+            long version;
+            try (ClientSession session = client.startSession()) {
+                Document reply = db.runCommand(session, new Document("ping", 1));
+                BsonTimestamp t = session.getOperationTime();
+                if (t == null && reply.get("operationTime") instanceof BsonTimestamp) {
+                    t = (BsonTimestamp) reply.get("operationTime");
+                }
+                if (t == null) {
+                    throw new ConfigException(
+                            "mongo.uri "
+                                    + shown
+                                    + " is not a replica set member (no cluster time): change"
+                                    + " streams need a replica set or sharded cluster. Convert"
+                                    + " the server to a one-member replica set (rs.initiate()).");
+                }
+                version = SourceVersion.of(t.getTime() & 0xFFFFFFFFL, t.getInc() & 0xFFFFFFFFL);
+            }
+            List<String> existing = db.listCollectionNames().into(new ArrayList<>());
+            List<String> missing = new ArrayList<>();
+            for (String c : collections) {
+                if (!existing.contains(c)) {
+                    missing.add(c);
+                }
+            }
+            if (!missing.isEmpty()) {
+                throw new ConfigException(
+                        "mongo.collections: "
+                                + missing
+                                + " not found in database '"
+                                + database
+                                + "' at "
+                                + shown
+                                + " (it has "
+                                + existing
+                                + "). Check the names or create the collections first.");
+            }
+            return version;
+        } catch (MongoTimeoutException e) {
+            throw new ConfigException(
+                    "mongo.uri: cannot reach MongoDB at "
+                            + shown
+                            + " within 10 s. Check host, port, replicaSet name and that the"
+                            + " server is running.");
+        } catch (MongoSecurityException e) {
+            throw new ConfigException(
+                    "mongo.uri: authentication failed at "
+                            + shown
+                            + ". Check the user, the password (or "
+                            + "DBTRANSFER_MONGO_PASSWORD) and authSource.");
+        } catch (MongoCommandException e) {
+            throw new ConfigException(
+                    "mongo.uri: the server at "
+                            + shown
+                            + " refused a command ("
+                            + e.getErrorCodeName()
+                            + "): "
+                            + e.getErrorMessage());
+        }
+    }
+
+    /** The current operation time of the server as a version. */
+    public static long operationTime(MongoClient client) {
+        try (ClientSession session = client.startSession()) {
+            client.getDatabase("admin")
+                    .runCommand(session, new BsonDocument("ping", new BsonInt32(1)));
+            BsonTimestamp t = session.getOperationTime();
+            return t == null
+                    ? 0
+                    : SourceVersion.of(t.getTime() & 0xFFFFFFFFL, t.getInc() & 0xFFFFFFFFL);
+        }
+    }
+}
