@@ -1,0 +1,128 @@
+package io.dbtransfer.config;
+
+import io.dbtransfer.mapping.ColumnType;
+import io.dbtransfer.mapping.TableSpec;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Job file loading and validation: every bad value names its setting. */
+class JobConfigTest {
+
+    private static final String BASE =
+            "mongo:\n  uri: mongodb://localhost:27017/?replicaSet=rs0\n  database: shop\n"
+                    + "mysql.url: jdbc:mysql://localhost:3306/shop\n";
+
+    private static JobConfig load(Path dir, String yaml, Map<String, String> overrides)
+            throws Exception {
+        Path f = dir.resolve("job.yaml");
+        Files.writeString(f, yaml);
+        return JobConfig.load(f, overrides);
+    }
+
+    @Test
+    void readsSettingsAndMapping(@TempDir Path dir) throws Exception {
+        JobConfig c =
+                load(
+                        dir,
+                        BASE
+                                + "sink:\n  delivery-guarantee: idempotent\n  batch-size: 500\n"
+                                + "collections:\n  reviews:\n    table: product_reviews\n    key-type: CHAR(24)\n"
+                                + "    columns:\n      stars: {path: rating.stars, type: INT}\n      title: TEXT\n",
+                        Map.of());
+        assertThat(c.get(JobOptions.SINK_DELIVERY)).isEqualTo(JobOptions.Delivery.IDEMPOTENT);
+        assertThat(c.get(JobOptions.SINK_BATCH_SIZE)).isEqualTo(500);
+        assertThat(c.collections()).containsExactly("reviews");
+        TableSpec t = c.mapping().tableFor("reviews");
+        assertThat(t.name).isEqualTo("product_reviews");
+        assertThat(t.columns)
+                .extracting(col -> col.name)
+                .containsExactly("_id", "stars", "title", "_extra");
+        assertThat(t.columns.get(0).type).isEqualTo(ColumnType.fixedChar(24));
+        assertThat(t.columns.get(1).sourcePath).isEqualTo("rating.stars");
+    }
+
+    @Test
+    void overridesWin(@TempDir Path dir) throws Exception {
+        JobConfig c =
+                load(
+                        dir,
+                        BASE + "collections: [a, b]\n",
+                        Map.of("sink.batch-size", "7", "mongo.database", "other"));
+        assertThat(c.get(JobOptions.SINK_BATCH_SIZE)).isEqualTo(7);
+        assertThat(c.get(JobOptions.MONGO_DATABASE)).isEqualTo("other");
+        assertThat(c.collections()).containsExactly("a", "b");
+    }
+
+    @Test
+    void badValuesNameTheSetting(@TempDir Path dir) {
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        dir,
+                                        BASE + "collections: [a]\nsink.batch-size: lots\n",
+                                        Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sink.batch-size")
+                .hasMessageContaining("lots");
+        assertThatThrownBy(
+                        () -> load(dir, BASE + "collections: [a]\nsink.batch-size: 0\n", Map.of()))
+                .hasMessageContaining("sink.batch-size must be at least 1");
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        dir,
+                                        BASE + "collections: [a]\nsink.delivery-guarantee: maybe\n",
+                                        Map.of()))
+                .hasMessageContaining("sink.delivery-guarantee");
+        assertThatThrownBy(
+                        () -> load(dir, BASE + "collections: [a]\nsink.batchsize: 3\n", Map.of()))
+                .hasMessageContaining("Unknown setting 'sink.batchsize'");
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        dir,
+                                        BASE
+                                                + "collections:\n  a:\n    columns:\n      x: FLOAT8\n",
+                                        Map.of()))
+                .hasMessageContaining("collections.a.columns.x.type")
+                .hasMessageContaining("Unknown column type 'FLOAT8'");
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        dir,
+                                        "mongo.database: d\nmysql.url: jdbc:mysql://h/d\ncollections: [a]\n",
+                                        Map.of()))
+                .hasMessageContaining("mongo.uri is not set");
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        dir,
+                                        BASE + "collections: [a]\nmysql.url: postgres://x\n",
+                                        Map.of()))
+                .hasMessageContaining("mysql.url must be a JDBC URL");
+        assertThatThrownBy(() -> load(dir, BASE, Map.of()))
+                .hasMessageContaining("No collection to migrate");
+        assertThatThrownBy(() -> load(dir, BASE + "collections: [a\n", Map.of()))
+                .hasMessageContaining("not valid YAML");
+    }
+
+    @Test
+    void secretsAreRedacted(@TempDir Path dir) throws Exception {
+        JobConfig c =
+                load(
+                        dir,
+                        "mongo:\n  uri: mongodb://u:s3cret@h:1/?replicaSet=rs0\n  database: d\n"
+                                + "mysql:\n  url: jdbc:mysql://h/d?password=s3cret\n  password: s3cret\ncollections: [a]\n",
+                        Map.of());
+        assertThat(c.redactedSettings().toString()).doesNotContain("s3cret");
+        assertThat(Redact.uri("mongodb://u:p%40ss@h:1/db")).isEqualTo("mongodb://u:******@h:1/db");
+    }
+}
