@@ -1,0 +1,177 @@
+package io.dbtransfer;
+
+import io.dbtransfer.config.ConfigException;
+import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.config.JobOptions;
+import io.dbtransfer.deadletter.DeadLetterTable;
+import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.pipeline.JobEnvironment;
+import io.dbtransfer.pipeline.MigrationPipeline;
+import io.dbtransfer.pipeline.MySqlConnections;
+import io.dbtransfer.pipeline.PipelineSinks;
+import io.dbtransfer.sink.DeliveryGuarantee;
+import io.dbtransfer.sink.MySqlChangeSink;
+import io.dbtransfer.sink.SchemaManager;
+import io.dbtransfer.sink.SinkOptions;
+import io.dbtransfer.source.MongoSourceFactory;
+import io.dbtransfer.source.SourceProbe;
+
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The DBtransfer Flink job: {@code flink run dbtransfer-job.jar --config job.yaml [--set k=v]…}.
+ *
+ * <p>A thin main: parse the configuration, check both databases, wire the pipeline, execute.
+ */
+public final class MongoToMySqlJob {
+
+    private MongoToMySqlJob() {}
+
+    public static void main(String[] args) throws Exception {
+        JobConfig config;
+        try {
+            config = parseArgs(args);
+        } catch (ConfigException e) {
+            System.err.println("dbtransfer: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        try {
+            build(env, config);
+        } catch (ConfigException e) {
+            System.err.println("dbtransfer: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        env.execute("DBtransfer " + config.get(JobOptions.MONGO_DATABASE));
+    }
+
+    /**
+     * Parses {@code --config FILE}, {@code --set key=value} and the shortcuts {@code --mongo-uri},
+     * {@code --mysql-url}, {@code --database}, {@code --collection}.
+     */
+    public static JobConfig parseArgs(String[] args) {
+        Path file = null;
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (i + 1 >= args.length) {
+                throw new ConfigException("Option " + a + " needs a value");
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--config":
+                    file = Path.of(v);
+                    break;
+                case "--set":
+                    int eq = v.indexOf('=');
+                    if (eq <= 0) {
+                        throw new ConfigException("--set needs key=value, got '" + v + "'");
+                    }
+                    overrides.put(v.substring(0, eq), v.substring(eq + 1));
+                    break;
+                case "--mongo-uri":
+                    overrides.put(JobOptions.MONGO_URI.key(), v);
+                    break;
+                case "--mysql-url":
+                    overrides.put(JobOptions.MYSQL_URL.key(), v);
+                    break;
+                case "--database":
+                    overrides.put(JobOptions.MONGO_DATABASE.key(), v);
+                    break;
+                case "--collection":
+                    overrides.merge(JobOptions.MONGO_COLLECTIONS.key(), v, (x, y) -> x + ";" + y);
+                    break;
+                default:
+                    throw new ConfigException(
+                            "Unknown option "
+                                    + a
+                                    + "; use --config FILE, --set key=value, --mongo-uri,"
+                                    + " --mysql-url, --database, --collection");
+            }
+        }
+        JobConfig config = JobConfig.load(file, overrides);
+        return withDefaultTables(config);
+    }
+
+    /** Collections listed but not mapped get the default table (key + one JSON column). */
+    static JobConfig withDefaultTables(JobConfig config) {
+        java.util.List<String> listed = config.options().get(JobOptions.MONGO_COLLECTIONS);
+        if (listed == null) {
+            return config;
+        }
+        Map<String, io.dbtransfer.mapping.TableSpec> tables =
+                new LinkedHashMap<>(config.mapping().byCollection());
+        boolean added = false;
+        for (String c : listed) {
+            if (!tables.containsKey(c)) {
+                tables.put(c, JobConfig.defaultTable(c));
+                added = true;
+            }
+        }
+        return added ? config.withMapping(new io.dbtransfer.mapping.Mapping(tables)) : config;
+    }
+
+    /**
+     * Checks both databases (clear errors when unreachable, unauthorized or missing), creates the
+     * target tables, configures the environment and wires the pipeline.
+     */
+    public static void build(StreamExecutionEnvironment env, JobConfig config) {
+        long snapshotVersion =
+                SourceProbe.check(
+                        config.get(JobOptions.MONGO_URI),
+                        config.get(JobOptions.MONGO_DATABASE),
+                        config.collections());
+        prepareTarget(config);
+        JobEnvironment.configure(env, config);
+        MigrationPipeline.define(
+                env,
+                MongoSourceFactory.create(config, snapshotVersion),
+                new DocumentNormalizer(config.mapping(), config.mismatchPolicy()),
+                sinks(config));
+    }
+
+    /** Creates the mapped tables and the dead-letter table. */
+    public static void prepareTarget(JobConfig config) {
+        String url = config.get(JobOptions.MYSQL_URL);
+        try (Connection c =
+                MySqlConnections.open(
+                        url, config.get(JobOptions.MYSQL_USERNAME), config.mysqlPassword())) {
+            SchemaManager.createTables(c, config.mapping());
+            DeadLetterTable.create(c);
+        } catch (SQLException e) {
+            throw MySqlConnections.explain(url, e);
+        }
+    }
+
+    /** The real sinks: the exactly-once (or idempotent) change sink and the dead-letter table. */
+    public static PipelineSinks sinks(JobConfig config) {
+        String url = config.get(JobOptions.MYSQL_URL);
+        String user = config.get(JobOptions.MYSQL_USERNAME);
+        String password = config.mysqlPassword();
+        SinkOptions options =
+                SinkOptions.builder()
+                        .jdbcUrl(url)
+                        .username(user)
+                        .password(password)
+                        .deliveryGuarantee(
+                                config.get(JobOptions.SINK_DELIVERY)
+                                                == JobOptions.Delivery.IDEMPOTENT
+                                        ? DeliveryGuarantee.IDEMPOTENT
+                                        : DeliveryGuarantee.EXACTLY_ONCE)
+                        .batchSize(config.get(JobOptions.SINK_BATCH_SIZE))
+                        .flushIntervalMs(config.get(JobOptions.SINK_FLUSH_INTERVAL).toMillis())
+                        .transactionalIdPrefix(config.get(JobOptions.SINK_TRANSACTION_PREFIX))
+                        .build();
+        return new PipelineSinks(
+                MySqlChangeSink.builder().options(options).mapping(config.mapping()).build(),
+                DeadLetterTable.sink(url, user, password, 100));
+    }
+}

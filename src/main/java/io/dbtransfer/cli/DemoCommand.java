@@ -1,0 +1,356 @@
+package io.dbtransfer.cli;
+
+import io.dbtransfer.MongoToMySqlJob;
+import io.dbtransfer.config.ConfigException;
+import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.embedded.EmbeddedMariaDb;
+import io.dbtransfer.embedded.MongoEmulator;
+import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.pipeline.JobEnvironment;
+import io.dbtransfer.pipeline.MySqlConnections;
+import io.dbtransfer.verify.ConsistencyChecker;
+import io.dbtransfer.verify.ConsistencyReport;
+import io.dbtransfer.workload.LiveChangeSimulator;
+import io.dbtransfer.workload.ReviewDocuments;
+
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import org.bson.Document;
+import org.bson.json.JsonParseException;
+import org.yaml.snakeyaml.Yaml;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code bin/dbtransfer demo}: a whole live migration on embedded servers — load a collection,
+ * start the job, write live changes during the snapshot and after it, wait until MySQL has caught
+ * up, compare both sides independently, report.
+ */
+final class DemoCommand {
+
+    private static final String DATABASE = "demo";
+    private static final String COLLECTION = "reviews";
+
+    private final CliArgs args;
+
+    DemoCommand(CliArgs args) {
+        this.args = args;
+        args.requireKnown(
+                Set.of(
+                        "docs",
+                        "live-rate",
+                        "live-changes",
+                        "load",
+                        "keep-running",
+                        "report",
+                        "timeout",
+                        "parallelism",
+                        "delivery",
+                        "work-dir"));
+    }
+
+    int run() throws Exception {
+        long started = System.currentTimeMillis();
+        int docs = (int) args.getLong("docs", 20_000, 1, 5_000_000);
+        double rate = args.getDouble("live-rate", 300, 0.1);
+        long liveChanges = args.getLong("live-changes", Math.max(100, docs / 5), 0, 100_000_000);
+        int parallelism = (int) args.getLong("parallelism", 2, 1, 16);
+        long timeoutMs = args.getLong("timeout", 300, 10, 86_400) * 1000;
+        Path report = Path.of(args.get("report", "target/dbtransfer-demo-report.json"));
+        Path workDir = Path.of(args.get("work-dir", "target/demo"));
+        String delivery = args.get("delivery", "exactly-once");
+        String load = args.get("load", null);
+
+        List<Document> documents = load == null ? generate(docs) : readJsonLines(Path.of(load));
+        int hold = Math.max(1, documents.size() / 10);
+        Deque<Document> heldBack =
+                new ArrayDeque<>(documents.subList(documents.size() - hold, documents.size()));
+        List<Document> initial = documents.subList(0, documents.size() - hold);
+
+        step(1, "Starting the embedded MongoDB emulator");
+        MongoEmulator mongo = MongoEmulator.start();
+        step(2, "Starting embedded MariaDB (MySQL-compatible)");
+        Files.createDirectories(workDir);
+        EmbeddedMariaDb mariaDb = EmbeddedMariaDb.start(workDir.resolve("mariadb"));
+        mariaDb.createDatabase(DATABASE);
+        String mysqlUrl = mariaDb.jdbcUrl(DATABASE);
+        detail("MongoDB: " + mongo.connectionString());
+        detail("MySQL:   " + mysqlUrl);
+
+        try (MongoClient client = MongoClients.create(mongo.connectionString())) {
+            MongoDatabase db = client.getDatabase(DATABASE);
+            MongoCollection<Document> coll = db.getCollection(COLLECTION);
+            step(
+                    3,
+                    String.format(
+                            "Loading %,d documents (%,d held back for live inserts)",
+                            initial.size(), hold));
+            for (int i = 0; i < initial.size(); i += 1000) {
+                coll.insertMany(
+                        new ArrayList<>(initial.subList(i, Math.min(initial.size(), i + 1000))));
+            }
+
+            JobConfig config =
+                    jobConfig(mongo.connectionString(), mysqlUrl, delivery, load == null);
+            step(
+                    4,
+                    "Starting the migration job (parallelism "
+                            + parallelism
+                            + ", "
+                            + delivery
+                            + ")");
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.createLocalEnvironment(
+                            parallelism,
+                            JobEnvironment.localCluster(
+                                    workDir.resolve("checkpoints").toUri().toString()));
+            MongoToMySqlJob.build(env, config);
+            JobClient job = env.executeAsync("DBtransfer demo");
+
+            List<Object> ids = new ArrayList<>();
+            for (Document d : initial) {
+                ids.add(d.get("_id"));
+            }
+            LiveChangeSimulator simulator =
+                    new LiveChangeSimulator(coll, heldBack, ids, rate, liveChanges, 7L);
+            step(
+                    5,
+                    String.format(
+                            "Applying %,d live changes at %.0f/s while the snapshot runs",
+                            liveChanges, rate));
+            long liveStarted = System.currentTimeMillis();
+            Thread live = new Thread(simulator, "live-changes");
+            live.start();
+            ConsistencyChecker checker =
+                    new ConsistencyChecker(
+                            new DocumentNormalizer(config.mapping(), config.mismatchPolicy()));
+            try (Connection mysql = MySqlConnections.open(mysqlUrl, null, null)) {
+                while (live.isAlive()) {
+                    live.join(2000);
+                    progress(
+                            "live changes "
+                                    + simulator.stats().total()
+                                    + "/"
+                                    + liveChanges
+                                    + ", rows in MySQL "
+                                    + rowCount(mysql));
+                }
+                long liveDone = System.currentTimeMillis();
+                endProgress();
+                detail("applied: " + simulator.stats());
+
+                step(
+                        6,
+                        "Waiting for MySQL to catch up, then comparing both sides document by document");
+                ConsistencyReport result;
+                long deadline = System.currentTimeMillis() + timeoutMs;
+                while (true) {
+                    result = checker.compare(db, mysql);
+                    if (result.consistent() || System.currentTimeMillis() > deadline) {
+                        break;
+                    }
+                    if (job.getJobStatus().get().isGloballyTerminalState()) {
+                        break;
+                    }
+                    progress(
+                            "catching up: "
+                                    + result.targetRows
+                                    + " rows, "
+                                    + result.missing
+                                    + " missing, "
+                                    + result.extra
+                                    + " extra, "
+                                    + result.different
+                                    + " different");
+                    Thread.sleep(1000);
+                }
+                endProgress();
+                long caughtUp = System.currentTimeMillis();
+                String jobStatus = job.getJobStatus().get().name();
+                long deadLetters = countDeadLetters(mysql);
+                JsonOut json =
+                        new JsonOut()
+                                .put("verdict", result.consistent() ? "CONSISTENT" : "INCONSISTENT")
+                                .put("sourceDocuments", result.sourceDocuments)
+                                .put("targetRows", result.targetRows)
+                                .put("missing", result.missing)
+                                .put("extra", result.extra)
+                                .put("different", result.different)
+                                .put("deadLettered", result.deadLettered)
+                                .put("deadLetterRecords", deadLetters)
+                                .put("liveChangesApplied", simulator.stats().total())
+                                .put("liveInserts", simulator.stats().inserts.get())
+                                .put("liveUpdates", simulator.stats().updates.get())
+                                .put("liveReplaces", simulator.stats().replaces.get())
+                                .put("liveDeletes", simulator.stats().deletes.get())
+                                .put("initialDocuments", initial.size())
+                                .put("deliveryGuarantee", delivery)
+                                .put("parallelism", parallelism)
+                                .put("liveWritesStartedAfterMs", liveStarted - started)
+                                .put("catchUpAfterLiveWritesMs", caughtUp - liveDone)
+                                .put("durationMs", caughtUp - started)
+                                .put("jobStatus", jobStatus)
+                                .put("mismatchSamples", result.samples);
+                if (report.getParent() != null) {
+                    Files.createDirectories(report.getParent());
+                }
+                Files.writeString(report, json.render(), StandardCharsets.UTF_8);
+                System.out.println();
+                System.out.println("Summary");
+                System.out.printf(
+                        "  verdict              %s%n",
+                        result.consistent() ? "CONSISTENT" : "INCONSISTENT");
+                System.out.printf("  source documents     %,d%n", result.sourceDocuments);
+                System.out.printf("  target rows          %,d%n", result.targetRows);
+                System.out.printf(
+                        "  missing/extra/diff   %d / %d / %d%n",
+                        result.missing, result.extra, result.different);
+                System.out.printf("  dead-lettered        %d%n", result.deadLettered);
+                System.out.printf(
+                        "  live changes applied %,d (%s)%n",
+                        simulator.stats().total(), simulator.stats());
+                System.out.printf(
+                        "  duration             %.1f s (caught up %.1f s after the last live write)%n",
+                        (caughtUp - started) / 1000.0, (caughtUp - liveDone) / 1000.0);
+                System.out.printf("  report               %s%n", report.toAbsolutePath());
+                for (String s : result.samples) {
+                    System.out.println("  " + s);
+                }
+                if (args.flag("keep-running")) {
+                    System.out.println();
+                    System.out.println("Still running (Ctrl-C stops everything):");
+                    System.out.println(
+                            "  MongoDB: "
+                                    + mongo.connectionString()
+                                    + "  (database "
+                                    + DATABASE
+                                    + ")");
+                    System.out.println("  MySQL:   " + mysqlUrl + "  (user root, no password)");
+                    CountDownLatch forever = new CountDownLatch(1);
+                    Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
+                    forever.await();
+                }
+                job.cancel();
+                return result.consistent() ? 0 : 1;
+            }
+        } finally {
+            mongo.close();
+            mariaDb.close();
+        }
+    }
+
+    private JobConfig jobConfig(
+            String mongoUri, String mysqlUrl, String delivery, boolean reviews) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("mongo.uri", mongoUri);
+        root.put("mongo.database", DATABASE);
+        root.put("mysql.url", mysqlUrl);
+        root.put("mysql.username", "root");
+        root.put("sink.delivery-guarantee", delivery);
+        root.put("job.checkpoint-interval", "1 s");
+        root.put("source.split-size-mb", "1");
+        root.put("source.heartbeat-interval", "500 ms");
+        root.put("sink.transaction-prefix", "dbtransfer-demo");
+        root.put(
+                "collections",
+                reviews
+                        ? new Yaml().load(ReviewDocuments.mappingYaml(COLLECTION))
+                        : List.of(COLLECTION));
+        return JobConfig.fromMap(root, Map.of());
+    }
+
+    private static List<Document> generate(int count) {
+        return new ReviewDocuments(42L).next(count);
+    }
+
+    static List<Document> readJsonLines(Path file) throws IOException {
+        List<Document> out = new ArrayList<>();
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int n = 0;
+            while ((line = r.readLine()) != null) {
+                n++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    Document d = Document.parse(line);
+                    if (!d.containsKey("_id")) {
+                        d.put("_id", new org.bson.types.ObjectId());
+                    }
+                    out.add(d);
+                } catch (JsonParseException | IllegalArgumentException e) {
+                    throw new ConfigException(
+                            "--load: line "
+                                    + n
+                                    + " of "
+                                    + file
+                                    + " is not a MongoDB Extended JSON document: "
+                                    + e.getMessage()
+                                    + ". Fix or remove that line; nothing was loaded.");
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigException("--load: file " + file + " does not exist");
+        }
+        if (out.size() < 2) {
+            throw new ConfigException("--load: " + file + " holds fewer than 2 documents");
+        }
+        return out;
+    }
+
+    private static long rowCount(Connection mysql) {
+        try (var st = mysql.createStatement();
+                var rs = st.executeQuery("SELECT COUNT(*) FROM `" + COLLECTION + "`")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static long countDeadLetters(Connection mysql) {
+        try (var st = mysql.createStatement();
+                var rs = st.executeQuery("SELECT COUNT(*) FROM `_dbtransfer_dlq`")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static void step(int n, String text) {
+        System.out.printf("[%d/6] %s%n", n, text);
+    }
+
+    private static void detail(String text) {
+        System.out.println("      " + text);
+    }
+
+    private static void progress(String text) {
+        System.out.print("\r      " + text + "        ");
+        System.out.flush();
+    }
+
+    private static void endProgress() {
+        System.out.println();
+    }
+}

@@ -1,0 +1,73 @@
+package io.dbtransfer.cli;
+
+import io.dbtransfer.config.ConfigException;
+
+import java.util.Arrays;
+
+/** Entry point of {@code bin/dbtransfer}: dispatches to a command. */
+public final class Main {
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        int code;
+        try {
+            code = run(args);
+        } catch (ConfigException e) {
+            System.err.println("dbtransfer: " + e.getMessage());
+            code = 2;
+        } catch (Exception e) {
+            System.err.println("dbtransfer: " + describe(e));
+            System.err.println("  (details in the log file: target/dbtransfer.log)");
+            org.slf4j.LoggerFactory.getLogger(Main.class).error("Command failed", e);
+            code = 2;
+        }
+        System.exit(code);
+    }
+
+    static int run(String[] args) throws Exception {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
+            usage();
+            return args.length == 0 ? 2 : 0;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0]) {
+            case "demo":
+                return new DemoCommand(CliArgs.parse(rest)).run();
+            case "migrate":
+                return new MigrateCommand(rest).run();
+            default:
+                System.err.println("dbtransfer: unknown command '" + args[0] + "'");
+                usage();
+                return 2;
+        }
+    }
+
+    private static void usage() {
+        System.out.println(
+                "Usage: bin/dbtransfer <command> [options]\n"
+                        + "  demo      embedded MongoDB emulator + MariaDB, live writes, consistency"
+                        + " report\n"
+                        + "            [--docs N] [--live-rate R] [--live-changes M] [--load"
+                        + " FILE.jsonl]\n"
+                        + "            [--delivery exactly-once|idempotent] [--parallelism P]\n"
+                        + "            [--report PATH] [--timeout SECONDS] [--keep-running]\n"
+                        + "  migrate   the job in a local Flink MiniCluster against real servers\n"
+                        + "            --config job.yaml | --mongo-uri URI --database DB"
+                        + " --collection C --mysql-url URL\n"
+                        + "            [--set key=value]… [--checkpoint-dir DIR]"
+                        + " [--from-savepoint PATH]");
+    }
+
+    /** One readable line for an unexpected failure: the innermost cause's message. */
+    static String describe(Throwable e) {
+        Throwable c = e;
+        while (c.getCause() != null && c.getCause() != c) {
+            if (c instanceof ConfigException) {
+                break;
+            }
+            c = c.getCause();
+        }
+        return c.getClass().getSimpleName() + ": " + c.getMessage();
+    }
+}

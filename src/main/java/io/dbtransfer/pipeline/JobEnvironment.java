@@ -1,0 +1,46 @@
+package io.dbtransfer.pipeline;
+
+import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.config.JobOptions;
+
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/** Applies the settings every DBtransfer job relies on to an execution environment. */
+public final class JobEnvironment {
+
+    private JobEnvironment() {}
+
+    /**
+     * Fixed max parallelism, no auto-generated uids, no Kryo fallback, exactly-once checkpoints
+     * (the interval from the cluster config, else {@code job.checkpoint-interval}).
+     */
+    public static void configure(StreamExecutionEnvironment env, JobConfig config) {
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        env.configure(conf);
+        env.setMaxParallelism(config.get(JobOptions.MAX_PARALLELISM));
+        if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
+            env.enableCheckpointing(config.get(JobOptions.CHECKPOINT_INTERVAL).toMillis());
+        }
+        env.getCheckpointConfig().setCheckpointingConsistencyMode(CheckpointingMode.EXACTLY_ONCE);
+    }
+
+    /**
+     * The cluster-level settings a local run (demo, migrate, tests) starts its MiniCluster with.
+     */
+    public static Configuration localCluster(String checkpointDir) {
+        Configuration conf = new Configuration();
+        if (checkpointDir != null) {
+            conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir);
+        }
+        conf.setString("restart-strategy.type", "fixed-delay");
+        conf.setString("restart-strategy.fixed-delay.attempts", "5");
+        conf.setString("restart-strategy.fixed-delay.delay", "2 s");
+        return conf;
+    }
+}

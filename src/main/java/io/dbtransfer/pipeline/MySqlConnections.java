@@ -1,0 +1,84 @@
+package io.dbtransfer.pipeline;
+
+import io.dbtransfer.config.ConfigException;
+import io.dbtransfer.config.Redact;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+
+/** Opens MySQL connections for checks and tools, turning driver errors into actionable ones. */
+public final class MySqlConnections {
+
+    private MySqlConnections() {}
+
+    /** Opens a connection or throws a {@link ConfigException} that names the cause and the fix. */
+    public static Connection open(String url, String username, String password) {
+        Properties props = new Properties();
+        if (username != null) {
+            props.setProperty("user", username);
+        }
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        props.putIfAbsent("connectTimeout", "10000");
+        try {
+            return DriverManager.getConnection(url, props);
+        } catch (SQLException e) {
+            throw explain(url, e);
+        }
+    }
+
+    /** A user-facing explanation of a MySQL error on the target at {@code url}. */
+    public static ConfigException explain(String url, SQLException e) {
+        String shown = Redact.uri(url);
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        switch (e.getErrorCode()) {
+            case 1045:
+                return new ConfigException(
+                        "mysql: access denied at "
+                                + shown
+                                + ". Check mysql.username and the password"
+                                + " (DBTRANSFER_MYSQL_PASSWORD or mysql.password-file).",
+                        e);
+            case 1049:
+                return new ConfigException(
+                        "mysql.url: the database in "
+                                + shown
+                                + " does not exist. Create it (CREATE DATABASE … CHARACTER SET"
+                                + " utf8mb4) or fix the URL.",
+                        e);
+            case 1044:
+            case 1142:
+                return new ConfigException(
+                        "mysql: the user lacks a privilege at "
+                                + shown
+                                + " ("
+                                + Redact.uri(e.getMessage())
+                                + "). Grant CREATE, SELECT, INSERT, UPDATE, DELETE and"
+                                + " XA_RECOVER_ADMIN on the target database.",
+                        e);
+            default:
+                if (state.startsWith("08")) {
+                    return new ConfigException(
+                            "mysql.url: cannot connect to "
+                                    + shown
+                                    + " ("
+                                    + Redact.uri(rootMessage(e))
+                                    + "). Check host, port and that the server is running.",
+                            e);
+                }
+                return new ConfigException(
+                        "mysql: error at " + shown + ": " + Redact.uri(e.getMessage()), e);
+        }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c.getClass().getSimpleName() + ": " + c.getMessage();
+    }
+}

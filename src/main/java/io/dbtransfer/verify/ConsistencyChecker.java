@@ -1,0 +1,139 @@
+package io.dbtransfer.verify;
+
+import io.dbtransfer.mapping.CanonicalValues;
+import io.dbtransfer.mapping.ColumnSpec;
+import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.normalize.NormalizeResult;
+import io.dbtransfer.source.ChangeRecord;
+
+import com.mongodb.client.MongoCursor;
+import com.mongodb.client.MongoDatabase;
+import org.bson.BsonDocument;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Compares every document of the source with the rows of the target, reading each side on its own:
+ * documents through the MongoDB driver (turned into expected rows by the pure {@link
+ * DocumentNormalizer}), rows through JDBC (turned into canonical values by column type).
+ *
+ * <p>Holds one collection's expected rows in memory; the chunked, bounded-memory verifier is the
+ * {@code verify} command's.
+ */
+public final class ConsistencyChecker {
+
+    private final DocumentNormalizer normalizer;
+
+    public ConsistencyChecker(DocumentNormalizer normalizer) {
+        this.normalizer = normalizer;
+    }
+
+    /** Compares all mapped collections. */
+    public ConsistencyReport compare(MongoDatabase source, Connection target) throws SQLException {
+        ConsistencyReport total = new ConsistencyReport();
+        for (Map.Entry<String, TableSpec> e : normalizer.mapping().byCollection().entrySet()) {
+            total.add(compare(source, target, e.getKey(), e.getValue()));
+        }
+        return total;
+    }
+
+    private ConsistencyReport compare(
+            MongoDatabase source, Connection target, String collection, TableSpec table)
+            throws SQLException {
+        ConsistencyReport report = new ConsistencyReport();
+        Map<String, String[]> expected = new HashMap<>();
+        try (MongoCursor<BsonDocument> cursor =
+                source.getCollection(collection, BsonDocument.class).find().iterator()) {
+            while (cursor.hasNext()) {
+                BsonDocument doc = cursor.next();
+                report.sourceDocuments++;
+                ChangeRecord record =
+                        ChangeRecord.upsert(
+                                collection,
+                                CanonicalValues.canonicalJson(doc.get("_id")),
+                                doc.toJson(CanonicalValues.CANONICAL),
+                                0L);
+                NormalizeResult result = normalizer.normalize(record, 0L);
+                if (result.change == null) {
+                    report.deadLettered++;
+                    continue;
+                }
+                expected.put(result.change.parent[0], comparable(result.change.parent, table));
+            }
+        }
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int i = 0; i < table.columns.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append(quote(table.columns.get(i).name));
+        }
+        sql.append(" FROM ").append(quote(table.name));
+        try (Statement st = target.createStatement();
+                ResultSet rs = st.executeQuery(sql.toString())) {
+            while (rs.next()) {
+                report.targetRows++;
+                String[] actual = new String[table.columns.size()];
+                for (int i = 0; i < actual.length; i++) {
+                    ColumnSpec c = table.columns.get(i);
+                    actual[i] = CanonicalValues.fromJdbc(rs, i + 1, c.type);
+                }
+                String key = actual[0];
+                String[] want = expected.remove(key);
+                if (want == null) {
+                    report.extra++;
+                    report.sample("extra row " + table.name + "/" + key);
+                } else if (!Arrays.equals(want, actual)) {
+                    report.different++;
+                    report.sample(
+                            "different "
+                                    + table.name
+                                    + "/"
+                                    + key
+                                    + ": "
+                                    + describe(table, want, actual));
+                }
+            }
+        }
+        report.missing = expected.size();
+        expected.keySet().stream()
+                .limit(ConsistencyReport.MAX_SAMPLES)
+                .forEach(k -> report.sample("missing row " + table.name + "/" + k));
+        return report;
+    }
+
+    private static String[] comparable(String[] values, TableSpec table) {
+        String[] out = new String[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = CanonicalValues.comparable(values[i], table.columns.get(i).type);
+        }
+        return out;
+    }
+
+    private static String describe(TableSpec table, String[] want, String[] actual) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < want.length; i++) {
+            if (!java.util.Objects.equals(want[i], actual[i])) {
+                sb.append(table.columns.get(i).name)
+                        .append(" source=")
+                        .append(abbreviate(want[i]))
+                        .append(" target=")
+                        .append(abbreviate(actual[i]))
+                        .append("; ");
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String abbreviate(String s) {
+        return s == null ? "NULL" : s.length() > 60 ? s.substring(0, 60) + "…" : s;
+    }
+
+    static String quote(String identifier) {
+        return "`" + identifier.replace("`", "``") + "`";
+    }
+}
