@@ -9,6 +9,8 @@ import org.apache.flink.cdc.connectors.base.options.StartupOptions;
 import org.apache.flink.cdc.connectors.mongodb.source.MongoDBSource;
 import org.apache.flink.cdc.connectors.mongodb.source.MongoDBSourceBuilder;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Source;
 
 import com.mongodb.ConnectionString;
 
@@ -22,8 +24,18 @@ public final class MongoSourceFactory {
 
     private MongoSourceFactory() {}
 
-    /** The source; {@code snapshotVersion} from {@link SourceProbe#snapshotVersion}. */
-    public static MongoDBSource<ChangeRecord> create(JobConfig config, long snapshotVersion) {
+    /**
+     * The source, guarded against endless restarts when the resume point has expired;
+     * {@code snapshotVersion} from {@link SourceProbe#check}.
+     */
+    public static Source<ChangeRecord, ?, ?> create(JobConfig config, long snapshotVersion) {
+        return new GuardedSource<>(
+                createUnguarded(config, snapshotVersion), TypeInformation.of(ChangeRecord.class));
+    }
+
+    /** Flink CDC's incremental MongoDB source as configured. */
+    public static MongoDBSource<ChangeRecord> createUnguarded(
+            JobConfig config, long snapshotVersion) {
         Configuration c = config.options();
         String uri = c.get(JobOptions.MONGO_URI);
         ConnectionString cs = parse(uri);

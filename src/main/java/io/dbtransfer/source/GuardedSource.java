@@ -1,0 +1,151 @@
+package io.dbtransfer.source;
+
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.api.connector.source.ReaderOutput;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.connector.source.SourceEvent;
+import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.api.connector.source.SourceSplit;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
+import org.apache.flink.core.io.InputStatus;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Wraps the CDC source so that a failure that no restart can fix — the resume point gone from the
+ * oplog — fails the job once with {@link ResumePointExpiredException} instead of restarting from
+ * the same checkpoint forever. Everything else is passed through unchanged.
+ */
+public final class GuardedSource<T, S extends SourceSplit, E>
+        implements Source<T, S, E>, ResultTypeQueryable<T> {
+    private static final long serialVersionUID = 1L;
+
+    private final Source<T, S, E> delegate;
+    private final TypeInformation<T> type;
+
+    public GuardedSource(Source<T, S, E> delegate, TypeInformation<T> type) {
+        this.delegate = delegate;
+        this.type = type;
+    }
+
+    @Override
+    public Boundedness getBoundedness() {
+        return delegate.getBoundedness();
+    }
+
+    @Override
+    public SourceReader<T, S> createReader(SourceReaderContext context) throws Exception {
+        return new GuardedReader<>(delegate.createReader(context));
+    }
+
+    @Override
+    public SplitEnumerator<S, E> createEnumerator(SplitEnumeratorContext<S> context)
+            throws Exception {
+        return delegate.createEnumerator(context);
+    }
+
+    @Override
+    public SplitEnumerator<S, E> restoreEnumerator(SplitEnumeratorContext<S> context, E checkpoint)
+            throws Exception {
+        return delegate.restoreEnumerator(context, checkpoint);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<S> getSplitSerializer() {
+        return delegate.getSplitSerializer();
+    }
+
+    @Override
+    public SimpleVersionedSerializer<E> getEnumeratorCheckpointSerializer() {
+        return delegate.getEnumeratorCheckpointSerializer();
+    }
+
+    @Override
+    public TypeInformation<T> getProducedType() {
+        return type;
+    }
+
+    /** Passes every call through; turns "history lost" into a failure without restarts. */
+    static final class GuardedReader<T, S extends SourceSplit> implements SourceReader<T, S> {
+        private final SourceReader<T, S> reader;
+
+        GuardedReader(SourceReader<T, S> reader) {
+            this.reader = reader;
+        }
+
+        @Override
+        public void start() {
+            reader.start();
+        }
+
+        @Override
+        public InputStatus pollNext(ReaderOutput<T> output) throws Exception {
+            try {
+                return reader.pollNext(output);
+            } catch (Exception e) {
+                throw classify(e);
+            }
+        }
+
+        static Exception classify(Exception e) {
+            if (ResumePointExpiredException.isHistoryLost(e)) {
+                return new SuppressRestartsException(new ResumePointExpiredException(e));
+            }
+            return e;
+        }
+
+        @Override
+        public List<S> snapshotState(long checkpointId) {
+            return reader.snapshotState(checkpointId);
+        }
+
+        @Override
+        public CompletableFuture<Void> isAvailable() {
+            return reader.isAvailable();
+        }
+
+        @Override
+        public void addSplits(List<S> splits) {
+            reader.addSplits(splits);
+        }
+
+        @Override
+        public void notifyNoMoreSplits() {
+            reader.notifyNoMoreSplits();
+        }
+
+        @Override
+        public void handleSourceEvents(SourceEvent sourceEvent) {
+            reader.handleSourceEvents(sourceEvent);
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) throws Exception {
+            reader.notifyCheckpointComplete(checkpointId);
+        }
+
+        @Override
+        public void notifyCheckpointAborted(long checkpointId) throws Exception {
+            reader.notifyCheckpointAborted(checkpointId);
+        }
+
+        @Override
+        public void pauseOrResumeSplits(
+                Collection<String> splitsToPause, Collection<String> splitsToResume) {
+            reader.pauseOrResumeSplits(splitsToPause, splitsToResume);
+        }
+
+        @Override
+        public void close() throws Exception {
+            reader.close();
+        }
+    }
+}
