@@ -7,20 +7,18 @@ import io.dbtransfer.deadletter.DeadLetterTable;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.pipeline.JobEnvironment;
 import io.dbtransfer.pipeline.MigrationPipeline;
-import io.dbtransfer.pipeline.MySqlConnections;
 import io.dbtransfer.pipeline.PipelineSinks;
+import io.dbtransfer.pipeline.TargetPreparation;
 import io.dbtransfer.sink.DeliveryGuarantee;
 import io.dbtransfer.sink.MySqlChangeSink;
-import io.dbtransfer.sink.SchemaManager;
 import io.dbtransfer.sink.SinkOptions;
 import io.dbtransfer.source.MongoSourceFactory;
 import io.dbtransfer.source.SourceProbe;
 
+import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -129,26 +127,17 @@ public final class MongoToMySqlJob {
                         config.get(JobOptions.MONGO_URI),
                         config.get(JobOptions.MONGO_DATABASE),
                         config.collections());
-        prepareTarget(config);
+        boolean restoring =
+                env.getConfiguration()
+                        .getOptional(SavepointConfigOptions.SAVEPOINT_PATH)
+                        .isPresent();
+        TargetPreparation.prepare(config, restoring);
         JobEnvironment.configure(env, config);
         MigrationPipeline.define(
                 env,
                 MongoSourceFactory.create(config, snapshotVersion),
                 new DocumentNormalizer(config.mapping(), config.mismatchPolicy()),
                 sinks(config));
-    }
-
-    /** Creates the mapped tables and the dead-letter table. */
-    public static void prepareTarget(JobConfig config) {
-        String url = config.get(JobOptions.MYSQL_URL);
-        try (Connection c =
-                MySqlConnections.open(
-                        url, config.get(JobOptions.MYSQL_USERNAME), config.mysqlPassword())) {
-            SchemaManager.createTables(c, config.mapping());
-            DeadLetterTable.create(c);
-        } catch (SQLException e) {
-            throw MySqlConnections.explain(url, e);
-        }
     }
 
     /** The real sinks: the exactly-once (or idempotent) change sink and the dead-letter table. */

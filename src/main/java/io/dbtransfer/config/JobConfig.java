@@ -213,7 +213,10 @@ public final class JobConfig implements Serializable {
 
     private static void normalizeEnums(Map<String, String> settings) {
         for (ConfigOption<?> option :
-                List.of(JobOptions.SOURCE_STARTUP_MODE, JobOptions.SINK_DELIVERY)) {
+                List.of(
+                        JobOptions.SOURCE_STARTUP_MODE,
+                        JobOptions.SINK_DELIVERY,
+                        JobOptions.SINK_ON_FRESH_START)) {
             String v = settings.get(option.key());
             if (v != null) {
                 settings.put(option.key(), v.trim().replace('-', '_').toUpperCase(Locale.ROOT));

@@ -18,6 +18,13 @@ public final class JobOptions {
         TIMESTAMP
     }
 
+    /** What a fresh start (no savepoint) does with target tables that already hold rows. */
+    public enum FreshStart {
+        FAIL_IF_NOT_EMPTY,
+        TRUNCATE,
+        KEEP
+    }
+
     /** The delivery guarantee of the MySQL change sink. */
     public enum Delivery {
         EXACTLY_ONCE,
@@ -154,6 +161,18 @@ public final class JobOptions {
                                     + " across restarts of one job and unique per job writing to"
                                     + " the same MySQL server.");
 
+    public static final ConfigOption<FreshStart> SINK_ON_FRESH_START =
+            ConfigOptions.key("sink.on-fresh-start")
+                    .enumType(FreshStart.class)
+                    .defaultValue(FreshStart.FAIL_IF_NOT_EMPTY)
+                    .withDescription(
+                            "A start without a savepoint snapshots every document again. When"
+                                    + " target tables already hold rows: fail_if_not_empty"
+                                    + " (default) stops with an explanation; truncate empties the"
+                                    + " mapped tables first (re-snapshot, e.g. after the resume"
+                                    + " point expired); keep overwrites version-guarded and leaves"
+                                    + " rows of documents deleted meanwhile for reconciliation.");
+
     public static final ConfigOption<String> ON_TYPE_MISMATCH =
             ConfigOptions.key("normalize.on-type-mismatch")
                     .stringType()
@@ -201,6 +220,7 @@ public final class JobOptions {
                     SINK_BATCH_SIZE,
                     SINK_FLUSH_INTERVAL,
                     SINK_TRANSACTION_PREFIX,
+                    SINK_ON_FRESH_START,
                     ON_TYPE_MISMATCH,
                     MAX_PARALLELISM,
                     CHECKPOINT_INTERVAL);

@@ -1,0 +1,121 @@
+package io.dbtransfer.testing;
+
+import io.dbtransfer.MongoToMySqlJob;
+import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.verify.ConsistencyChecker;
+import io.dbtransfer.verify.ConsistencyReport;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import com.mongodb.client.MongoDatabase;
+import org.yaml.snakeyaml.Yaml;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One migration under test: a fresh source database (emulator or real replica set), a fresh target
+ * database (MariaDB or real MySQL), the job configuration, and independent checks of both sides.
+ */
+public final class MigrationFixture {
+    public final String mongoDatabase;
+    public final String mysqlUrl;
+    private final Map<String, Object> settings = new LinkedHashMap<>();
+
+    public MigrationFixture(String prefix) {
+        this.mongoDatabase = TestMongo.newDatabaseName(prefix);
+        this.mysqlUrl = TestMySql.newDatabase(prefix);
+        settings.put("mongo.uri", TestMongo.uri());
+        settings.put("mongo.database", mongoDatabase);
+        settings.put("mysql.url", mysqlUrl);
+        settings.put("job.checkpoint-interval", "500 ms");
+        settings.put("source.heartbeat-interval", "500 ms");
+        settings.put("source.split-size-mb", "1");
+        settings.put("source.poll-await-time", "200 ms");
+        settings.put("sink.transaction-prefix", "it-" + mongoDatabase);
+    }
+
+    public MigrationFixture set(String key, Object value) {
+        settings.put(key, value);
+        return this;
+    }
+
+    /** Sets the {@code collections:} section from YAML text. */
+    public MigrationFixture collections(String yaml) {
+        settings.put("collections", new Yaml().load(yaml));
+        return this;
+    }
+
+    public JobConfig config() {
+        return JobConfig.fromMap(new LinkedHashMap<>(settings), Map.of());
+    }
+
+    public MongoDatabase mongo() {
+        return TestMongo.client().getDatabase(mongoDatabase);
+    }
+
+    public Connection mysql() throws Exception {
+        return TestMySql.connect(mysqlUrl);
+    }
+
+    /** Builds the real job (preflight, tables, CDC source, sinks) and starts it. */
+    public JobClient start(StreamExecutionEnvironment env) throws Exception {
+        MongoToMySqlJob.build(env, config());
+        return env.executeAsync("it-" + mongoDatabase);
+    }
+
+    /** Compares every document with every row, each side read on its own. */
+    public ConsistencyReport compare() throws Exception {
+        JobConfig c = config();
+        try (Connection conn = mysql()) {
+            return new ConsistencyChecker(new DocumentNormalizer(c.mapping(), c.mismatchPolicy()))
+                    .compare(mongo(), conn);
+        }
+    }
+
+    /** Waits until both sides hold the same data. */
+    public ConsistencyReport awaitConsistent(Duration timeout) throws Exception {
+        ConsistencyReport[] last = new ConsistencyReport[1];
+        try {
+            Eventually.waitUntil(
+                    timeout,
+                    "MySQL to equal MongoDB",
+                    () -> {
+                        last[0] = compare();
+                        return last[0].consistent();
+                    });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last comparison: " + last[0] + " " + (last[0] == null ? "" : last[0].samples), e);
+        }
+        return last[0];
+    }
+
+    public long count(String table) throws Exception {
+        try (Connection c = mysql();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM `" + table + "`")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** {@code _id → _src_version} of a table. */
+    public Map<String, String> versions(String table) throws Exception {
+        Map<String, String> out = new LinkedHashMap<>();
+        try (Connection c = mysql();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT `_id`, `_src_version` FROM `" + table + "`")) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        return out;
+    }
+
+    public static final Duration TIMEOUT = Duration.ofSeconds(90);
+}
