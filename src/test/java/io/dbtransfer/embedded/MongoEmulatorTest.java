@@ -27,6 +27,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.ConnectException;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -501,8 +503,8 @@ class MongoEmulatorTest {
         } finally {
             emulator.close();
         }
-        assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", emulator.port()).close())
-                .isInstanceOf(java.net.ConnectException.class);
+        assertThatThrownBy(() -> new Socket("127.0.0.1", emulator.port()).close())
+                .isInstanceOf(ConnectException.class);
     }
 
     // ---- helpers ----
