@@ -19,6 +19,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.Collector;
 
+import com.mongodb.MongoCommandException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
@@ -43,6 +44,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Flink CDC's incremental {@code MongoDBSource}, unchanged, against {@link TestMongo}: snapshot in
@@ -124,6 +126,52 @@ class MongoEmulatorCdcITCase {
         }
     }
 
+    @Test
+    void streamFailsWhenTheEmulatorExpiresItsHistory() throws Exception {
+        assumeTrue(TestMongo.isEmulator(), "expireHistory() exists only in the emulator");
+        String database = TestMongo.newDatabaseName("cdc_it_lost");
+        MongoCollection<Document> coll =
+                TestMongo.client().getDatabase(database).getCollection("coll");
+        coll.insertOne(document(1));
+
+        Configuration configuration = new Configuration();
+        configuration.set(RestartStrategyOptions.RESTART_STRATEGY, "disable");
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(configuration);
+        env.setParallelism(1);
+        env.enableCheckpointing(500);
+        ConcurrentLinkedQueue<String> received = new ConcurrentLinkedQueue<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        try (CloseableIterator<String> results =
+                env.fromSource(source(database), WatermarkStrategy.noWatermarks(), "mongo-cdc")
+                        .executeAndCollect("emulator-cdc-history-lost")) {
+            Thread reader = new Thread(() -> drain(results, received, failure), "collect-reader");
+            reader.setDaemon(true);
+            reader.start();
+            // The stream is running once a change made after the snapshot arrives.
+            AtomicInteger nextId = new AtomicInteger(2);
+            awaitLine(
+                    received,
+                    "insert\tfalse\t",
+                    () -> coll.insertOne(document(nextId.getAndIncrement())),
+                    failure);
+
+            TestMongo.emulator().expireHistory();
+            long deadline = System.nanoTime() + CONVERGENCE.toNanos();
+            while (failure.get() == null && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+        }
+
+        assertThat(failure.get()).as("job failure").isNotNull();
+        assertThat(causes(failure.get()))
+                .anyMatch(t -> "Open change stream failed".equals(t.getMessage()))
+                .anyMatch(
+                        t ->
+                                t instanceof MongoCommandException
+                                        && ((MongoCommandException) t).getErrorCode() == 286);
+    }
+
     private static MongoDBSource<String> source(String database) {
         MongoDBSourceBuilder<String> builder =
                 MongoDBSource.<String>builder()
@@ -176,6 +224,37 @@ class MongoEmulatorCdcITCase {
         coll.deleteOne(Filters.eq("_id", 46));
         db.getCollection("noise").deleteMany(new Document());
         db.getCollection("noise").insertOne(new Document("_id", 47).append("noise", true));
+    }
+
+    /** Runs {@code write} (once per second) until a line with {@code prefix} arrives. */
+    private static void awaitLine(
+            ConcurrentLinkedQueue<String> received,
+            String prefix,
+            Runnable write,
+            AtomicReference<Throwable> failure)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + CONVERGENCE.toNanos();
+        long nextWrite = 0;
+        while (System.nanoTime() < deadline && failure.get() == null) {
+            if (received.stream().anyMatch(line -> line.startsWith(prefix))) {
+                return;
+            }
+            if (System.nanoTime() >= nextWrite) {
+                write.run();
+                nextWrite = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+            }
+            Thread.sleep(50);
+        }
+        assertThat(failure.get()).as("job failure").isNull();
+        assertThat(received).as("lines received").anyMatch(line -> line.startsWith(prefix));
+    }
+
+    private static List<Throwable> causes(Throwable failure) {
+        List<Throwable> causes = new ArrayList<>();
+        for (Throwable t = failure; t != null && !causes.contains(t); t = t.getCause()) {
+            causes.add(t);
+        }
+        return causes;
     }
 
     private static Document document(int id) {

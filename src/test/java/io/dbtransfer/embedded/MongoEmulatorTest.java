@@ -8,6 +8,7 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndReplaceOptions;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
@@ -23,6 +24,7 @@ import org.bson.BsonTimestamp;
 import org.bson.BsonValue;
 import org.bson.Document;
 import org.bson.RawBsonDocument;
+import org.bson.conversions.Bson;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -286,6 +288,27 @@ class MongoEmulatorTest {
         } finally {
             other.drop();
         }
+    }
+
+    @Test
+    void watchPipelineWithAddedNamespaceFieldAndRegexMatchFiltersAsFlinkCdcAsks() {
+        // What Flink CDC sends for a collection list given as a pattern.
+        List<Bson> pipeline =
+                List.of(
+                        Document.parse(
+                                "{$addFields: {_ns_: {$concat: ['$ns.db', '.', '$ns.coll']}}}"),
+                        Aggregates.match(Filters.regex("_ns_", "^" + db.getName() + "\\.c[12]$")));
+        MongoChangeStreamCursor<BsonDocument> stream =
+                cursor(db.watch(pipeline).withDocumentClass(BsonDocument.class));
+        db.getCollection("c1").insertOne(new Document("_id", 1));
+        db.getCollection("c3").insertOne(new Document("_id", 3));
+        db.getCollection("c2").insertOne(new Document("_id", 2));
+
+        List<BsonDocument> events = take(stream, 2);
+
+        assertThat(ids(events)).containsExactly(1, 2);
+        assertThat(events.get(1).getString("_ns_").getValue()).isEqualTo(db.getName() + ".c2");
+        assertThat(tryTake(stream)).isNull();
     }
 
     @Test
