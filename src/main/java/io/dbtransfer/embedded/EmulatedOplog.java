@@ -1,0 +1,444 @@
+package io.dbtransfer.embedded;
+
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.Utils;
+import de.bwaldvogel.mongo.backend.aggregation.Aggregation;
+import de.bwaldvogel.mongo.bson.BsonTimestamp;
+import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.exception.MongoServerError;
+import de.bwaldvogel.mongo.oplog.Oplog;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * The emulator's oplog: every insert, update, replace, delete and drop with a unique cluster time,
+ * read by {@link ChangeStreamCursor}s.
+ *
+ * <p>Ordering: one clock hands out cluster times, both for entries and for positions that are not
+ * entries (a cursor's end of scan, {@code $clusterTime} on replies). It never goes backwards, and
+ * an entry appended after a time was handed out gets a greater time. Appending takes the clock
+ * lock; reading does not, so a reader may look documents up (taking collection locks) without a
+ * lock-order cycle with writers, which call in here while holding their collection's lock.
+ */
+final class EmulatedOplog implements Oplog {
+
+    static final int CHANGE_STREAM_HISTORY_LOST = 286;
+
+    private static final Set<String> UNLOGGED_DATABASES = Set.of("admin", "config", "local");
+
+    private static final Object MISSING = new Object();
+
+    private final ChangeStreamBackend backend;
+    private final CursorRegistry cursorRegistry;
+    private final Clock wallClock;
+    private final ConcurrentSkipListMap<Long, OplogEntry> entries = new ConcurrentSkipListMap<>();
+    private final Object clockLock = new Object();
+
+    /** The newest cluster time handed out; guarded by {@link #clockLock}. */
+    private long clusterTime;
+
+    /** Positions before this time have lost history (see {@link #expireHistory()}). */
+    private volatile long horizon;
+
+    EmulatedOplog(ChangeStreamBackend backend, CursorRegistry cursorRegistry) {
+        this.backend = backend;
+        this.cursorRegistry = cursorRegistry;
+        this.wallClock = backend.getClock();
+    }
+
+    /** The newest cluster time handed out, moved up to the wall clock's second if that is later. */
+    long currentTime() {
+        synchronized (clockLock) {
+            clusterTime = Math.max(clusterTime, wallSeconds() << 32);
+            return clusterTime;
+        }
+    }
+
+    /**
+     * Drops every entry and moves the horizon to a fresh time, after everything handed out so far:
+     * any cursor or token positioned before now fails with error 286 when opened or read.
+     */
+    void expireHistory() {
+        synchronized (clockLock) {
+            long newHorizon = tick();
+            horizon = newHorizon;
+            entries.headMap(newHorizon, true).clear();
+        }
+    }
+
+    /** Throws mongod's error 286 if entries after {@code position} were dropped. */
+    void checkHistoryAvailable(long position) {
+        if (position < horizon) {
+            throw new MongoServerError(
+                    CHANGE_STREAM_HISTORY_LOST,
+                    "ChangeStreamHistoryLost",
+                    "Resume of change stream was not possible, as the resume point may no longer"
+                            + " be in the oplog.");
+        }
+    }
+
+    /** Entries with {@code after < time <= upTo}, oldest first. */
+    Collection<OplogEntry> entriesBetween(long after, long upTo) {
+        if (upTo <= after) {
+            return List.of();
+        }
+        return entries.subMap(after, false, upTo, true).values();
+    }
+
+    @Override
+    public void handleInsert(String namespace, List<Document> documents) {
+        String[] ns = split(namespace);
+        if (!isLogged(ns)) {
+            return;
+        }
+        MongoCollection<?> collection = existingCollection(ns[0], ns[1]);
+        if (collection == null) {
+            return;
+        }
+        for (Document document : documents) {
+            Object id = document.get("_id");
+            // The server reports every document of a batch, also those it rejected (duplicate
+            // key): only the documents it actually stored (the same instances) are logged.
+            if (id != null && storedDocument(collection, id) == document) {
+                append("insert", ns, copy(id), document.cloneDeeply(), null);
+            }
+        }
+    }
+
+    @Override
+    public void handleUpdate(
+            String namespace, Document selector, Document update, List<Object> modifiedIds) {
+        String[] ns = split(namespace);
+        if (!isLogged(ns) || modifiedIds.isEmpty()) {
+            return;
+        }
+        MongoCollection<?> collection = existingCollection(ns[0], ns[1]);
+        if (collection == null) {
+            return;
+        }
+        boolean replacement = update.keySet().stream().noneMatch(key -> key.startsWith("$"));
+        for (Object id : modifiedIds) {
+            // Called inside the collection's (re-entrant) lock: this is the post-image.
+            Document postImage = storedDocument(collection, id);
+            if (postImage == null) {
+                continue;
+            }
+            if (replacement) {
+                append("replace", ns, copy(id), postImage.cloneDeeply(), null);
+            } else {
+                append("update", ns, copy(id), null, updateDescription(update, postImage));
+            }
+        }
+    }
+
+    @Override
+    public void handleDelete(String namespace, Document query, List<Object> deletedIds) {
+        String[] ns = split(namespace);
+        if (!isLogged(ns)) {
+            return;
+        }
+        for (Object id : deletedIds) {
+            append("delete", ns, copy(id), null, null);
+        }
+    }
+
+    @Override
+    public void handleDropCollection(String namespace) {
+        String[] ns = split(namespace);
+        if (isLogged(ns)) {
+            append("drop", ns, null, null, null);
+        }
+    }
+
+    /**
+     * Called by the server's own aggregate path; {@link ChangeStreamBackend} opens streams through
+     * {@link #openCursor} itself. {@code db.watch()} arrives here as collection {@code "1"}.
+     */
+    @Override
+    public ChangeStreamCursor createCursor(
+            Document changeStream, String namespace, Aggregation restOfPipeline) {
+        String[] ns = split(namespace);
+        ChangeStreamScope scope;
+        if (Utils.isTrue(changeStream.get("allChangesForCluster"))) {
+            scope = ChangeStreamScope.cluster();
+        } else if ("1".equals(ns[1])) {
+            scope = ChangeStreamScope.database(ns[0]);
+        } else {
+            scope = ChangeStreamScope.collection(ns[0], ns[1]);
+        }
+        return openCursor(changeStream, scope, restOfPipeline);
+    }
+
+    /** Opens and registers a change-stream cursor as mongod positions it. */
+    ChangeStreamCursor openCursor(
+            Document changeStream, ChangeStreamScope scope, Aggregation restOfPipeline) {
+        boolean updateLookup = updateLookup(changeStream);
+        Object fullDocumentBeforeChange = changeStream.get("fullDocumentBeforeChange");
+        if (fullDocumentBeforeChange != null && !"off".equals(fullDocumentBeforeChange)) {
+            throw new MongoServerError(
+                    2,
+                    "BadValue",
+                    "fullDocumentBeforeChange '"
+                            + fullDocumentBeforeChange
+                            + "' is not supported: the emulator keeps no pre-images");
+        }
+        long position = startPosition(changeStream);
+        checkHistoryAvailable(position);
+        ChangeStreamCursor cursor =
+                new ChangeStreamCursor(
+                        cursorRegistry.generateCursorId(),
+                        this,
+                        scope,
+                        updateLookup,
+                        restOfPipeline,
+                        position);
+        cursorRegistry.add(cursor);
+        return cursor;
+    }
+
+    /**
+     * The position a new stream starts after (exclusive): the token's time for startAfter and
+     * resumeAfter, the time just before startAtOperationTime (which is inclusive), else now.
+     */
+    private long startPosition(Document changeStream) {
+        Object startAfter = changeStream.get("startAfter");
+        Object resumeAfter = changeStream.get("resumeAfter");
+        Object startAt = changeStream.get("startAtOperationTime");
+        int given = (startAfter != null ? 1 : 0) + (resumeAfter != null ? 1 : 0);
+        given += startAt != null ? 1 : 0;
+        if (given > 1) {
+            throw new MongoServerError(
+                    40674,
+                    "Location40674",
+                    "Only one type of resume option is allowed, but multiple were found.");
+        }
+        if (startAfter != null) {
+            return ResumeToken.decode(startAfter);
+        }
+        if (resumeAfter != null) {
+            return ResumeToken.decode(resumeAfter);
+        }
+        if (startAt != null) {
+            if (!(startAt instanceof BsonTimestamp)) {
+                throw new MongoServerError(
+                        14, "TypeMismatch", "startAtOperationTime must be a timestamp");
+            }
+            return ((BsonTimestamp) startAt).getValue() - 1;
+        }
+        return currentTime();
+    }
+
+    private static boolean updateLookup(Document changeStream) {
+        Object fullDocument = changeStream.get("fullDocument");
+        if (fullDocument == null || "default".equals(fullDocument)) {
+            return false;
+        }
+        if ("updateLookup".equals(fullDocument)) {
+            return true;
+        }
+        throw new MongoServerError(
+                2,
+                "BadValue",
+                "fullDocument '"
+                        + fullDocument
+                        + "' is not supported by the emulator (only default and updateLookup)");
+    }
+
+    /** The change-stream event for an entry, built from private copies. */
+    Document toEvent(OplogEntry entry, boolean updateLookup) {
+        Document event = new Document("_id", ResumeToken.of(entry.time()));
+        event.put("operationType", entry.operationType());
+        event.put("clusterTime", new BsonTimestamp(entry.time()));
+        event.put("wallTime", entry.wallTime());
+        switch (entry.operationType()) {
+            case "insert":
+            case "replace":
+                event.put("fullDocument", entry.fullDocument().cloneDeeply());
+                break;
+            case "update":
+                if (updateLookup) {
+                    // As mongod: the document as it is now, null if it is gone.
+                    event.put("fullDocument", lookUp(entry));
+                }
+                break;
+            default:
+                break;
+        }
+        event.put("ns", new Document("db", entry.database()).append("coll", entry.collection()));
+        if (entry.documentId() != null) {
+            event.put("documentKey", new Document("_id", copy(entry.documentId())));
+        }
+        if (entry.updateDescription() != null) {
+            event.put("updateDescription", entry.updateDescription().cloneDeeply());
+        }
+        return event;
+    }
+
+    private Document lookUp(OplogEntry entry) {
+        MongoCollection<?> collection = existingCollection(entry.database(), entry.collection());
+        if (collection == null) {
+            return null;
+        }
+        Document current = storedDocument(collection, entry.documentId());
+        return current == null ? null : current.cloneDeeply();
+    }
+
+    private void append(
+            String operationType,
+            String[] ns,
+            Object id,
+            Document fullDocument,
+            Document updateDescription) {
+        synchronized (clockLock) {
+            long time = tick();
+            entries.put(
+                    time,
+                    new OplogEntry(
+                            time,
+                            Instant.ofEpochMilli(wallClock.millis()),
+                            operationType,
+                            ns[0],
+                            ns[1],
+                            id,
+                            fullDocument,
+                            updateDescription));
+        }
+    }
+
+    /** A fresh cluster time, greater than every time handed out before. */
+    private long tick() {
+        clusterTime = Math.max(clusterTime + 1, (wallSeconds() << 32) | 1);
+        return clusterTime;
+    }
+
+    private long wallSeconds() {
+        return wallClock.millis() / 1000;
+    }
+
+    private MongoCollection<?> existingCollection(String database, String collection) {
+        return backend.existingCollection(database, collection);
+    }
+
+    /** The stored instance with this {@code _id} (found through the unique index), or null. */
+    static Document storedDocument(MongoCollection<?> collection, Object id) {
+        for (Document document : collection.handleQuery(new Document("_id", id), 0, 1)) {
+            return document;
+        }
+        return null;
+    }
+
+    /**
+     * updatedFields / removedFields as mongod reports them: each {@code $set}-like path with its
+     * value in the post-image, each {@code $unset} path; positional paths ({@code a.$.b}) are
+     * reported as their prefix before the first positional element.
+     */
+    static Document updateDescription(Document update, Document postImage) {
+        Document updatedFields = new Document();
+        List<String> removedFields = new ArrayList<>();
+        for (Map.Entry<String, Object> operator : update.entrySet()) {
+            if (!(operator.getValue() instanceof Document)) {
+                continue;
+            }
+            Document spec = (Document) operator.getValue();
+            switch (operator.getKey()) {
+                case "$unset":
+                    for (String path : spec.keySet()) {
+                        String field = withoutPositional(path);
+                        if (!field.isEmpty() && !removedFields.contains(field)) {
+                            removedFields.add(field);
+                        }
+                    }
+                    break;
+                case "$rename":
+                    for (Map.Entry<String, Object> rename : spec.entrySet()) {
+                        removedFields.add(rename.getKey());
+                        putUpdated(updatedFields, postImage, String.valueOf(rename.getValue()));
+                    }
+                    break;
+                case "$setOnInsert":
+                    break;
+                default:
+                    for (String path : spec.keySet()) {
+                        putUpdated(updatedFields, postImage, path);
+                    }
+                    break;
+            }
+        }
+        return new Document("updatedFields", updatedFields)
+                .append("removedFields", removedFields)
+                .append("truncatedArrays", new ArrayList<>());
+    }
+
+    private static void putUpdated(Document updatedFields, Document postImage, String path) {
+        String field = withoutPositional(path);
+        if (field.isEmpty()) {
+            return;
+        }
+        Object value = valueAt(postImage, field);
+        if (value != MISSING) {
+            updatedFields.put(field, copy(value));
+        }
+    }
+
+    private static String withoutPositional(String path) {
+        StringBuilder prefix = new StringBuilder();
+        for (String part : path.split("\\.")) {
+            if (part.startsWith("$")) {
+                break;
+            }
+            if (prefix.length() > 0) {
+                prefix.append('.');
+            }
+            prefix.append(part);
+        }
+        return prefix.toString();
+    }
+
+    private static Object valueAt(Document document, String path) {
+        Object current = document;
+        for (String part : path.split("\\.")) {
+            if (current instanceof Document) {
+                Document parent = (Document) current;
+                if (!parent.containsKey(part)) {
+                    return MISSING;
+                }
+                current = parent.get(part);
+            } else if (current instanceof List && part.chars().allMatch(Character::isDigit)) {
+                List<?> list = (List<?>) current;
+                int index = Integer.parseInt(part);
+                if (index >= list.size()) {
+                    return MISSING;
+                }
+                current = list.get(index);
+            } else {
+                return MISSING;
+            }
+        }
+        return current;
+    }
+
+    /** A deep copy of any BSON value. */
+    static Object copy(Object value) {
+        return new Document("v", value).cloneDeeply().get("v");
+    }
+
+    private static String[] split(String namespace) {
+        int dot = namespace.indexOf('.');
+        if (dot < 0) {
+            return new String[] {namespace, ""};
+        }
+        return new String[] {namespace.substring(0, dot), namespace.substring(dot + 1)};
+    }
+
+    private static boolean isLogged(String[] ns) {
+        return !UNLOGGED_DATABASES.contains(ns[0]) && !ns[1].startsWith("system.");
+    }
+}

@@ -1,0 +1,130 @@
+package io.dbtransfer.embedded;
+
+import de.bwaldvogel.mongo.MongoServer;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * An in-memory MongoDB emulator on the wire protocol (mongo-java-server plus a change-stream layer)
+ * that the MongoDB Java driver and Flink CDC's incremental {@code MongoDBSource} can use in place
+ * of a replica set. It is not mongod: see {@code ChangeStreamBackend} for what it adds and the
+ * project's notes for what it lacks.
+ *
+ * <p>Its threads are daemon threads: a forgotten emulator does not keep the JVM alive.
+ */
+public final class MongoEmulator implements AutoCloseable {
+
+    private static final String HOST = "127.0.0.1";
+
+    /** Driver option: talk to this one server as it is, without replica-set discovery. */
+    private static final String CONNECTION_OPTIONS = "directConnection=true";
+
+    private final ChangeStreamBackend backend;
+    private final MongoServer server;
+    private final int port;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private MongoEmulator(ChangeStreamBackend backend, MongoServer server, int port) {
+        this.backend = backend;
+        this.server = server;
+        this.port = port;
+    }
+
+    /** Starts an emulator on a free port of 127.0.0.1. */
+    public static MongoEmulator start() {
+        return start(0);
+    }
+
+    /** Starts an emulator on 127.0.0.1:{@code port} (0 for a free port). */
+    public static MongoEmulator start(int port) {
+        ChangeStreamBackend backend = new ChangeStreamBackend();
+        backend.enableOplog();
+        MongoServer server = new MongoServer(backend);
+        InetSocketAddress address = bindOnDaemonThread(server, port);
+        return new MongoEmulator(backend, server, address.getPort());
+    }
+
+    /**
+     * Netty's event-loop threads inherit daemon status from the thread that starts them: the
+     * acceptor thread is started by {@code bind}, the I/O threads by the acceptor thread.
+     */
+    private static InetSocketAddress bindOnDaemonThread(MongoServer server, int port) {
+        FutureTask<InetSocketAddress> bind =
+                new FutureTask<>(
+                        () -> {
+                            server.bind(HOST, port);
+                            return server.getLocalAddress();
+                        });
+        Thread thread = new Thread(bind, "mongo-emulator-start");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            return bind.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            throw new IllegalStateException("Could not start the Mongo emulator", cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+            throw new IllegalStateException("Interrupted while starting the Mongo emulator", e);
+        }
+    }
+
+    /**
+     * {@code mongodb://127.0.0.1:PORT/?directConnection=true}: accepted by the driver and, split
+     * into {@link #host()} and {@link #connectionOptions()}, by Flink CDC's {@code MongoDBSource}.
+     */
+    public String connectionString() {
+        return "mongodb://" + host() + "/?" + CONNECTION_OPTIONS;
+    }
+
+    /** The query-string options of {@link #connectionString()}, for {@code connectionOptions}. */
+    public String connectionOptions() {
+        return CONNECTION_OPTIONS;
+    }
+
+    /** {@code 127.0.0.1:PORT}, for {@code MongoDBSource.builder().hosts(...)}. */
+    public String host() {
+        return HOST + ":" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /**
+     * Forgets all change history: every change stream positioned before this moment (open cursors
+     * and saved resume tokens alike) fails with {@code ChangeStreamHistoryLost} (286) when opened
+     * or read next, as on a replica set whose oplog rolled over. New streams are not affected.
+     */
+    public void expireHistory() {
+        backend.expireHistory();
+    }
+
+    /**
+     * The newest cluster time ({@code seconds << 32 | increment}) handed out, or the current second
+     * if that is later: what {@code $clusterTime} on the next reply would be at least.
+     */
+    public long currentClusterTimeVersion() {
+        return backend.emulatedOplog().currentTime();
+    }
+
+    /** Closes client connections and stops the server; idempotent. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            server.shutdownNow();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MongoEmulator[" + host() + "]";
+    }
+}
