@@ -9,12 +9,9 @@ import com.mongodb.MongoCommandException;
 import com.mongodb.MongoCredential;
 import com.mongodb.MongoSecurityException;
 import com.mongodb.MongoTimeoutException;
-import com.mongodb.client.ClientSession;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
-import org.bson.BsonDocument;
-import org.bson.BsonInt32;
 import org.bson.BsonTimestamp;
 import org.bson.Document;
 
@@ -59,22 +56,14 @@ public final class SourceProbe {
         String shown = Redact.uri(uri);
         try (MongoClient client = connect(uri, 10)) {
             MongoDatabase db = client.getDatabase(database);
-            long version;
-            try (ClientSession session = client.startSession()) {
-                Document reply = db.runCommand(session, new Document("ping", 1));
-                BsonTimestamp t = session.getOperationTime();
-                if (t == null && reply.get("operationTime") instanceof BsonTimestamp) {
-                    t = (BsonTimestamp) reply.get("operationTime");
-                }
-                if (t == null) {
-                    throw new ConfigException(
-                            "mongo.uri "
-                                    + shown
-                                    + " is not a replica set member (no cluster time): change"
-                                    + " streams need a replica set or sharded cluster. Convert"
-                                    + " the server to a one-member replica set (rs.initiate()).");
-                }
-                version = SourceVersion.of(t.getTime() & 0xFFFFFFFFL, t.getInc() & 0xFFFFFFFFL);
+            long version = operationTime(db.runCommand(new Document("ping", 1)));
+            if (version == 0) {
+                throw new ConfigException(
+                        "mongo.uri "
+                                + shown
+                                + " is not a replica set member (no cluster time): change"
+                                + " streams need a replica set or sharded cluster. Convert"
+                                + " the server to a one-member replica set (rs.initiate()).");
             }
             List<String> existing = db.listCollectionNames().into(new ArrayList<>());
             List<String> missing = new ArrayList<>();
@@ -119,15 +108,22 @@ public final class SourceProbe {
         }
     }
 
-    /** The current operation time of the server as a version. */
+    /** The current operation time of the server as a version (0 when it reports none). */
     public static long operationTime(MongoClient client) {
-        try (ClientSession session = client.startSession()) {
-            client.getDatabase("admin")
-                    .runCommand(session, new BsonDocument("ping", new BsonInt32(1)));
-            BsonTimestamp t = session.getOperationTime();
-            return t == null
-                    ? 0
-                    : SourceVersion.of(t.getTime() & 0xFFFFFFFFL, t.getInc() & 0xFFFFFFFFL);
+        return operationTime(
+                client.getDatabase("admin").runCommand(new Document("ping", 1)));
+    }
+
+    /** The {@code operationTime} (or {@code $clusterTime}) of a command reply as a version. */
+    static long operationTime(Document reply) {
+        Object t = reply.get("operationTime");
+        if (!(t instanceof BsonTimestamp) && reply.get("$clusterTime") instanceof Document) {
+            t = ((Document) reply.get("$clusterTime")).get("clusterTime");
         }
+        if (!(t instanceof BsonTimestamp)) {
+            return 0;
+        }
+        BsonTimestamp ts = (BsonTimestamp) t;
+        return SourceVersion.of(ts.getTime() & 0xFFFFFFFFL, ts.getInc() & 0xFFFFFFFFL);
     }
 }
