@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The MongoDB every test of this JVM uses: the replica set named by {@code DBTRANSFER_MONGO_URI} if
- * set, else one {@link MongoEmulator} started on first use and stopped at JVM exit.
+ * set, else a {@code mongo:7} replica set in a container with {@code -Pcontainers}, else one {@link
+ * MongoEmulator} started on first use and stopped at JVM exit.
  */
 public final class TestMongo {
 
@@ -34,6 +35,8 @@ public final class TestMongo {
             String configured = System.getenv(URI_VARIABLE);
             if (configured != null && !configured.isBlank()) {
                 uri = configured.trim();
+            } else if (Containers.enabled()) {
+                uri = Containers.mongoReplicaSetUri();
             } else {
                 emulator = MongoEmulator.start();
                 Runtime.getRuntime()
