@@ -20,6 +20,9 @@ public final class MySqlDialect {
     /** Length of the tombstone's encoded key column (ASCII, see {@link TombstoneKey}). */
     public static final int TOMBSTONE_PK_LENGTH = 768;
 
+    /** Index on the document key of a child table whose primary key does not start with it. */
+    static final String PARENT_KEY_INDEX = "ix_parent_key";
+
     private static final String TABLE_OPTIONS =
             " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 
@@ -124,7 +127,7 @@ public final class MySqlDialect {
         sql.append(", PRIMARY KEY (").append(columnList(child.keyColumnSpecs())).append(")");
         if (child.keyColumns < documentKeyColumns) {
             sql.append(", KEY ")
-                    .append(quote("ix_parent_key"))
+                    .append(quote(PARENT_KEY_INDEX))
                     .append(" (")
                     .append(columnList(child.columns.subList(0, documentKeyColumns)))
                     .append(")");
@@ -172,12 +175,22 @@ public final class MySqlDialect {
                 + keyPredicate(table.keyColumnSpecs());
     }
 
-    /** Deletes every row of one document in a child table; binds the document key. */
+    /**
+     * Deletes every row of one document in a child table; binds the document key.
+     *
+     * <p>The index is forced (multi-table syntax, the only DELETE taking index hints): a table scan
+     * would wait for rows other subtasks' prepared branches hold locked until their commit.
+     */
     public static String deleteChildren(TableSpec child, int documentKeyColumns) {
         checkChild(child, documentKeyColumns);
-        return "DELETE FROM "
+        String index = child.keyColumns >= documentKeyColumns ? "PRIMARY" : quote(PARENT_KEY_INDEX);
+        return "DELETE "
                 + quote(child.name)
-                + " WHERE "
+                + " FROM "
+                + quote(child.name)
+                + " FORCE INDEX ("
+                + index
+                + ") WHERE "
                 + keyPredicate(child.columns.subList(0, documentKeyColumns));
     }
 
@@ -196,6 +209,9 @@ public final class MySqlDialect {
      * Reads and locks the key columns (in their canonical text form, see {@link
      * #keyReadExpression}) and the version of up to {@code keys} parent rows; binds the key columns
      * of each key in turn.
+     *
+     * <p>Point lookups on the primary key only (forced): a locking scan would wait for rows that
+     * other subtasks' prepared branches keep locked until their checkpoint completes.
      */
     public static String selectVersionsForUpdate(TableSpec table, int keys) {
         if (keys < 1) {
@@ -208,14 +224,13 @@ public final class MySqlDialect {
         }
         select.add(quote(TableSpec.VERSION_COLUMN));
         StringBuilder sql = new StringBuilder("SELECT ").append(select);
-        sql.append(" FROM ").append(quote(table.name)).append(" WHERE ");
+        sql.append(" FROM ").append(quote(table.name)).append(" FORCE INDEX (PRIMARY) WHERE ");
         if (keyColumns.size() == 1) {
             sql.append(quote(keyColumns.get(0).name)).append(" IN (");
             sql.append(placeholders(keys)).append(")");
         } else {
-            sql.append("(").append(columnList(keyColumns)).append(") IN (");
-            String tuple = "(" + placeholders(keyColumns.size()) + ")";
-            sql.append(String.join(", ", Collections.nCopies(keys, tuple))).append(")");
+            String tuple = "(" + keyPredicate(keyColumns) + ")";
+            sql.append(String.join(" OR ", Collections.nCopies(keys, tuple)));
         }
         return sql.append(" FOR UPDATE").toString();
     }
@@ -244,7 +259,7 @@ public final class MySqlDialect {
         }
         return "SELECT `pk`, `version` FROM "
                 + quote(TOMBSTONE_TABLE)
-                + " WHERE `tbl` = ? AND `pk` IN ("
+                + " FORCE INDEX (PRIMARY) WHERE `tbl` = ? AND `pk` IN ("
                 + placeholders(keys)
                 + ") FOR UPDATE";
     }

@@ -162,7 +162,18 @@ class MySqlDialectTest {
         assertThat(MySqlDialect.deleteParent(ITEMS))
                 .isEqualTo("DELETE FROM `items` WHERE `_id` = ?");
         assertThat(MySqlDialect.deleteChildren(NOTES, 1))
-                .isEqualTo("DELETE FROM `item_notes` WHERE `item_id` = ?");
+                .isEqualTo(
+                        "DELETE `item_notes` FROM `item_notes` FORCE INDEX (PRIMARY)"
+                                + " WHERE `item_id` = ?");
+        TableSpec tags =
+                new TableSpec(
+                        "tags",
+                        List.of(col("a", ColumnType.varchar(5)), col("b", ColumnType.varchar(5))),
+                        1);
+        assertThat(MySqlDialect.deleteChildren(tags, 2))
+                .isEqualTo(
+                        "DELETE `tags` FROM `tags` FORCE INDEX (`ix_parent_key`)"
+                                + " WHERE `a` = ? AND `b` = ?");
         assertThat(MySqlDialect.insertChild(PARTS))
                 .isEqualTo("INSERT INTO `item_parts` (`item_id`, `_idx`, `sku`) VALUES (?, ?, ?)");
         assertThat(MySqlDialect.upsertTombstone())
@@ -179,15 +190,16 @@ class MySqlDialectTest {
     void versionLookupsLockTheirRows() {
         assertThat(MySqlDialect.selectVersionsForUpdate(ITEMS, 3))
                 .isEqualTo(
-                        "SELECT `_id`, `_src_version` FROM `items` WHERE `_id` IN (?, ?, ?)"
-                                + " FOR UPDATE");
+                        "SELECT `_id`, `_src_version` FROM `items` FORCE INDEX (PRIMARY)"
+                                + " WHERE `_id` IN (?, ?, ?) FOR UPDATE");
         assertThat(MySqlDialect.selectVersionsForUpdate(PARTS, 2))
                 .isEqualTo(
                         "SELECT `item_id`, `_idx`, `_src_version` FROM `item_parts`"
-                                + " WHERE (`item_id`, `_idx`) IN ((?, ?), (?, ?)) FOR UPDATE");
+                                + " FORCE INDEX (PRIMARY) WHERE (`item_id` = ? AND `_idx` = ?)"
+                                + " OR (`item_id` = ? AND `_idx` = ?) FOR UPDATE");
         assertThat(MySqlDialect.selectTombstonesForUpdate(2))
                 .isEqualTo(
-                        "SELECT `pk`, `version` FROM `_dbtransfer_tombstone`"
+                        "SELECT `pk`, `version` FROM `_dbtransfer_tombstone` FORCE INDEX (PRIMARY)"
                                 + " WHERE `tbl` = ? AND `pk` IN (?, ?) FOR UPDATE");
         assertThat(MySqlDialect.keyReadExpression(col("b", ColumnType.binary(16))))
                 .isEqualTo("LOWER(HEX(`b`))");
