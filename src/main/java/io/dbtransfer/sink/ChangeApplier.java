@@ -1,0 +1,469 @@
+package io.dbtransfer.sink;
+
+import io.dbtransfer.mapping.ColumnSpec;
+import io.dbtransfer.mapping.Mapping;
+import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.normalize.ChildRows;
+import io.dbtransfer.normalize.RowChange;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Applies a set of changes with distinct (table, key) inside the caller's transaction: reads and
+ * locks the current versions and tombstones, drops every change older than either (version guard,
+ * unsigned), then writes in phases, one batch per table and phase: delete children → delete parents
+ * of deletes → upsert parents → insert children → write / remove tombstones.
+ *
+ * <p>Keys are distinct, so phase order never reorders two changes of one key; a document's parent
+ * and child rows change in the caller's one transaction.
+ */
+public final class ChangeApplier {
+
+    /** Keys per version / tombstone lookup statement. */
+    static final int SELECT_CHUNK = 500;
+
+    private static final int KEYS_IN_MESSAGES = 5;
+
+    private final Map<String, TablePlan> plans = new LinkedHashMap<>();
+
+    public ChangeApplier(Mapping mapping) {
+        for (TableSpec parent : mapping.tables()) {
+            plans.put(parent.name, new TablePlan(parent));
+        }
+    }
+
+    /** What a flush did. */
+    public static final class Result {
+        /** Changes written. */
+        public int applied;
+
+        /** Changes dropped because MySQL already held a newer version or tombstone. */
+        public int stale;
+
+        /** Parent rows upserted or deleted plus child rows inserted. */
+        public long rowsWritten;
+    }
+
+    /**
+     * Checks that a change fits the mapping (table known, row widths, child tables, child rows
+     * carrying the document key).
+     *
+     * @throws IllegalArgumentException naming the table, the key and what is wrong
+     */
+    public void validate(RowChange c) {
+        TablePlan plan = c.table == null ? null : plans.get(c.table);
+        if (plan == null) {
+            throw new IllegalArgumentException(
+                    "Change for table "
+                            + c.table
+                            + " (collection "
+                            + c.collection
+                            + ", key "
+                            + c.key
+                            + ") but the mapping has no such parent table; mapped: "
+                            + plans.keySet());
+        }
+        TableSpec t = plan.spec;
+        int keys = t.keyColumns;
+        if (c.parent == null
+                || (c.delete ? c.parent.length < keys : c.parent.length != t.columns.size())) {
+            throw invalid(
+                    c,
+                    "parent row has "
+                            + (c.parent == null ? "no" : c.parent.length)
+                            + " values; expected "
+                            + (c.delete ? keys + " key values" : t.columns.size()));
+        }
+        for (int i = 0; i < keys; i++) {
+            if (c.parent[i] == null) {
+                throw invalid(c, "key column " + t.columns.get(i).name + " is null");
+            }
+        }
+        if (c.children == null) {
+            return;
+        }
+        if (c.delete && c.children.length > 0) {
+            throw invalid(c, "a delete carries child rows");
+        }
+        for (ChildRows cr : c.children) {
+            Integer idx = cr == null ? null : plan.descendantIndex.get(cr.table);
+            if (idx == null) {
+                throw invalid(
+                        c,
+                        "child rows for table "
+                                + (cr == null ? null : cr.table)
+                                + ", which is not a child table of "
+                                + t.name);
+            }
+            TableSpec child = plan.descendants.get(idx);
+            for (String[] row : cr.rows == null ? new String[0][] : cr.rows) {
+                if (row == null || row.length != child.columns.size()) {
+                    throw invalid(
+                            c,
+                            "a row of child table "
+                                    + child.name
+                                    + " has "
+                                    + (row == null ? 0 : row.length)
+                                    + " values; expected "
+                                    + child.columns.size());
+                }
+                for (int i = 0; i < keys; i++) {
+                    if (!c.parent[i].equals(row[i])) {
+                        throw invalid(
+                                c,
+                                "a row of child table "
+                                        + child.name
+                                        + " does not start with the document key");
+                    }
+                }
+            }
+        }
+    }
+
+    private static IllegalArgumentException invalid(RowChange c, String what) {
+        return new IllegalArgumentException(
+                "Invalid change for table " + c.table + ", key " + c.key + ": " + what);
+    }
+
+    /**
+     * Applies {@code changes} (distinct (table, key), validated) on {@code conn}, inside the
+     * caller's transaction; never commits.
+     *
+     * @throws SQLException naming the phase, the table, some keys and MySQL's cause
+     */
+    public Result apply(Connection conn, List<RowChange> changes) throws SQLException {
+        Result result = new Result();
+        Map<String, List<RowChange>> byTable = new LinkedHashMap<>();
+        for (RowChange c : changes) {
+            byTable.computeIfAbsent(c.table, k -> new ArrayList<>()).add(c);
+        }
+        List<Applied> work = new ArrayList<>();
+        for (Map.Entry<String, List<RowChange>> e : byTable.entrySet()) {
+            TablePlan plan = plans.get(e.getKey());
+            Map<String, Long> versions = readVersions(conn, plan, e.getValue());
+            Map<String, Long> tombstones = readTombstones(conn, plan, e.getValue());
+            Applied applied = new Applied(plan);
+            for (RowChange c : e.getValue()) {
+                String pk = plan.pk(c);
+                Long row = versions.get(pk);
+                Long tomb = tombstones.get(pk);
+                if ((row != null && Long.compareUnsigned(c.version, row) < 0)
+                        || (tomb != null && Long.compareUnsigned(c.version, tomb) < 0)) {
+                    result.stale++;
+                    continue;
+                }
+                applied.changes.add(c);
+                if (c.delete) {
+                    applied.deletes.add(c);
+                } else {
+                    applied.upserts.add(c);
+                    if (tomb != null) {
+                        applied.tombstoned.add(c);
+                    }
+                }
+            }
+            result.applied += applied.changes.size();
+            work.add(applied);
+        }
+
+        // 1. Children of every changed document go; upserts re-insert theirs in phase 4.
+        for (Applied a : work) {
+            for (int d = 0; d < a.plan.descendants.size(); d++) {
+                TableSpec child = a.plan.descendants.get(d);
+                int keys = a.plan.spec.keyColumns;
+                runBatch(
+                        conn,
+                        a.plan.deleteChildren.get(d),
+                        "delete of old child rows",
+                        child.name,
+                        a.changes,
+                        (ps, c) -> bindColumns(ps, 1, child.columns.subList(0, keys), c.parent));
+            }
+        }
+        // 2. Parents of deletes.
+        for (Applied a : work) {
+            List<ColumnSpec> keyCols = a.plan.spec.keyColumnSpecs();
+            result.rowsWritten +=
+                    runBatch(
+                            conn,
+                            a.plan.deleteParent,
+                            "delete",
+                            a.plan.spec.name,
+                            a.deletes,
+                            (ps, c) -> bindColumns(ps, 1, keyCols, c.parent));
+        }
+        // 3. Parents of upserts, with their version.
+        for (Applied a : work) {
+            List<ColumnSpec> cols = a.plan.spec.columns;
+            result.rowsWritten +=
+                    runBatch(
+                            conn,
+                            a.plan.upsertParent,
+                            "upsert",
+                            a.plan.spec.name,
+                            a.upserts,
+                            (ps, c) -> {
+                                bindColumns(ps, 1, cols, c.parent);
+                                ValueCodec.bindVersion(ps, cols.size() + 1, c.version);
+                            });
+        }
+        // 4. Children of upserts.
+        for (Applied a : work) {
+            for (int d = 0; d < a.plan.descendants.size(); d++) {
+                TableSpec child = a.plan.descendants.get(d);
+                List<RowChange> owners = new ArrayList<>();
+                List<String[]> rows = new ArrayList<>();
+                for (RowChange c : a.upserts) {
+                    for (ChildRows cr : c.children == null ? new ChildRows[0] : c.children) {
+                        if (cr.table.equals(child.name) && cr.rows != null) {
+                            for (String[] row : cr.rows) {
+                                owners.add(c);
+                                rows.add(row);
+                            }
+                        }
+                    }
+                }
+                if (rows.isEmpty()) {
+                    continue;
+                }
+                result.rowsWritten +=
+                        runRows(
+                                conn,
+                                a.plan.insertChild.get(d),
+                                "insert of child rows",
+                                child.name,
+                                owners,
+                                rows,
+                                (ps, row) -> bindColumns(ps, 1, child.columns, row));
+            }
+        }
+        // 5. Tombstones: deletes leave their version, upserts carry it in the row instead.
+        for (Applied a : work) {
+            String tbl = a.plan.spec.name;
+            runBatch(
+                    conn,
+                    MySqlDialect.upsertTombstone(),
+                    "tombstone write",
+                    MySqlDialect.TOMBSTONE_TABLE,
+                    a.deletes,
+                    (ps, c) -> {
+                        ps.setString(1, tbl);
+                        ps.setString(2, a.plan.pk(c));
+                        ValueCodec.bindVersion(ps, 3, c.version);
+                    });
+            runBatch(
+                    conn,
+                    MySqlDialect.deleteTombstone(),
+                    "tombstone removal",
+                    MySqlDialect.TOMBSTONE_TABLE,
+                    a.tombstoned,
+                    (ps, c) -> {
+                        ps.setString(1, tbl);
+                        ps.setString(2, a.plan.pk(c));
+                    });
+        }
+        return result;
+    }
+
+    private Map<String, Long> readVersions(Connection conn, TablePlan plan, List<RowChange> changes)
+            throws SQLException {
+        Map<String, Long> out = new HashMap<>();
+        List<ColumnSpec> keyCols = plan.spec.keyColumnSpecs();
+        for (int from = 0; from < changes.size(); from += SELECT_CHUNK) {
+            List<RowChange> chunk =
+                    changes.subList(from, Math.min(changes.size(), from + SELECT_CHUNK));
+            String sql = MySqlDialect.selectVersionsForUpdate(plan.spec, chunk.size());
+            try (PreparedStatement ps = conn.prepareStatement(sql)) {
+                int idx = 1;
+                for (RowChange c : chunk) {
+                    idx = bindColumns(ps, idx, keyCols, c.parent);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    String[] key = new String[keyCols.size()];
+                    while (rs.next()) {
+                        for (int i = 0; i < key.length; i++) {
+                            key[i] = ValueCodec.readKey(rs, i + 1, keyCols.get(i));
+                        }
+                        out.put(
+                                TombstoneKey.encode(key, key.length),
+                                ValueCodec.readVersion(rs, key.length + 1));
+                    }
+                }
+            } catch (SQLException e) {
+                throw wrap(e, "version lookup", plan.spec.name, chunk);
+            }
+        }
+        return out;
+    }
+
+    private Map<String, Long> readTombstones(
+            Connection conn, TablePlan plan, List<RowChange> changes) throws SQLException {
+        Map<String, Long> out = new HashMap<>();
+        for (int from = 0; from < changes.size(); from += SELECT_CHUNK) {
+            List<RowChange> chunk =
+                    changes.subList(from, Math.min(changes.size(), from + SELECT_CHUNK));
+            try (PreparedStatement ps =
+                    conn.prepareStatement(MySqlDialect.selectTombstonesForUpdate(chunk.size()))) {
+                ps.setString(1, plan.spec.name);
+                int idx = 2;
+                for (RowChange c : chunk) {
+                    ps.setString(idx++, plan.pk(c));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getString(1), ValueCodec.readVersion(rs, 2));
+                    }
+                }
+            } catch (SQLException e) {
+                throw wrap(e, "tombstone lookup", MySqlDialect.TOMBSTONE_TABLE, chunk);
+            }
+        }
+        return out;
+    }
+
+    /** Binds {@code values[0..columns.size())}; returns the next parameter index. */
+    private static int bindColumns(
+            PreparedStatement ps, int index, List<ColumnSpec> columns, String[] values)
+            throws SQLException {
+        for (int i = 0; i < columns.size(); i++) {
+            ValueCodec.bind(ps, index++, columns.get(i), values[i]);
+        }
+        return index;
+    }
+
+    /** Binds one statement of a batch. */
+    private interface Binder<T> {
+        void bind(PreparedStatement ps, T item) throws SQLException;
+    }
+
+    private static long runBatch(
+            Connection conn,
+            String sql,
+            String phase,
+            String table,
+            List<RowChange> changes,
+            Binder<RowChange> binder)
+            throws SQLException {
+        return runRows(conn, sql, phase, table, changes, changes, binder);
+    }
+
+    private static <T> long runRows(
+            Connection conn,
+            String sql,
+            String phase,
+            String table,
+            List<RowChange> owners,
+            List<T> items,
+            Binder<T> binder)
+            throws SQLException {
+        if (items.isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            for (int i = 0; i < items.size(); i++) {
+                try {
+                    binder.bind(ps, items.get(i));
+                } catch (IllegalArgumentException e) {
+                    RowChange c = owners.get(i);
+                    throw new IllegalArgumentException(
+                            "Cannot write table "
+                                    + table
+                                    + ", key "
+                                    + c.key
+                                    + " (version "
+                                    + Long.toUnsignedString(c.version)
+                                    + "): "
+                                    + e.getMessage(),
+                            e);
+                }
+                ps.addBatch();
+            }
+            ps.executeBatch();
+            return items.size();
+        } catch (SQLException e) {
+            throw wrap(e, phase, table, owners);
+        }
+    }
+
+    private static SQLException wrap(
+            SQLException e, String phase, String table, List<RowChange> changes) {
+        Set<String> keys = new LinkedHashSet<>();
+        for (RowChange c : changes) {
+            keys.add(c.key);
+        }
+        List<String> shown =
+                new ArrayList<>(keys).subList(0, Math.min(keys.size(), KEYS_IN_MESSAGES));
+        return new SQLException(
+                "MySQL rejected the "
+                        + phase
+                        + " in table "
+                        + MySqlDialect.quote(table)
+                        + " for "
+                        + keys.size()
+                        + " key(s) "
+                        + shown
+                        + (keys.size() > shown.size() ? " and more" : "")
+                        + ": "
+                        + e.getMessage()
+                        + SchemaManager.hint(e)
+                        + " [SQLState "
+                        + e.getSQLState()
+                        + ", error "
+                        + e.getErrorCode()
+                        + "]",
+                e.getSQLState(),
+                e.getErrorCode(),
+                e);
+    }
+
+    /** The changes of one table that passed the version guard, split by what they do. */
+    private static final class Applied {
+        final TablePlan plan;
+        final List<RowChange> changes = new ArrayList<>();
+        final List<RowChange> deletes = new ArrayList<>();
+        final List<RowChange> upserts = new ArrayList<>();
+        final List<RowChange> tombstoned = new ArrayList<>();
+
+        Applied(TablePlan plan) {
+            this.plan = plan;
+        }
+    }
+
+    /** The statements of one parent table and its descendants, generated once. */
+    private static final class TablePlan {
+        final TableSpec spec;
+        final List<TableSpec> descendants;
+        final Map<String, Integer> descendantIndex = new HashMap<>();
+        final String upsertParent;
+        final String deleteParent;
+        final List<String> deleteChildren = new ArrayList<>();
+        final List<String> insertChild = new ArrayList<>();
+
+        TablePlan(TableSpec spec) {
+            this.spec = spec;
+            this.descendants = MySqlDialect.descendants(spec);
+            this.upsertParent = MySqlDialect.upsertParent(spec);
+            this.deleteParent = MySqlDialect.deleteParent(spec);
+            for (int i = 0; i < descendants.size(); i++) {
+                TableSpec child = descendants.get(i);
+                descendantIndex.put(child.name, i);
+                deleteChildren.add(MySqlDialect.deleteChildren(child, spec.keyColumns));
+                insertChild.add(MySqlDialect.insertChild(child));
+            }
+        }
+
+        String pk(RowChange c) {
+            return TombstoneKey.encode(c.parent, spec.keyColumns);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.dbtransfer.sink;
+
+import io.dbtransfer.mapping.Mapping;
+import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.normalize.RowChange;
+
+import org.apache.flink.api.connector.sink2.Sink;
+
+import java.util.Objects;
+
+/**
+ * Entry point of the MySQL change sink: {@code MySqlChangeSink.builder().options(o).mapping(m)
+ * .build()} gives a {@link Sink} of {@link RowChange}s for {@code DataStream#sinkTo}.
+ *
+ * <p>Feed it a stream keyed by {@link RowChange#routingKey()} so every change of one document
+ * reaches the same subtask in order. See {@link DeliveryGuarantee} for the two modes.
+ */
+public final class MySqlChangeSink {
+
+    private MySqlChangeSink() {}
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder of the sink; options and mapping are required. */
+    public static final class Builder {
+        private SinkOptions options;
+        private Mapping mapping;
+
+        private Builder() {}
+
+        public Builder options(SinkOptions options) {
+            this.options = options;
+            return this;
+        }
+
+        public Builder mapping(Mapping mapping) {
+            this.mapping = mapping;
+            return this;
+        }
+
+        /**
+         * Builds the sink for the configured delivery guarantee.
+         *
+         * @throws IllegalArgumentException when the mapping yields SQL MySQL cannot run (e.g. names
+         *     longer than 64 characters)
+         */
+        public Sink<RowChange> build() {
+            Objects.requireNonNull(options, "options must be set");
+            Objects.requireNonNull(mapping, "mapping must be set");
+            if (mapping.tables().isEmpty()) {
+                throw new IllegalArgumentException("The mapping has no tables");
+            }
+            // Generate every statement now so that naming problems surface at job build time.
+            for (TableSpec t : mapping.tables()) {
+                MySqlDialect.createTables(t);
+            }
+            new ChangeApplier(mapping);
+            return options.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE
+                    ? new ExactlyOnceMySqlSink(options, mapping)
+                    : new IdempotentMySqlSink(options, mapping);
+        }
+    }
+}

@@ -1,0 +1,329 @@
+package io.dbtransfer.sink;
+
+import io.dbtransfer.mapping.Mapping;
+import io.dbtransfer.normalize.RowChange;
+
+import org.apache.flink.api.common.operators.MailboxExecutor;
+import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Exactly-once writer: one XA branch per subtask and checkpoint, prepared in {@link
+ * #prepareCommit()} and committed by {@link XaCommitter} after the checkpoint completes.
+ *
+ * <p>Branch names: {@code <prefix>:<subtask>:<n>} where n is one more than the last checkpoint this
+ * writer snapshotted (or restored from), so n never exceeds the id of the checkpoint that carries
+ * the branch's committable. At start, prepared branches of this subtask with n greater than the
+ * restored checkpoint are rolled back: their checkpoint never completed and the source replays
+ * their changes.
+ *
+ * <p>A prepared branch keeps its row locks until the committer commits it, which happens on the
+ * task thread after the checkpoint completes. Writing a key of a still-prepared branch would wait
+ * for that lock on the same thread, so such changes stay in the buffer (and in the writer state at
+ * a checkpoint) until {@code XA RECOVER} no longer lists the branch.
+ */
+final class XaChangeWriter extends AbstractChangeWriter
+        implements CommittingSinkWriter<RowChange, XaCommittable>,
+                StatefulSinkWriter<RowChange, XaWriterState> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(XaChangeWriter.class);
+
+    /** How long the final flush waits for earlier branches to be committed before failing. */
+    static final long END_OF_INPUT_WAIT_MS = 5 * 60 * 1000;
+
+    private final MailboxExecutor mailbox;
+
+    /** Autocommit session for XA RECOVER / rollbacks; never holds an XA branch. */
+    private Connection control;
+
+    /** The open branch of the next checkpoint, or null. */
+    private Connection txConnection;
+
+    private XaTransactionId txId;
+    private final Set<String> txKeys = new HashSet<>();
+    private int txApplied;
+
+    /** Name of the next branch: last snapshotted (or restored) checkpoint id + 1. */
+    private long nextCheckpointId;
+
+    private long lastPreparedCheckpointId = -1;
+
+    /** Prepared branches of this writer not yet seen committed, oldest first. */
+    private final List<InFlight> inFlight = new ArrayList<>();
+
+    XaChangeWriter(
+            SinkOptions options,
+            Mapping mapping,
+            WriterInitContext context,
+            Collection<XaWriterState> restored)
+            throws IOException {
+        super(options, mapping, context);
+        this.mailbox = context.getMailboxExecutor();
+        OptionalLong restoredCheckpoint = context.getRestoredCheckpointId();
+        this.nextCheckpointId = restoredCheckpoint.orElse(0) + 1;
+        try {
+            control = open(true);
+            rollBackOrphans(restoredCheckpoint);
+        } catch (SQLException e) {
+            MySqlConnections.closeQuietly(control);
+            throw new IOException(
+                    "MySQL sink could not recover its XA transactions: " + e.getMessage(), e);
+        }
+        createTables();
+        for (XaWriterState state : restored) {
+            for (RowChange c : state.pending()) {
+                buffer.add(c);
+            }
+        }
+        if (!buffer.isEmpty()) {
+            LOG.info("Subtask {} restored {} pending change(s)", subtask, buffer.size());
+        }
+        maybePurgeTombstones();
+    }
+
+    /**
+     * Rolls back the prepared branches of this subtask (subtask 0: also of subtasks beyond the
+     * current parallelism) whose checkpoint is newer than the restored one, or all of them on a
+     * fresh start. Branches of completed checkpoints are left to the committer, which restores them
+     * from its state; everything else (other prefixes, other subtasks) is left alone.
+     */
+    private void rollBackOrphans(OptionalLong restoredCheckpoint) throws SQLException {
+        String prefix = options.transactionalIdPrefix();
+        for (XaTransactionId xid : XaOperations.recover(control)) {
+            int owner = xid.subtaskIndex(prefix);
+            if (owner < 0 || !(owner == subtask || (subtask == 0 && owner >= parallelism))) {
+                continue;
+            }
+            long checkpoint = xid.checkpointId(prefix);
+            if (restoredCheckpoint.isPresent() && checkpoint <= restoredCheckpoint.getAsLong()) {
+                continue;
+            }
+            try {
+                XaOperations.rollback(control, xid);
+                metrics.orphansRolledBack.inc();
+                LOG.info(
+                        "Rolled back prepared XA branch {} of an incomplete checkpoint"
+                                + " (restored checkpoint: {})",
+                        xid,
+                        restoredCheckpoint.isPresent() ? restoredCheckpoint.getAsLong() : "none");
+            } catch (SQLException e) {
+                if (!XaOperations.isUnknownXid(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    @Override
+    void flushBuffer() throws IOException {
+        if (buffer.isEmpty()) {
+            return;
+        }
+        List<RowChange> batch = buffer.drain(heldKeys()::contains);
+        if (!buffer.isEmpty()) {
+            refreshInFlight();
+            batch.addAll(buffer.drain(heldKeys()::contains));
+        }
+        metrics.deferred = buffer.size();
+        if (batch.isEmpty()) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try {
+            if (txConnection == null) {
+                beginTransaction();
+            }
+            ChangeApplier.Result r = applier.apply(txConnection, batch);
+            txApplied += r.applied;
+            for (RowChange c : batch) {
+                txKeys.add(ChangeBuffer.identity(c));
+            }
+            metrics.flushed(r, (System.nanoTime() - t0) / 1_000_000);
+        } catch (SQLException e) {
+            // The branch may be rollback-only now; the job restarts from the last checkpoint.
+            throw new IOException(
+                    "MySQL sink failed to write XA branch " + txId + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void beginTransaction() throws SQLException {
+        if (nextCheckpointId <= lastPreparedCheckpointId) {
+            // Two branches of one checkpoint would share a name; Flink never asks for that.
+            throw new IllegalStateException(
+                    "XA branch for checkpoint "
+                            + nextCheckpointId
+                            + " was already prepared by subtask "
+                            + subtask);
+        }
+        txId = XaTransactionId.of(options.transactionalIdPrefix(), subtask, nextCheckpointId);
+        txConnection = open(true);
+        try {
+            XaOperations.start(txConnection, txId);
+        } catch (SQLException e) {
+            MySqlConnections.closeQuietly(txConnection);
+            txConnection = null;
+            throw e;
+        }
+    }
+
+    @Override
+    public void flush(boolean endOfInput) throws IOException, InterruptedException {
+        flushBuffer();
+        if (endOfInput) {
+            awaitAllWritten();
+        }
+    }
+
+    /**
+     * The last flush must write every change, also those held by a prepared branch: lets the
+     * mailbox run (the committer commits on checkpoint completion) until they can be written.
+     */
+    private void awaitAllWritten() throws IOException, InterruptedException {
+        long deadline = System.currentTimeMillis() + END_OF_INPUT_WAIT_MS;
+        while (!buffer.isEmpty()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IOException(
+                        "MySQL sink: "
+                                + buffer.size()
+                                + " change(s) at end of input are still held by prepared XA"
+                                + " branches "
+                                + inFlight
+                                + " after "
+                                + END_OF_INPUT_WAIT_MS
+                                + " ms; the job will restart and recover");
+            }
+            if (!mailbox.tryYield()) {
+                Thread.sleep(50);
+            }
+            flushBuffer();
+        }
+    }
+
+    @Override
+    public Collection<XaCommittable> prepareCommit() throws IOException, InterruptedException {
+        flushBuffer();
+        if (txConnection == null) {
+            return Collections.emptyList();
+        }
+        XaTransactionId xid = txId;
+        long t0 = System.nanoTime();
+        try {
+            XaOperations.end(txConnection, xid);
+            if (txApplied == 0) {
+                // Every change was stale: nothing to commit, release the version locks.
+                XaOperations.rollback(txConnection, xid);
+                return Collections.emptyList();
+            }
+            XaOperations.prepare(txConnection, xid);
+        } catch (SQLException e) {
+            throw new IOException(
+                    "MySQL sink could not prepare XA branch " + xid + ": " + e.getMessage(), e);
+        } finally {
+            // Closing leaves a prepared branch in place; MariaDB allows no second XA
+            // transaction on this connection and commits it only once this session has gone.
+            MySqlConnections.closeQuietly(txConnection);
+            txConnection = null;
+            txId = null;
+        }
+        lastPreparedCheckpointId = nextCheckpointId;
+        inFlight.add(new InFlight(xid, new HashSet<>(txKeys)));
+        txKeys.clear();
+        txApplied = 0;
+        metrics.transactionsPrepared.inc();
+        metrics.lastCommitLatencyMs = (System.nanoTime() - t0) / 1_000_000;
+        if (inFlight.size() > 1) {
+            refreshInFlight();
+        }
+        maybePurgeTombstones();
+        return Collections.singletonList(new XaCommittable(xid));
+    }
+
+    @Override
+    public List<XaWriterState> snapshotState(long checkpointId) {
+        nextCheckpointId = checkpointId + 1;
+        return buffer.isEmpty()
+                ? Collections.emptyList()
+                : Collections.singletonList(new XaWriterState(buffer.contents()));
+    }
+
+    private Set<String> heldKeys() {
+        if (inFlight.isEmpty()) {
+            return Collections.emptySet();
+        }
+        if (inFlight.size() == 1) {
+            return inFlight.get(0).keys;
+        }
+        Set<String> all = new HashSet<>();
+        for (InFlight f : inFlight) {
+            all.addAll(f.keys);
+        }
+        return all;
+    }
+
+    /** Forgets the branches {@code XA RECOVER} no longer lists (committed by the committer). */
+    private void refreshInFlight() throws IOException {
+        if (inFlight.isEmpty()) {
+            return;
+        }
+        Set<XaTransactionId> prepared;
+        try {
+            prepared = new HashSet<>(XaOperations.recover(control()));
+        } catch (SQLException e) {
+            throw new IOException("MySQL sink could not run XA RECOVER: " + e.getMessage(), e);
+        }
+        for (Iterator<InFlight> it = inFlight.iterator(); it.hasNext(); ) {
+            if (!prepared.contains(it.next().xid)) {
+                it.remove();
+            }
+        }
+    }
+
+    private Connection control() throws SQLException {
+        if (control == null || !control.isValid(5)) {
+            MySqlConnections.closeQuietly(control);
+            control = open(true);
+        }
+        return control;
+    }
+
+    @Override
+    public void close() {
+        // An unprepared branch is rolled back by the server when its session ends.
+        MySqlConnections.closeQuietly(txConnection);
+        MySqlConnections.closeQuietly(control);
+        txConnection = null;
+        control = null;
+    }
+
+    /** A prepared branch and the document identities it holds locks on. */
+    private static final class InFlight {
+        final XaTransactionId xid;
+        final Set<String> keys;
+
+        InFlight(XaTransactionId xid, Set<String> keys) {
+            this.xid = xid;
+            this.keys = keys;
+        }
+
+        @Override
+        public String toString() {
+            return xid.toString();
+        }
+    }
+}

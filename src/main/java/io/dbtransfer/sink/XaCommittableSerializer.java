@@ -1,0 +1,51 @@
+package io.dbtransfer.sink;
+
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
+/** Version 1: format id, gtrid, bqual (each length-prefixed). */
+public final class XaCommittableSerializer implements SimpleVersionedSerializer<XaCommittable> {
+
+    private static final int VERSION = 1;
+
+    @Override
+    public int getVersion() {
+        return VERSION;
+    }
+
+    @Override
+    public byte[] serialize(XaCommittable committable) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            XaTransactionId xid = committable.xid();
+            out.writeInt(xid.formatId());
+            byte[] gtrid = xid.gtrid();
+            out.writeInt(gtrid.length);
+            out.write(gtrid);
+            byte[] bqual = xid.bqual();
+            out.writeInt(bqual.length);
+            out.write(bqual);
+        }
+        return bytes.toByteArray();
+    }
+
+    @Override
+    public XaCommittable deserialize(int version, byte[] serialized) throws IOException {
+        if (version != VERSION) {
+            throw new IOException("Unknown XaCommittable serializer version " + version);
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
+            int formatId = in.readInt();
+            byte[] gtrid = new byte[in.readInt()];
+            in.readFully(gtrid);
+            byte[] bqual = new byte[in.readInt()];
+            in.readFully(bqual);
+            return new XaCommittable(new XaTransactionId(formatId, gtrid, bqual));
+        }
+    }
+}
