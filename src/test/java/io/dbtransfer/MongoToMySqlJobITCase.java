@@ -3,6 +3,7 @@ package io.dbtransfer;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.workload.ReviewDocuments;
+
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -104,7 +105,8 @@ class MongoToMySqlJobITCase {
 
     @Test
     void writesDuringTheSnapshotEndUpInMySql() throws Exception {
-        MigrationFixture f = new MigrationFixture("during").collections(REVIEWS).set("source.batch-size", "100");
+        MigrationFixture f =
+                new MigrationFixture("during").collections(REVIEWS).set("source.batch-size", "100");
         MongoCollection<Document> coll = f.mongo().getCollection("reviews");
         ReviewDocuments gen = new ReviewDocuments(2);
         List<Document> docs = gen.next(4000);
@@ -118,10 +120,12 @@ class MongoToMySqlJobITCase {
                 String id = docs.get(r.nextInt(docs.size())).getString("_id");
                 switch (i % 4) {
                     case 0:
-                        coll.updateOne(Filters.eq("_id", id), Updates.inc("rating.helpfulVotes", 1));
+                        coll.updateOne(
+                                Filters.eq("_id", id), Updates.inc("rating.helpfulVotes", 1));
                         break;
                     case 1:
-                        coll.updateOne(Filters.eq("_id", id), Updates.set("headline", "edited " + i));
+                        coll.updateOne(
+                                Filters.eq("_id", id), Updates.set("headline", "edited " + i));
                         break;
                     case 2:
                         coll.deleteOne(Filters.eq("_id", id));
@@ -140,24 +144,32 @@ class MongoToMySqlJobITCase {
     void streamingAppliesEveryKindOfChange() throws Exception {
         MigrationFixture f =
                 new MigrationFixture("stream")
-                        .collections("items:\n  columns:\n    qty: INT\n    name: VARCHAR(50)\n    note: TEXT\n");
+                        .collections(
+                                "items:\n  columns:\n    qty: INT\n    name: VARCHAR(50)\n    note: TEXT\n");
         MongoCollection<Document> coll = f.mongo().getCollection("items");
         coll.insertOne(new Document("_id", 1).append("qty", 1).append("name", "one"));
         JobClient job = f.start(env(2));
         try {
             f.awaitConsistent(MigrationFixture.TIMEOUT);
-            coll.insertOne(new Document("_id", 2).append("qty", 2).append("name", "two").append("note", "n"));
+            coll.insertOne(
+                    new Document("_id", 2)
+                            .append("qty", 2)
+                            .append("name", "two")
+                            .append("note", "n"));
             coll.updateOne(Filters.eq("_id", 1), Updates.set("name", "uno"));
             coll.updateOne(Filters.eq("_id", 2), Updates.unset("note"));
             coll.updateOne(Filters.eq("_id", 2), Updates.inc("qty", 40));
-            coll.replaceOne(Filters.eq("_id", 1), new Document("_id", 1).append("qty", 7).append("extra", true));
+            coll.replaceOne(
+                    Filters.eq("_id", 1),
+                    new Document("_id", 1).append("qty", 7).append("extra", true));
             coll.insertOne(new Document("_id", 3).append("qty", 3));
             coll.deleteOne(Filters.eq("_id", 3));
             coll.insertOne(new Document("_id", 4).append("qty", 4));
             coll.deleteOne(Filters.eq("_id", 4));
             coll.insertOne(new Document("_id", 4).append("qty", 44).append("name", "again"));
             f.awaitConsistent(MigrationFixture.TIMEOUT);
-            Map<String, List<Object>> rows = rows(f, "SELECT _id, qty, name, note, _extra FROM items ORDER BY _id");
+            Map<String, List<Object>> rows =
+                    rows(f, "SELECT _id, qty, name, note, _extra FROM items ORDER BY _id");
             assertThat(rows.get("1")).containsExactly(7, null, null, "{\"extra\": true}");
             assertThat(rows.get("2")).containsExactly(42, "two", null, "{}");
             assertThat(rows).doesNotContainKey("3");
@@ -168,7 +180,8 @@ class MongoToMySqlJobITCase {
     }
 
     @Test
-    void stopWithSavepointThenResumeAppliesExactlyTheChangesMadeWhileStopped(@TempDir Path dir) throws Exception {
+    void stopWithSavepointThenResumeAppliesExactlyTheChangesMadeWhileStopped(@TempDir Path dir)
+            throws Exception {
         MigrationFixture f = new MigrationFixture("savepoint").collections(REVIEWS);
         MongoCollection<Document> coll = f.mongo().getCollection("reviews");
         ReviewDocuments gen = new ReviewDocuments(3);
@@ -193,7 +206,8 @@ class MongoToMySqlJobITCase {
 
         Configuration restore = new Configuration();
         restore.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
-        StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(restore);
+        StreamExecutionEnvironment env2 =
+                StreamExecutionEnvironment.getExecutionEnvironment(restore);
         env2.setParallelism(2);
         JobClient resumed = f.start(env2);
         try {
@@ -207,7 +221,8 @@ class MongoToMySqlJobITCase {
                     changed.add(e.getKey());
                 }
             }
-            assertThat(changed).containsExactlyInAnyOrder(updated, replaced, inserted.getString("_id"));
+            assertThat(changed)
+                    .containsExactlyInAnyOrder(updated, replaced, inserted.getString("_id"));
             assertThat(after).doesNotContainKey(deleted);
         } finally {
             resumed.cancel().get();
@@ -229,7 +244,8 @@ class MongoToMySqlJobITCase {
         JobClient job = f.start(env(2));
         try {
             // Snapshot phase: fail once part of the snapshot is in MySQL, but not all of it.
-            Eventually.waitUntil(Duration.ofSeconds(60), "first snapshot rows", () -> f.count("reviews") > 0);
+            Eventually.waitUntil(
+                    Duration.ofSeconds(60), "first snapshot rows", () -> f.count("reviews") > 0);
             long partial = f.count("reviews");
             cluster.terminateTaskManager(0).get();
             cluster.startTaskManager();
@@ -259,7 +275,8 @@ class MongoToMySqlJobITCase {
     void collectionsWithOverlappingIdsAndWritesDuringTheSnapshotStaySeparate() throws Exception {
         MigrationFixture f =
                 new MigrationFixture("overlap")
-                        .collections("a:\n  key-type: BIGINT\n  columns:\n    v: INT\nb:\n  key-type: BIGINT\n  columns:\n    v: INT\n")
+                        .collections(
+                                "a:\n  key-type: BIGINT\n  columns:\n    v: INT\nb:\n  key-type: BIGINT\n  columns:\n    v: INT\n")
                         .set("source.batch-size", "100");
         MongoCollection<Document> a = f.mongo().getCollection("a");
         MongoCollection<Document> b = f.mongo().getCollection("b");
@@ -298,9 +315,11 @@ class MongoToMySqlJobITCase {
                 List<Object> values = new ArrayList<>();
                 for (int i = 2; i <= n; i++) {
                     Object o = rs.getObject(i);
-                    values.add(o instanceof String && ((String) o).startsWith("{")
-                            ? io.dbtransfer.mapping.CanonicalValues.canonicalJsonText((String) o)
-                            : o);
+                    values.add(
+                            o instanceof String && ((String) o).startsWith("{")
+                                    ? io.dbtransfer.mapping.CanonicalValues.canonicalJsonText(
+                                            (String) o)
+                                    : o);
                 }
                 out.put(rs.getString(1), values);
             }

@@ -5,6 +5,7 @@ import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.deadletter.DeadLetterTable;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.sink.MySqlDialect;
 import io.dbtransfer.sink.SchemaManager;
 
 import org.slf4j.Logger;
@@ -69,8 +70,8 @@ public final class TargetPreparation {
                     for (String table : nonEmpty) {
                         st.execute("DELETE FROM " + quote(table));
                     }
-                    if (exists(c, SchemaManager.TOMBSTONE_TABLE)) {
-                        st.execute("DELETE FROM " + quote(SchemaManager.TOMBSTONE_TABLE));
+                    if (exists(c, MySqlDialect.TOMBSTONE_TABLE)) {
+                        st.execute("DELETE FROM " + quote(MySqlDialect.TOMBSTONE_TABLE));
                     }
                 }
                 return;

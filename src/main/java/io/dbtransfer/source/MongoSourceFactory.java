@@ -5,12 +5,12 @@ import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.config.Redact;
 
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.cdc.connectors.base.options.StartupOptions;
 import org.apache.flink.cdc.connectors.mongodb.source.MongoDBSource;
 import org.apache.flink.cdc.connectors.mongodb.source.MongoDBSourceBuilder;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.connector.source.Source;
 
 import com.mongodb.ConnectionString;
 
@@ -25,8 +25,8 @@ public final class MongoSourceFactory {
     private MongoSourceFactory() {}
 
     /**
-     * The source, guarded against endless restarts when the resume point has expired;
-     * {@code snapshotVersion} from {@link SourceProbe#check}.
+     * The source, guarded against endless restarts when the resume point has expired; {@code
+     * snapshotVersion} from {@link SourceProbe#check}.
      */
     public static Source<ChangeRecord, ?, ?> create(JobConfig config, long snapshotVersion) {
         return new GuardedSource<>(

@@ -110,8 +110,7 @@ public final class SourceProbe {
 
     /** The current operation time of the server as a version (0 when it reports none). */
     public static long operationTime(MongoClient client) {
-        return operationTime(
-                client.getDatabase("admin").runCommand(new Document("ping", 1)));
+        return operationTime(client.getDatabase("admin").runCommand(new Document("ping", 1)));
     }
 
     /** The {@code operationTime} (or {@code $clusterTime}) of a command reply as a version. */

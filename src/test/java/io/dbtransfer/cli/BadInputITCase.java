@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Bad input through the real entry point, in its own JVM: one clear line naming the setting and
- * the cause, a non-zero exit, no stack trace.
+ * Bad input through the real entry point, in its own JVM: one clear line naming the setting and the
+ * cause, a non-zero exit, no stack trace.
  */
 class BadInputITCase {
 
@@ -44,8 +44,7 @@ class BadInputITCase {
 
     private static void assertClearError(Run r, String... parts) {
         assertThat(r.exit()).as("exit code").isEqualTo(2);
-        List<String> lines =
-                r.stderr().lines().filter(l -> l.startsWith("dbtransfer:")).toList();
+        List<String> lines = r.stderr().lines().filter(l -> l.startsWith("dbtransfer:")).toList();
         assertThat(lines).as("stderr: " + r.stderr()).hasSize(1);
         for (String part : parts) {
             assertThat(lines.get(0)).contains(part);
@@ -57,33 +56,68 @@ class BadInputITCase {
     void unreachableMongo() throws Exception {
         assertClearError(
                 job(
-                        "--mongo-uri", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=2000",
-                        "--database", "d", "--collection", "c",
-                        "--mysql-url", TestMySql.newDatabase("bad")),
-                "mongo.uri", "cannot reach MongoDB", "127.0.0.1:1");
+                        "--mongo-uri",
+                        "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=2000",
+                        "--database",
+                        "d",
+                        "--collection",
+                        "c",
+                        "--mysql-url",
+                        TestMySql.newDatabase("bad")),
+                "mongo.uri",
+                "cannot reach MongoDB",
+                "127.0.0.1:1");
     }
 
     @Test
     void unreachableMySql() throws Exception {
         String db = TestMongo.newDatabaseName("bad");
-        TestMongo.client().getDatabase(db).getCollection("c").insertOne(new org.bson.Document("_id", 1));
+        TestMongo.client()
+                .getDatabase(db)
+                .getCollection("c")
+                .insertOne(new org.bson.Document("_id", 1));
         assertClearError(
-                job("--mongo-uri", TestMongo.uri(), "--database", db, "--collection", "c",
-                        "--mysql-url", "jdbc:mysql://127.0.0.1:1/x?connectTimeout=2000"),
-                "mysql.url", "cannot connect", "127.0.0.1:1");
+                job(
+                        "--mongo-uri",
+                        TestMongo.uri(),
+                        "--database",
+                        db,
+                        "--collection",
+                        "c",
+                        "--mysql-url",
+                        "jdbc:mysql://127.0.0.1:1/x?connectTimeout=2000"),
+                "mysql.url",
+                "cannot connect",
+                "127.0.0.1:1");
     }
 
     @Test
     void wrongMySqlPasswordIsNamedAndNeverPrinted() throws Exception {
         String url = TestMySql.newDatabase("auth");
-        try (var c = TestMySql.connect(url); var st = c.createStatement()) {
+        try (var c = TestMySql.connect(url);
+                var st = c.createStatement()) {
             st.execute("CREATE USER IF NOT EXISTS 'dbt_it'@'%' IDENTIFIED BY 'right-pass'");
             st.execute("CREATE USER IF NOT EXISTS 'dbt_it'@'localhost' IDENTIFIED BY 'right-pass'");
         }
         String db = TestMongo.newDatabaseName("auth");
-        TestMongo.client().getDatabase(db).getCollection("c").insertOne(new org.bson.Document("_id", 1));
-        Run r = job("--mongo-uri", TestMongo.uri(), "--database", db, "--collection", "c",
-                "--mysql-url", url, "--set", "mysql.username=dbt_it", "--set", "mysql.password=wr0ng-Secret");
+        TestMongo.client()
+                .getDatabase(db)
+                .getCollection("c")
+                .insertOne(new org.bson.Document("_id", 1));
+        Run r =
+                job(
+                        "--mongo-uri",
+                        TestMongo.uri(),
+                        "--database",
+                        db,
+                        "--collection",
+                        "c",
+                        "--mysql-url",
+                        url,
+                        "--set",
+                        "mysql.username=dbt_it",
+                        "--set",
+                        "mysql.password=wr0ng-Secret");
         assertClearError(r, "access denied", "mysql.username");
         assertThat(r.stderr() + r.stdout()).doesNotContain("wr0ng-Secret");
     }
@@ -91,20 +125,36 @@ class BadInputITCase {
     @Test
     void missingCollection() throws Exception {
         String db = TestMongo.newDatabaseName("missing");
-        TestMongo.client().getDatabase(db).getCollection("present").insertOne(new org.bson.Document("_id", 1));
+        TestMongo.client()
+                .getDatabase(db)
+                .getCollection("present")
+                .insertOne(new org.bson.Document("_id", 1));
         assertClearError(
-                job("--mongo-uri", TestMongo.uri(), "--database", db, "--collection", "absent",
-                        "--mysql-url", TestMySql.newDatabase("missing")),
-                "mongo.collections", "absent", "not found");
+                job(
+                        "--mongo-uri",
+                        TestMongo.uri(),
+                        "--database",
+                        db,
+                        "--collection",
+                        "absent",
+                        "--mysql-url",
+                        TestMySql.newDatabase("missing")),
+                "mongo.collections",
+                "absent",
+                "not found");
     }
 
     @Test
     void badConfigValues(@TempDir Path dir) throws Exception {
         Path job = dir.resolve("job.yaml");
-        Files.writeString(job, "mongo: {uri: 'mongodb://h:1', database: d}\nmysql.url: jdbc:mysql://h/d\n"
-                + "collections: [c]\nsink.delivery-guarantee: at-most-once\n");
-        assertClearError(job("--config", job.toString()), "sink.delivery-guarantee", "at-most-once");
-        assertClearError(job("--config", dir.resolve("nope.yaml").toString()), "--config", "nope.yaml");
+        Files.writeString(
+                job,
+                "mongo: {uri: 'mongodb://h:1', database: d}\nmysql.url: jdbc:mysql://h/d\n"
+                        + "collections: [c]\nsink.delivery-guarantee: at-most-once\n");
+        assertClearError(
+                job("--config", job.toString()), "sink.delivery-guarantee", "at-most-once");
+        assertClearError(
+                job("--config", dir.resolve("nope.yaml").toString()), "--config", "nope.yaml");
         assertClearError(job("--bogus", "x"), "Unknown option --bogus");
     }
 }

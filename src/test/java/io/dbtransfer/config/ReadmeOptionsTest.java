@@ -1,6 +1,7 @@
 package io.dbtransfer.config;
 
 import org.apache.flink.configuration.ConfigOption;
+
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

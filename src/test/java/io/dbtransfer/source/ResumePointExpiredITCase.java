@@ -2,6 +2,7 @@ package io.dbtransfer.source;
 
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.TestMongo;
+
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.restartstrategy.RestartStrategies;
 import org.apache.flink.configuration.Configuration;
@@ -68,7 +69,8 @@ class ResumePointExpiredITCase {
 
         Configuration restore = new Configuration();
         restore.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
-        StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(restore);
+        StreamExecutionEnvironment env2 =
+                StreamExecutionEnvironment.getExecutionEnvironment(restore);
         env2.setParallelism(1);
         env2.setRestartStrategy(RestartStrategies.fixedDelayRestart(1000, 100));
         JobClient resumed = f.start(env2);
@@ -97,7 +99,8 @@ class ResumePointExpiredITCase {
 
     @Test
     void freshStartOverExistingRowsIsRefusedWithTheChoices() throws Exception {
-        MigrationFixture f = new MigrationFixture("fresh").collections("items:\n  columns:\n    v: INT\n");
+        MigrationFixture f =
+                new MigrationFixture("fresh").collections("items:\n  columns:\n    v: INT\n");
         f.mongo().getCollection("items").insertOne(new Document("_id", 1).append("v", 1));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);

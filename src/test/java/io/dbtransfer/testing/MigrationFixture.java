@@ -5,6 +5,7 @@ import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.verify.ConsistencyChecker;
 import io.dbtransfer.verify.ConsistencyReport;
+
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -90,7 +91,13 @@ public final class MigrationFixture {
                         return last[0].consistent();
                     });
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; last comparison: " + last[0] + " " + (last[0] == null ? "" : last[0].samples), e);
+            throw new AssertionError(
+                    e.getMessage()
+                            + "; last comparison: "
+                            + last[0]
+                            + " "
+                            + (last[0] == null ? "" : last[0].samples),
+                    e);
         }
         return last[0];
     }
@@ -109,7 +116,8 @@ public final class MigrationFixture {
         Map<String, String> out = new LinkedHashMap<>();
         try (Connection c = mysql();
                 Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT `_id`, `_src_version` FROM `" + table + "`")) {
+                ResultSet rs =
+                        st.executeQuery("SELECT `_id`, `_src_version` FROM `" + table + "`")) {
             while (rs.next()) {
                 out.put(rs.getString(1), rs.getString(2));
             }
