@@ -95,26 +95,7 @@ public final class MongoToMySqlJob {
                                     + " --mysql-url, --database, --collection");
             }
         }
-        JobConfig config = JobConfig.load(file, overrides);
-        return withDefaultTables(config);
-    }
-
-    /** Collections listed but not mapped get the default table (key + one JSON column). */
-    static JobConfig withDefaultTables(JobConfig config) {
-        java.util.List<String> listed = config.options().get(JobOptions.MONGO_COLLECTIONS);
-        if (listed == null) {
-            return config;
-        }
-        Map<String, io.dbtransfer.mapping.TableSpec> tables =
-                new LinkedHashMap<>(config.mapping().byCollection());
-        boolean added = false;
-        for (String c : listed) {
-            if (!tables.containsKey(c)) {
-                tables.put(c, JobConfig.defaultTable(c));
-                added = true;
-            }
-        }
-        return added ? config.withMapping(new io.dbtransfer.mapping.Mapping(tables)) : config;
+        return JobConfig.load(file, overrides);
     }
 
     /**

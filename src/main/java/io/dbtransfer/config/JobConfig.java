@@ -152,7 +152,7 @@ public final class JobConfig implements Serializable {
         settings.putAll(overrides);
         validateKeys(settings);
         normalizeEnums(settings);
-        Mapping mapping = parseMapping(collections);
+        Mapping mapping = withDefaultTables(parseMapping(collections), settings);
         JobConfig config = new JobConfig(settings, mapping);
         config.validate();
         return config;
@@ -327,6 +327,21 @@ public final class JobConfig implements Serializable {
         return new Mapping(tables);
     }
 
+    /** Collections listed in mongo.collections but not mapped get the default table. */
+    private static Mapping withDefaultTables(Mapping mapping, Map<String, String> settings) {
+        String listed = settings.get(JobOptions.MONGO_COLLECTIONS.key());
+        if (listed == null) {
+            return mapping;
+        }
+        Map<String, TableSpec> tables = new LinkedHashMap<>(mapping.byCollection());
+        for (String c : listed.split(";")) {
+            if (!c.isBlank()) {
+                tables.putIfAbsent(c.trim(), defaultTable(c.trim()));
+            }
+        }
+        return new Mapping(tables);
+    }
+
     /** The table of a collection without explicit columns: key plus one JSON column. */
     public static TableSpec defaultTable(String collection) {
         return parseTable(collection, null);
@@ -437,7 +452,7 @@ public final class JobConfig implements Serializable {
         s.putAll(overrides);
         validateKeys(s);
         normalizeEnums(s);
-        JobConfig c = new JobConfig(s, mapping);
+        JobConfig c = new JobConfig(s, withDefaultTables(mapping, s));
         c.validate();
         return c;
     }

@@ -62,6 +62,15 @@ class JobConfigTest {
     }
 
     @Test
+    void listedCollectionsWithoutMappingGetTheDefaultTable(@TempDir Path dir) throws Exception {
+        JobConfig c = load(dir, BASE, Map.of("mongo.collections", "orders;users"));
+        assertThat(c.collections()).containsExactly("orders", "users");
+        assertThat(c.mapping().tableFor("users").columns)
+                .extracting(col -> col.name)
+                .containsExactly("_id", "_extra");
+    }
+
+    @Test
     void badValuesNameTheSetting(@TempDir Path dir) {
         assertThatThrownBy(
                         () ->
