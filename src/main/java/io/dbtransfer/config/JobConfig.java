@@ -212,16 +212,33 @@ public final class JobConfig implements Serializable {
     }
 
     private static void normalizeEnums(Map<String, String> settings) {
-        for (ConfigOption<?> option :
-                List.of(
-                        JobOptions.SOURCE_STARTUP_MODE,
-                        JobOptions.SINK_DELIVERY,
-                        JobOptions.SINK_ON_FRESH_START)) {
-            String v = settings.get(option.key());
-            if (v != null) {
-                settings.put(option.key(), v.trim().replace('-', '_').toUpperCase(Locale.ROOT));
-            }
+        normalizeEnum(settings, JobOptions.SOURCE_STARTUP_MODE, JobOptions.StartupMode.values());
+        normalizeEnum(settings, JobOptions.SINK_DELIVERY, JobOptions.Delivery.values());
+        normalizeEnum(settings, JobOptions.SINK_ON_FRESH_START, JobOptions.FreshStart.values());
+    }
+
+    /** Accepts {@code exactly-once} for EXACTLY_ONCE; names the choices when a value is wrong. */
+    private static void normalizeEnum(
+            Map<String, String> settings, ConfigOption<?> option, Enum<?>[] constants) {
+        String v = settings.get(option.key());
+        if (v == null) {
+            return;
         }
+        String name = v.trim().replace('-', '_').toUpperCase(Locale.ROOT);
+        List<String> choices = new ArrayList<>();
+        for (Enum<?> c : constants) {
+            if (c.name().equals(name)) {
+                settings.put(option.key(), name);
+                return;
+            }
+            choices.add(c.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        }
+        throw new ConfigException(
+                option.key()
+                        + ": '"
+                        + v
+                        + "' is not valid; use one of "
+                        + String.join(", ", choices));
     }
 
     private void validate() {
@@ -252,10 +269,9 @@ public final class JobConfig implements Serializable {
                         option.key()
                                 + ": '"
                                 + c.toMap().get(option.key())
-                                + "' is not valid: "
+                                + "' is not valid ("
                                 + e.getMessage()
-                                + ". "
-                                + option.description());
+                                + ")");
             }
         }
         positive(c, JobOptions.SINK_BATCH_SIZE);
