@@ -29,6 +29,56 @@ final class CliArgs {
         return a;
     }
 
+    /** The value of {@code --name}; a clear error if it is missing or has no value. */
+    String require(String name) {
+        String v = values.get(name);
+        if (v == null) {
+            throw new ConfigException(
+                    "--" + name + (flags.contains(name) ? " needs a value" : " is required"));
+        }
+        return v;
+    }
+
+    /** Whether {@code --name} was given, with or without a value. */
+    boolean has(String name) {
+        return values.containsKey(name) || flags.contains(name);
+    }
+
+    /**
+     * A duration such as {@code 60s}, {@code 500ms}, {@code 5m}, {@code 1h} or {@code 90}
+     * (seconds).
+     */
+    java.time.Duration getDuration(String name, java.time.Duration def) {
+        String v = values.get(name);
+        if (v == null) {
+            if (flags.contains(name)) {
+                throw new ConfigException("--" + name + " needs a value such as 60s");
+            }
+            return def;
+        }
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?")
+                        .matcher(v.trim());
+        if (!m.matches()) {
+            throw new ConfigException(
+                    "--" + name + " needs a duration such as 60s, 5m or 500ms, got '" + v + "'");
+        }
+        double amount = Double.parseDouble(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        double millis =
+                amount
+                        * switch (unit) {
+                            case "ms" -> 1;
+                            case "m" -> 60_000;
+                            case "h" -> 3_600_000;
+                            default -> 1000;
+                        };
+        if (millis < 1) {
+            throw new ConfigException("--" + name + " must be at least 1ms, got '" + v + "'");
+        }
+        return java.time.Duration.ofMillis((long) millis);
+    }
+
     String get(String name, String def) {
         return values.getOrDefault(name, def);
     }

@@ -36,6 +36,13 @@ public final class Main {
                 return new DemoCommand(CliArgs.parse(rest)).run();
             case "migrate":
                 return new MigrateCommand(rest).run();
+            case "generate-reviews":
+                return new GenerateReviewsCommand(CliArgs.parse(rest), System.out, System.err)
+                        .run();
+            case "load-reviews":
+                return new LoadReviewsCommand(CliArgs.parse(rest), System.out, System.err).run();
+            case "simulate":
+                return new SimulateCommand(CliArgs.parse(rest), System.out, System.err).run();
             default:
                 System.err.println("dbtransfer: unknown command '" + args[0] + "'");
                 usage();
@@ -56,7 +63,25 @@ public final class Main {
                         + "            --config job.yaml | --mongo-uri URI --database DB"
                         + " --collection C --mysql-url URL\n"
                         + "            [--set key=value]… [--checkpoint-dir DIR]"
-                        + " [--from-savepoint PATH]");
+                        + " [--from-savepoint PATH]\n"
+                        + "  generate-reviews  a deterministic Amazon-reviews-shaped TSV\n"
+                        + "            --rows N --out FILE.tsv[.gz] [--seed S]\n"
+                        + "  load-reviews      an Amazon reviews TSV into MongoDB as nested"
+                        + " documents\n"
+                        + "            --tsv FILE[.gz] --mongo-uri URI [--database reviews]"
+                        + " [--collection reviews]\n"
+                        + "            [--hold-back P%] [--hold-back-file FILE.jsonl]"
+                        + " [--rejects FILE.tsv] [--batch 1000]\n"
+                        + "            exit 1 if any line was rejected (all are listed with"
+                        + " line and reason)\n"
+                        + "  simulate  live inserts/updates/replaces/deletes on a review"
+                        + " collection, logged\n"
+                        + "            --mongo-uri URI --rate R --duration D|--changes N"
+                        + " [--database reviews]\n"
+                        + "            [--collection reviews]"
+                        + " [--mix insert:40,update:40,replace:5,delete:15]\n"
+                        + "            [--hold-back-file FILE.jsonl] [--log changes.jsonl]"
+                        + " [--seed S]");
     }
 
     /** One readable line for an unexpected failure: the innermost cause's message. */
