@@ -122,10 +122,16 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Process server = pb.start();
-        Process watchdog = startWatchdog(server.pid());
+        Process watchdog = startWatchdog(server.pid(), dir);
 
         EmbeddedMariaDb[] self = new EmbeddedMariaDb[1];
-        Thread hook = new Thread(() -> self[0].stop(), "embedded-mariadb-stop-" + port);
+        Thread hook =
+                new Thread(
+                        () -> {
+                            self[0].stop();
+                            deleteRecursively(dir);
+                        },
+                        "embedded-mariadb-stop-" + port);
         EmbeddedMariaDb db = new EmbeddedMariaDb(dir, port, server, watchdog, hook);
         self[0] = db;
         Runtime.getRuntime().addShutdownHook(hook);
@@ -234,9 +240,13 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                 last);
     }
 
-    /** Kills the server (SIGTERM, SIGKILL after 10 s) as soon as this JVM is gone. */
-    private static Process startWatchdog(long serverPid) throws IOException {
+    /**
+     * Kills the server (SIGTERM, SIGKILL after 10 s) and removes its directory as soon as this JVM
+     * is gone without having stopped it.
+     */
+    private static Process startWatchdog(long serverPid, Path dir) throws IOException {
         long jvm = ProcessHandle.current().pid();
+        String quotedDir = "'" + dir.toAbsolutePath().toString().replace("'", "'\\''") + "'";
         String script =
                 "while kill -0 "
                         + jvm
@@ -247,9 +257,13 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                         + jvm
                         + " 2>/dev/null && exit 0; kill -TERM "
                         + serverPid
-                        + " 2>/dev/null; sleep 10; kill -KILL "
+                        + " 2>/dev/null; i=0; while kill -0 "
                         + serverPid
-                        + " 2>/dev/null; exit 0";
+                        + " 2>/dev/null && [ $i -lt 10 ]; do sleep 1; i=$((i+1)); done; kill -KILL "
+                        + serverPid
+                        + " 2>/dev/null; sleep 1; rm -rf "
+                        + quotedDir
+                        + "; exit 0";
         ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", script);
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);

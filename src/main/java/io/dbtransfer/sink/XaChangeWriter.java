@@ -196,6 +196,13 @@ final class XaChangeWriter extends AbstractChangeWriter
      */
     private void awaitAllWritten() throws IOException, InterruptedException {
         long deadline = System.currentTimeMillis() + END_OF_INPUT_WAIT_MS;
+        if (!buffer.isEmpty()) {
+            LOG.info(
+                    "Subtask {}: end of input, {} change(s) wait for the commit of {}",
+                    subtask,
+                    buffer.size(),
+                    inFlight);
+        }
         while (!buffer.isEmpty()) {
             if (System.currentTimeMillis() > deadline) {
                 throw new IOException(
