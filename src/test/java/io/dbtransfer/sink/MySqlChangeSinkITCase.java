@@ -440,6 +440,79 @@ class MySqlChangeSinkITCase {
         assertNoPreparedBranches(url, "identifiers");
     }
 
+    @Test
+    void theDocumentedPrivilegesAreEnoughForExactlyOnceAndRecovery() throws Exception {
+        String url = TestMySql.newDatabase("grants");
+        String database = url.replaceFirst("^[^/]*//[^/]*/([^?]*).*$", "$1");
+        String user = "sink_" + database.substring(database.length() - 6).replaceAll("\\W", "_");
+        try (Connection conn = TestMySql.connect(url);
+                Statement s = conn.createStatement()) {
+            s.execute("CREATE USER '" + user + "'@'%' IDENTIFIED BY 'pw'");
+            s.execute(
+                    "GRANT CREATE, SELECT, INSERT, UPDATE, DELETE ON `"
+                            + database
+                            + "`.* TO '"
+                            + user
+                            + "'@'%'");
+            if (!TestMySql.isMariaDb()) {
+                s.execute("GRANT XA_RECOVER_ADMIN ON *.* TO '" + user + "'@'%'");
+            }
+        }
+        String withoutCredentials = url.replaceAll("(?<=[?&])(user|password)=[^&]*&?", "");
+        try {
+            SchemaManager.createTables(withoutCredentials, user, "pw", MAPPING);
+            XaTransactionId orphan = XaTransactionId.of("grants", 0, 3);
+            try (Connection conn = MySqlConnections.open(withoutCredentials, user, "pw", true)) {
+                XaOperations.start(conn, orphan);
+                try (Statement s = conn.createStatement()) {
+                    s.execute("INSERT INTO items (_id, _src_version) VALUES ('orphan', 1)");
+                }
+                XaOperations.end(conn, orphan);
+                XaOperations.prepare(conn, orphan);
+            }
+            List<RowChange> ops = workloadOps(500, 60);
+            SinkOptions o =
+                    options(withoutCredentials, DeliveryGuarantee.EXACTLY_ONCE, "grants", 40)
+                            .toBuilder()
+                            .username(user)
+                            .password("pw")
+                            .build();
+            runJob(ops, o);
+            assertTablesEqualReplayOf(url, ops);
+            assertNoPreparedBranches(url, "grants");
+        } finally {
+            try (Connection conn = TestMySql.connect(url);
+                    Statement s = conn.createStatement()) {
+                s.execute("DROP USER '" + user + "'@'%'");
+            }
+        }
+    }
+
+    @Test
+    void tombstonesOlderThanTheRetentionArePurged() throws Exception {
+        String url = TestMySql.newDatabase("purge");
+        SchemaManager.createTables(url, null, null, MAPPING);
+        try (Connection conn = TestMySql.connect(url);
+                Statement s = conn.createStatement()) {
+            s.execute(
+                    "INSERT INTO _dbtransfer_tombstone (tbl, pk, version, deleted_at) VALUES"
+                            + " ('items', '[\"old\"]', 5, CURRENT_TIMESTAMP(3) - INTERVAL 2 DAY),"
+                            + " ('items', '[\"new\"]', 6, CURRENT_TIMESTAMP(3) - INTERVAL 2 HOUR)");
+        }
+        SinkOptions o =
+                options(url, DeliveryGuarantee.IDEMPOTENT, "purge", 10).toBuilder()
+                        .tombstoneRetentionMs(Duration.ofDays(1).toMillis())
+                        .build();
+        JobID job = runJob(List.of(upsert("a", VERSION_BASE, 0, 1)), o);
+        try (Connection conn = TestMySql.connect(url)) {
+            assertThat(
+                            SinkFixtures.query(
+                                    conn, "SELECT tbl, pk, version FROM _dbtransfer_tombstone", 3))
+                    .containsExactly(List.of("items", "[\"new\"]", "6"));
+        }
+        assertThat(counter(job, "tombstonesPurged")).isEqualTo(1);
+    }
+
     private static RowChange weird(
             TableSpec parent,
             String id,

@@ -86,6 +86,34 @@ class SchemaAndErrorsITCase {
     }
 
     @Test
+    void aUserWithoutCreatePrivilegeIsToldWhatTheSinkNeeds() throws Exception {
+        String url = TestMySql.newDatabase("schema_grants");
+        String database = url.replaceFirst("^[^/]*//[^/]*/([^?]*).*$", "$1");
+        String user = "ro_" + database.substring(database.length() - 6).replaceAll("\\W", "_");
+        try (Connection conn = TestMySql.connect(url);
+                Statement s = conn.createStatement()) {
+            s.execute("CREATE USER '" + user + "'@'%' IDENTIFIED BY 'pw'");
+            s.execute("GRANT SELECT ON `" + database + "`.* TO '" + user + "'@'%'");
+        }
+        String withoutCredentials = url.replaceAll("(?<=[?&])(user|password)=[^&]*&?", "");
+        try {
+            assertThatThrownBy(
+                            () ->
+                                    SchemaManager.createTables(
+                                            withoutCredentials, user, "pw", MAPPING))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("Could not create table `items`")
+                    .hasMessageContaining("denied")
+                    .hasMessageContaining(SchemaManager.PRIVILEGE_HINT);
+        } finally {
+            try (Connection conn = TestMySql.connect(url);
+                    Statement s = conn.createStatement()) {
+                s.execute("DROP USER '" + user + "'@'%'");
+            }
+        }
+    }
+
+    @Test
     void aRejectedRowNamesTheTableTheKeyAndTheCause() throws Exception {
         String url = TestMySql.newDatabase("apply_errors");
         SchemaManager.createTables(url, null, null, MAPPING);
