@@ -42,6 +42,8 @@ public final class EmbeddedMariaDb implements AutoCloseable {
 
     private static final long START_TIMEOUT_MS = 120_000;
 
+    private static final String LOG_FILE = "mariadbd.log";
+
     /** Options every JDBC URL of this server carries (see the sink's session requirements). */
     static final String URL_OPTIONS =
             "user=root&password=&sslMode=DISABLED&characterEncoding=UTF-8"
@@ -79,21 +81,45 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         Path bin = dir.resolve("base");
         Path data = dir.resolve("data");
         Path tmp = dir.resolve("tmp");
-        Files.createDirectories(tmp);
-        int port = freePort();
-        DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder();
-        config.setBaseDir(bin.toFile());
-        config.setDataDir(data.toFile());
-        config.setTmpDir(tmp.toString());
-        config.setPort(port);
         long t0 = System.nanoTime();
         try {
+            Files.createDirectories(tmp);
+            DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder();
+            config.setBaseDir(bin.toFile());
+            config.setDataDir(data.toFile());
+            config.setTmpDir(tmp.toString());
             new Unpacker(config.build()).unpack();
-        } catch (ManagedProcessException e) {
-            throw new IOException("Could not unpack MariaDB into " + bin, e);
+            install(bin, data, dir.resolve("install.log"));
+        } catch (IOException | RuntimeException e) {
+            deleteRecursively(dir);
+            throw new IOException("Could not unpack or initialise MariaDB in " + dir, e);
         }
-        install(bin, data, dir.resolve("install.log"));
+        for (int attempt = 1; ; attempt++) {
+            EmbeddedMariaDb db = launch(dir, bin, data, tmp, freePort());
+            try {
+                db.awaitReady();
+                LOG.info(
+                        "MariaDB started on 127.0.0.1:{} in {} ms (dir {})",
+                        db.port,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+                        dir);
+                return db;
+            } catch (IOException | RuntimeException e) {
+                boolean portTaken = tail(db.log()).contains("Address already in use");
+                db.stop();
+                db.removeHook();
+                if (!portTaken || attempt == 3) {
+                    deleteRecursively(dir);
+                    throw e;
+                }
+                LOG.info("Port {} was taken meanwhile; trying another one", db.port);
+            }
+        }
+    }
 
+    /** Starts the server process, its watchdog and its shutdown hook. */
+    private static EmbeddedMariaDb launch(Path dir, Path bin, Path data, Path tmp, int port)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(bin.resolve("bin/mariadbd").toString());
         cmd.add("--no-defaults");
@@ -115,15 +141,13 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         if ("root".equals(System.getProperty("user.name"))) {
             cmd.add("--user=root");
         }
-        Path log = dir.resolve("mariadbd.log");
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.directory(bin.toFile());
         pb.environment().put("LD_LIBRARY_PATH", bin.resolve("libs").toString());
         pb.redirectErrorStream(true);
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(LOG_FILE).toFile()));
         Process server = pb.start();
         Process watchdog = startWatchdog(server.pid(), dir);
-
         EmbeddedMariaDb[] self = new EmbeddedMariaDb[1];
         Thread hook =
                 new Thread(
@@ -132,21 +156,9 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                             deleteRecursively(dir);
                         },
                         "embedded-mariadb-stop-" + port);
-        EmbeddedMariaDb db = new EmbeddedMariaDb(dir, port, server, watchdog, hook);
-        self[0] = db;
+        self[0] = new EmbeddedMariaDb(dir, port, server, watchdog, hook);
         Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            db.awaitReady(log);
-        } catch (IOException | RuntimeException e) {
-            db.close();
-            throw e;
-        }
-        LOG.info(
-                "MariaDB started on 127.0.0.1:{} in {} ms (dir {})",
-                port,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
-                dir);
-        return db;
+        return self[0];
     }
 
     /**
@@ -236,12 +248,20 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        removeHook();
+        deleteRecursively(dir);
+    }
+
+    private void removeHook() {
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException | IllegalArgumentException e) {
             // JVM already shutting down, or hook already removed: nothing to undo.
         }
-        deleteRecursively(dir);
+    }
+
+    private Path log() {
+        return dir.resolve(LOG_FILE);
     }
 
     private synchronized void stop() {
@@ -266,7 +286,8 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         watchdog.destroyForcibly();
     }
 
-    private void awaitReady(Path log) throws IOException {
+    private void awaitReady() throws IOException {
+        Path log = log();
         long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
         SQLException last = null;
         while (System.currentTimeMillis() < deadline) {
