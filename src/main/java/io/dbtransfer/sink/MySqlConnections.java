@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Locale;
 import java.util.Properties;
 
 /**
@@ -15,7 +16,8 @@ public final class MySqlConnections {
     private MySqlConnections() {}
 
     /**
-     * Opens a connection; properties given in the URL win over the defaults set here.
+     * Opens a connection. Properties given in the URL win over the defaults set here; a non-null
+     * {@code username} / {@code password} wins over the URL's.
      *
      * @throws SQLException naming the (password-masked) URL and what to check
      */
@@ -23,9 +25,10 @@ public final class MySqlConnections {
             String jdbcUrl, String username, String password, boolean autoCommit)
             throws SQLException {
         Properties props = new Properties();
-        props.setProperty("rewriteBatchedStatements", "true");
-        props.setProperty("characterEncoding", "UTF-8");
-        props.setProperty("tcpKeepAlive", "true");
+        // Connector/J lets Properties override the URL, so only fill in what the URL leaves out.
+        setDefault(props, jdbcUrl, "rewriteBatchedStatements", "true");
+        setDefault(props, jdbcUrl, "characterEncoding", "UTF-8");
+        setDefault(props, jdbcUrl, "tcpKeepAlive", "true");
         if (username != null) {
             props.setProperty("user", username);
         }
@@ -59,6 +62,13 @@ public final class MySqlConnections {
         } catch (SQLException e) {
             closeQuietly(conn);
             throw e;
+        }
+    }
+
+    private static void setDefault(Properties props, String url, String key, String value) {
+        if (!url.toLowerCase(Locale.ROOT)
+                .matches(".*[?&]" + key.toLowerCase(Locale.ROOT) + "=.*")) {
+            props.setProperty(key, value);
         }
     }
 

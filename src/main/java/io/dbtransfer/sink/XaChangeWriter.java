@@ -196,6 +196,13 @@ final class XaChangeWriter extends AbstractChangeWriter
      */
     private void awaitAllWritten() throws IOException, InterruptedException {
         long deadline = System.currentTimeMillis() + END_OF_INPUT_WAIT_MS;
+        if (!buffer.isEmpty()) {
+            LOG.info(
+                    "Subtask {}: end of input, {} change(s) wait for the commit of {}",
+                    subtask,
+                    buffer.size(),
+                    inFlight);
+        }
         while (!buffer.isEmpty()) {
             if (System.currentTimeMillis() > deadline) {
                 throw new IOException(
@@ -222,10 +229,14 @@ final class XaChangeWriter extends AbstractChangeWriter
             return Collections.emptyList();
         }
         XaTransactionId xid = txId;
+        Set<String> keys = new HashSet<>(txKeys);
+        boolean empty = txApplied == 0;
+        txKeys.clear();
+        txApplied = 0;
         long t0 = System.nanoTime();
         try {
             XaOperations.end(txConnection, xid);
-            if (txApplied == 0) {
+            if (empty) {
                 // Every change was stale: nothing to commit, release the version locks.
                 XaOperations.rollback(txConnection, xid);
                 return Collections.emptyList();
@@ -242,9 +253,7 @@ final class XaChangeWriter extends AbstractChangeWriter
             txId = null;
         }
         lastPreparedCheckpointId = nextCheckpointId;
-        inFlight.add(new InFlight(xid, new HashSet<>(txKeys)));
-        txKeys.clear();
-        txApplied = 0;
+        inFlight.add(new InFlight(xid, keys));
         metrics.transactionsPrepared.inc();
         metrics.lastCommitLatencyMs = (System.nanoTime() - t0) / 1_000_000;
         if (inFlight.size() > 1) {

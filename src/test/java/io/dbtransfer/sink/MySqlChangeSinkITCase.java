@@ -1,8 +1,14 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.mapping.ColumnType;
+import io.dbtransfer.mapping.ColumnType.Kind;
+import io.dbtransfer.mapping.Mapping;
+import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.normalize.ChildRows;
 import io.dbtransfer.normalize.RowChange;
 import io.dbtransfer.testing.TestMySql;
 
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.RichMapFunction;
@@ -12,8 +18,10 @@ import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -52,10 +60,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The sink in Flink jobs on a MiniCluster against the shared test MySQL, in both modes. */
 class MySqlChangeSinkITCase {
 
+    private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
+
     @RegisterExtension
     static final MiniClusterExtension MINI_CLUSTER =
             new MiniClusterExtension(
                     new MiniClusterResourceConfiguration.Builder()
+                            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
                             .setNumberTaskManagers(1)
                             .setNumberSlotsPerTaskManager(4)
                             .build());
@@ -89,17 +100,33 @@ class MySqlChangeSinkITCase {
     }
 
     private static Sink<RowChange> sink(SinkOptions options) {
-        return MySqlChangeSink.builder().options(options).mapping(MAPPING).build();
+        return sink(options, MAPPING);
+    }
+
+    private static Sink<RowChange> sink(SinkOptions options, Mapping mapping) {
+        return MySqlChangeSink.builder().options(options).mapping(mapping).build();
     }
 
     /** Source (parallelism 1) → keyBy(document) → sink (parallelism 2). */
-    private static void runJob(List<RowChange> changes, SinkOptions options) throws Exception {
+    private static JobID runJob(List<RowChange> changes, SinkOptions options) throws Exception {
+        return runJob(changes, options, MAPPING);
+    }
+
+    private static JobID runJob(List<RowChange> changes, SinkOptions options, Mapping mapping)
+            throws Exception {
         StreamExecutionEnvironment env = env(0, 100);
         env.fromData(changes)
                 .keyBy(RowChange::routingKey)
-                .sinkTo(sink(options))
+                .sinkTo(sink(options, mapping))
                 .setParallelism(SINK_PARALLELISM);
-        env.execute("sink test");
+        return env.execute("sink test").getJobID();
+    }
+
+    /** A writer counter summed over the job's subtasks. */
+    private static long counter(JobID job, String name) {
+        return METRICS.findMetrics(job, name).values().stream()
+                .mapToLong(m -> ((Counter) m).getCount())
+                .sum();
     }
 
     private static void assertTablesEqualReplayOf(String url, List<RowChange> ops)
@@ -365,6 +392,147 @@ class MySqlChangeSinkITCase {
         assertThat(probe.visible).isEmpty();
         assertTablesEqualReplayOf(url, workloadOps(ops, keys));
         assertNoPreparedBranches(url, "precommit");
+    }
+
+    @Test
+    void identifiersWithBackticksQuotesSpacesAndReservedWordsWork() throws Exception {
+        String url = TestMySql.newDatabase("identifiers");
+        TableSpec child =
+                new TableSpec(
+                        "we`ird child",
+                        List.of(
+                                SinkFixtures.col("parent id", ColumnType.varchar(20)),
+                                SinkFixtures.col("order", ColumnType.of(Kind.INT)),
+                                SinkFixtures.col("value`s", ColumnType.varchar(10))),
+                        2);
+        TableSpec parent =
+                new TableSpec(
+                        "we`ird \"tab'le\" select",
+                        List.of(
+                                SinkFixtures.col("_id", ColumnType.varchar(20)),
+                                SinkFixtures.col("select", ColumnType.of(Kind.INT)),
+                                SinkFixtures.col("col with space", ColumnType.varchar(20)),
+                                SinkFixtures.col("back`tick", ColumnType.decimal(5, 1)),
+                                SinkFixtures.col("naïve 'quote'", ColumnType.of(Kind.BOOLEAN))),
+                        1,
+                        List.of(child));
+        Mapping mapping = new Mapping(Map.of("weird", parent));
+        List<RowChange> ops =
+                List.of(
+                        weird(parent, "p1", 1, "7", "a b", "1.5", "1", "x", "y"),
+                        weird(parent, "p2", 1, null, "`", "-2.0", "0", "z"),
+                        RowChange.delete("weird", parent.name, "p2", 2, new String[] {"p2"}),
+                        weird(parent, "p3", 1, "9", "'\"", "0.0", "1"));
+        runJob(ops, options(url, DeliveryGuarantee.EXACTLY_ONCE, "identifiers", 2), mapping);
+
+        try (Connection conn = TestMySql.connect(url)) {
+            assertThat(SinkFixtures.readTable(conn, parent, true))
+                    .containsExactly(
+                            List.of("p1", "7", "a b", "1.5", "1", "1"),
+                            List.of("p3", "9", "'\"", "0.0", "1", "1"));
+            assertThat(SinkFixtures.readTable(conn, child, false))
+                    .containsExactly(List.of("p1", "0", "x"), List.of("p1", "1", "y"));
+            assertThat(
+                            SinkFixtures.query(
+                                    conn, "SELECT tbl, pk, version FROM _dbtransfer_tombstone", 3))
+                    .containsExactly(List.of(parent.name, "[\"p2\"]", "2"));
+        }
+        assertNoPreparedBranches(url, "identifiers");
+    }
+
+    @Test
+    void theDocumentedPrivilegesAreEnoughForExactlyOnceAndRecovery() throws Exception {
+        String url = TestMySql.newDatabase("grants");
+        String database = url.replaceFirst("^[^/]*//[^/]*/([^?]*).*$", "$1");
+        String user = "sink_" + database.substring(database.length() - 6).replaceAll("\\W", "_");
+        try (Connection conn = TestMySql.connect(url);
+                Statement s = conn.createStatement()) {
+            s.execute("CREATE USER '" + user + "'@'%' IDENTIFIED BY 'pw'");
+            s.execute(
+                    "GRANT CREATE, SELECT, INSERT, UPDATE, DELETE ON `"
+                            + database
+                            + "`.* TO '"
+                            + user
+                            + "'@'%'");
+            if (!TestMySql.isMariaDb()) {
+                s.execute("GRANT XA_RECOVER_ADMIN ON *.* TO '" + user + "'@'%'");
+            }
+        }
+        String withoutCredentials = url.replaceAll("(?<=[?&])(user|password)=[^&]*&?", "");
+        try {
+            SchemaManager.createTables(withoutCredentials, user, "pw", MAPPING);
+            XaTransactionId orphan = XaTransactionId.of("grants", 0, 3);
+            try (Connection conn = MySqlConnections.open(withoutCredentials, user, "pw", true)) {
+                XaOperations.start(conn, orphan);
+                try (Statement s = conn.createStatement()) {
+                    s.execute("INSERT INTO items (_id, _src_version) VALUES ('orphan', 1)");
+                }
+                XaOperations.end(conn, orphan);
+                XaOperations.prepare(conn, orphan);
+            }
+            List<RowChange> ops = workloadOps(500, 60);
+            SinkOptions o =
+                    options(withoutCredentials, DeliveryGuarantee.EXACTLY_ONCE, "grants", 40)
+                            .toBuilder()
+                            .username(user)
+                            .password("pw")
+                            .build();
+            runJob(ops, o);
+            assertTablesEqualReplayOf(url, ops);
+            assertNoPreparedBranches(url, "grants");
+        } finally {
+            try (Connection conn = TestMySql.connect(url);
+                    Statement s = conn.createStatement()) {
+                s.execute("DROP USER '" + user + "'@'%'");
+            }
+        }
+    }
+
+    @Test
+    void tombstonesOlderThanTheRetentionArePurged() throws Exception {
+        String url = TestMySql.newDatabase("purge");
+        SchemaManager.createTables(url, null, null, MAPPING);
+        try (Connection conn = TestMySql.connect(url);
+                Statement s = conn.createStatement()) {
+            s.execute(
+                    "INSERT INTO _dbtransfer_tombstone (tbl, pk, version, deleted_at) VALUES"
+                            + " ('items', '[\"old\"]', 5, CURRENT_TIMESTAMP(3) - INTERVAL 2 DAY),"
+                            + " ('items', '[\"new\"]', 6, CURRENT_TIMESTAMP(3) - INTERVAL 2 HOUR)");
+        }
+        SinkOptions o =
+                options(url, DeliveryGuarantee.IDEMPOTENT, "purge", 10).toBuilder()
+                        .tombstoneRetentionMs(Duration.ofDays(1).toMillis())
+                        .build();
+        JobID job = runJob(List.of(upsert("a", VERSION_BASE, 0, 1)), o);
+        try (Connection conn = TestMySql.connect(url)) {
+            assertThat(
+                            SinkFixtures.query(
+                                    conn, "SELECT tbl, pk, version FROM _dbtransfer_tombstone", 3))
+                    .containsExactly(List.of("items", "[\"new\"]", "6"));
+        }
+        assertThat(counter(job, "tombstonesPurged")).isEqualTo(1);
+    }
+
+    private static RowChange weird(
+            TableSpec parent,
+            String id,
+            long version,
+            String select,
+            String space,
+            String tick,
+            String flag,
+            String... children) {
+        String[][] rows = new String[children.length][];
+        for (int i = 0; i < children.length; i++) {
+            rows[i] = new String[] {id, Integer.toString(i), children[i]};
+        }
+        return RowChange.upsert(
+                "weird",
+                parent.name,
+                id,
+                version,
+                new String[] {id, select, space, tick, flag},
+                new ChildRows[] {new ChildRows(parent.children.get(0).name, rows)});
     }
 
     private static void leavePreparedBranch(String url, XaTransactionId xid, String id)

@@ -1,0 +1,46 @@
+package io.dbtransfer.sink;
+
+import io.dbtransfer.normalize.RowChange;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.dbtransfer.sink.SinkFixtures.delete;
+import static io.dbtransfer.sink.SinkFixtures.upsert;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Collapsing in {@link ChangeBuffer}. */
+class ChangeBufferTest {
+
+    @Test
+    void keepsTheHighestVersionPerKeyAndTheLaterOneOnATie() {
+        ChangeBuffer buffer = new ChangeBuffer();
+        RowChange a3 = upsert("a", 3, 1, 1);
+        RowChange aTie = upsert("a", 3, 2, 2);
+        RowChange b1 = delete("b", -1); // unsigned: the largest version there is
+        assertThat(buffer.add(upsert("a", 1, 0, 0))).isFalse();
+        assertThat(buffer.add(a3)).isTrue();
+        assertThat(buffer.add(upsert("a", 2, 0, 3))).isTrue();
+        assertThat(buffer.add(aTie)).isTrue();
+        buffer.add(b1);
+        buffer.add(upsert("b", 5, 0, 4));
+        assertThat(buffer.size()).isEqualTo(2);
+        assertThat(buffer.addedSinceDrain()).isEqualTo(6);
+        assertThat(buffer.drain(id -> false)).containsExactly(aTie, b1);
+        assertThat(buffer.isEmpty()).isTrue();
+        assertThat(buffer.addedSinceDrain()).isZero();
+    }
+
+    @Test
+    void drainLeavesHeldKeysBehind() {
+        ChangeBuffer buffer = new ChangeBuffer();
+        RowChange a = upsert("a", 1, 0, 0);
+        RowChange b = upsert("b", 1, 0, 0);
+        buffer.add(a);
+        buffer.add(b);
+        List<RowChange> out = buffer.drain(ChangeBuffer.identity(b)::equals);
+        assertThat(out).containsExactly(a);
+        assertThat(buffer.contents()).containsExactly(b);
+    }
+}

@@ -1,0 +1,70 @@
+package io.dbtransfer.sink;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Defaults, validation messages and the password-free {@code toString} of {@link SinkOptions}. */
+class SinkOptionsTest {
+
+    private static SinkOptions.Builder valid() {
+        return SinkOptions.builder().jdbcUrl("jdbc:mysql://db:3306/shop");
+    }
+
+    @Test
+    void defaults() {
+        SinkOptions o = valid().build();
+        assertThat(o.deliveryGuarantee()).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
+        assertThat(o.batchSize()).isEqualTo(SinkOptions.DEFAULT_BATCH_SIZE).isEqualTo(1000);
+        assertThat(o.flushIntervalMs()).isEqualTo(1000);
+        assertThat(o.transactionalIdPrefix()).isEqualTo("dbtransfer");
+        assertThat(o.maxRetries()).isEqualTo(SinkOptions.DEFAULT_MAX_RETRIES);
+        assertThat(o.tombstoneRetentionMs()).isEqualTo(SinkOptions.DEFAULT_TOMBSTONE_RETENTION_MS);
+        assertThat(o.username()).isNull();
+        assertThat(o.password()).isNull();
+    }
+
+    @Test
+    void everyViolationNamesTheSettingAndItsRange() {
+        assertThatThrownBy(() -> SinkOptions.builder().build())
+                .hasMessageContaining("jdbcUrl must be a JDBC URL");
+        assertThatThrownBy(() -> valid().batchSize(0).build())
+                .hasMessage("batchSize must be between 1 and 100000, got 0");
+        assertThatThrownBy(() -> valid().flushIntervalMs(-1).build())
+                .hasMessage("flushIntervalMs must be >= 0 (0 = no timed flush), got -1");
+        assertThatThrownBy(() -> valid().transactionalIdPrefix("a:b").build())
+                .hasMessage(
+                        "transactionalIdPrefix must be 1 to 32 characters of [A-Za-z0-9_.-],"
+                                + " got 'a:b'");
+        assertThatThrownBy(() -> valid().transactionalIdPrefix("").build())
+                .hasMessageContaining("transactionalIdPrefix");
+        assertThatThrownBy(() -> valid().maxRetries(101).build())
+                .hasMessage("maxRetries must be between 0 and 100, got 101");
+        assertThatThrownBy(() -> valid().tombstoneRetentionMs(5).build())
+                .hasMessage("tombstoneRetentionMs must be 0 (keep forever) or >= 60000, got 5");
+        assertThatThrownBy(() -> valid().deliveryGuarantee(null).build())
+                .hasMessage("deliveryGuarantee must not be null");
+    }
+
+    @Test
+    void toStringNeverShowsPasswords() {
+        SinkOptions o =
+                SinkOptions.builder()
+                        .jdbcUrl("jdbc:mysql://db/shop?user=u&password=s3cret&ssl=true")
+                        .username("u")
+                        .password("hunter2")
+                        .build();
+        assertThat(o.toString())
+                .doesNotContain("s3cret")
+                .doesNotContain("hunter2")
+                .contains("password=***&ssl=true");
+    }
+
+    @Test
+    void equalityAndCopies() {
+        SinkOptions a = valid().batchSize(7).password("p").build();
+        assertThat(a.toBuilder().build()).isEqualTo(a).hasSameHashCodeAs(a);
+        assertThat(a.toBuilder().password("q").build()).isNotEqualTo(a);
+    }
+}

@@ -1,0 +1,57 @@
+package io.dbtransfer.sink;
+
+import io.dbtransfer.normalize.ChildRows;
+import io.dbtransfer.normalize.RowChange;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.dbtransfer.sink.SinkFixtures.delete;
+import static io.dbtransfer.sink.SinkFixtures.upsert;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Round trips of the committable and writer-state serializers, and XID naming. */
+class XaStateSerializersTest {
+
+    @Test
+    void committableRoundTrip() throws Exception {
+        XaCommittableSerializer s = new XaCommittableSerializer();
+        XaCommittable c = new XaCommittable(XaTransactionId.of("job-1", 3, 42));
+        assertThat(s.deserialize(s.getVersion(), s.serialize(c))).isEqualTo(c);
+        assertThatThrownBy(() -> s.deserialize(99, s.serialize(c)))
+                .hasMessageContaining("version 99");
+    }
+
+    @Test
+    void writerStateRoundTripKeepsNullsAndLargeValues() throws Exception {
+        RowChange odd = new RowChange();
+        odd.table = "items";
+        odd.key = "k";
+        odd.version = Long.MIN_VALUE;
+        odd.parent = new String[] {"k", null, "x".repeat(100_000)};
+        odd.children = new ChildRows[] {new ChildRows("c", null)};
+        XaWriterState state =
+                new XaWriterState(List.of(upsert("a", -5, 3, 7), delete("b", 9), odd));
+        XaWriterStateSerializer s = new XaWriterStateSerializer();
+        XaWriterState back = s.deserialize(s.getVersion(), s.serialize(state));
+        assertThat(back).isEqualTo(state);
+        assertThat(back.pending().get(2).collection).isNull();
+    }
+
+    @Test
+    void xidsNameTheirSubtaskAndCheckpointOnlyForTheirOwnPrefix() {
+        XaTransactionId xid = XaTransactionId.of("job", 2, 17);
+        assertThat(xid.toSql())
+                .isEqualTo(
+                        "X'6a6f623a323a3137',X'64627472616e73666572'," + XaTransactionId.FORMAT_ID);
+        assertThat(xid.subtaskIndex("job")).isEqualTo(2);
+        assertThat(xid.checkpointId("job")).isEqualTo(17);
+        assertThat(xid.subtaskIndex("jo")).isEqualTo(-1);
+        assertThat(XaTransactionId.of("job:2", 1, 1).subtaskIndex("job")).isEqualTo(-1);
+        XaTransactionId foreign = new XaTransactionId(1, xid.gtrid(), xid.bqual());
+        assertThat(foreign.subtaskIndex("job")).isEqualTo(-1);
+        assertThat(xid.toString()).startsWith("job:2:17/");
+    }
+}
