@@ -345,12 +345,25 @@ final class DemoCommand {
         System.out.println("      " + text);
     }
 
+    /** On a terminal the progress line is rewritten in place; elsewhere one line per update. */
+    private static final boolean TERMINAL = System.console() != null;
+
+    private static boolean progressShown;
+
     private static void progress(String text) {
-        System.out.print("\r      " + text + "        ");
-        System.out.flush();
+        if (TERMINAL) {
+            System.out.print("\r      " + text + "        ");
+            System.out.flush();
+        } else {
+            System.out.println("      " + text);
+        }
+        progressShown = true;
     }
 
     private static void endProgress() {
-        System.out.println();
+        if (TERMINAL && progressShown) {
+            System.out.println();
+        }
+        progressShown = false;
     }
 }
