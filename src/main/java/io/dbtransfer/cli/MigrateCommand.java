@@ -30,6 +30,23 @@ final class MigrateCommand {
     }
 
     int run() throws Exception {
+        JobClient job = start();
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    try {
+                                        job.cancel().get();
+                                    } catch (Exception ignored) {
+                                        // shutting down anyway
+                                    }
+                                }));
+        job.getJobExecutionResult().get();
+        return 0;
+    }
+
+    /** Checks both sides, starts the job in a local MiniCluster and returns its client. */
+    JobClient start() throws Exception {
         List<String> jobArgs = new ArrayList<>();
         String checkpointDir = "target/migrate-checkpoints";
         String resume = null;
@@ -84,17 +101,6 @@ final class MigrateCommand {
                         + "/"
                         + job.getJobID()
                         + ". Ctrl-C stops; resume with --from-savepoint <that dir>/chk-N.");
-        Runtime.getRuntime()
-                .addShutdownHook(
-                        new Thread(
-                                () -> {
-                                    try {
-                                        job.cancel().get();
-                                    } catch (Exception ignored) {
-                                        // shutting down anyway
-                                    }
-                                }));
-        job.getJobExecutionResult().get();
-        return 0;
+        return job;
     }
 }

@@ -1,0 +1,110 @@
+package io.dbtransfer.cli;
+
+import io.dbtransfer.testing.Eventually;
+import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.TestMongo;
+
+import org.apache.flink.core.execution.JobClient;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code bin/dbtransfer migrate}: the job in a local MiniCluster; its retained checkpoints let a
+ * stopped migration resume with exactly the changes made while it was down.
+ */
+class MigrateCommandITCase {
+
+    @Test
+    void migrateStopAndResumeFromTheRetainedCheckpoint(@TempDir Path dir) throws Exception {
+        MigrationFixture f =
+                new MigrationFixture("migrate").collections("items:\n  columns:\n    v: INT\n");
+        MongoCollection<Document> coll = f.mongo().getCollection("items");
+        for (int i = 0; i < 500; i++) {
+            coll.insertOne(new Document("_id", i).append("v", i));
+        }
+        Path job = dir.resolve("job.yaml");
+        Files.writeString(
+                job,
+                "mongo: {uri: \""
+                        + TestMongo.uri()
+                        + "\", database: "
+                        + f.mongoDatabase
+                        + "}\n"
+                        + "mysql.url: \""
+                        + f.mysqlUrl
+                        + "\"\n"
+                        + "job.checkpoint-interval: 500 ms\n"
+                        + "sink.transaction-prefix: migrate-it\n"
+                        + "collections:\n  items:\n    columns:\n      v: INT\n");
+        Path checkpoints = dir.resolve("checkpoints");
+        String[] args = {
+            "--config",
+            job.toString(),
+            "--checkpoint-dir",
+            checkpoints.toString(),
+            "--parallelism",
+            "1"
+        };
+        JobClient first = new MigrateCommand(args).start();
+        f.awaitConsistent(MigrationFixture.TIMEOUT);
+        coll.updateOne(Filters.eq("_id", 1), Updates.set("v", 100));
+        f.awaitConsistent(MigrationFixture.TIMEOUT);
+        // Let a checkpoint cover the update, then stop.
+        Path jobDir = checkpoints.resolve(first.getJobID().toString());
+        Eventually.waitUntil(
+                Duration.ofSeconds(30), "a retained checkpoint", () -> latest(jobDir).isPresent());
+        Thread.sleep(1500);
+        first.cancel().get();
+        Path checkpoint = latest(jobDir).orElseThrow();
+
+        coll.updateOne(Filters.eq("_id", 2), Updates.set("v", 200));
+        coll.deleteOne(Filters.eq("_id", 3));
+        coll.insertOne(new Document("_id", 1000).append("v", 1000));
+
+        String[] resume = {
+            "--config",
+            job.toString(),
+            "--checkpoint-dir",
+            checkpoints.toString(),
+            "--parallelism",
+            "1",
+            "--from-savepoint",
+            checkpoint.toString()
+        };
+        JobClient second = new MigrateCommand(resume).start();
+        try {
+            assertThat(f.awaitConsistent(MigrationFixture.TIMEOUT).targetRows).isEqualTo(500);
+        } finally {
+            second.cancel().get();
+        }
+    }
+
+    private static Optional<Path> latest(Path jobDir) throws Exception {
+        if (!Files.isDirectory(jobDir)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> s = Files.list(jobDir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("chk-"))
+                    .filter(p -> Files.exists(p.resolve("_metadata")))
+                    .max(
+                            Comparator.comparingInt(
+                                    p ->
+                                            Integer.parseInt(
+                                                    p.getFileName().toString().substring(4))));
+        }
+    }
+}
