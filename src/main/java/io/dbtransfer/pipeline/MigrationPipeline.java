@@ -10,6 +10,9 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.Preconditions;
+
+import java.util.Map;
 
 /**
  * The one place where the job is wired: source → keyBy(document) → normalize → MySQL change sink,
@@ -23,20 +26,29 @@ public final class MigrationPipeline {
 
     private MigrationPipeline() {}
 
-    /** Wires the job on a real (or test) source. */
+    /**
+     * Wires the job on real (or test) sources, one per collection (collection → source); their
+     * streams are united before the keyBy.
+     */
     public static SingleOutputStreamOperator<RowChange> define(
             StreamExecutionEnvironment env,
-            Source<ChangeRecord, ?, ?> source,
+            Map<String, Source<ChangeRecord, ?, ?>> sourcesByCollection,
             DocumentNormalizer normalizer,
             PipelineSinks sinks) {
-        DataStream<ChangeRecord> changes =
-                env.fromSource(
-                                source,
-                                WatermarkStrategy.noWatermarks(),
-                                OperatorUids.SOURCE_NAME,
-                                TypeInformation.of(ChangeRecord.class))
-                        .uid(OperatorUids.SOURCE)
-                        .name(OperatorUids.SOURCE_NAME);
+        Preconditions.checkArgument(
+                !sourcesByCollection.isEmpty(), "at least one collection source is needed");
+        DataStream<ChangeRecord> changes = null;
+        for (Map.Entry<String, Source<ChangeRecord, ?, ?>> e : sourcesByCollection.entrySet()) {
+            DataStream<ChangeRecord> one =
+                    env.fromSource(
+                                    e.getValue(),
+                                    WatermarkStrategy.noWatermarks(),
+                                    OperatorUids.sourceName(e.getKey()),
+                                    TypeInformation.of(ChangeRecord.class))
+                            .uid(OperatorUids.sourceUid(e.getKey()))
+                            .name(OperatorUids.sourceName(e.getKey()));
+            changes = changes == null ? one : changes.union(one);
+        }
         return define(changes, normalizer, sinks);
     }
 

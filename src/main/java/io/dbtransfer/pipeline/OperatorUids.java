@@ -8,8 +8,14 @@ public final class OperatorUids {
 
     private OperatorUids() {}
 
-    public static final String SOURCE = "dbtransfer-mongo-cdc-source";
-    public static final String SOURCE_NAME = "MongoDB CDC source";
+    /** The uid of the CDC source of one collection (one source per collection). */
+    public static String sourceUid(String collection) {
+        return "dbtransfer-mongo-cdc-source:" + collection;
+    }
+
+    public static String sourceName(String collection) {
+        return "MongoDB CDC source " + collection;
+    }
 
     public static final String NORMALIZE = "dbtransfer-normalize";
     public static final String NORMALIZE_NAME = "Normalize documents to rows";
