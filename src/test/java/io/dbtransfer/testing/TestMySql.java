@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The MySQL every test of one JVM shares: the server named by {@code DBTRANSFER_MYSQL_URL} (e.g.
- * {@code jdbc:mysql://host:3306/?user=u&password=p}), else one embedded MariaDB started on first
- * use (under {@code DBTRANSFER_TEST_TMP}, else {@code target/test-tmp}) and stopped at JVM exit.
+ * {@code jdbc:mysql://host:3306/?user=u&password=p}), else {@code mysql:8.4} in a container with
+ * {@code -Pcontainers}, else one embedded MariaDB started on first use (under {@code
+ * DBTRANSFER_TEST_TMP}, else {@code target/test-tmp}) and stopped at JVM exit.
  */
 public final class TestMySql {
 
@@ -71,6 +72,8 @@ public final class TestMySql {
             String external = System.getenv("DBTRANSFER_MYSQL_URL");
             if (external != null && !external.isBlank()) {
                 serverUrl = external.trim();
+            } else if (Containers.enabled()) {
+                serverUrl = Containers.mysqlRootUrl();
             } else {
                 String tmp = System.getenv("DBTRANSFER_TEST_TMP");
                 Path base = Paths.get(tmp == null || tmp.isBlank() ? "target/test-tmp" : tmp);
