@@ -43,11 +43,35 @@ public final class Main {
                 return new LoadReviewsCommand(CliArgs.parse(rest), System.out, System.err).run();
             case "simulate":
                 return new SimulateCommand(CliArgs.parse(rest), System.out, System.err).run();
+            case "benchmark":
+                return benchmark(CliArgs.parse(rest));
             default:
                 System.err.println("dbtransfer: unknown command '" + args[0] + "'");
                 usage();
                 return 2;
         }
+    }
+
+    private static int benchmark(CliArgs a) throws Exception {
+        a.requireKnown(
+                java.util.Set.of(
+                        "docs",
+                        "live-rate",
+                        "live-seconds",
+                        "variant-live-seconds",
+                        "out",
+                        "no-tradeoffs"));
+        return new io.dbtransfer.bench.BenchmarkCommand(
+                        (int) a.getLong("docs", 50_000, 1000, 50_000_000),
+                        a.getDouble("live-rate", 1000, 1),
+                        java.time.Duration.ofSeconds(a.getLong("live-seconds", 60, 0, 86_400)),
+                        java.time.Duration.ofSeconds(
+                                a.getLong("variant-live-seconds", 10, 0, 86_400)),
+                        a.get("out", null) == null
+                                ? null
+                                : java.nio.file.Path.of(a.get("out", null)),
+                        !a.flag("no-tradeoffs"))
+                .run();
     }
 
     private static void usage() {
@@ -81,7 +105,12 @@ public final class Main {
                         + "            [--collection reviews]"
                         + " [--mix insert:40,update:40,replace:5,delete:15]\n"
                         + "            [--hold-back-file FILE.jsonl] [--log changes.jsonl]"
-                        + " [--seed S]");
+                        + " [--seed S]\n"
+                        + "  benchmark ceilings, closed-DB baseline, live migration, trade-off"
+                        + " table (embedded servers)\n"
+                        + "            [--docs 50000] [--live-rate 1000] [--live-seconds 60]"
+                        + " [--variant-live-seconds 10]\n"
+                        + "            [--out benchmarks/results/DATE.md] [--no-tradeoffs]");
     }
 
     /** One readable line for an unexpected failure: the innermost cause's message. */

@@ -1,0 +1,278 @@
+package io.dbtransfer.bench;
+
+import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.embedded.EmbeddedMariaDb;
+import io.dbtransfer.embedded.MongoEmulator;
+import io.dbtransfer.mapping.CanonicalValues;
+import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.normalize.MismatchPolicy;
+import io.dbtransfer.normalize.NormalizeResult;
+import io.dbtransfer.pipeline.MySqlConnections;
+import io.dbtransfer.source.ChangeRecord;
+import io.dbtransfer.workload.ReviewDocuments;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import org.bson.BsonDocument;
+import org.bson.Document;
+import org.bson.RawBsonDocument;
+import org.yaml.snakeyaml.Yaml;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code bin/dbtransfer benchmark}: the raw ceilings, the closed-database baseline, a live
+ * migration with a latency probe and the speed-versus-guarantee table — all measured in one run on
+ * the same data, written as Markdown and an SVG chart.
+ */
+public final class BenchmarkCommand {
+
+    private final int docs;
+    private final double liveRate;
+    private final Duration liveDuration;
+    private final Duration variantLive;
+    private final Path out;
+    private final boolean tradeoffs;
+
+    public BenchmarkCommand(
+            int docs,
+            double liveRate,
+            Duration liveDuration,
+            Duration variantLive,
+            Path out,
+            boolean tradeoffs) {
+        this.docs = docs;
+        this.liveRate = liveRate;
+        this.liveDuration = liveDuration;
+        this.variantLive = variantLive;
+        this.out = out;
+        this.tradeoffs = tradeoffs;
+    }
+
+    public int run() throws Exception {
+        long started = System.currentTimeMillis();
+        Path work = Files.createDirectories(Path.of("target/benchmark"));
+        say("Starting the MongoDB emulator and MariaDB");
+        try (MongoEmulator mongoServer = MongoEmulator.start();
+                AutoCloseableDb maria =
+                        new AutoCloseableDb(EmbeddedMariaDb.start(work.resolve("mariadb")));
+                MongoClient client = MongoClients.create(mongoServer.connectionString())) {
+            MongoDatabase db = client.getDatabase("bench");
+            MongoCollection<Document> reviews = db.getCollection("reviews");
+            say(String.format("Loading %,d review documents", docs));
+            ReviewDocuments gen = new ReviewDocuments(1);
+            long loadStart = System.nanoTime();
+            for (int i = 0; i < docs; i += 1000) {
+                reviews.insertMany(gen.next(Math.min(1000, docs - i)));
+            }
+            Measurement load =
+                    new Measurement("load (insertMany)", docs, 0, System.nanoTime() - loadStart);
+            db.getCollection("probe").insertOne(new Document("_id", "p").append("seq", 0L));
+
+            Map<String, Object> base = new LinkedHashMap<>();
+            base.put("mongo.uri", mongoServer.connectionString());
+            base.put("mongo.database", "bench");
+            base.put("source.heartbeat-interval", "500 ms");
+            base.put("source.split-size-mb", "8");
+            Map<String, Object> collections = new LinkedHashMap<>();
+            collections.putAll(new Yaml().load(ReviewDocuments.mappingYaml("reviews")));
+            collections.putAll(
+                    new Yaml()
+                            .load("probe:\n  key-type: VARCHAR(8)\n  columns:\n    seq: BIGINT\n"));
+            base.put("collections", collections);
+            JobConfig config = JobConfig.fromMap(withUrl(base, maria.db.jdbcUrl("x")), Map.of());
+            TableSpec table = config.mapping().tableFor("reviews");
+
+            say("Measuring the raw ceilings");
+            Measurement source =
+                    Ceilings.sourceRead(db.getCollection("reviews", RawBsonDocument.class));
+            long normStart = System.nanoTime();
+            List<String[]> rows = normalizeAll(db, config);
+            Measurement normalize =
+                    new Measurement(
+                            "normalize (pure, 1 thread)",
+                            rows.size(),
+                            0,
+                            System.nanoTime() - normStart);
+            maria.db.createDatabase("ceilings");
+            Measurement insert;
+            Measurement loadData;
+            try (Connection c =
+                    MySqlConnections.open(
+                            maria.db.jdbcUrl("ceilings") + "&allowLoadLocalInfile=true",
+                            null,
+                            null)) {
+                insert = Ceilings.insert(c, table, rows, 1L, 1000);
+                loadData = Ceilings.loadData(c, table, rows, 1L, work);
+            }
+
+            List<Variant> variants = new ArrayList<>();
+            variants.add(
+                    new Variant(
+                            "exactly-once, p=2, checkpoint 1 s, batch 1000",
+                            "exactly-once",
+                            2,
+                            "1 s",
+                            1000,
+                            false));
+            if (tradeoffs) {
+                variants.add(
+                        new Variant(
+                                "idempotent, p=2, checkpoint 1 s, batch 1000",
+                                "idempotent",
+                                2,
+                                "1 s",
+                                1000,
+                                false));
+                variants.add(
+                        new Variant(
+                                "exactly-once, p=1, checkpoint 1 s, batch 1000",
+                                "exactly-once",
+                                1,
+                                "1 s",
+                                1000,
+                                false));
+                variants.add(
+                        new Variant(
+                                "exactly-once, p=2, checkpoint 5 s, batch 1000",
+                                "exactly-once",
+                                2,
+                                "5 s",
+                                1000,
+                                false));
+                variants.add(
+                        new Variant(
+                                "exactly-once, p=2, checkpoint 1 s, batch 200",
+                                "exactly-once",
+                                2,
+                                "1 s",
+                                200,
+                                false));
+                variants.add(
+                        new Variant(
+                                "exactly-once, p=2, failure mid-snapshot",
+                                "exactly-once",
+                                2,
+                                "1 s",
+                                1000,
+                                true));
+                variants.add(
+                        new Variant(
+                                "idempotent, p=2, failure mid-snapshot",
+                                "idempotent",
+                                2,
+                                "1 s",
+                                1000,
+                                true));
+            }
+            List<JobRun.Result> results = new ArrayList<>();
+            int n = 0;
+            for (Variant v : variants) {
+                n++;
+                String dbName = "run" + n;
+                maria.db.createDatabase(dbName);
+                long count = reviews.countDocuments();
+                Duration live = n == 1 ? liveDuration : variantLive;
+                say(
+                        String.format(
+                                "Run %d/%d: %s (%,d documents, then %s of live changes at %.0f/s)",
+                                n, variants.size(), v.name, count, live, liveRate));
+                JobRun.Result r =
+                        JobRun.run(v, base, maria.db.jdbcUrl(dbName), db, count, liveRate, live);
+                say(
+                        String.format(
+                                "   snapshot %.1f s (%,.0f docs/s), live p50 %d ms, caught up %.1f s, %s",
+                                r.snapshotSeconds,
+                                r.docsPerSecond,
+                                r.percentile(0.5),
+                                r.catchUpSeconds,
+                                r.consistent ? "CONSISTENT" : "INCONSISTENT"));
+                results.add(r);
+            }
+            String date = LocalDate.now().toString();
+            Path md = out != null ? out : Path.of("benchmarks/results/" + date + ".md");
+            Files.createDirectories(md.toAbsolutePath().getParent());
+            Path svg = md.resolveSibling(md.getFileName().toString().replace(".md", ".svg"));
+            Files.writeString(
+                    svg, Report.chart(source, insert, loadData, results), StandardCharsets.UTF_8);
+            Files.writeString(
+                    md,
+                    Report.markdown(
+                            docs,
+                            load,
+                            source,
+                            normalize,
+                            insert,
+                            loadData,
+                            results,
+                            liveRate,
+                            svg.getFileName().toString(),
+                            System.currentTimeMillis() - started),
+                    StandardCharsets.UTF_8);
+            say("Wrote " + md + " and " + svg);
+            boolean allConsistent = results.stream().allMatch(r -> r.consistent);
+            return allConsistent ? 0 : 1;
+        }
+    }
+
+    private static Map<String, Object> withUrl(Map<String, Object> base, String url) {
+        Map<String, Object> m = new LinkedHashMap<>(base);
+        m.put("mysql.url", url);
+        return m;
+    }
+
+    private static List<String[]> normalizeAll(MongoDatabase db, JobConfig config) {
+        DocumentNormalizer normalizer =
+                new DocumentNormalizer(config.mapping(), MismatchPolicy.NULL_AND_KEEP_IN_EXTRA);
+        List<String[]> rows = new ArrayList<>();
+        for (BsonDocument d : db.getCollection("reviews", BsonDocument.class).find()) {
+            NormalizeResult r =
+                    normalizer.normalize(
+                            ChangeRecord.upsert(
+                                    "reviews",
+                                    CanonicalValues.canonicalJson(d.get("_id")),
+                                    d.toJson(CanonicalValues.CANONICAL),
+                                    1L),
+                            0L);
+            if (r.change != null) {
+                rows.add(r.change.parent);
+            }
+        }
+        return rows;
+    }
+
+    private static void say(String s) {
+        System.out.println(s);
+    }
+
+    /** Closes the embedded MariaDB with the other resources. */
+    private static final class AutoCloseableDb implements AutoCloseable {
+        final EmbeddedMariaDb db;
+
+        AutoCloseableDb(EmbeddedMariaDb db) {
+            this.db = db;
+        }
+
+        @Override
+        public void close() {
+            db.close();
+        }
+    }
+
+    static String fmt(double d) {
+        return String.format(Locale.ROOT, "%,.0f", d);
+    }
+}

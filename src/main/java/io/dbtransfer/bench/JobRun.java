@@ -1,0 +1,248 @@
+package io.dbtransfer.bench;
+
+import io.dbtransfer.MongoToMySqlJob;
+import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.pipeline.MySqlConnections;
+import io.dbtransfer.verify.ConsistencyChecker;
+import io.dbtransfer.verify.ConsistencyReport;
+import io.dbtransfer.workload.LiveChangeSimulator;
+
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
+import org.bson.Document;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One measured run of the real job in its own MiniCluster: time until every snapshot row is in
+ * MySQL, then live changes with a latency probe, then the time until both sides are equal.
+ */
+final class JobRun {
+
+    /** What a run measured. */
+    static final class Result {
+        String variant;
+        long documents;
+        double snapshotSeconds;
+        double firstRowSeconds;
+        double docsPerSecond;
+        double steadyDocsPerSecond;
+        double catchUpSeconds;
+        long liveChanges;
+        List<Long> latenciesMs = new ArrayList<>();
+        boolean consistent;
+        String verdict;
+        long peakHeapMb;
+        boolean failureInjected;
+
+        long percentile(double p) {
+            if (latenciesMs.isEmpty()) {
+                return -1;
+            }
+            List<Long> sorted = new ArrayList<>(latenciesMs);
+            Collections.sort(sorted);
+            return sorted.get((int) Math.min(sorted.size() - 1, Math.floor(p * sorted.size())));
+        }
+
+        /** Median latency of the first and of the last third of the probes. */
+        long[] lagTrend() {
+            int n = latenciesMs.size();
+            if (n < 6) {
+                return new long[] {-1, -1};
+            }
+            return new long[] {
+                median(latenciesMs.subList(0, n / 3)), median(latenciesMs.subList(n - n / 3, n))
+            };
+        }
+
+        private static long median(List<Long> xs) {
+            List<Long> s = new ArrayList<>(xs);
+            Collections.sort(s);
+            return s.get(s.size() / 2);
+        }
+    }
+
+    private JobRun() {}
+
+    static Result run(
+            Variant variant,
+            Map<String, Object> baseSettings,
+            String mysqlUrl,
+            MongoDatabase mongo,
+            long documents,
+            double liveRate,
+            Duration liveDuration)
+            throws Exception {
+        Map<String, Object> settings = new java.util.LinkedHashMap<>(baseSettings);
+        settings.put("mysql.url", mysqlUrl);
+        settings.put("sink.delivery-guarantee", variant.delivery);
+        settings.put("job.checkpoint-interval", variant.checkpointInterval);
+        settings.put("sink.batch-size", String.valueOf(variant.batchSize));
+        settings.put("sink.transaction-prefix", "bench-" + Math.abs(mysqlUrl.hashCode() % 100000));
+        JobConfig config = JobConfig.fromMap(settings, Map.of());
+
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(variant.parallelism);
+        MongoToMySqlJob.build(env, config);
+        JobGraph graph = env.getStreamGraph().getJobGraph();
+
+        Result r = new Result();
+        r.variant = variant.name;
+        r.documents = documents;
+        resetPeaks();
+        MiniCluster cluster =
+                new MiniCluster(
+                        new MiniClusterConfiguration.Builder()
+                                .setConfiguration(conf)
+                                .setNumTaskManagers(1)
+                                .setNumSlotsPerTaskManager(4)
+                                .build());
+        cluster.start();
+        try (Connection mysql = MySqlConnections.open(mysqlUrl, null, null)) {
+            long start = System.nanoTime();
+            JobID job = cluster.submitJob(graph).get().getJobID();
+            boolean failed = false;
+            double firstRow = -1;
+            long visible;
+            while ((visible = count(mysql, "reviews")) < documents) {
+                if (firstRow < 0 && visible > 0) {
+                    firstRow = (System.nanoTime() - start) / 1e9;
+                }
+                if (variant.injectFailure && !failed && count(mysql, "reviews") > documents / 3) {
+                    cluster.terminateTaskManager(0).get();
+                    cluster.startTaskManager();
+                    failed = true;
+                    r.failureInjected = true;
+                }
+                if (cluster.getJobStatus(job).get().isGloballyTerminalState()) {
+                    throw new IllegalStateException(
+                            "job ended during the snapshot: " + variant.name);
+                }
+                Thread.sleep(100);
+            }
+            r.snapshotSeconds = (System.nanoTime() - start) / 1e9;
+            r.docsPerSecond = documents / r.snapshotSeconds;
+            r.firstRowSeconds = firstRow < 0 ? r.snapshotSeconds : firstRow;
+            r.steadyDocsPerSecond =
+                    r.snapshotSeconds > r.firstRowSeconds
+                            ? documents / (r.snapshotSeconds - r.firstRowSeconds)
+                            : r.docsPerSecond;
+
+            if (liveDuration.toMillis() > 0) {
+                MongoCollection<Document> reviews = mongo.getCollection("reviews");
+                LiveChangeSimulator simulator =
+                        LiveChangeSimulator.builder(reviews)
+                                .knownIds(LiveChangeSimulator.readIds(reviews))
+                                .ratePerSecond(liveRate)
+                                .duration(liveDuration)
+                                .generateInsertsWhenHeldBackRunsOut(true)
+                                .seed(11)
+                                .build();
+                Thread live = new Thread(simulator, "bench-live");
+                live.start();
+                probe(mongo.getCollection("probe"), mysql, live, r.latenciesMs);
+                live.join();
+                r.liveChanges = simulator.stats().total();
+            }
+            long liveEnd = System.nanoTime();
+            ConsistencyChecker checker =
+                    new ConsistencyChecker(
+                            new DocumentNormalizer(config.mapping(), config.mismatchPolicy()));
+            ConsistencyReport report = null;
+            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            while (System.nanoTime() < deadline) {
+                report = checker.compare(mongo, mysql);
+                if (report.consistent()) {
+                    break;
+                }
+                Thread.sleep(500);
+            }
+            r.catchUpSeconds = (System.nanoTime() - liveEnd) / 1e9;
+            r.consistent = report != null && report.consistent();
+            r.verdict = String.valueOf(report);
+            r.peakHeapMb = peakHeapMb();
+            cluster.cancelJob(job).get();
+        } finally {
+            cluster.close();
+        }
+        return r;
+    }
+
+    /** Sequential probes: update one document, wait until MySQL shows it, record the latency. */
+    private static void probe(
+            MongoCollection<Document> probe, Connection mysql, Thread live, List<Long> out)
+            throws Exception {
+        long seq = System.currentTimeMillis();
+        try (PreparedStatement ps =
+                mysql.prepareStatement("SELECT seq FROM probe WHERE _id = 'p'")) {
+            while (live.isAlive()) {
+                seq++;
+                long sent = System.nanoTime();
+                probe.updateOne(Filters.eq("_id", "p"), Updates.set("seq", seq));
+                long deadline = sent + Duration.ofSeconds(60).toNanos();
+                while (System.nanoTime() < deadline) {
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next() && rs.getLong(1) >= seq) {
+                            out.add((System.nanoTime() - sent) / 1_000_000);
+                            break;
+                        }
+                    }
+                    Thread.sleep(2);
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    static long count(Connection c, String table) throws Exception {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM `" + table + "`")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void resetPeaks() {
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                pool.resetPeakUsage();
+            }
+        }
+    }
+
+    private static long peakHeapMb() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                sum += pool.getPeakUsage().getUsed();
+            }
+        }
+        return sum / (1024 * 1024);
+    }
+}
