@@ -120,6 +120,14 @@ public final class CanonicalValues {
                     if (value.getBsonType() != BsonType.BINARY) {
                         throw mismatch(value, type);
                     }
+                    byte subtype = value.asBinary().getType();
+                    if (subtype != 0 && subtype != 2 && subtype != 4) {
+                        throw new MismatchException(
+                                "binary subtype "
+                                        + (subtype & 0xff)
+                                        + " is not plain data or a UUID; map it to JSON to keep"
+                                        + " the subtype");
+                    }
                     byte[] data = value.asBinary().getData();
                     if (type.length > 0 && data.length > type.length) {
                         throw new MismatchException(
@@ -261,6 +269,11 @@ public final class CanonicalValues {
                 return value.asSymbol().getSymbol();
             case OBJECT_ID:
                 return value.asObjectId().getValue().toHexString();
+            case BINARY:
+                if (value.asBinary().getType() == 4 && value.asBinary().getData().length == 16) {
+                    return value.asBinary().asUuid().toString();
+                }
+                throw mismatch(value, type);
             default:
                 throw mismatch(value, type);
         }

@@ -201,11 +201,10 @@ public final class DocumentNormalizer implements Serializable {
                                     : null;
             try {
                 values[i] = CanonicalValues.fromBson(value, column.type);
-                if (value != null && value.isNull()) {
-                    continue; // an explicit null stays in the extra column: null ≠ missing
-                }
                 if (ColumnSpec.ELEMENT.equals(column.sourcePath)) {
-                    rest.clear();
+                    rest.clear(); // a null element is NULL: an element cannot be missing
+                } else if (value != null && value.isNull()) {
+                    continue; // an explicit null field stays in the extra column: null ≠ missing
                 } else {
                     removePath(rest, column.sourcePath);
                 }
@@ -215,7 +214,7 @@ public final class DocumentNormalizer implements Serializable {
                         new DeadLetter(
                                 mapped.record.collection,
                                 mapped.record.key,
-                                where + column.sourcePath,
+                                path(where, column.sourcePath),
                                 CanonicalValues.excerpt(value, EXCERPT_CHARS),
                                 column.type.toSql(),
                                 e.getMessage(),
@@ -275,7 +274,7 @@ public final class DocumentNormalizer implements Serializable {
             int extra = extraIndex(child);
             if (extra >= 0) {
                 row[extra] = CanonicalValues.json(itemRest);
-            } else if (!itemRest.isEmpty()) {
+            } else if (!itemRest.isEmpty() && !mapped.skip) {
                 unmapped(child, itemWhere, itemRest, mapped);
             }
             rows.get(tableIndex).add(row);
@@ -285,7 +284,7 @@ public final class DocumentNormalizer implements Serializable {
     private void unmapped(TableSpec table, String where, BsonDocument rest, Mapped mapped) {
         List<String> paths = new ArrayList<>();
         for (String k : rest.keySet()) {
-            paths.add(where + k);
+            paths.add(path(where, k));
         }
         mapped.deadLetters.add(
                 new DeadLetter(
@@ -302,6 +301,16 @@ public final class DocumentNormalizer implements Serializable {
                         mapped.record.version,
                         mapped.nowMillis));
         mapped.skip = true;
+    }
+
+    /**
+     * The dotted path of a field below {@code where} ({@code a[1].} + {@code $} = {@code a[1]}).
+     */
+    private static String path(String where, String field) {
+        if (ColumnSpec.ELEMENT.equals(field) && where.endsWith(".")) {
+            return where.substring(0, where.length() - 1);
+        }
+        return where + field;
     }
 
     /** Every child table below {@code table}, depth first (the order the sink expects). */
