@@ -4,6 +4,7 @@ import io.dbtransfer.normalize.DocumentNormalizer;
 
 import org.bson.BsonArray;
 import org.bson.BsonBinary;
+import org.bson.BsonBinarySubType;
 import org.bson.BsonBoolean;
 import org.bson.BsonDateTime;
 import org.bson.BsonDecimal128;
@@ -12,9 +13,12 @@ import org.bson.BsonDouble;
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;
 import org.bson.BsonNull;
+import org.bson.BsonObjectId;
 import org.bson.BsonString;
 import org.bson.BsonValue;
+import org.bson.UuidRepresentation;
 import org.bson.types.Decimal128;
+import org.bson.types.ObjectId;
 
 import java.math.BigDecimal;
 import java.time.LocalDateTime;
@@ -25,6 +29,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * Rebuilds a document from its parent row and child rows — the inverse of {@link
@@ -58,9 +63,61 @@ public final class RowsToDocument {
         return doc;
     }
 
-    /** The form two documents are compared in: relaxed JSON, keys sorted, numbers by value. */
+    /**
+     * The form two documents are compared in: keys sorted, and every finite number (Int32, Int64,
+     * Double, Decimal128) as its plain decimal value — {@code 5}, {@code 5L}, {@code 5.0} and
+     * {@code 5.0000} are the same number; the mapping converts between them only without loss.
+     */
     public static String canonical(BsonDocument document) {
-        return CanonicalValues.canonicalJsonText(CanonicalValues.json(document));
+        return CanonicalValues.json(numbersByValue(document));
+    }
+
+    private static BsonValue numbersByValue(BsonValue value) {
+        switch (value.getBsonType()) {
+            case DOCUMENT:
+                {
+                    TreeMap<String, BsonValue> sorted = new TreeMap<>();
+                    for (Map.Entry<String, BsonValue> e : value.asDocument().entrySet()) {
+                        sorted.put(e.getKey(), numbersByValue(e.getValue()));
+                    }
+                    BsonDocument out = new BsonDocument();
+                    sorted.forEach(out::append);
+                    return out;
+                }
+            case ARRAY:
+                {
+                    BsonArray out = new BsonArray();
+                    for (BsonValue v : value.asArray()) {
+                        out.add(numbersByValue(v));
+                    }
+                    return out;
+                }
+            case INT32:
+            case INT64:
+                return number(BigDecimal.valueOf(value.asNumber().longValue()));
+            case DOUBLE:
+                {
+                    double d = value.asDouble().getValue();
+                    if (Double.isNaN(d) || Double.isInfinite(d) || (d == 0 && 1 / d < 0)) {
+                        return value;
+                    }
+                    return number(new BigDecimal(Double.toString(d)));
+                }
+            case DECIMAL128:
+                {
+                    Decimal128 d = value.asDecimal128().getValue();
+                    if (d.isNaN() || d.isInfinite() || CanonicalValues.isNegativeZero(d)) {
+                        return value;
+                    }
+                    return number(d.bigDecimalValue());
+                }
+            default:
+                return value;
+        }
+    }
+
+    private static BsonValue number(BigDecimal d) {
+        return new BsonDocument("#number", new BsonString(d.stripTrailingZeros().toPlainString()));
     }
 
     /** The document (or array element) one row stands for, with its child arrays. */
@@ -138,6 +195,17 @@ public final class RowsToDocument {
 
     /** The BSON value a canonical column value stands for. */
     public static BsonValue toBson(String canonical, ColumnType type) {
+        switch (type.bson) {
+            case OBJECT_ID:
+                return new BsonObjectId(new ObjectId(canonical));
+            case UUID_TEXT:
+                return new BsonBinary(UUID.fromString(canonical), UuidRepresentation.STANDARD);
+            case UUID_BYTES:
+                return new BsonBinary(
+                        BsonBinarySubType.UUID_STANDARD, HexFormat.of().parseHex(canonical));
+            default:
+                break;
+        }
         switch (type.kind) {
             case INT:
                 return new BsonInt32(Integer.parseInt(canonical));
