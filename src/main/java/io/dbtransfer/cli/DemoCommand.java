@@ -191,6 +191,7 @@ final class DemoCommand {
                                 .put("verdict", result.consistent() ? "CONSISTENT" : "INCONSISTENT")
                                 .put("sourceDocuments", result.sourceDocuments)
                                 .put("targetRows", result.targetRows)
+                                .put("childRows", result.childRows)
                                 .put("missing", result.missing)
                                 .put("extra", result.extra)
                                 .put("different", result.different)

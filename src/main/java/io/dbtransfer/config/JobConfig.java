@@ -1,10 +1,7 @@
 package io.dbtransfer.config;
 
-import io.dbtransfer.mapping.ColumnSpec;
-import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.normalize.MismatchPolicy;
 
 import org.apache.flink.configuration.ConfigOption;
@@ -364,102 +361,7 @@ public final class JobConfig implements Serializable {
     }
 
     private static TableSpec parseTable(String collection, Object spec) {
-        String where = "collections." + collection;
-        Map<?, ?> map = spec == null ? Map.of() : asMap(spec, where);
-        Set<String> allowed = Set.of("table", "key-type", "columns", "extra-column");
-        for (Object key : map.keySet()) {
-            if (!allowed.contains(String.valueOf(key))) {
-                throw new ConfigException(
-                        where + "." + key + " is not a known setting; use one of " + allowed);
-            }
-        }
-        String table = String.valueOf(map.containsKey("table") ? map.get("table") : collection);
-        ColumnType keyType =
-                type(
-                        String.valueOf(
-                                map.containsKey("key-type") ? map.get("key-type") : "VARCHAR(255)"),
-                        where + ".key-type");
-        if (!List.of(
-                        ColumnType.Kind.VARCHAR,
-                        ColumnType.Kind.CHAR,
-                        ColumnType.Kind.BIGINT,
-                        ColumnType.Kind.INT)
-                .contains(keyType.kind)) {
-            throw new ConfigException(
-                    where
-                            + ".key-type: "
-                            + keyType
-                            + " cannot hold keys; use VARCHAR(n), CHAR(n),"
-                            + " INT or BIGINT");
-        }
-        List<ColumnSpec> columns = new ArrayList<>();
-        columns.add(new ColumnSpec("_id", keyType, "_id"));
-        Object cols = map.get("columns");
-        if (cols != null) {
-            for (Map.Entry<?, ?> c : asMap(cols, where + ".columns").entrySet()) {
-                String name = String.valueOf(c.getKey());
-                String cw = where + ".columns." + name;
-                String path = name;
-                String typeText;
-                if (c.getValue() instanceof Map) {
-                    Map<?, ?> cm = (Map<?, ?>) c.getValue();
-                    path = String.valueOf(cm.containsKey("path") ? cm.get("path") : name);
-                    Object t = cm.get("type");
-                    if (t == null) {
-                        throw new ConfigException(cw + ".type is missing");
-                    }
-                    typeText = String.valueOf(t);
-                } else {
-                    typeText = String.valueOf(c.getValue());
-                }
-                if (path.equals("_id") || name.equals("_id")) {
-                    throw new ConfigException(
-                            cw + ": _id is the key column; set its type with key-type");
-                }
-                columns.add(new ColumnSpec(name, type(typeText, cw + ".type"), path));
-            }
-        }
-        Object extra =
-                map.containsKey("extra-column") ? map.get("extra-column") : DEFAULT_EXTRA_COLUMN;
-        if (extra != null && !Boolean.FALSE.equals(extra)) {
-            columns.add(
-                    new ColumnSpec(
-                            String.valueOf(extra),
-                            ColumnType.of(ColumnType.Kind.JSON),
-                            DocumentNormalizer.REST_OF_DOCUMENT));
-        }
-        Map<String, Long> seen =
-                columns.stream()
-                        .collect(
-                                Collectors.groupingBy(
-                                        cs -> cs.name.toLowerCase(Locale.ROOT),
-                                        Collectors.counting()));
-        for (Map.Entry<String, Long> s : seen.entrySet()) {
-            if (s.getValue() > 1) {
-                throw new ConfigException(
-                        where
-                                + ": column name '"
-                                + s.getKey()
-                                + "' is used twice (MySQL column"
-                                + " names are case-insensitive)");
-            }
-        }
-        return new TableSpec(table, columns, 1);
-    }
-
-    private static ColumnType type(String text, String where) {
-        try {
-            return ColumnType.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(where + ": " + e.getMessage());
-        }
-    }
-
-    private static Map<?, ?> asMap(Object o, String where) {
-        if (!(o instanceof Map)) {
-            throw new ConfigException(where + " must be a mapping, got '" + o + "'");
-        }
-        return (Map<?, ?>) o;
+        return MappingParser.parseTable(collection, spec);
     }
 
     /** A copy with more overrides applied (validated again). */

@@ -66,6 +66,19 @@ public final class CanonicalValues {
         if (value == null || value.isNull()) {
             return null;
         }
+        switch (type.bson) {
+            case OBJECT_ID:
+                if (value.getBsonType() != BsonType.OBJECT_ID) {
+                    throw mismatch(value, type);
+                }
+                return value.asObjectId().getValue().toHexString();
+            case UUID_TEXT:
+                return uuid(value, type).toString();
+            case UUID_BYTES:
+                return HexFormat.of().formatHex(uuidBytes(value, type));
+            default:
+                break;
+        }
         switch (type.kind) {
             case INT:
                 {
@@ -119,6 +132,15 @@ public final class CanonicalValues {
                 {
                     if (value.getBsonType() != BsonType.BINARY) {
                         throw mismatch(value, type);
+                    }
+                    byte subtype = value.asBinary().getType();
+                    if (subtype != 0) {
+                        throw new MismatchException(
+                                "binary subtype "
+                                        + (subtype & 0xff)
+                                        + " is not generic binary data (subtype 0); declare the"
+                                        + " column UUID / BINARY_UUID for UUIDs or JSON to keep"
+                                        + " the subtype");
                     }
                     byte[] data = value.asBinary().getData();
                     if (type.length > 0 && data.length > type.length) {
@@ -257,13 +279,39 @@ public final class CanonicalValues {
         switch (value.getBsonType()) {
             case STRING:
                 return value.asString().getValue();
-            case SYMBOL:
-                return value.asSymbol().getSymbol();
-            case OBJECT_ID:
-                return value.asObjectId().getValue().toHexString();
             default:
                 throw mismatch(value, type);
         }
+    }
+
+    /** True for Decimal128 {@code -0} (which has no BigDecimal form). */
+    public static boolean isNegativeZero(Decimal128 d) {
+        if (!d.isNegative() || d.isNaN() || d.isInfinite()) {
+            return false;
+        }
+        try {
+            return d.bigDecimalValue().signum() == 0;
+        } catch (ArithmeticException e) {
+            return true;
+        }
+    }
+
+    private static byte[] uuidBytes(BsonValue value, ColumnType type) throws MismatchException {
+        if (value.getBsonType() != BsonType.BINARY
+                || value.asBinary().getType() != 4
+                || value.asBinary().getData().length != 16) {
+            throw new MismatchException(
+                    "a "
+                            + value.getBsonType().name().toLowerCase(java.util.Locale.ROOT)
+                            + " value is not a UUID (binary subtype 4, 16 bytes) for "
+                            + type);
+        }
+        return value.asBinary().getData();
+    }
+
+    private static java.util.UUID uuid(BsonValue value, ColumnType type) throws MismatchException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(uuidBytes(value, type));
+        return new java.util.UUID(b.getLong(), b.getLong());
     }
 
     private static long integral(BsonValue value, ColumnType type) throws MismatchException {
@@ -337,6 +385,10 @@ public final class CanonicalValues {
                     if (dec.isNaN() || dec.isInfinite()) {
                         throw new MismatchException(dec + " cannot be stored in " + type.toSql());
                     }
+                    if (isNegativeZero(dec)) {
+                        throw new MismatchException(
+                                "negative zero would lose its sign in " + type.toSql());
+                    }
                     d = dec.bigDecimalValue();
                     break;
                 }
@@ -351,6 +403,9 @@ public final class CanonicalValues {
                     double v = value.asDouble().getValue();
                     if (Double.isNaN(v) || Double.isInfinite(v)) {
                         throw new MismatchException(v + " cannot be stored in " + type.toSql());
+                    }
+                    if (v == 0 && 1 / v < 0) {
+                        throw new MismatchException("-0.0 would lose its sign in " + type.toSql());
                     }
                     d = new BigDecimal(Double.toString(v));
                     break;
@@ -378,7 +433,7 @@ public final class CanonicalValues {
                 "a "
                         + value.getBsonType().name().toLowerCase(java.util.Locale.ROOT)
                         + " value does not fit "
-                        + type.toSql());
+                        + type);
     }
 
     /** A short excerpt of a value for a dead-letter record (at most {@code max} characters). */

@@ -7,6 +7,9 @@ import java.util.Objects;
 public final class ColumnSpec implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** Source path of a child-table column filled with the array element itself. */
+    public static final String ELEMENT = "$";
+
     /** Column name in MySQL (unquoted). */
     public final String name;
 

@@ -48,10 +48,33 @@ public final class ColumnType implements Serializable {
     /** Scale for DECIMAL. */
     public final int scale;
 
+    /** BSON types a column can be declared for, beyond what its kind stores (see {@link #bson}). */
+    public enum Bson {
+        /** Whatever the kind's rules accept. */
+        ANY,
+        /** {@code OBJECTID}: an ObjectId only, stored as 24 lower-case hex digits in CHAR(24). */
+        OBJECT_ID,
+        /** {@code UUID}: a binary subtype 4 only, stored as its 36-character text in CHAR(36). */
+        UUID_TEXT,
+        /** {@code BINARY_UUID}: a binary subtype 4 only, stored as 16 bytes in VARBINARY(16). */
+        UUID_BYTES
+    }
+
+    /**
+     * The BSON type the column is declared for, so that the value comes back as that type ({@link
+     * RowsToDocument}) and other types are refused instead of silently converted.
+     */
+    public final Bson bson;
+
     private ColumnType(Kind kind, int length, int scale) {
+        this(kind, length, scale, Bson.ANY);
+    }
+
+    private ColumnType(Kind kind, int length, int scale, Bson bson) {
         this.kind = Objects.requireNonNull(kind);
         this.length = length;
         this.scale = scale;
+        this.bson = bson;
     }
 
     public static ColumnType of(Kind kind) {
@@ -101,6 +124,12 @@ public final class ColumnType implements Serializable {
             throw new IllegalArgumentException("Malformed column type '" + text + "'", e);
         }
         switch (t) {
+            case "OBJECTID":
+                return new ColumnType(Kind.CHAR, 24, 0, Bson.OBJECT_ID);
+            case "UUID":
+                return new ColumnType(Kind.CHAR, 36, 0, Bson.UUID_TEXT);
+            case "BINARY_UUID":
+                return new ColumnType(Kind.BINARY, 16, 0, Bson.UUID_BYTES);
             case "INT":
             case "INTEGER":
                 return of(Kind.INT);
@@ -127,7 +156,8 @@ public final class ColumnType implements Serializable {
                         "Unknown column type '"
                                 + text
                                 + "'; use one of INT, BIGINT, DOUBLE, DECIMAL(p,s), BOOLEAN,"
-                                + " VARCHAR(n), CHAR(n), TEXT, DATETIME, JSON, VARBINARY(n), BLOB");
+                                + " VARCHAR(n), CHAR(n), TEXT, DATETIME, JSON, VARBINARY(n), BLOB,"
+                                + " OBJECTID, UUID, BINARY_UUID");
         }
     }
 
@@ -167,16 +197,28 @@ public final class ColumnType implements Serializable {
             return false;
         }
         ColumnType that = (ColumnType) o;
-        return kind == that.kind && length == that.length && scale == that.scale;
+        return kind == that.kind
+                && length == that.length
+                && scale == that.scale
+                && bson == that.bson;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(kind, length, scale);
+        return Objects.hash(kind, length, scale, bson);
     }
 
     @Override
     public String toString() {
-        return toSql();
+        switch (bson) {
+            case OBJECT_ID:
+                return "OBJECTID";
+            case UUID_TEXT:
+                return "UUID";
+            case UUID_BYTES:
+                return "BINARY_UUID";
+            default:
+                return toSql();
+        }
     }
 }

@@ -24,11 +24,28 @@ public final class TableSpec implements Serializable {
     public final List<ColumnSpec> columns;
     public final int keyColumns;
 
-    /** Child tables (arrays mapped to tables), in write order. Empty for now in the foundation. */
+    /** Child tables (arrays mapped to tables), in write order. */
     public final List<TableSpec> children;
 
+    /**
+     * For a child table: the path of its array, relative to the parent table's document (or, for a
+     * grand-child, to the parent's array element; {@value ColumnSpec#ELEMENT} = the element
+     * itself). {@code null} for a parent table.
+     */
+    public final String arrayPath;
+
+    /** Field paths the mapping explicitly ignores (not written, counted); parent tables only. */
+    public final List<String> ignoredPaths;
+
     public TableSpec(
-            String name, List<ColumnSpec> columns, int keyColumns, List<TableSpec> children) {
+            String name,
+            List<ColumnSpec> columns,
+            int keyColumns,
+            List<TableSpec> children,
+            String arrayPath,
+            List<String> ignoredPaths) {
+        this.arrayPath = arrayPath;
+        this.ignoredPaths = List.copyOf(ignoredPaths);
         this.name = Objects.requireNonNull(name, "name");
         this.columns = Collections.unmodifiableList(new ArrayList<>(columns));
         this.keyColumns = keyColumns;
@@ -37,6 +54,11 @@ public final class TableSpec implements Serializable {
             throw new IllegalArgumentException(
                     "Table " + name + " needs between 1 and " + columns.size() + " key columns");
         }
+    }
+
+    public TableSpec(
+            String name, List<ColumnSpec> columns, int keyColumns, List<TableSpec> children) {
+        this(name, columns, keyColumns, children, null, List.of());
     }
 
     public TableSpec(String name, List<ColumnSpec> columns, int keyColumns) {
@@ -65,7 +87,9 @@ public final class TableSpec implements Serializable {
         return keyColumns == that.keyColumns
                 && name.equals(that.name)
                 && columns.equals(that.columns)
-                && children.equals(that.children);
+                && children.equals(that.children)
+                && Objects.equals(arrayPath, that.arrayPath)
+                && ignoredPaths.equals(that.ignoredPaths);
     }
 
     @Override

@@ -8,12 +8,14 @@ import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.source.ChangeOp;
 import io.dbtransfer.source.ChangeRecord;
 
+import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
 import org.bson.json.JsonParseException;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -57,7 +59,7 @@ public final class DocumentNormalizer implements Serializable {
                             "",
                             "collection '" + record.collection + "' has no mapping",
                             nowMillis));
-            return new NormalizeResult(null, deadLetters);
+            return new NormalizeResult(null, deadLetters, 0);
         }
         BsonValue id;
         try {
@@ -71,7 +73,7 @@ public final class DocumentNormalizer implements Serializable {
                             "",
                             "unreadable key: " + e.getMessage(),
                             nowMillis));
-            return new NormalizeResult(null, deadLetters);
+            return new NormalizeResult(null, deadLetters, 0);
         }
         String[] keyValues;
         try {
@@ -85,13 +87,14 @@ public final class DocumentNormalizer implements Serializable {
                             table.columns.get(0).type.toSql(),
                             e.getMessage(),
                             nowMillis));
-            return new NormalizeResult(null, deadLetters);
+            return new NormalizeResult(null, deadLetters, 0);
         }
         if (record.op == ChangeOp.DELETE) {
             return new NormalizeResult(
                     RowChange.delete(
                             record.collection, table.name, record.key, record.version, keyValues),
-                    deadLetters);
+                    deadLetters,
+                    0);
         }
         BsonDocument document;
         try {
@@ -105,63 +108,41 @@ public final class DocumentNormalizer implements Serializable {
                             "document",
                             "document is not valid Extended JSON: " + e.getMessage(),
                             nowMillis));
-            return new NormalizeResult(null, deadLetters);
+            return new NormalizeResult(null, deadLetters, 0);
         }
-        int extraIndex = -1;
         // What no column consumed: a copy of the document minus every successfully mapped path.
         BsonDocument rest = document.clone();
         rest.remove("_id");
-        String[] values = new String[table.columns.size()];
-        values[0] = keyValues[0];
-        boolean skip = false;
-        for (int i = 1; i < table.columns.size(); i++) {
-            ColumnSpec column = table.columns.get(i);
-            if (REST_OF_DOCUMENT.equals(column.sourcePath)) {
-                extraIndex = i;
-                continue;
-            }
-            BsonValue value = resolve(document, column.sourcePath);
-            try {
-                values[i] = CanonicalValues.fromBson(value, column.type);
-                removePath(rest, column.sourcePath);
-            } catch (CanonicalValues.MismatchException e) {
-                boolean keep = policy == MismatchPolicy.NULL_AND_KEEP_IN_EXTRA && hasExtra(table);
-                deadLetters.add(
-                        new DeadLetter(
-                                record.collection,
-                                record.key,
-                                column.sourcePath,
-                                CanonicalValues.excerpt(value, EXCERPT_CHARS),
-                                column.type.toSql(),
-                                e.getMessage(),
-                                keep ? DeadLetter.ACTION_KEPT_IN_EXTRA : DeadLetter.ACTION_SKIPPED,
-                                record.version,
-                                nowMillis));
-                if (keep) {
-                    values[i] = null;
-                } else {
-                    skip = true;
-                }
+        Mapped mapped = new Mapped(record, nowMillis, deadLetters);
+        for (String path : table.ignoredPaths) {
+            if (resolve(rest, path) != null) {
+                removePath(rest, path);
+                mapped.ignoredFields++;
             }
         }
-        if (skip) {
-            return new NormalizeResult(null, deadLetters);
+        String[] values = fill(table, document, rest, 1, keyValues, "", mapped);
+        List<TableSpec> descendants = descendants(table);
+        List<List<String[]>> childRows = new ArrayList<>();
+        for (int d = 0; d < descendants.size(); d++) {
+            childRows.add(new ArrayList<>());
         }
-        if (extraIndex >= 0) {
-            values[extraIndex] = CanonicalValues.json(rest);
-        } else if (!rest.isEmpty()) {
-            deadLetters.add(
-                    new DeadLetter(
-                            record.collection,
-                            record.key,
-                            String.join(",", rest.keySet()),
-                            CanonicalValues.excerpt(rest, EXCERPT_CHARS),
-                            "a mapped column",
-                            "fields not mapped to any column and the table has no extra column",
-                            DeadLetter.ACTION_SKIPPED,
-                            record.version,
-                            nowMillis));
-            return new NormalizeResult(null, deadLetters);
+        for (TableSpec child : table.children) {
+            addChildRows(child, document, rest, keyValues, "", descendants, childRows, mapped);
+        }
+        int extra = extraIndex(table);
+        if (extra >= 0) {
+            values[extra] = CanonicalValues.json(rest);
+        } else if (!mapped.skip && !rest.isEmpty()) {
+            unmapped(table, "", rest, mapped);
+        }
+        if (mapped.skip) {
+            return new NormalizeResult(null, deadLetters, mapped.ignoredFields);
+        }
+        ChildRows[] children = new ChildRows[descendants.size()];
+        for (int d = 0; d < children.length; d++) {
+            children[d] =
+                    new ChildRows(
+                            descendants.get(d).name, childRows.get(d).toArray(new String[0][]));
         }
         return new NormalizeResult(
                 RowChange.upsert(
@@ -170,8 +151,190 @@ public final class DocumentNormalizer implements Serializable {
                         record.key,
                         record.version,
                         values,
-                        new ChildRows[0]),
-                deadLetters);
+                        children),
+                deadLetters,
+                mapped.ignoredFields);
+    }
+
+    /** State of one document's normalization: its dead letters and whether it is skipped. */
+    private static final class Mapped {
+        final ChangeRecord record;
+        final long nowMillis;
+        final List<DeadLetter> deadLetters;
+        boolean skip;
+        int ignoredFields;
+
+        Mapped(ChangeRecord record, long nowMillis, List<DeadLetter> deadLetters) {
+            this.record = record;
+            this.nowMillis = nowMillis;
+            this.deadLetters = deadLetters;
+        }
+    }
+
+    /**
+     * The row of {@code table} for one source object (the document, or an array element): the first
+     * {@code prefix.length} values are given (keys, indexes), the others come from the columns'
+     * paths; consumed paths are removed from {@code rest}; the extra column (if any) gets what is
+     * left. Marks the document skipped when a value does not fit and the policy says so.
+     */
+    private String[] fill(
+            TableSpec table,
+            BsonValue source,
+            BsonDocument rest,
+            int firstColumn,
+            String[] prefix,
+            String where,
+            Mapped mapped) {
+        String[] values = new String[table.columns.size()];
+        System.arraycopy(prefix, 0, values, 0, prefix.length);
+        boolean hasExtra = extraIndex(table) >= 0;
+        for (int i = firstColumn; i < table.columns.size(); i++) {
+            ColumnSpec column = table.columns.get(i);
+            if (REST_OF_DOCUMENT.equals(column.sourcePath)) {
+                continue;
+            }
+            BsonValue value =
+                    ColumnSpec.ELEMENT.equals(column.sourcePath)
+                            ? source
+                            : source.isDocument()
+                                    ? resolve(source.asDocument(), column.sourcePath)
+                                    : null;
+            try {
+                values[i] = CanonicalValues.fromBson(value, column.type);
+                if (ColumnSpec.ELEMENT.equals(column.sourcePath)) {
+                    rest.clear(); // a null element is NULL: an element cannot be missing
+                } else if (value != null && value.isNull()) {
+                    continue; // an explicit null field stays in the extra column: null ≠ missing
+                } else {
+                    removePath(rest, column.sourcePath);
+                }
+            } catch (CanonicalValues.MismatchException e) {
+                boolean keep = policy == MismatchPolicy.NULL_AND_KEEP_IN_EXTRA && hasExtra;
+                mapped.deadLetters.add(
+                        new DeadLetter(
+                                mapped.record.collection,
+                                mapped.record.key,
+                                path(where, column.sourcePath),
+                                CanonicalValues.excerpt(value, EXCERPT_CHARS),
+                                column.type.toSql(),
+                                e.getMessage(),
+                                keep ? DeadLetter.ACTION_KEPT_IN_EXTRA : DeadLetter.ACTION_SKIPPED,
+                                mapped.record.version,
+                                mapped.nowMillis));
+                if (!keep) {
+                    mapped.skip = true;
+                }
+            }
+        }
+        return values;
+    }
+
+    /** Rows of one child table (and its descendants) for the array at {@code child.arrayPath}. */
+    private void addChildRows(
+            TableSpec child,
+            BsonValue source,
+            BsonDocument rest,
+            String[] prefix,
+            String where,
+            List<TableSpec> descendants,
+            List<List<String[]>> rows,
+            Mapped mapped) {
+        boolean element = ColumnSpec.ELEMENT.equals(child.arrayPath);
+        BsonValue value =
+                element
+                        ? source
+                        : source.isDocument()
+                                ? resolve(source.asDocument(), child.arrayPath)
+                                : null;
+        if (value == null || !value.isArray() || value.asArray().isEmpty()) {
+            // Missing, null, not an array or empty: nothing to put in rows, so the value stays in
+            // the extra column (an empty array stays distinct from a missing field).
+            return;
+        }
+        if (element) {
+            rest.clear();
+        } else {
+            removePath(rest, child.arrayPath);
+        }
+        String path = where + (element ? "" : child.arrayPath);
+        int tableIndex = descendants.indexOf(child);
+        BsonArray array = value.asArray();
+        for (int i = 0; i < array.size(); i++) {
+            BsonValue item = array.get(i);
+            String[] keys = Arrays.copyOf(prefix, prefix.length + 1);
+            keys[prefix.length] = Integer.toString(i);
+            String itemWhere = path + "[" + i + "].";
+            BsonDocument itemRest =
+                    item.isDocument() ? item.asDocument().clone() : new BsonDocument("$", item);
+            String[] row = fill(child, item, itemRest, keys.length, keys, itemWhere, mapped);
+            for (TableSpec grandChild : child.children) {
+                addChildRows(
+                        grandChild, item, itemRest, keys, itemWhere, descendants, rows, mapped);
+            }
+            int extra = extraIndex(child);
+            if (extra >= 0) {
+                row[extra] = CanonicalValues.json(itemRest);
+            } else if (!itemRest.isEmpty() && !mapped.skip) {
+                unmapped(child, itemWhere, itemRest, mapped);
+            }
+            rows.get(tableIndex).add(row);
+        }
+    }
+
+    private void unmapped(TableSpec table, String where, BsonDocument rest, Mapped mapped) {
+        List<String> paths = new ArrayList<>();
+        for (String k : rest.keySet()) {
+            paths.add(path(where, k));
+        }
+        mapped.deadLetters.add(
+                new DeadLetter(
+                        mapped.record.collection,
+                        mapped.record.key,
+                        String.join(",", paths),
+                        CanonicalValues.excerpt(rest, EXCERPT_CHARS),
+                        "a mapped column of " + table.name,
+                        "fields not mapped to any column and table "
+                                + table.name
+                                + " has no extra column; map them, list them under ignore:,"
+                                + " or give the table an extra-column",
+                        DeadLetter.ACTION_SKIPPED,
+                        mapped.record.version,
+                        mapped.nowMillis));
+        mapped.skip = true;
+    }
+
+    /**
+     * The dotted path of a field below {@code where} ({@code a[1].} + {@code $} = {@code a[1]}).
+     */
+    private static String path(String where, String field) {
+        if (ColumnSpec.ELEMENT.equals(field) && where.endsWith(".")) {
+            return where.substring(0, where.length() - 1);
+        }
+        return where + field;
+    }
+
+    /** Every child table below {@code table}, depth first (the order the sink expects). */
+    public static List<TableSpec> descendants(TableSpec table) {
+        List<TableSpec> out = new ArrayList<>();
+        addDescendants(table, out);
+        return out;
+    }
+
+    private static void addDescendants(TableSpec table, List<TableSpec> out) {
+        for (TableSpec child : table.children) {
+            out.add(child);
+            addDescendants(child, out);
+        }
+    }
+
+    /** Index of the extra JSON column, or -1. */
+    public static int extraIndex(TableSpec table) {
+        for (int i = 0; i < table.columns.size(); i++) {
+            if (REST_OF_DOCUMENT.equals(table.columns.get(i).sourcePath)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The key column's value for a document key. */
@@ -191,15 +354,6 @@ public final class DocumentNormalizer implements Serializable {
             default:
                 return CanonicalValues.fromBson(id, keyType);
         }
-    }
-
-    private static boolean hasExtra(TableSpec table) {
-        for (ColumnSpec c : table.columns) {
-            if (REST_OF_DOCUMENT.equals(c.sourcePath)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Removes a dotted path; parents left empty by the removal are removed too. */

@@ -10,8 +10,16 @@ public final class NormalizeResult {
     /** Everything that could not be mapped as configured; empty when all went well. */
     public final List<DeadLetter> deadLetters;
 
-    public NormalizeResult(RowChange change, List<DeadLetter> deadLetters) {
+    /** Fields present in the document that the mapping explicitly ignores (not written). */
+    public final int ignoredFields;
+
+    public NormalizeResult(RowChange change, List<DeadLetter> deadLetters, int ignoredFields) {
         this.change = change;
         this.deadLetters = List.copyOf(deadLetters);
+        this.ignoredFields = ignoredFields;
+    }
+
+    public NormalizeResult(RowChange change, List<DeadLetter> deadLetters) {
+        this(change, deadLetters, 0);
     }
 }

@@ -33,6 +33,7 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
     private transient Counter deletes;
     private transient Counter deadLetters;
     private transient Counter skippedDocuments;
+    private transient Counter ignoredFields;
 
     public NormalizeFunction(DocumentNormalizer normalizer) {
         this.normalizer = normalizer;
@@ -46,6 +47,7 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
         deletes = group.counter("deletes");
         deadLetters = group.counter("deadLetters");
         skippedDocuments = group.counter("skippedDocuments");
+        ignoredFields = group.counter("ignoredFields");
     }
 
     @Override
@@ -59,6 +61,7 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
             deletes.inc();
         }
         NormalizeResult result = normalizer.normalize(record, System.currentTimeMillis());
+        ignoredFields.inc(result.ignoredFields);
         for (DeadLetter letter : result.deadLetters) {
             deadLetters.inc();
             ctx.output(DEAD_LETTERS, letter);

@@ -3,6 +3,7 @@ package io.dbtransfer.verify;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.normalize.ChildRows;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.normalize.NormalizeResult;
 import io.dbtransfer.source.ChangeRecord;
@@ -15,8 +16,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -49,6 +52,11 @@ public final class ConsistencyChecker {
             throws SQLException {
         ConsistencyReport report = new ConsistencyReport();
         Map<String, String[]> expected = new HashMap<>();
+        List<TableSpec> descendants = DocumentNormalizer.descendants(table);
+        List<Map<String, String[]>> expectedChildren = new ArrayList<>();
+        for (int d = 0; d < descendants.size(); d++) {
+            expectedChildren.add(new HashMap<>());
+        }
         try (MongoCursor<BsonDocument> cursor =
                 source.getCollection(collection, BsonDocument.class).find().iterator()) {
             while (cursor.hasNext()) {
@@ -66,6 +74,13 @@ public final class ConsistencyChecker {
                     continue;
                 }
                 expected.put(result.change.parent[0], comparable(result.change.parent, table));
+                for (ChildRows rows : result.change.children) {
+                    int d = indexOf(descendants, rows.table);
+                    for (String[] row : rows.rows) {
+                        TableSpec child = descendants.get(d);
+                        expectedChildren.get(d).put(rowKey(row, child), comparable(row, child));
+                    }
+                }
             }
         }
         StringBuilder sql = new StringBuilder("SELECT ");
@@ -103,7 +118,82 @@ public final class ConsistencyChecker {
         expected.keySet().stream()
                 .limit(ConsistencyReport.MAX_SAMPLES)
                 .forEach(k -> report.sample("missing row " + table.name + "/" + k));
+        for (int d = 0; d < descendants.size(); d++) {
+            compareChildren(target, descendants.get(d), expectedChildren.get(d), report);
+        }
         return report;
+    }
+
+    /**
+     * Compares one child table row by row (key: document key plus indexes); every missing, extra or
+     * different child row counts as {@code different} (the document is not what the source holds).
+     */
+    private static void compareChildren(
+            Connection target,
+            TableSpec child,
+            Map<String, String[]> expected,
+            ConsistencyReport report)
+            throws SQLException {
+        try (Statement st = target.createStatement();
+                ResultSet rs = st.executeQuery(select(child))) {
+            while (rs.next()) {
+                report.childRows++;
+                String[] actual = read(rs, child);
+                String key = rowKey(actual, child);
+                String[] want = expected.remove(key);
+                if (want == null) {
+                    report.different++;
+                    report.sample("extra child row " + child.name + "/" + printable(key));
+                } else if (!Arrays.equals(want, actual)) {
+                    report.different++;
+                    report.sample(
+                            "different child row "
+                                    + child.name
+                                    + "/"
+                                    + printable(key)
+                                    + ": "
+                                    + describe(child, want, actual));
+                }
+            }
+        }
+        report.different += expected.size();
+        expected.keySet().stream()
+                .limit(ConsistencyReport.MAX_SAMPLES)
+                .forEach(
+                        k -> report.sample("missing child row " + child.name + "/" + printable(k)));
+    }
+
+    private static String select(TableSpec table) {
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int i = 0; i < table.columns.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append(quote(table.columns.get(i).name));
+        }
+        return sql.append(" FROM ").append(quote(table.name)).toString();
+    }
+
+    private static String[] read(ResultSet rs, TableSpec table) throws SQLException {
+        String[] actual = new String[table.columns.size()];
+        for (int i = 0; i < actual.length; i++) {
+            actual[i] = CanonicalValues.fromJdbc(rs, i + 1, table.columns.get(i).type);
+        }
+        return actual;
+    }
+
+    private static String rowKey(String[] row, TableSpec table) {
+        return String.join("\u0000", Arrays.asList(row).subList(0, table.keyColumns));
+    }
+
+    private static String printable(String key) {
+        return key.replace('\u0000', '/');
+    }
+
+    private static int indexOf(List<TableSpec> tables, String name) {
+        for (int i = 0; i < tables.size(); i++) {
+            if (tables.get(i).name.equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no child table " + name);
     }
 
     private static String[] comparable(String[] values, TableSpec table) {

@@ -10,6 +10,13 @@ public final class ConsistencyReport {
 
     public long sourceDocuments;
     public long targetRows;
+
+    /**
+     * Child-table rows read from the target (each also compared; differences count in {@link
+     * #different}).
+     */
+    public long childRows;
+
     public long missing;
     public long extra;
     public long different;
@@ -29,6 +36,7 @@ public final class ConsistencyReport {
     void add(ConsistencyReport other) {
         sourceDocuments += other.sourceDocuments;
         targetRows += other.targetRows;
+        childRows += other.childRows;
         missing += other.missing;
         extra += other.extra;
         different += other.different;
@@ -46,6 +54,8 @@ public final class ConsistencyReport {
                 + " source documents, "
                 + targetRows
                 + " target rows, "
+                + childRows
+                + " child rows, "
                 + missing
                 + " missing, "
                 + extra

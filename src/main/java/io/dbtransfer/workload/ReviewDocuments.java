@@ -37,8 +37,8 @@ public final class ReviewDocuments {
 
     /**
      * The job-file mapping the demo uses for review documents: the TSV's columns from their nested
-     * paths; {@code comments}, {@code images} and fields added by live changes go to {@code
-     * _extra}.
+     * paths; {@code comments} and {@code images} as child tables ({@code reviews_comments}, {@code
+     * reviews_images}); fields added by live changes go to {@code _extra}.
      */
     public static String mappingYaml(String collection) {
         return collection
@@ -60,6 +60,10 @@ public final class ReviewDocuments {
                 + "    verified_purchase: {path: verifiedPurchase, type: BOOLEAN}\n"
                 + "    review_headline: {path: headline, type: TEXT}\n"
                 + "    review_body: {path: body, type: TEXT}\n"
-                + "    review_date: {path: date, type: DATETIME}\n";
+                + "    review_date: {path: date, type: DATETIME}\n"
+                + "  arrays:\n"
+                + "    comments:\n"
+                + "      columns: {user: VARCHAR(64), text: TEXT, at: DATETIME}\n"
+                + "    images: VARCHAR(512)\n";
     }
 }
