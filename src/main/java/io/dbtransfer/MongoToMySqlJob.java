@@ -5,10 +5,14 @@ import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.deadletter.DeadLetterTable;
 import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.normalize.RowChange;
 import io.dbtransfer.pipeline.JobEnvironment;
 import io.dbtransfer.pipeline.MigrationPipeline;
+import io.dbtransfer.pipeline.OperatorUids;
 import io.dbtransfer.pipeline.PipelineSinks;
 import io.dbtransfer.pipeline.TargetPreparation;
+import io.dbtransfer.reconcile.MismatchTable;
+import io.dbtransfer.reconcile.ReconcileSettings;
 import io.dbtransfer.sink.DeliveryGuarantee;
 import io.dbtransfer.sink.MySqlChangeSink;
 import io.dbtransfer.sink.SinkOptions;
@@ -16,6 +20,7 @@ import io.dbtransfer.source.MongoSourceFactory;
 import io.dbtransfer.source.SourceProbe;
 
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Path;
@@ -114,11 +119,22 @@ public final class MongoToMySqlJob {
                         .isPresent();
         TargetPreparation.prepare(config, restoring);
         JobEnvironment.configure(env, config);
-        MigrationPipeline.define(
-                env,
-                MongoSourceFactory.create(config, snapshotVersion),
-                new DocumentNormalizer(config.mapping(), config.mismatchPolicy()),
-                sinks(config));
+        DataStream<RowChange> rows =
+                MigrationPipeline.define(
+                        env,
+                        MongoSourceFactory.create(config, snapshotVersion),
+                        new DocumentNormalizer(config.mapping(), config.mismatchPolicy()),
+                        sinks(config));
+        if (config.get(JobOptions.RECONCILE_ENABLED)) {
+            MigrationPipeline.reconcile(rows, ReconcileSettings.from(config))
+                    .sinkTo(
+                            MismatchTable.sink(
+                                    config.get(JobOptions.MYSQL_URL),
+                                    config.get(JobOptions.MYSQL_USERNAME),
+                                    config.mysqlPassword()))
+                    .uid(OperatorUids.MISMATCH_SINK)
+                    .name(OperatorUids.MISMATCH_SINK_NAME);
+        }
     }
 
     /** The real sinks: the exactly-once (or idempotent) change sink and the dead-letter table. */

@@ -199,6 +199,59 @@ public final class JobOptions {
                                     + " rows become visible in MySQL at this pace; the change"
                                     + " stream only starts after a checkpoint.");
 
+    public static final ConfigOption<Boolean> RECONCILE_ENABLED =
+            ConfigOptions.key("reconcile.enabled")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Run the reconcile operator: read every changed key back from MySQL"
+                                    + " after its checkpoint completed and sweep bucket digests.");
+
+    public static final ConfigOption<Duration> RECONCILE_CHECK_DELAY =
+            ConfigOptions.key("reconcile.check-delay")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(1))
+                    .withDescription(
+                            "Wait after a checkpoint completed before its keys are read back"
+                                    + " (the sink commits after completion).");
+
+    public static final ConfigOption<Duration> RECONCILE_RECHECK_DELAY =
+            ConfigOptions.key("reconcile.recheck-delay")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(1))
+                    .withDescription(
+                            "First delay before a key MySQL has not caught up with is read again;"
+                                    + " doubles per recheck up to reconcile.max-backoff.");
+
+    public static final ConfigOption<Duration> RECONCILE_MAX_BACKOFF =
+            ConfigOptions.key("reconcile.max-backoff")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(30))
+                    .withDescription("Longest delay between two rechecks of a key.");
+
+    public static final ConfigOption<Integer> RECONCILE_MAX_RECHECKS =
+            ConfigOptions.key("reconcile.max-rechecks")
+                    .intType()
+                    .defaultValue(8)
+                    .withDescription(
+                            "Rechecks without convergence after which a key is reported as a"
+                                    + " mismatch.");
+
+    public static final ConfigOption<Duration> RECONCILE_SWEEP_INTERVAL =
+            ConfigOptions.key("reconcile.sweep-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(1))
+                    .withDescription(
+                            "Time between sweeps that compare per-bucket digests of the job's"
+                                    + " state with MySQL's rows (finds changes behind the job's"
+                                    + " back); 0 disables sweeps.");
+
+    public static final ConfigOption<Integer> RECONCILE_SWEEP_BUCKETS =
+            ConfigOptions.key("reconcile.sweep-buckets")
+                    .intType()
+                    .defaultValue(256)
+                    .withDescription("Digest buckets per collection in a sweep.");
+
     /** Every option, for validating job files and printing the reference. */
     public static final List<ConfigOption<?>> ALL =
             List.of(
@@ -223,5 +276,12 @@ public final class JobOptions {
                     SINK_ON_FRESH_START,
                     ON_TYPE_MISMATCH,
                     MAX_PARALLELISM,
-                    CHECKPOINT_INTERVAL);
+                    CHECKPOINT_INTERVAL,
+                    RECONCILE_ENABLED,
+                    RECONCILE_CHECK_DELAY,
+                    RECONCILE_RECHECK_DELAY,
+                    RECONCILE_MAX_BACKOFF,
+                    RECONCILE_MAX_RECHECKS,
+                    RECONCILE_SWEEP_INTERVAL,
+                    RECONCILE_SWEEP_BUCKETS);
 }

@@ -2,6 +2,9 @@ package io.dbtransfer.pipeline;
 
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.reconcile.MismatchRecord;
+import io.dbtransfer.reconcile.ReconcileOperator;
+import io.dbtransfer.reconcile.ReconcileSettings;
 import io.dbtransfer.source.ChangeRecord;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -68,5 +71,20 @@ public final class MigrationPipeline {
                 .uid(OperatorUids.CHANGE_SINK)
                 .name(OperatorUids.CHANGE_SINK_NAME);
         return rows;
+    }
+
+    /**
+     * Feeds the normalized rows to the reconcile operator, keyed by the same routing key as the
+     * sink; returns the stream of mismatches (for the mismatch table, Kafka, …).
+     */
+    public static SingleOutputStreamOperator<MismatchRecord> reconcile(
+            DataStream<RowChange> rows, ReconcileSettings settings) {
+        return rows.keyBy(RowChange::routingKey)
+                .transform(
+                        OperatorUids.RECONCILE_NAME,
+                        TypeInformation.of(MismatchRecord.class),
+                        new ReconcileOperator(settings))
+                .uid(OperatorUids.RECONCILE)
+                .name(OperatorUids.RECONCILE_NAME);
     }
 }

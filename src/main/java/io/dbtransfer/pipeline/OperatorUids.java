@@ -25,4 +25,10 @@ public final class OperatorUids {
 
     public static final String DEAD_LETTER_SINK = "dbtransfer-dead-letter-sink";
     public static final String DEAD_LETTER_SINK_NAME = "Dead-letter sink";
+
+    public static final String RECONCILE = "dbtransfer-reconcile";
+    public static final String RECONCILE_NAME = "Reconcile with MySQL";
+
+    public static final String MISMATCH_SINK = "dbtransfer-mismatch-sink";
+    public static final String MISMATCH_SINK_NAME = "Mismatch table sink";
 }

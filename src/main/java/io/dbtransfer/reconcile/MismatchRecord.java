@@ -1,0 +1,67 @@
+package io.dbtransfer.reconcile;
+
+/**
+ * One difference between what the source says must exist for a document key and what MySQL holds. A
+ * Flink POJO (strings and primitives only).
+ */
+public class MismatchRecord {
+
+    /** Kind: MySQL lacks rows the source has. */
+    public static final String MISSING = "missing";
+
+    /** Kind: MySQL holds rows the source does not have. */
+    public static final String EXTRA = "extra";
+
+    /** Kind: both have rows, their content or version differs. */
+    public static final String DIFFERENT = "different";
+
+    /** Source collection. */
+    public String collection;
+
+    /** Parent table. */
+    public String table;
+
+    /** Document key: the text of the key column {@code _id}. */
+    public String key;
+
+    /** {@link #MISSING}, {@link #EXTRA} or {@link #DIFFERENT}. */
+    public String kind;
+
+    /** What differs, as far as known (e.g. {@code _src_version}, {@code rows}). */
+    public String differingColumns;
+
+    /** Source version the job holds for the key (0 when none). */
+    public long sourceVersion;
+
+    /** {@code _src_version} MySQL holds (-1 when there is no parent row). */
+    public long mysqlVersion;
+
+    /** When the difference was first seen (epoch milliseconds). */
+    public long firstSeenMillis;
+
+    /** {@code open} (reported) — repairs would add {@code repaired}. */
+    public String status;
+
+    /** How it was found: {@code check} (after a commit) or {@code sweep}. */
+    public String detectedBy;
+
+    public MismatchRecord() {}
+
+    @Override
+    public String toString() {
+        return kind
+                + " "
+                + table
+                + "/"
+                + key
+                + " source@"
+                + sourceVersion
+                + " mysql@"
+                + mysqlVersion
+                + " ("
+                + differingColumns
+                + ", "
+                + detectedBy
+                + ")";
+    }
+}

@@ -1,0 +1,98 @@
+package io.dbtransfer.reconcile;
+
+import io.dbtransfer.mapping.CanonicalValues;
+
+import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
+import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
+import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
+
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+
+/**
+ * The MySQL table {@value #TABLE} of reconciliation mismatches, written by flink-connector-jdbc's
+ * {@link JdbcSink} (at-least-once; a unique key on collection, key, kind and versions makes replays
+ * harmless).
+ */
+public final class MismatchTable {
+
+    public static final String TABLE = "_dbtransfer_mismatch";
+
+    public static final String DDL =
+            "CREATE TABLE IF NOT EXISTS `"
+                    + TABLE
+                    + "` ("
+                    + "`id` BIGINT NOT NULL AUTO_INCREMENT,"
+                    + "`collection` VARCHAR(255) NOT NULL,"
+                    + "`tbl` VARCHAR(64) NOT NULL,"
+                    + "`doc_key` VARCHAR(768) NOT NULL,"
+                    + "`kind` VARCHAR(16) NOT NULL,"
+                    + "`differing_columns` TEXT,"
+                    + "`src_version` BIGINT UNSIGNED NOT NULL,"
+                    + "`mysql_version` BIGINT NOT NULL COMMENT '-1: no parent row',"
+                    + "`first_seen` DATETIME(3) NOT NULL COMMENT 'UTC',"
+                    + "`status` VARCHAR(16) NOT NULL,"
+                    + "`detected_by` VARCHAR(16) NOT NULL,"
+                    + "`dedup` BINARY(32) NOT NULL,"
+                    + "PRIMARY KEY (`id`),"
+                    + "UNIQUE KEY `uq_dedup` (`dedup`),"
+                    + "KEY `ix_doc` (`collection`, `doc_key`(255))"
+                    + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+
+    static final String INSERT =
+            "INSERT IGNORE INTO `"
+                    + TABLE
+                    + "` (`collection`, `tbl`, `doc_key`, `kind`, `differing_columns`,"
+                    + " `src_version`, `mysql_version`, `first_seen`, `status`, `detected_by`,"
+                    + " `dedup`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UNHEX(SHA2(CONCAT_WS("
+                    + "CHAR(0), ?, ?, ?, ?, ?), 256)))";
+
+    private MismatchTable() {}
+
+    /** A sink that appends mismatch records to the table. */
+    public static JdbcSink<MismatchRecord> sink(String jdbcUrl, String username, String password) {
+        JdbcConnectionOptions.JdbcConnectionOptionsBuilder conn =
+                new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
+                        .withUrl(jdbcUrl)
+                        .withDriverName("com.mysql.cj.jdbc.Driver");
+        if (username != null) {
+            conn.withUsername(username);
+        }
+        if (password != null) {
+            conn.withPassword(password);
+        }
+        return JdbcSink.<MismatchRecord>builder()
+                .withQueryStatement(
+                        INSERT,
+                        (ps, m) -> {
+                            ps.setString(1, m.collection);
+                            ps.setString(2, m.table);
+                            ps.setString(3, m.key);
+                            ps.setString(4, m.kind);
+                            ps.setString(5, m.differingColumns);
+                            ps.setString(6, Long.toUnsignedString(m.sourceVersion));
+                            ps.setLong(7, m.mysqlVersion);
+                            ps.setString(
+                                    8,
+                                    CanonicalValues.DATETIME.format(
+                                            LocalDateTime.ofInstant(
+                                                    Instant.ofEpochMilli(m.firstSeenMillis),
+                                                    ZoneOffset.UTC)));
+                            ps.setString(9, m.status);
+                            ps.setString(10, m.detectedBy);
+                            ps.setString(11, m.collection);
+                            ps.setString(12, m.key);
+                            ps.setString(13, m.kind);
+                            ps.setString(14, Long.toUnsignedString(m.sourceVersion));
+                            ps.setString(15, Long.toString(m.mysqlVersion));
+                        })
+                .withExecutionOptions(
+                        JdbcExecutionOptions.builder()
+                                .withBatchSize(1)
+                                .withBatchIntervalMs(200)
+                                .withMaxRetries(3)
+                                .build())
+                .buildAtLeastOnce(conn.build());
+    }
+}

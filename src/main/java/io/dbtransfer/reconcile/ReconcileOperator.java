@@ -1,0 +1,490 @@
+package io.dbtransfer.reconcile;
+
+import io.dbtransfer.mapping.ColumnType;
+import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.normalize.RowChange;
+
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keyed by document (the sink's routing key): keeps per key the source version and the {@link
+ * RowHasher} hash of the rows the source says must exist, reads keys back from MySQL after the
+ * checkpoint covering their change completed, sweeps bucket digests periodically, and emits a
+ * {@link MismatchRecord} for every difference.
+ *
+ * <p>Exactly-once commits happen in the sink's committer after the checkpoint completed, so a key
+ * MySQL has not caught up with is rechecked with backoff; only {@code maxRechecks} rechecks without
+ * convergence, or equal versions with different hashes, make a mismatch.
+ */
+public class ReconcileOperator extends AbstractStreamOperator<MismatchRecord>
+        implements OneInputStreamOperator<RowChange, MismatchRecord> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ReconcileOperator.class);
+
+    /** How often due checks and sweeps are looked at. */
+    static final long TICK_MS = 200;
+
+    /** Descriptor of the per-key state. */
+    static final ValueStateDescriptor<KeyState> KEY_STATE =
+            new ValueStateDescriptor<>("reconcile-key", TypeInformation.of(KeyState.class));
+
+    private static final ListStateDescriptor<String> PENDING =
+            new ListStateDescriptor<>("reconcile-pending", Types.STRING);
+
+    private final ReconcileSettings settings;
+
+    private transient ValueState<KeyState> keyState;
+    private transient ListState<String> pendingState;
+    private transient Map<String, Pending> unverified;
+    private transient Connection connection;
+    private transient long nextSweepAt;
+    private transient Counter checked;
+    private transient Counter mismatches;
+    private transient int lastSweepConsistent;
+    private transient long lastSweepMillis;
+
+    /** A key whose MySQL side is not verified yet. */
+    static final class Pending {
+        final long firstSeen;
+        long checkpointId = -1;
+        long dueAt = Long.MAX_VALUE;
+        int attempts;
+        String detectedBy = "check";
+
+        Pending(long firstSeen) {
+            this.firstSeen = firstSeen;
+        }
+    }
+
+    public ReconcileOperator(ReconcileSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        keyState = getKeyedStateStore().getState(KEY_STATE);
+        pendingState = context.getOperatorStateStore().getUnionListState(PENDING);
+        unverified = new LinkedHashMap<>();
+        if (context.isRestored()) {
+            long now = now();
+            for (String entry : pendingState.get()) {
+                String[] parts = entry.split("\t", 3);
+                String routingKey = parts[2];
+                if (owns(routingKey)) {
+                    Pending p = new Pending(Long.parseLong(parts[0]));
+                    p.attempts = Integer.parseInt(parts[1]);
+                    p.checkpointId = 0;
+                    p.dueAt = now + settings.checkDelayMs;
+                    unverified.put(routingKey, p);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        MetricGroup group = getMetricGroup().addGroup("dbtransfer");
+        checked = group.counter("reconcileChecked");
+        mismatches = group.counter("reconcileMismatches");
+        group.gauge("reconcilePending", () -> unverified.size());
+        group.gauge("reconcileLastSweepConsistent", () -> lastSweepConsistent);
+        group.gauge("reconcileLastSweepMillis", () -> lastSweepMillis);
+        group.gauge("reconcileCheckLagMs", this::checkLag);
+        lastSweepConsistent = -1;
+        nextSweepAt = now() + settings.sweepIntervalMs;
+        scheduleTick();
+    }
+
+    @Override
+    public void processElement(StreamRecord<RowChange> element) throws Exception {
+        RowChange change = element.getValue();
+        TableSpec table = settings.mapping.tableFor(change.collection);
+        if (table == null) {
+            return;
+        }
+        KeyState old = keyState.value();
+        if (old != null && !old.is(KeyState.UNKNOWN_TO_SOURCE) && old.version > change.version) {
+            return; // an older replay: the sink ignores it too
+        }
+        Hash128 hash =
+                change.delete
+                        ? Hash128.ZERO
+                        : RowHasher.document(table, change.parent, change.children);
+        keyState.update(new KeyState(change.version, hash, change.delete ? KeyState.DELETED : 0));
+        String routingKey = change.routingKey();
+        Pending previous = unverified.get(routingKey);
+        unverified.put(routingKey, new Pending(previous == null ? now() : previous.firstSeen));
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        List<String> entries = new ArrayList<>(unverified.size());
+        for (Map.Entry<String, Pending> e : unverified.entrySet()) {
+            Pending p = e.getValue();
+            if (p.checkpointId < 0) {
+                p.checkpointId = context.getCheckpointId();
+            }
+            entries.add(p.firstSeen + "\t" + p.attempts + "\t" + e.getKey());
+        }
+        pendingState.update(entries);
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        long due = now() + settings.checkDelayMs;
+        for (Pending p : unverified.values()) {
+            if (p.checkpointId >= 0
+                    && p.checkpointId <= checkpointId
+                    && p.dueAt == Long.MAX_VALUE) {
+                p.dueAt = due;
+            }
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        closeConnection();
+        super.close();
+    }
+
+    private void scheduleTick() {
+        getProcessingTimeService().registerTimer(now() + TICK_MS, ts -> onTick());
+    }
+
+    private void onTick() throws Exception {
+        try {
+            runDueChecks();
+            if (settings.sweepIntervalMs > 0 && now() >= nextSweepAt) {
+                sweep();
+                nextSweepAt = now() + settings.sweepIntervalMs;
+            }
+        } catch (SQLException e) {
+            LOG.warn(
+                    "Reconciliation could not read MySQL ({}); keys stay pending and are read"
+                            + " again",
+                    e.getMessage());
+            closeConnection();
+        }
+        scheduleTick();
+    }
+
+    /** Reads back every key whose check is due, batched per collection. */
+    void runDueChecks() throws Exception {
+        long now = now();
+        Map<String, List<String>> dueByCollection = new HashMap<>();
+        for (Map.Entry<String, Pending> e : unverified.entrySet()) {
+            if (e.getValue().dueAt <= now) {
+                dueByCollection
+                        .computeIfAbsent(KeyTexts.collection(e.getKey()), c -> new ArrayList<>())
+                        .add(e.getKey());
+            }
+        }
+        for (Map.Entry<String, List<String>> e : dueByCollection.entrySet()) {
+            TableSpec table = settings.mapping.tableFor(e.getKey());
+            ColumnType keyType = table.columns.get(0).type;
+            Map<String, String> routingByText = new LinkedHashMap<>();
+            for (String routingKey : e.getValue()) {
+                String text = KeyTexts.keyText(routingKey, keyType);
+                if (text == null) {
+                    unverified.remove(routingKey);
+                } else {
+                    routingByText.put(text, routingKey);
+                }
+            }
+            Map<String, MySqlReadBack.Observed> observed =
+                    MySqlReadBack.read(connection(), table, routingByText.keySet());
+            for (Map.Entry<String, MySqlReadBack.Observed> o : observed.entrySet()) {
+                decide(e.getKey(), table, o.getKey(), routingByText.get(o.getKey()), o.getValue());
+            }
+        }
+    }
+
+    private void decide(
+            String collection,
+            TableSpec table,
+            String keyText,
+            String routingKey,
+            MySqlReadBack.Observed observed)
+            throws Exception {
+        Pending pending = unverified.get(routingKey);
+        setCurrentKey(routingKey);
+        KeyState state = keyState.value();
+        Verdict verdict =
+                Verdict.judge(
+                        state,
+                        observed,
+                        pending == null ? 0 : pending.attempts,
+                        settings.maxRechecks);
+        switch (verdict.action) {
+            case OK:
+                checked.inc();
+                unverified.remove(routingKey);
+                if (state != null && !state.expectsRows()) {
+                    keyState.clear(); // tombstone verified (or a reported extra is gone)
+                } else if (state != null && state.is(KeyState.REPORTED)) {
+                    state.flags &= ~KeyState.REPORTED;
+                    keyState.update(state);
+                }
+                break;
+            case RECHECK:
+                pending.dueAt = now() + settings.backoff(pending.attempts);
+                pending.attempts++;
+                break;
+            case ALREADY_REPORTED:
+                checked.inc();
+                unverified.remove(routingKey);
+                break;
+            case MISMATCH:
+                checked.inc();
+                mismatches.inc();
+                unverified.remove(routingKey);
+                MismatchRecord m = new MismatchRecord();
+                m.collection = collection;
+                m.table = table.name;
+                m.key = keyText;
+                m.kind = verdict.kind;
+                m.differingColumns = verdict.differing;
+                m.sourceVersion =
+                        state == null || state.is(KeyState.UNKNOWN_TO_SOURCE) ? 0 : state.version;
+                m.mysqlVersion = observed.version == null ? -1 : observed.version;
+                m.firstSeenMillis = pending == null ? now() : pending.firstSeen;
+                m.status = "open";
+                m.detectedBy = pending == null ? "check" : pending.detectedBy;
+                KeyState marked =
+                        state != null
+                                ? state
+                                : new KeyState(
+                                        observed.version == null ? 0 : observed.version,
+                                        Hash128.ZERO,
+                                        KeyState.UNKNOWN_TO_SOURCE);
+                marked.flags |= KeyState.REPORTED;
+                keyState.update(marked);
+                LOG.warn("Reconciliation mismatch: {}", m);
+                output.collect(new StreamRecord<>(m));
+                break;
+            default:
+                throw new IllegalStateException(verdict.toString());
+        }
+    }
+
+    /**
+     * Compares per-bucket digests of this subtask's keys with the same digests computed from every
+     * MySQL row this subtask owns; keys of differing buckets whose digests differ and that are not
+     * in flight are read back and judged like any other key.
+     */
+    void sweep() throws Exception {
+        long started = now();
+        boolean consistent = true;
+        for (Map.Entry<String, TableSpec> e : settings.mapping.byCollection().entrySet()) {
+            String collection = e.getKey();
+            TableSpec table = e.getValue();
+            ColumnType keyType = table.columns.get(0).type;
+            int buckets = settings.buckets;
+            Map<String, String> ownerOf = new HashMap<>();
+            Map<String, MySqlReadBack.Observed> mysql =
+                    MySqlReadBack.scan(
+                            connection(),
+                            table,
+                            text -> {
+                                String owner = owner(collection, text, keyType);
+                                if (owner != null) {
+                                    ownerOf.put(text, owner);
+                                }
+                                return owner != null;
+                            });
+            Hash128[] mysqlDigest = zeros(buckets);
+            for (Map.Entry<String, MySqlReadBack.Observed> o : mysql.entrySet()) {
+                int b = RowHasher.bucket(o.getKey(), buckets);
+                mysqlDigest[b] = mysqlDigest[b].xor(digest(o.getKey(), o.getValue()));
+            }
+            Hash128[] stateDigest = zeros(buckets);
+            Map<String, Hash128> stateKeys = new HashMap<>();
+            Map<String, String> stateRouting = new HashMap<>();
+            getKeyedStateBackend()
+                    .applyToAllKeys(
+                            VoidNamespace.INSTANCE,
+                            VoidNamespaceSerializer.INSTANCE,
+                            KEY_STATE,
+                            (Object key, ValueState<KeyState> s) -> {
+                                String routingKey = (String) key;
+                                KeyState st = s.value();
+                                if (st == null
+                                        || !st.expectsRows()
+                                        || !KeyTexts.collection(routingKey).equals(collection)) {
+                                    return;
+                                }
+                                String text = KeyTexts.keyText(routingKey, keyType);
+                                if (text == null) {
+                                    return;
+                                }
+                                Hash128 d = RowHasher.keyDigest(text, st.version, st.hash());
+                                int b = RowHasher.bucket(text, buckets);
+                                stateDigest[b] = stateDigest[b].xor(d);
+                                stateKeys.put(text, d);
+                                stateRouting.put(text, routingKey);
+                            });
+            List<Integer> differing = new ArrayList<>();
+            for (int b = 0; b < buckets; b++) {
+                if (!stateDigest[b].equals(mysqlDigest[b])) {
+                    differing.add(b);
+                }
+            }
+            if (differing.isEmpty()) {
+                continue;
+            }
+            // Drill down: name the keys of differing buckets whose digests differ.
+            java.util.Set<Integer> drill = new java.util.HashSet<>(differing);
+            java.util.Set<String> suspects = new java.util.HashSet<>();
+            for (Map.Entry<String, Hash128> s : stateKeys.entrySet()) {
+                if (drill.contains(RowHasher.bucket(s.getKey(), buckets))) {
+                    MySqlReadBack.Observed o = mysql.get(s.getKey());
+                    if (o == null || !digest(s.getKey(), o).equals(s.getValue())) {
+                        suspects.add(s.getKey());
+                    }
+                }
+            }
+            for (String text : mysql.keySet()) {
+                if (!stateKeys.containsKey(text)
+                        && drill.contains(RowHasher.bucket(text, buckets))) {
+                    suspects.add(text);
+                }
+            }
+            for (String text : suspects) {
+                String routingKey =
+                        stateRouting.containsKey(text) ? stateRouting.get(text) : ownerOf.get(text);
+                if (routingKey == null) {
+                    continue;
+                }
+                if (unverified.containsKey(routingKey)) {
+                    continue; // in flight: the regular check covers it
+                }
+                setCurrentKey(routingKey);
+                KeyState st = keyState.value();
+                if (st != null && st.is(KeyState.REPORTED)) {
+                    consistent = false; // a known, already reported difference
+                    continue;
+                }
+                consistent = false;
+                Pending p = new Pending(started);
+                p.checkpointId = 0;
+                p.dueAt = started;
+                p.detectedBy = "sweep";
+                unverified.put(routingKey, p);
+            }
+            consistent = false; // a differing bucket is inconsistent even when all its keys are in
+            // flight
+        }
+        lastSweepConsistent = consistent ? 1 : 0;
+        lastSweepMillis = now() - started;
+        runDueChecks();
+    }
+
+    private static Hash128 digest(String keyText, MySqlReadBack.Observed o) {
+        return RowHasher.keyDigest(keyText, o.version == null ? -1 : o.version, o.hash);
+    }
+
+    /** The routing key under which this subtask judges a MySQL key, or {@code null}: not ours. */
+    private String owner(String collection, String keyText, ColumnType keyType) {
+        List<String> candidates = KeyTexts.candidates(collection, keyText, keyType);
+        if (candidates.isEmpty()) {
+            return null;
+        }
+        try {
+            for (String c : candidates) {
+                if (owns(c)) {
+                    setCurrentKey(c);
+                    if (keyState.value() != null) {
+                        return c;
+                    }
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("Reading reconcile state failed", e);
+        }
+        return owns(candidates.get(0)) ? candidates.get(0) : null;
+    }
+
+    private boolean owns(String routingKey) {
+        org.apache.flink.api.common.TaskInfo task = getRuntimeContext().getTaskInfo();
+        return KeyGroupRangeAssignment.assignKeyToParallelOperator(
+                        routingKey,
+                        task.getMaxNumberOfParallelSubtasks(),
+                        task.getNumberOfParallelSubtasks())
+                == task.getIndexOfThisSubtask();
+    }
+
+    private long checkLag() {
+        long oldest = Long.MAX_VALUE;
+        for (Pending p : unverified.values()) {
+            oldest = Math.min(oldest, p.firstSeen);
+        }
+        return oldest == Long.MAX_VALUE ? 0 : now() - oldest;
+    }
+
+    private static Hash128[] zeros(int n) {
+        Hash128[] out = new Hash128[n];
+        java.util.Arrays.fill(out, Hash128.ZERO);
+        return out;
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection =
+                    DriverManager.getConnection(
+                            settings.jdbcUrl, settings.username, settings.password);
+            connection.setAutoCommit(true);
+            connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            try (Statement st = connection.createStatement()) {
+                st.execute(MismatchTable.DDL);
+            }
+        }
+        return connection;
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                LOG.debug("Closing the reconcile connection failed", e);
+            }
+            connection = null;
+        }
+    }
+
+    private long now() {
+        return getProcessingTimeService().getCurrentProcessingTime();
+    }
+}

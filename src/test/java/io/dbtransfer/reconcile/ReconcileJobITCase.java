@@ -1,0 +1,172 @@
+package io.dbtransfer.reconcile;
+
+import io.dbtransfer.testing.Eventually;
+import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.verify.ConsistencyReport;
+import io.dbtransfer.workload.ReviewDocuments;
+
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole job with reconciliation under sustained live traffic: MySQL is corrupted behind the
+ * job's back on keys the traffic does not touch, and exactly those corruptions — no false positive
+ * from the traffic — reach {@code _dbtransfer_mismatch} with the right kind and key.
+ */
+class ReconcileJobITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI_CLUSTER =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(4)
+                            .build());
+
+    static TreeSet<String> mismatches(MigrationFixture f) throws Exception {
+        TreeSet<String> out = new TreeSet<>();
+        try (Connection c = f.mysql();
+                Statement st = c.createStatement()) {
+            if (!st.executeQuery("SHOW TABLES LIKE '" + MismatchTable.TABLE + "'").next()) {
+                return out;
+            }
+            try (ResultSet rs =
+                    st.executeQuery(
+                            "SELECT kind, doc_key, differing_columns FROM "
+                                    + MismatchTable.TABLE)) {
+                while (rs.next()) {
+                    out.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void findsEveryCorruptionUnderLiveTrafficAndNothingElse() throws Exception {
+        MigrationFixture f =
+                new MigrationFixture("reconcile_job")
+                        .collections(ReviewDocuments.mappingYaml("reviews"))
+                        .set("reconcile.sweep-interval", "1 s")
+                        .set("reconcile.sweep-buckets", "32")
+                        .set("reconcile.check-delay", "200 ms")
+                        .set("reconcile.recheck-delay", "200 ms")
+                        .set("reconcile.max-backoff", "1 s")
+                        .set("reconcile.max-rechecks", "10");
+        MongoCollection<Document> coll = f.mongo().getCollection("reviews");
+        ReviewDocuments gen = new ReviewDocuments(11);
+        List<Document> docs = gen.next(2000);
+        coll.insertMany(docs);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        JobClient job = f.start(env);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong changes = new AtomicLong();
+        Thread traffic =
+                new Thread(
+                        () -> {
+                            Random r = new Random(3);
+                            while (!stop.get()) {
+                                String id = docs.get(200 + r.nextInt(1800)).getString("_id");
+                                switch (r.nextInt(4)) {
+                                    case 0:
+                                        coll.updateOne(
+                                                Filters.eq("_id", id),
+                                                Updates.inc("rating.helpfulVotes", 1));
+                                        break;
+                                    case 1:
+                                        coll.updateOne(
+                                                Filters.eq("_id", id),
+                                                Updates.set("headline", "live " + r.nextInt()));
+                                        break;
+                                    case 2:
+                                        coll.deleteOne(Filters.eq("_id", id));
+                                        break;
+                                    default:
+                                        coll.insertOne(gen.next());
+                                }
+                                changes.incrementAndGet();
+                            }
+                        },
+                        "live-traffic");
+        try {
+            f.awaitConsistent(MigrationFixture.TIMEOUT);
+            traffic.start();
+            Eventually.waitUntil(
+                    MigrationFixture.TIMEOUT, "live traffic to flow", () -> changes.get() > 500);
+            assertThat(mismatches(f)).as("no false positive under live traffic").isEmpty();
+
+            String changed = docs.get(0).getString("_id");
+            String deleted = docs.get(1).getString("_id");
+            String versioned = docs.get(2).getString("_id");
+            try (Connection c = f.mysql();
+                    Statement st = c.createStatement()) {
+                st.execute(
+                        "UPDATE reviews SET star_rating = star_rating + 10 WHERE _id = '"
+                                + changed
+                                + "'");
+                st.execute("DELETE FROM reviews WHERE _id = '" + deleted + "'");
+                st.execute(
+                        "UPDATE reviews SET _src_version = _src_version - 1 WHERE _id = '"
+                                + versioned
+                                + "'");
+                st.execute(
+                        "INSERT INTO reviews (_id, marketplace, _src_version)"
+                                + " VALUES ('EXTRA-ROW', 'US', 1)");
+            }
+            TreeSet<String> expected =
+                    new TreeSet<>(
+                            List.of(
+                                    "different " + changed + " rows",
+                                    "missing " + deleted + " rows",
+                                    "different " + versioned + " _src_version",
+                                    "extra EXTRA-ROW rows"));
+            Eventually.waitUntil(
+                    MigrationFixture.TIMEOUT,
+                    "the four corruptions in " + MismatchTable.TABLE,
+                    () -> mismatches(f).size() >= expected.size());
+            assertThat(mismatches(f)).isEqualTo(expected);
+
+            stop.set(true);
+            traffic.join();
+            // The independent document-by-document comparison sees the same column corruptions
+            // (it does not compare versions).
+            ConsistencyReport[] report = new ConsistencyReport[1];
+            Eventually.waitUntil(
+                    MigrationFixture.TIMEOUT,
+                    "MySQL to catch up with the stopped traffic",
+                    () -> {
+                        report[0] = f.compare();
+                        return report[0].different + report[0].missing + report[0].extra <= 3;
+                    });
+            assertThat(report[0].different).isEqualTo(1);
+            assertThat(report[0].missing).isEqualTo(1);
+            assertThat(report[0].extra).isEqualTo(1);
+            assertThat(mismatches(f)).as("still nothing else").isEqualTo(expected);
+        } finally {
+            stop.set(true);
+            traffic.join();
+            job.cancel().get();
+        }
+    }
+}
