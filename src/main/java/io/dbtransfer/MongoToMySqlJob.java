@@ -19,7 +19,7 @@ import io.dbtransfer.sink.SinkOptions;
 import io.dbtransfer.source.MongoSourceFactory;
 import io.dbtransfer.source.SourceProbe;
 
-import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -113,10 +113,10 @@ public final class MongoToMySqlJob {
                         config.get(JobOptions.MONGO_URI),
                         config.get(JobOptions.MONGO_DATABASE),
                         config.collections());
+        // flink run -s sets execution.state-recovery.path; StateRecoveryOptions also reads the
+        // deprecated execution.savepoint.path (SavepointConfigOptions) that older callers set.
         boolean restoring =
-                env.getConfiguration()
-                        .getOptional(SavepointConfigOptions.SAVEPOINT_PATH)
-                        .isPresent();
+                env.getConfiguration().getOptional(StateRecoveryOptions.SAVEPOINT_PATH).isPresent();
         TargetPreparation.prepare(config, restoring);
         JobEnvironment.configure(env, config);
         DataStream<RowChange> rows =

@@ -12,6 +12,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import com.mongodb.client.MongoDatabase;
 import org.yaml.snakeyaml.Yaml;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -50,6 +52,12 @@ public final class MigrationFixture {
     public MigrationFixture collections(String yaml) {
         settings.put("collections", new Yaml().load(yaml));
         return this;
+    }
+
+    /** Writes the settings and mapping as a job file for {@code --config}. */
+    public Path writeJobFile(Path file) throws Exception {
+        Files.writeString(file, new Yaml().dump(new LinkedHashMap<>(settings)));
+        return file;
     }
 
     public JobConfig config() {
