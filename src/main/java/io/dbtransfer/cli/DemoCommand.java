@@ -5,6 +5,7 @@ import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.embedded.EmbeddedMariaDb;
 import io.dbtransfer.embedded.MongoEmulator;
+import io.dbtransfer.mapping.MappingInference;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.pipeline.JobEnvironment;
 import io.dbtransfer.pipeline.MySqlConnections;
@@ -20,6 +21,7 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
+import org.bson.BsonDocument;
 import org.bson.Document;
 import org.bson.json.JsonParseException;
 import org.yaml.snakeyaml.Yaml;
@@ -108,8 +110,17 @@ final class DemoCommand {
                         new ArrayList<>(initial.subList(i, Math.min(initial.size(), i + 1000))));
             }
 
-            JobConfig config =
-                    jobConfig(mongo.connectionString(), mysqlUrl, delivery, load == null);
+            String inferred = null;
+            if (load != null) {
+                // Own documents: the mapping is inferred from them (all of them are the sample).
+                MappingInference inference = new MappingInference();
+                for (BsonDocument d : coll.withDocumentClass(BsonDocument.class).find()) {
+                    inference.add(d);
+                }
+                inferred = inference.yaml(COLLECTION);
+                detail("inferred mapping:\n" + inferred.stripTrailing().indent(12).stripTrailing());
+            }
+            JobConfig config = jobConfig(mongo.connectionString(), mysqlUrl, delivery, inferred);
             step(
                     4,
                     "Starting the migration job (parallelism "
@@ -259,7 +270,7 @@ final class DemoCommand {
     }
 
     private JobConfig jobConfig(
-            String mongoUri, String mysqlUrl, String delivery, boolean reviews) {
+            String mongoUri, String mysqlUrl, String delivery, String inferredYaml) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("mongo.uri", mongoUri);
         root.put("mongo.database", DATABASE);
@@ -272,9 +283,11 @@ final class DemoCommand {
         root.put("sink.transaction-prefix", "dbtransfer-demo");
         root.put(
                 "collections",
-                reviews
-                        ? new Yaml().load(ReviewDocuments.mappingYaml(COLLECTION))
-                        : List.of(COLLECTION));
+                new Yaml()
+                        .load(
+                                inferredYaml == null
+                                        ? ReviewDocuments.mappingYaml(COLLECTION)
+                                        : inferredYaml));
         return JobConfig.fromMap(root, Map.of());
     }
 

@@ -41,6 +41,8 @@ public final class Main {
                         .run();
             case "load-reviews":
                 return new LoadReviewsCommand(CliArgs.parse(rest), System.out, System.err).run();
+            case "infer-mapping":
+                return new InferMappingCommand(CliArgs.parse(rest), System.out).run();
             case "simulate":
                 return new SimulateCommand(CliArgs.parse(rest), System.out, System.err).run();
             case "benchmark":
@@ -98,6 +100,9 @@ public final class Main {
                         + " [--rejects FILE.tsv] [--batch 1000]\n"
                         + "            exit 1 if any line was rejected (all are listed with"
                         + " line and reason)\n"
+                        + "  infer-mapping     field paths, types and a proposed mapping + DDL\n"
+                        + "            --mongo-uri URI --database DB --collection C"
+                        + " [--sample N|all] [--out mapping.yaml]\n"
                         + "  simulate  live inserts/updates/replaces/deletes on a review"
                         + " collection, logged\n"
                         + "            --mongo-uri URI --rate R --duration D|--changes N"

@@ -318,7 +318,7 @@ public final class JobConfig implements Serializable {
     }
 
     /** Parses the {@code collections:} section into a mapping. */
-    static Mapping parseMapping(Object collections) {
+    public static Mapping parseMapping(Object collections) {
         Map<String, TableSpec> tables = new LinkedHashMap<>();
         if (collections == null) {
             return new Mapping(tables);

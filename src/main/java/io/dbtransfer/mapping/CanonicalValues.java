@@ -359,6 +359,10 @@ public final class CanonicalValues {
                     if (Double.isNaN(d) || Double.isInfinite(d)) {
                         throw new MismatchException(d + " cannot be stored in a MySQL DOUBLE");
                     }
+                    if (d == 0 && 1 / d < 0) {
+                        throw new MismatchException(
+                                "-0.0 is not kept by MySQL DOUBLE columns (it reads back as 0)");
+                    }
                     return d;
                 }
             case INT32:

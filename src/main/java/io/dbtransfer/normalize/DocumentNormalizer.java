@@ -256,7 +256,7 @@ public final class DocumentNormalizer implements Serializable {
         } else {
             removePath(rest, child.arrayPath);
         }
-        String path = where + (element ? "" : child.arrayPath);
+        String path = element ? path(where, ColumnSpec.ELEMENT) : where + child.arrayPath;
         int tableIndex = descendants.indexOf(child);
         BsonArray array = value.asArray();
         for (int i = 0; i < array.size(); i++) {

@@ -1,5 +1,7 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.mapping.ColumnSpec;
+import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
 
@@ -9,11 +11,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
- * Creates the sink's tables ({@code CREATE TABLE IF NOT EXISTS}) and checks that tables which
- * already exist have every column the mapping writes.
+ * Creates the sink's tables ({@code CREATE TABLE IF NOT EXISTS}), adds mapped columns that existing
+ * tables lack, and refuses existing columns whose type differs from the mapping.
  */
 public final class SchemaManager {
 
@@ -74,6 +79,8 @@ public final class SchemaManager {
             // wait for metadata locks that prepared XA branches of an earlier run still hold.
             if (!exists(conn, w[0])) {
                 execute(conn, w[1], "create table " + MySqlDialect.quote(w[0]) + " in " + database);
+            } else if (mapping.findTable(w[0]) != null) {
+                evolve(conn, mapping.findTable(w[0]), database);
             }
             try (Statement s = conn.createStatement()) {
                 s.executeQuery(w[2]).close();
@@ -90,6 +97,84 @@ public final class SchemaManager {
                         e.getErrorCode(),
                         e);
             }
+        }
+    }
+
+    /**
+     * Brings an existing table up to the mapping: a mapped column the table lacks is added ({@code
+     * ALTER TABLE … ADD COLUMN}, NULL for existing rows — a field added to the mapping between
+     * restarts); a column whose type differs from the mapping is refused, naming the column, its
+     * source field and both types, since changing it could lose data.
+     */
+    static void evolve(Connection conn, TableSpec table, String database) throws SQLException {
+        Map<String, String> actual = new HashMap<>();
+        try (PreparedStatement ps =
+                conn.prepareStatement(
+                        "SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS"
+                                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?")) {
+            ps.setString(1, table.name);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    actual.put(rs.getString(1).toLowerCase(Locale.ROOT), rs.getString(2));
+                }
+            }
+        }
+        List<ColumnSpec> missing = new ArrayList<>();
+        for (int i = 0; i < table.columns.size(); i++) {
+            ColumnSpec c = table.columns.get(i);
+            String type = actual.get(c.name.toLowerCase(Locale.ROOT));
+            if (type == null) {
+                if (i < table.keyColumns) {
+                    continue; // the probe names it: key columns cannot be added
+                }
+                missing.add(c);
+            } else if (!sameType(c.type, type)) {
+                throw new SQLException(
+                        "Table "
+                                + MySqlDialect.quote(table.name)
+                                + " in "
+                                + database
+                                + " exists but does not match the mapping: column "
+                                + MySqlDialect.quote(c.name)
+                                + " (field '"
+                                + c.sourcePath
+                                + "') is "
+                                + type
+                                + " in MySQL but the mapping says "
+                                + c.type.toSql()
+                                + ". Changing a column's type is refused (it could lose data):"
+                                + " map the field to a new column name, or migrate the column"
+                                + " yourself and restart");
+            }
+        }
+        for (ColumnSpec c : missing) {
+            execute(
+                    conn,
+                    "ALTER TABLE "
+                            + MySqlDialect.quote(table.name)
+                            + " ADD COLUMN "
+                            + MySqlDialect.quote(c.name)
+                            + " "
+                            + c.type.toSql()
+                            + " NULL",
+                    "add column " + MySqlDialect.quote(c.name) + " to " + table.name);
+        }
+    }
+
+    /** Whether MySQL's / MariaDB's {@code COLUMN_TYPE} is the type the mapping declares. */
+    static boolean sameType(ColumnType mapped, String columnType) {
+        String t = columnType.toLowerCase(Locale.ROOT).trim();
+        if (!t.startsWith("tinyint(1)")) {
+            t = t.replaceFirst("^(tinyint|smallint|mediumint|int|bigint)\\(\\d+\\)", "$1");
+        }
+        String want = mapped.toSql().toLowerCase(Locale.ROOT);
+        switch (mapped.kind) {
+            case BOOLEAN:
+                return t.equals("tinyint(1)");
+            case JSON:
+                return t.equals("json") || t.equals("longtext");
+            default:
+                return t.equals(want);
         }
     }
 

@@ -49,7 +49,7 @@ class SchemaAndErrorsITCase {
     }
 
     @Test
-    void anExistingTableWithoutAMappedColumnIsReportedByName() throws Exception {
+    void anExistingColumnOfAnotherTypeIsReportedByName() throws Exception {
         String url = TestMySql.newDatabase("schema_mismatch");
         try (Connection conn = TestMySql.connect(url);
                 Statement s = conn.createStatement()) {
@@ -59,7 +59,8 @@ class SchemaAndErrorsITCase {
                 .isInstanceOf(SQLException.class)
                 .hasMessageContaining("Table `items`")
                 .hasMessageContaining("exists but does not match the mapping")
-                .hasMessageContaining("qty");
+                .hasMessageContaining("column `name` (field 'name') is varchar(10)")
+                .hasMessageContaining("the mapping says VARCHAR(100)");
     }
 
     @Test

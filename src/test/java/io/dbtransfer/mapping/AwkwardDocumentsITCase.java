@@ -1,0 +1,308 @@
+package io.dbtransfer.mapping;
+
+import io.dbtransfer.deadletter.DeadLetterTable;
+import io.dbtransfer.testing.Eventually;
+import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.MySqlDocuments;
+import io.dbtransfer.workload.ReviewDocuments;
+
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
+import org.bson.BsonDocument;
+import org.bson.BsonValue;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The mapping end to end: awkward documents and array changes run through the real job; every
+ * document is checked by reading MySQL on its own (rows → document) against MongoDB, or found in
+ * the dead-letter table with a reason.
+ */
+class AwkwardDocumentsITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI_CLUSTER =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(4)
+                            .build());
+
+    private static final String AWKWARD =
+            "awkward:\n"
+                    + "  version: 1\n"
+                    + "  key-type: VARCHAR(64)\n"
+                    + "  columns:\n"
+                    + "    kind: VARCHAR(40)\n"
+                    + "    title: VARCHAR(64)\n"
+                    + "    stars: INT\n"
+                    + "    views: BIGINT\n"
+                    + "    score: DOUBLE\n"
+                    + "    price: DECIMAL(38,9)\n"
+                    + "    vine: BOOLEAN\n"
+                    + "    verified: BOOLEAN\n"
+                    + "    born: DATETIME\n"
+                    + "    expires: DATETIME\n"
+                    + "    ref: UUID\n"
+                    + "    blob: VARBINARY(16)\n"
+                    + "    body: TEXT\n"
+                    + "    ownerId: OBJECTID\n"
+                    + "    product.title: VARCHAR(32)\n"
+                    + "    product.dims.w: DOUBLE\n"
+                    + "  arrays:\n"
+                    + "    comments:\n"
+                    + "      columns: {user: VARCHAR(16), text: TEXT, at: DATETIME}\n"
+                    + "      arrays:\n"
+                    + "        likes: VARCHAR(8)\n"
+                    + "    tags: VARCHAR(16)\n"
+                    + "    matrix:\n"
+                    + "      arrays:\n"
+                    + "        $: INT\n";
+
+    private static StreamExecutionEnvironment env() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        env.setRestartStrategy(
+                org.apache.flink.api.common.restartstrategy.RestartStrategies.fixedDelayRestart(
+                        3, 500));
+        return env;
+    }
+
+    private static List<BsonDocument> corpus() throws Exception {
+        List<BsonDocument> out = new ArrayList<>();
+        try (BufferedReader r =
+                new BufferedReader(
+                        new InputStreamReader(
+                                AwkwardDocumentsITCase.class.getResourceAsStream(
+                                        "/awkward/awkward-documents.jsonl"),
+                                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (!line.isBlank()) {
+                    out.add(BsonDocument.parse(line));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code field_path → reason} of the dead letters of one key. */
+    private static Map<String, String> deadLetters(MigrationFixture f, BsonValue id)
+            throws Exception {
+        Map<String, String> out = new HashMap<>();
+        try (Connection c = f.mysql();
+                PreparedStatement ps =
+                        c.prepareStatement(
+                                "SELECT field_path, reason, action FROM `"
+                                        + DeadLetterTable.TABLE
+                                        + "` WHERE collection = 'awkward' AND doc_key = ?")) {
+            ps.setString(1, CanonicalValues.canonicalJson(id));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getString(3) + ": " + rs.getString(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Every document of the collection: rebuilt from MySQL it equals MongoDB's, or it has no row
+     * and a skipped-document dead letter. Returns the kinds that were skipped.
+     */
+    private static List<String> checkEveryDocument(MigrationFixture f, TableSpec table)
+            throws Exception {
+        List<String> skipped = new ArrayList<>();
+        try (Connection c = f.mysql()) {
+            for (BsonDocument doc : f.mongo().getCollection("awkward", BsonDocument.class).find()) {
+                BsonDocument inMySql = MySqlDocuments.read(c, table, doc.get("_id"));
+                String kind = doc.getString("kind").getValue();
+                if (inMySql == null) {
+                    assertThat(deadLetters(f, doc.get("_id")).values())
+                            .as("dead letters of %s (no row in MySQL)", kind)
+                            .anyMatch(v -> v.startsWith("document-skipped: "));
+                    skipped.add(kind);
+                } else {
+                    assertThat(RowsToDocument.canonical(inMySql))
+                            .as("document of kind %s rebuilt from MySQL", kind)
+                            .isEqualTo(RowsToDocument.canonical(doc));
+                }
+            }
+        }
+        return skipped;
+    }
+
+    @Test
+    void awkwardDocumentsLandOrAreDeadLetteredAndDriftMidStreamIsRecorded() throws Exception {
+        MigrationFixture f = new MigrationFixture("awkward").collections(AWKWARD);
+        TableSpec table = f.config().mapping().tableFor("awkward");
+        MongoCollection<Document> coll = f.mongo().getCollection("awkward");
+        List<BsonDocument> docs = corpus();
+        assertThat(docs.stream().map(d -> d.getString("kind")).distinct().count())
+                .isGreaterThanOrEqualTo(30);
+        coll.withDocumentClass(BsonDocument.class).insertMany(docs);
+        JobClient job = f.start(env());
+        try {
+            f.awaitConsistent(MigrationFixture.TIMEOUT);
+            Eventually.waitUntil(
+                    Duration.ofSeconds(30),
+                    "dead letters of the snapshot",
+                    () ->
+                            !deadLetters(f, id(coll, "double-nan")).isEmpty()
+                                    && !deadLetters(f, id(coll, "null-array")).isEmpty());
+            assertThat(checkEveryDocument(f, table)).containsExactly("null-array");
+            assertThat(deadLetters(f, id(coll, "double-nan")))
+                    .containsKey("score")
+                    .hasEntrySatisfying(
+                            "score", v -> assertThat(v).startsWith("value-kept-in-extra: "));
+            assertThat(deadLetters(f, id(coll, "type-drift")).get("stars"))
+                    .contains("a string value does not fit INT");
+            assertThat(deadLetters(f, id(coll, "type-drift-doc")).get("stars"))
+                    .contains("a document value does not fit INT");
+            assertThat(deadLetters(f, id(coll, "overflow-int")).get("stars"))
+                    .contains("overflows INT");
+            assertThat(deadLetters(f, id(coll, "too-long-for-varchar")).get("title"))
+                    .contains("longer than VARCHAR(64)");
+            assertThat(deadLetters(f, id(coll, "date-before-year-1000")).get("born"))
+                    .contains("outside the DATETIME range");
+            assertThat(deadLetters(f, id(coll, "decimal-over-65-digits")).get("price"))
+                    .contains("DECIMAL(38,9)");
+            assertThat(deadLetters(f, id(coll, "negative-zero"))).containsKeys("price", "score");
+            assertThat(deadLetters(f, id(coll, "bool-vs-int")).get("verified"))
+                    .contains("does not fit BOOLEAN");
+            assertThat(deadLetters(f, id(coll, "null-array")).get("matrix[1][0]"))
+                    .startsWith("document-skipped: ");
+            assertThat(deadLetters(f, id(coll, "plain"))).isEmpty();
+
+            // Mid-stream: a type drifts, arrays grow and shrink, a skipped document is repaired.
+            coll.updateOne(Filters.eq("kind", "plain"), Updates.set("stars", "five"));
+            coll.updateOne(Filters.eq("kind", "scalar-array"), Updates.push("tags", "d"));
+            coll.updateOne(Filters.eq("kind", "doc-array"), Updates.popFirst("comments"));
+            coll.updateOne(Filters.eq("kind", "empty-array"), Updates.push("tags", "first"));
+            coll.updateOne(Filters.eq("kind", "array-of-arrays"), Updates.set("matrix", List.of()));
+            coll.updateOne(
+                    Filters.eq("kind", "null-array"), Updates.set("matrix", List.of(List.of(9))));
+            coll.deleteOne(Filters.eq("kind", "doc-array-with-nested-array"));
+            f.awaitConsistent(MigrationFixture.TIMEOUT);
+            Eventually.waitUntil(
+                    Duration.ofSeconds(30),
+                    "dead letter of the drifted field",
+                    () -> deadLetters(f, id(coll, "plain")).containsKey("stars"));
+            assertThat(checkEveryDocument(f, table)).isEmpty();
+            assertThat(f.count("awkward_comments_likes")).isZero();
+            // scalar-array [a, b, c, d], empty-array [first], scalar-array-with-null [a, null, b]
+            assertThat(f.count("awkward_tags")).isEqualTo(4 + 1 + 3);
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    private static BsonValue id(MongoCollection<Document> coll, String kind) {
+        return coll.withDocumentClass(BsonDocument.class)
+                .find(Filters.eq("kind", kind))
+                .first()
+                .get("_id");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"exactly-once", "idempotent"})
+    void growingAndShrinkingArraysReplaceChildRowsAcrossAFailover(
+            String delivery, @InjectMiniCluster MiniCluster cluster) throws Exception {
+        MigrationFixture f =
+                new MigrationFixture("arrays")
+                        .collections(ReviewDocuments.mappingYaml("reviews"))
+                        .set("sink.delivery-guarantee", delivery);
+        TableSpec table = f.config().mapping().tableFor("reviews");
+        MongoCollection<Document> coll = f.mongo().getCollection("reviews");
+        List<Document> docs = new ReviewDocuments(11).next(600);
+        Random r = new Random(3);
+        for (Document d : docs) {
+            List<Document> comments = new ArrayList<>();
+            for (int i = r.nextInt(4); i > 0; i--) {
+                comments.add(new Document("user", "u" + r.nextInt(50)).append("text", "t" + i));
+            }
+            d.put("comments", comments);
+        }
+        coll.insertMany(docs);
+        JobClient job = f.start(env());
+        try {
+            f.awaitConsistent(MigrationFixture.TIMEOUT);
+            assertThat(f.count("reviews_comments")).isPositive();
+            // Grow, shrink, empty and delete; a TaskManager failure in the middle.
+            for (int i = 0; i < 300; i++) {
+                String id = docs.get(r.nextInt(docs.size())).getString("_id");
+                switch (i % 6) {
+                    case 0:
+                    case 1:
+                        coll.updateOne(
+                                Filters.eq("_id", id),
+                                Updates.push("comments", new Document("user", "g" + i)));
+                        break;
+                    case 2:
+                        coll.updateOne(Filters.eq("_id", id), Updates.push("images", "img" + i));
+                        break;
+                    case 3:
+                        coll.updateOne(Filters.eq("_id", id), Updates.popLast("comments"));
+                        break;
+                    case 4:
+                        coll.updateOne(Filters.eq("_id", id), Updates.set("comments", List.of()));
+                        break;
+                    default:
+                        coll.deleteOne(Filters.eq("_id", id));
+                }
+                if (i == 150) {
+                    cluster.terminateTaskManager(0).get();
+                    cluster.startTaskManager();
+                }
+            }
+            f.awaitConsistent(MigrationFixture.TIMEOUT);
+            // Independently: every document rebuilt from MySQL's rows equals MongoDB's, and the
+            // child row counts equal the array lengths MongoDB holds.
+            long comments = 0;
+            long images = 0;
+            try (Connection c = f.mysql()) {
+                for (BsonDocument doc :
+                        f.mongo().getCollection("reviews", BsonDocument.class).find()) {
+                    BsonDocument inMySql = MySqlDocuments.read(c, table, doc.get("_id"));
+                    assertThat(inMySql).as("row of %s", doc.get("_id")).isNotNull();
+                    assertThat(RowsToDocument.canonical(inMySql))
+                            .isEqualTo(RowsToDocument.canonical(doc));
+                    comments += doc.getArray("comments").size();
+                    images += doc.getArray("images").size();
+                }
+            }
+            assertThat(f.count("reviews_comments")).isEqualTo(comments);
+            assertThat(f.count("reviews_images")).isEqualTo(images);
+            assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+        } finally {
+            job.cancel().get();
+        }
+    }
+}
