@@ -9,6 +9,7 @@ import io.dbtransfer.mapping.MappingInference;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.pipeline.JobEnvironment;
 import io.dbtransfer.pipeline.MySqlConnections;
+import io.dbtransfer.reconcile.MismatchTable;
 import io.dbtransfer.verify.ConsistencyChecker;
 import io.dbtransfer.verify.ConsistencyReport;
 import io.dbtransfer.workload.LiveChangeSimulator;
@@ -197,6 +198,7 @@ final class DemoCommand {
                 long caughtUp = System.currentTimeMillis();
                 String jobStatus = job.getJobStatus().get().name();
                 long deadLetters = countDeadLetters(mysql);
+                long reconcileMismatches = MismatchTable.countOpen(mysql);
                 JsonOut json =
                         new JsonOut()
                                 .put("verdict", result.consistent() ? "CONSISTENT" : "INCONSISTENT")
@@ -220,7 +222,11 @@ final class DemoCommand {
                                 .put("catchUpAfterLiveWritesMs", caughtUp - liveDone)
                                 .put("durationMs", caughtUp - started)
                                 .put("jobStatus", jobStatus)
-                                .put("mismatchSamples", result.samples);
+                                .put("mismatchSamples", result.samples)
+                                .put(
+                                        "reconcileVerdict",
+                                        reconcileMismatches == 0 ? "CONSISTENT" : "INCONSISTENT")
+                                .put("reconcileMismatches", reconcileMismatches);
                 if (report.getParent() != null) {
                     Files.createDirectories(report.getParent());
                 }
@@ -236,6 +242,11 @@ final class DemoCommand {
                         "  missing/extra/diff   %d / %d / %d%n",
                         result.missing, result.extra, result.different);
                 System.out.printf("  dead-lettered        %d%n", result.deadLettered);
+                System.out.printf(
+                        "  in-job reconcile     %s (%d mismatches in %s so far)%n",
+                        reconcileMismatches == 0 ? "CONSISTENT" : "INCONSISTENT",
+                        reconcileMismatches,
+                        MismatchTable.TABLE);
                 System.out.printf(
                         "  live changes applied %,d (%s)%n",
                         simulator.stats().total(), simulator.stats());
@@ -256,6 +267,10 @@ final class DemoCommand {
                                     + DATABASE
                                     + ")");
                     System.out.println("  MySQL:   " + mysqlUrl + "  (user root, no password)");
+                    System.out.println(
+                            "  Change a row in MySQL behind the job's back and watch it appear in "
+                                    + MismatchTable.TABLE
+                                    + " within two sweeps (reconcile.sweep-interval 5 s).");
                     CountDownLatch forever = new CountDownLatch(1);
                     Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
                     forever.await();
@@ -281,6 +296,7 @@ final class DemoCommand {
         root.put("source.split-size-mb", "1");
         root.put("source.heartbeat-interval", "500 ms");
         root.put("sink.transaction-prefix", "dbtransfer-demo");
+        root.put("reconcile.sweep-interval", "5 s");
         root.put(
                 "collections",
                 new Yaml()

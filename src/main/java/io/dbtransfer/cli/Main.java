@@ -43,6 +43,8 @@ public final class Main {
                 return new LoadReviewsCommand(CliArgs.parse(rest), System.out, System.err).run();
             case "infer-mapping":
                 return new InferMappingCommand(CliArgs.parse(rest), System.out).run();
+            case "verify":
+                return new VerifyCommand(rest, System.out, System.err).run();
             case "simulate":
                 return new SimulateCommand(CliArgs.parse(rest), System.out, System.err).run();
             case "benchmark":
@@ -90,6 +92,12 @@ public final class Main {
                         + " --collection C --mysql-url URL\n"
                         + "            [--set key=value]… [--checkpoint-dir DIR]"
                         + " [--from-savepoint PATH]\n"
+                        + "  verify    compare MongoDB and MySQL through the mapping, independent of"
+                        + " the job\n"
+                        + "            --config job.yaml | --mongo-uri URI --database DB"
+                        + " --mysql-url URL\n"
+                        + "            [--report PATH] [--chunk-size 1000]"
+                        + " [--recheck-delay-ms 2000]; exit 0 consistent, 1 not, 2 error\n"
                         + "  generate-reviews  a deterministic Amazon-reviews-shaped TSV\n"
                         + "            --rows N --out FILE.tsv[.gz] [--seed S]\n"
                         + "  load-reviews      an Amazon reviews TSV into MongoDB as nested"

@@ -50,6 +50,23 @@ public final class MismatchTable {
 
     private MismatchTable() {}
 
+    /** Open mismatches recorded so far; 0 when the table does not exist (yet). */
+    public static long countOpen(java.sql.Connection connection) throws java.sql.SQLException {
+        try (java.sql.Statement st = connection.createStatement()) {
+            try (java.sql.ResultSet rs = st.executeQuery("SHOW TABLES LIKE '" + TABLE + "'")) {
+                if (!rs.next()) {
+                    return 0;
+                }
+            }
+            try (java.sql.ResultSet rs =
+                    st.executeQuery(
+                            "SELECT COUNT(*) FROM `" + TABLE + "` WHERE `status` = 'open'")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     /** A sink that appends mismatch records to the table. */
     public static JdbcSink<MismatchRecord> sink(String jdbcUrl, String username, String password) {
         JdbcConnectionOptions.JdbcConnectionOptionsBuilder conn =

@@ -36,6 +36,7 @@ class DemoCommandITCase {
         assertThat(exit).as(json).isZero();
         assertThat(json)
                 .contains("\"verdict\": \"CONSISTENT\"")
+                .contains("\"reconcileVerdict\": \"CONSISTENT\"")
                 .contains("\"missing\": 0")
                 .contains("\"extra\": 0")
                 .contains("\"different\": 0")

@@ -1,8 +1,11 @@
 package io.dbtransfer.reconcile;
 
+import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.verify.ChunkedVerifier;
 import io.dbtransfer.verify.ConsistencyReport;
+import io.dbtransfer.verify.VerifyReport;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.apache.flink.core.execution.JobClient;
@@ -163,6 +166,27 @@ class ReconcileJobITCase {
             assertThat(report[0].missing).isEqualTo(1);
             assertThat(report[0].extra).isEqualTo(1);
             assertThat(mismatches(f)).as("still nothing else").isEqualTo(expected);
+
+            // The standalone verifier agrees with the in-job verdict on the same data (it cannot
+            // see a version-only difference: MongoDB holds no version column).
+            VerifyReport verified;
+            try (Connection c = f.mysql()) {
+                verified =
+                        new ChunkedVerifier(
+                                        new DocumentNormalizer(
+                                                f.config().mapping(), f.config().mismatchPolicy()),
+                                        250,
+                                        100,
+                                        m -> {})
+                                .verify(f.mongo(), c);
+            }
+            TreeSet<String> fromVerify = new TreeSet<>();
+            for (String[] m : verified.mismatches) {
+                fromVerify.add(m[2] + " " + m[1]);
+            }
+            assertThat(fromVerify)
+                    .containsExactlyInAnyOrder(
+                            "different " + changed, "missing " + deleted, "extra EXTRA-ROW");
         } finally {
             stop.set(true);
             traffic.join();
