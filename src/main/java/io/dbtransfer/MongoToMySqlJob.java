@@ -13,6 +13,7 @@ import io.dbtransfer.sink.DeliveryGuarantee;
 import io.dbtransfer.sink.MySqlChangeSink;
 import io.dbtransfer.sink.SinkOptions;
 import io.dbtransfer.source.MongoSourceFactory;
+import io.dbtransfer.source.SnapshotEstimates;
 import io.dbtransfer.source.SourceProbe;
 
 import org.apache.flink.configuration.StateRecoveryOptions;
@@ -118,7 +119,11 @@ public final class MongoToMySqlJob {
                 env,
                 MongoSourceFactory.create(config, snapshotVersion),
                 new DocumentNormalizer(config.mapping(), config.mismatchPolicy()),
-                sinks(config));
+                sinks(config),
+                SnapshotEstimates.read(
+                        config.get(JobOptions.MONGO_URI),
+                        config.get(JobOptions.MONGO_DATABASE),
+                        config.collections()));
     }
 
     /** The real sinks: the exactly-once (or idempotent) change sink and the dead-letter table. */

@@ -11,6 +11,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import java.util.Map;
+
 /**
  * The one place where the job is wired: source → keyBy(document) → normalize → MySQL change sink,
  * dead letters to their own sink.
@@ -29,6 +31,19 @@ public final class MigrationPipeline {
             Source<ChangeRecord, ?, ?> source,
             DocumentNormalizer normalizer,
             PipelineSinks sinks) {
+        return define(env, source, normalizer, sinks, Map.of());
+    }
+
+    /**
+     * Wires the job on a real source; {@code snapshotEstimates} (documents per collection) feed the
+     * snapshot-progress metric.
+     */
+    public static SingleOutputStreamOperator<RowChange> define(
+            StreamExecutionEnvironment env,
+            Source<ChangeRecord, ?, ?> source,
+            DocumentNormalizer normalizer,
+            PipelineSinks sinks,
+            Map<String, Long> snapshotEstimates) {
         DataStream<ChangeRecord> changes =
                 env.fromSource(
                                 source,
@@ -37,15 +52,20 @@ public final class MigrationPipeline {
                                 TypeInformation.of(ChangeRecord.class))
                         .uid(OperatorUids.SOURCE)
                         .name(OperatorUids.SOURCE_NAME);
-        return define(changes, normalizer, sinks);
+        return define(changes, new NormalizeFunction(normalizer, snapshotEstimates), sinks);
     }
 
     /** Wires the job on an existing stream of changes (tests use bounded streams). */
     public static SingleOutputStreamOperator<RowChange> define(
             DataStream<ChangeRecord> changes, DocumentNormalizer normalizer, PipelineSinks sinks) {
+        return define(changes, new NormalizeFunction(normalizer), sinks);
+    }
+
+    private static SingleOutputStreamOperator<RowChange> define(
+            DataStream<ChangeRecord> changes, NormalizeFunction normalize, PipelineSinks sinks) {
         SingleOutputStreamOperator<RowChange> rows =
                 changes.keyBy(ChangeRecord::routingKey)
-                        .process(new NormalizeFunction(normalizer))
+                        .process(normalize)
                         .uid(OperatorUids.NORMALIZE)
                         .name(OperatorUids.NORMALIZE_NAME);
         rows.getSideOutput(NormalizeFunction.DEAD_LETTERS)
