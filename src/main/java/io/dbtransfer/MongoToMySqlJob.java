@@ -17,6 +17,7 @@ import io.dbtransfer.sink.DeliveryGuarantee;
 import io.dbtransfer.sink.MySqlChangeSink;
 import io.dbtransfer.sink.SinkOptions;
 import io.dbtransfer.source.MongoSourceFactory;
+import io.dbtransfer.source.SnapshotEstimates;
 import io.dbtransfer.source.SourceProbe;
 
 import org.apache.flink.configuration.StateRecoveryOptions;
@@ -124,7 +125,11 @@ public final class MongoToMySqlJob {
                         env,
                         MongoSourceFactory.create(config, snapshotVersion),
                         new DocumentNormalizer(config.mapping(), config.mismatchPolicy()),
-                        sinks(config));
+                        sinks(config),
+                        SnapshotEstimates.read(
+                                config.get(JobOptions.MONGO_URI),
+                                config.get(JobOptions.MONGO_DATABASE),
+                                config.collections()));
         if (config.get(JobOptions.RECONCILE_ENABLED)) {
             MigrationPipeline.reconcile(rows, ReconcileSettings.from(config))
                     .sinkTo(

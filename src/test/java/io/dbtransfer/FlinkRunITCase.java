@@ -2,6 +2,7 @@ package io.dbtransfer;
 
 import io.dbtransfer.testing.FlinkStandaloneCluster;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.TestMySql;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import com.mongodb.client.MongoCollection;
@@ -14,16 +15,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The shaded job jar on a real standalone Flink cluster (JobManager, TaskManager and CLI each in
  * their own JVM, configured by {@code flink-conf/}): {@code flink run -d}, {@code flink stop
- * --savepointPath}, changes while stopped, {@code flink run -s} at a higher parallelism.
+ * --savepointPath}, changes while stopped, {@code flink run -s} at a higher parallelism; the MySQL
+ * password comes from the environment and appears in no log.
  */
 class FlinkRunITCase {
 
@@ -37,6 +42,13 @@ class FlinkRunITCase {
                 new MigrationFixture("flinkrun")
                         .collections(ReviewDocuments.mappingYaml("reviews"))
                         .set("source.batch-size", "100");
+        // The job writes as a MySQL user with a password that only the environment of `flink run`
+        // holds; afterwards no log line of any process may contain it.
+        String password = "pw-" + UUID.randomUUID();
+        String user = createUser(f, password);
+        f.set("mysql.url", f.mysqlUrl.replaceAll("(?<=[?&])(user|password)=[^&]*&?", ""))
+                .set("mysql.username", user);
+        Map<String, String> cliEnv = Map.of("DBTRANSFER_MYSQL_PASSWORD", password);
         MongoCollection<Document> coll = f.mongo().getCollection("reviews");
         ReviewDocuments gen = new ReviewDocuments(7);
         List<Document> docs = gen.next(1200);
@@ -47,12 +59,7 @@ class FlinkRunITCase {
                 new FlinkStandaloneCluster(dir.resolve("cluster"), Map.of()).start()) {
             String first =
                     cluster.submit(
-                            Map.of(),
-                            "-p",
-                            "1",
-                            JOB_JAR.toString(),
-                            "--config",
-                            jobFile.toString());
+                            cliEnv, "-p", "1", JOB_JAR.toString(), "--config", jobFile.toString());
             f.awaitConsistent(MigrationFixture.TIMEOUT);
             assertThat(cluster.rest("/jobs/" + first)).contains("\"parallelism\":1");
             // Streamed changes while the job runs at parallelism 1.
@@ -79,7 +86,7 @@ class FlinkRunITCase {
             // Resume from the savepoint, rescaled from 1 to 2.
             String second =
                     cluster.submit(
-                            Map.of(),
+                            cliEnv,
                             "-s",
                             savepoint,
                             "-p",
@@ -119,6 +126,34 @@ class FlinkRunITCase {
             cluster.assertAlive();
             assertThat(Files.readString(cluster.logDir.resolve("taskmanager.log")))
                     .contains("MySQL change sink");
+
+            // The password reached MySQL (the rows are there) but no log, output or REST view.
+            String everything =
+                    cluster.allLogs()
+                            + cluster.rest("/jobs/" + second + "/config")
+                            + cluster.rest("/jobmanager/config")
+                            + cluster.rest("/taskmanagers");
+            assertThat(everything).hasSizeGreaterThan(10_000).doesNotContain(password);
         }
+    }
+
+    /** A MySQL user with a password and only the documented privileges on the test database. */
+    static String createUser(MigrationFixture f, String password) throws Exception {
+        String database = f.mysqlUrl.replaceFirst("^[^/]*//[^/]*/([^?]*).*$", "$1");
+        String user = "run_" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+        try (Connection c = f.mysql();
+                Statement s = c.createStatement()) {
+            s.execute("CREATE USER '" + user + "'@'%' IDENTIFIED BY '" + password + "'");
+            s.execute(
+                    "GRANT CREATE, SELECT, INSERT, UPDATE, DELETE ON `"
+                            + database
+                            + "`.* TO '"
+                            + user
+                            + "'@'%'");
+            if (!TestMySql.isMariaDb()) {
+                s.execute("GRANT XA_RECOVER_ADMIN ON *.* TO '" + user + "'@'%'");
+            }
+        }
+        return user;
     }
 }

@@ -38,6 +38,20 @@ public final class MigrationPipeline {
             Map<String, Source<ChangeRecord, ?, ?>> sourcesByCollection,
             DocumentNormalizer normalizer,
             PipelineSinks sinks) {
+        return define(env, sourcesByCollection, normalizer, sinks, Map.of());
+    }
+
+    /**
+     * Wires the job on real sources, one per collection (collection → source), united before the
+     * keyBy; {@code snapshotEstimates} (documents per collection) feed the snapshot-progress
+     * metric.
+     */
+    public static SingleOutputStreamOperator<RowChange> define(
+            StreamExecutionEnvironment env,
+            Map<String, Source<ChangeRecord, ?, ?>> sourcesByCollection,
+            DocumentNormalizer normalizer,
+            PipelineSinks sinks,
+            Map<String, Long> snapshotEstimates) {
         Preconditions.checkArgument(
                 !sourcesByCollection.isEmpty(), "at least one collection source is needed");
         DataStream<ChangeRecord> changes = null;
@@ -52,15 +66,20 @@ public final class MigrationPipeline {
                             .name(OperatorUids.sourceName(e.getKey()));
             changes = changes == null ? one : changes.union(one);
         }
-        return define(changes, normalizer, sinks);
+        return define(changes, new NormalizeFunction(normalizer, snapshotEstimates), sinks);
     }
 
     /** Wires the job on an existing stream of changes (tests use bounded streams). */
     public static SingleOutputStreamOperator<RowChange> define(
             DataStream<ChangeRecord> changes, DocumentNormalizer normalizer, PipelineSinks sinks) {
+        return define(changes, new NormalizeFunction(normalizer), sinks);
+    }
+
+    private static SingleOutputStreamOperator<RowChange> define(
+            DataStream<ChangeRecord> changes, NormalizeFunction normalize, PipelineSinks sinks) {
         SingleOutputStreamOperator<RowChange> rows =
                 changes.keyBy(ChangeRecord::routingKey)
-                        .process(new NormalizeFunction(normalizer))
+                        .process(normalize)
                         .uid(OperatorUids.NORMALIZE)
                         .name(OperatorUids.NORMALIZE_NAME);
         rows.getSideOutput(NormalizeFunction.DEAD_LETTERS)

@@ -6,13 +6,20 @@ import io.dbtransfer.normalize.NormalizeResult;
 import io.dbtransfer.normalize.RowChange;
 import io.dbtransfer.source.ChangeOp;
 import io.dbtransfer.source.ChangeRecord;
+import io.dbtransfer.source.SourceVersion;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Meter;
+import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Runs the pure {@link DocumentNormalizer}; what cannot be mapped goes to the dead-letter output.
@@ -27,6 +34,7 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
                     org.apache.flink.api.common.typeinfo.TypeInformation.of(DeadLetter.class));
 
     private final DocumentNormalizer normalizer;
+    private final Map<String, Long> snapshotEstimates;
 
     private transient Counter snapshotRecords;
     private transient Counter changeEvents;
@@ -34,9 +42,22 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
     private transient Counter deadLetters;
     private transient Counter skippedDocuments;
     private transient Counter ignoredFields;
+    private transient Meter recordsRate;
+    private transient MetricGroup group;
+    private transient Map<String, Counter> snapshotReadByCollection;
+    private transient volatile long changeLagMs;
 
     public NormalizeFunction(DocumentNormalizer normalizer) {
+        this(normalizer, Map.of());
+    }
+
+    /**
+     * @param snapshotEstimates estimated documents per collection (see {@code SnapshotEstimates});
+     *     reported by subtask 0 only, so that summing over subtasks gives the total
+     */
+    public NormalizeFunction(DocumentNormalizer normalizer, Map<String, Long> snapshotEstimates) {
         this.normalizer = normalizer;
+        this.snapshotEstimates = new HashMap<>(snapshotEstimates);
     }
 
     @Override
@@ -48,14 +69,41 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
         deadLetters = group.counter("deadLetters");
         skippedDocuments = group.counter("skippedDocuments");
         ignoredFields = group.counter("ignoredFields");
+        recordsRate = group.meter("recordsPerSecond", new MeterView(60));
+        group.meter("changeEventsPerSecond", new MeterView(changeEvents, 60));
+        // Source wall time (the change event's cluster time, seconds) to now, of the last change.
+        group.gauge("changeLagMs", (Gauge<Long>) () -> changeLagMs);
+        this.group = group;
+        snapshotReadByCollection = new HashMap<>();
+        if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+            snapshotEstimates.forEach(
+                    (collection, estimate) ->
+                            group.addGroup("collection", collection)
+                                    .gauge("snapshotEstimatedTotal", (Gauge<Long>) () -> estimate));
+        }
+        for (String collection : snapshotEstimates.keySet()) {
+            snapshotRead(collection);
+        }
+    }
+
+    private Counter snapshotRead(String collection) {
+        return snapshotReadByCollection.computeIfAbsent(
+                collection, c -> group.addGroup("collection", c).counter("snapshotDocumentsRead"));
     }
 
     @Override
     public void processElement(ChangeRecord record, Context ctx, Collector<RowChange> out) {
+        recordsRate.markEvent();
         if (record.snapshot) {
             snapshotRecords.inc();
+            snapshotRead(record.collection).inc();
         } else {
             changeEvents.inc();
+            changeLagMs =
+                    Math.max(
+                            0,
+                            System.currentTimeMillis()
+                                    - SourceVersion.seconds(record.version) * 1000);
         }
         if (record.op == ChangeOp.DELETE) {
             deletes.inc();

@@ -13,6 +13,7 @@ import org.apache.flink.cdc.connectors.mongodb.source.MongoDBSourceBuilder;
 import org.apache.flink.configuration.Configuration;
 
 import com.mongodb.ConnectionString;
+import io.debezium.relational.TableId;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -59,7 +60,7 @@ public final class MongoSourceFactory {
         String database = c.get(JobOptions.MONGO_DATABASE);
         List<String> collections = new ArrayList<>();
         for (String coll : collectionNames) {
-            collections.add(database + "." + coll);
+            collections.add(checkedNamespace(database, coll));
         }
         MongoDBSourceBuilder<ChangeRecord> builder =
                 MongoDBSource.<ChangeRecord>builder()
@@ -87,6 +88,34 @@ public final class MongoSourceFactory {
             builder.connectionOptions(options);
         }
         return builder.build();
+    }
+
+    /**
+     * {@code database.collection}, if Flink CDC can handle it: its MongoDB source parses namespaces
+     * with Debezium's {@code TableId} parser, which fails on spaces and backticks — mid-job, in a
+     * restart loop. Refuse such names up front, naming the setting.
+     */
+    static String checkedNamespace(String database, String collection) {
+        String namespace = database + "." + collection;
+        boolean ok;
+        try {
+            TableId id = TableId.parse(namespace);
+            ok = collection.equals(id.table()) || namespace.equals(id.toString());
+        } catch (IllegalArgumentException e) {
+            ok = false;
+        }
+        if (!ok) {
+            throw new ConfigException(
+                    "mongo.collections: the collection '"
+                            + collection
+                            + "' in database '"
+                            + database
+                            + "' has a name the Flink CDC 3.5 MongoDB source cannot parse"
+                            + " (spaces and backticks are not supported). Copy it to a"
+                            + " collection with a plain name ($out) and migrate that one;"
+                            + " 'table:' in the mapping can still give the MySQL table any name.");
+        }
+        return namespace;
     }
 
     static StartupOptions startup(Configuration c) {
