@@ -68,8 +68,11 @@ public class ReconcileOperator extends AbstractStreamOperator<MismatchRecord>
     private transient long nextSweepAt;
     private transient Counter checked;
     private transient Counter mismatches;
-    private transient int lastSweepConsistent;
-    private transient long lastSweepMillis;
+    // Gauges are read by the metric reporter thread: plain values refreshed on every tick.
+    private transient volatile int lastSweepConsistent;
+    private transient volatile long lastSweepMillis;
+    private transient volatile int pendingCount;
+    private transient volatile long checkLagMs;
 
     /** A key whose MySQL side is not verified yet. */
     static final class Pending {
@@ -116,10 +119,10 @@ public class ReconcileOperator extends AbstractStreamOperator<MismatchRecord>
         MetricGroup group = getMetricGroup().addGroup("dbtransfer");
         checked = group.counter("reconcileChecked");
         mismatches = group.counter("reconcileMismatches");
-        group.gauge("reconcilePending", () -> unverified.size());
+        group.gauge("reconcilePending", () -> pendingCount);
         group.gauge("reconcileLastSweepConsistent", () -> lastSweepConsistent);
         group.gauge("reconcileLastSweepMillis", () -> lastSweepMillis);
-        group.gauge("reconcileCheckLagMs", this::checkLag);
+        group.gauge("reconcileCheckLagMs", () -> checkLagMs);
         lastSweepConsistent = -1;
         nextSweepAt = now() + settings.sweepIntervalMs;
         scheduleTick();
@@ -197,6 +200,8 @@ public class ReconcileOperator extends AbstractStreamOperator<MismatchRecord>
                     e.getMessage());
             closeConnection();
         }
+        pendingCount = unverified.size();
+        checkLagMs = checkLag();
         scheduleTick();
     }
 

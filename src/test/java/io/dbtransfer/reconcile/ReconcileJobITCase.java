@@ -68,7 +68,7 @@ class ReconcileJobITCase {
     @Test
     void findsEveryCorruptionUnderLiveTrafficAndNothingElse() throws Exception {
         MigrationFixture f =
-                new MigrationFixture("reconcile_job")
+                new MigrationFixture("rjob")
                         .collections(ReviewDocuments.mappingYaml("reviews"))
                         .set("reconcile.sweep-interval", "1 s")
                         .set("reconcile.sweep-buckets", "32")
