@@ -337,6 +337,7 @@ public final class JobConfig implements Serializable {
             String collection = String.valueOf(e.getKey());
             tables.put(collection, parseTable(collection, e.getValue()));
         }
+        MappingParser.checkTableNames(tables);
         return new Mapping(tables);
     }
 

@@ -152,6 +152,36 @@ final class MappingParser {
         return out;
     }
 
+    /**
+     * Refuses two tables (parents or children, of any collections) with one name: MySQL table names
+     * are case-insensitive on many servers, and two mappings must not write one table.
+     */
+    static void checkTableNames(Map<String, TableSpec> byCollection) {
+        Map<String, String> seen = new HashMap<>();
+        for (Map.Entry<String, TableSpec> e : byCollection.entrySet()) {
+            List<TableSpec> all = new ArrayList<>();
+            all.add(e.getValue());
+            all.addAll(DocumentNormalizer.descendants(e.getValue()));
+            for (TableSpec t : all) {
+                String where =
+                        "collections."
+                                + e.getKey()
+                                + (t.arrayPath == null ? "" : " (array " + t.arrayPath + ")");
+                String previous = seen.put(t.name.toLowerCase(Locale.ROOT), where);
+                if (previous != null) {
+                    throw new ConfigException(
+                            "Table name '"
+                                    + t.name
+                                    + "' is used by "
+                                    + previous
+                                    + " and by "
+                                    + where
+                                    + "; give one of them another name with table:");
+                }
+            }
+        }
+    }
+
     /** {@code _idx} for the first array level, {@code _idx2}, {@code _idx3}, … below it. */
     static String indexColumn(int depth) {
         return depth == 1 ? "_idx" : "_idx" + depth;

@@ -238,6 +238,9 @@ class ArrayMappingTest {
                                 mapping(
                                         "c:\n  columns:\n    a.b: INT\n    a_b: {path: x, type: INT}\n"))
                 .hasMessageContaining("column name 'a_b' is used twice");
+        assertThatThrownBy(() -> mapping("c:\n  arrays:\n    tags: INT\nc_tags: {}\n"))
+                .hasMessageContaining("Table name 'c_tags' is used by collections.c (array tags)")
+                .hasMessageContaining("and by collections.c_tags");
         assertThatThrownBy(() -> mapping("c:\n  arrays:\n    tags: NUMBER\n"))
                 .hasMessageContaining("collections.c.arrays.tags.columns.value.type")
                 .hasMessageContaining("Unknown column type 'NUMBER'");
