@@ -2,8 +2,8 @@ package io.dbtransfer.deadletter;
 
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.normalize.DeadLetter;
+import io.dbtransfer.pipeline.MySqlConnections;
 
-import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 
@@ -63,16 +63,6 @@ public final class DeadLetterTable {
     /** A sink that appends dead letters to the table (replays of the same letter are ignored). */
     public static JdbcSink<DeadLetter> sink(
             String jdbcUrl, String username, String password, int batchSize) {
-        JdbcConnectionOptions.JdbcConnectionOptionsBuilder conn =
-                new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                        .withUrl(jdbcUrl)
-                        .withDriverName("com.mysql.cj.jdbc.Driver");
-        if (username != null) {
-            conn.withUsername(username);
-        }
-        if (password != null) {
-            conn.withPassword(password);
-        }
         return JdbcSink.<DeadLetter>builder()
                 .withQueryStatement(
                         INSERT,
@@ -107,6 +97,6 @@ public final class DeadLetterTable {
                                 .withBatchIntervalMs(1000)
                                 .withMaxRetries(3)
                                 .build())
-                .buildAtLeastOnce(conn.build());
+                .buildAtLeastOnce(MySqlConnections.jdbcSinkConnection(jdbcUrl, username, password));
     }
 }

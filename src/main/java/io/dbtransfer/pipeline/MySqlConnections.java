@@ -3,6 +3,8 @@ package io.dbtransfer.pipeline;
 import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.config.Redact;
 
+import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
+
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -28,6 +30,24 @@ public final class MySqlConnections {
         } catch (SQLException e) {
             throw explain(url, e);
         }
+    }
+
+    /**
+     * Connection options for flink-connector-jdbc's {@code JdbcSink} (dead letters, mismatches).
+     */
+    public static JdbcConnectionOptions jdbcSinkConnection(
+            String url, String username, String password) {
+        JdbcConnectionOptions.JdbcConnectionOptionsBuilder conn =
+                new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
+                        .withUrl(url)
+                        .withDriverName("com.mysql.cj.jdbc.Driver");
+        if (username != null) {
+            conn.withUsername(username);
+        }
+        if (password != null) {
+            conn.withPassword(password);
+        }
+        return conn.build();
     }
 
     /** A user-facing explanation of a MySQL error on the target at {@code url}. */

@@ -1,8 +1,8 @@
 package io.dbtransfer.reconcile;
 
 import io.dbtransfer.mapping.CanonicalValues;
+import io.dbtransfer.pipeline.MySqlConnections;
 
-import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 
@@ -69,16 +69,6 @@ public final class MismatchTable {
 
     /** A sink that appends mismatch records to the table. */
     public static JdbcSink<MismatchRecord> sink(String jdbcUrl, String username, String password) {
-        JdbcConnectionOptions.JdbcConnectionOptionsBuilder conn =
-                new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                        .withUrl(jdbcUrl)
-                        .withDriverName("com.mysql.cj.jdbc.Driver");
-        if (username != null) {
-            conn.withUsername(username);
-        }
-        if (password != null) {
-            conn.withPassword(password);
-        }
         return JdbcSink.<MismatchRecord>builder()
                 .withQueryStatement(
                         INSERT,
@@ -110,6 +100,6 @@ public final class MismatchTable {
                                 .withBatchIntervalMs(200)
                                 .withMaxRetries(3)
                                 .build())
-                .buildAtLeastOnce(conn.build());
+                .buildAtLeastOnce(MySqlConnections.jdbcSinkConnection(jdbcUrl, username, password));
     }
 }
