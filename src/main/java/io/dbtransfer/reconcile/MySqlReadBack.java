@@ -5,6 +5,7 @@ import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.sink.MySqlDialect;
 import io.dbtransfer.sink.TombstoneKey;
+import io.dbtransfer.sink.ValueCodec;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -100,7 +101,7 @@ public final class MySqlReadBack {
                 String[] row = row(rs, table);
                 if (filter.test(row[0])) {
                     Observed o = out.computeIfAbsent(row[0], k -> new Observed());
-                    addParent(o, table, row, rs.getLong(table.columns.size() + 1));
+                    addParent(o, table, row, ValueCodec.readVersion(rs, table.columns.size() + 1));
                     o.parent = null; // a sweep keeps only version and hash per key
                 }
             }
@@ -153,7 +154,11 @@ public final class MySqlReadBack {
                     String[] row = row(rs, table);
                     Observed o = out.get(row[0]);
                     if (o != null) {
-                        addParent(o, table, row, rs.getLong(table.columns.size() + 1));
+                        addParent(
+                                o,
+                                table,
+                                row,
+                                ValueCodec.readVersion(rs, table.columns.size() + 1));
                     }
                 }
             }
@@ -211,7 +216,7 @@ public final class MySqlReadBack {
                 while (rs.next()) {
                     String k = byEncoded.get(rs.getString(1));
                     if (k != null && out.get(k) != null) {
-                        out.get(k).tombstoneVersion = rs.getLong(2);
+                        out.get(k).tombstoneVersion = ValueCodec.readVersion(rs, 2);
                     }
                 }
             }
