@@ -8,6 +8,7 @@ import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.normalize.MismatchPolicy;
 import io.dbtransfer.normalize.NormalizeResult;
+import io.dbtransfer.normalize.RowChange;
 import io.dbtransfer.pipeline.MySqlConnections;
 import io.dbtransfer.source.ChangeRecord;
 import io.dbtransfer.workload.ReviewDocuments;
@@ -100,7 +101,7 @@ public final class BenchmarkCommand {
             Measurement source =
                     Ceilings.sourceRead(db.getCollection("reviews", RawBsonDocument.class));
             long normStart = System.nanoTime();
-            List<String[]> rows = normalizeAll(db, config);
+            List<RowChange> rows = normalizeAll(db, config);
             Measurement normalize =
                     new Measurement(
                             "normalize (pure, 1 thread)",
@@ -110,12 +111,15 @@ public final class BenchmarkCommand {
             maria.db.createDatabase("ceilings");
             Measurement insert;
             Measurement loadData;
+            Map<String, Double> insertCpu;
             try (Connection c =
                     MySqlConnections.open(
                             maria.db.jdbcUrl("ceilings") + "&allowLoadLocalInfile=true",
                             null,
                             null)) {
+                CpuBudget.Snapshot before = CpuBudget.take(maria.db.serverPid());
                 insert = Ceilings.insert(c, table, rows, 1L, 1000);
+                insertCpu = CpuBudget.between(before, CpuBudget.take(maria.db.serverPid()));
                 loadData = Ceilings.loadData(c, table, rows, 1L, work);
             }
 
@@ -129,6 +133,15 @@ public final class BenchmarkCommand {
                             1000,
                             false));
             if (tradeoffs) {
+                variants.add(
+                        new Variant(
+                                "exactly-once, p=2, checkpoint 1 s, batch 1000, reconciliation off",
+                                "exactly-once",
+                                2,
+                                "1 s",
+                                1000,
+                                false,
+                                false));
                 variants.add(
                         new Variant(
                                 "idempotent, p=2, checkpoint 1 s, batch 1000",
@@ -178,6 +191,20 @@ public final class BenchmarkCommand {
                                 1000,
                                 true));
             }
+            // Warm-up: the first job in a JVM pays for class loading and JIT compilation of Flink,
+            // Flink CDC and the sink; without it the first variant would be measured cold and
+            // every other one warm.
+            say("Warm-up job (not measured)");
+            maria.db.createDatabase("warmup");
+            JobRun.run(
+                    variants.get(0),
+                    base,
+                    maria.db.jdbcUrl("warmup"),
+                    db,
+                    maria.db.serverPid(),
+                    reviews.countDocuments(),
+                    liveRate,
+                    Duration.ZERO);
             List<JobRun.Result> results = new ArrayList<>();
             int n = 0;
             for (Variant v : variants) {
@@ -191,7 +218,15 @@ public final class BenchmarkCommand {
                                 "Run %d/%d: %s (%,d documents, then %s of live changes at %.0f/s)",
                                 n, variants.size(), v.name, count, live, liveRate));
                 JobRun.Result r =
-                        JobRun.run(v, base, maria.db.jdbcUrl(dbName), db, count, liveRate, live);
+                        JobRun.run(
+                                v,
+                                base,
+                                maria.db.jdbcUrl(dbName),
+                                db,
+                                maria.db.serverPid(),
+                                count,
+                                liveRate,
+                                live);
                 say(
                         String.format(
                                 "   snapshot %.1f s (%,.0f docs/s), live p50 %d ms, caught up %.1f s, %s",
@@ -217,6 +252,7 @@ public final class BenchmarkCommand {
                             normalize,
                             insert,
                             loadData,
+                            insertCpu,
                             results,
                             liveRate,
                             svg.getFileName().toString(),
@@ -234,10 +270,10 @@ public final class BenchmarkCommand {
         return m;
     }
 
-    private static List<String[]> normalizeAll(MongoDatabase db, JobConfig config) {
+    private static List<RowChange> normalizeAll(MongoDatabase db, JobConfig config) {
         DocumentNormalizer normalizer =
                 new DocumentNormalizer(config.mapping(), MismatchPolicy.NULL_AND_KEEP_IN_EXTRA);
-        List<String[]> rows = new ArrayList<>();
+        List<RowChange> rows = new ArrayList<>();
         for (BsonDocument d : db.getCollection("reviews", BsonDocument.class).find()) {
             NormalizeResult r =
                     normalizer.normalize(
@@ -248,7 +284,7 @@ public final class BenchmarkCommand {
                                     1L),
                             0L);
             if (r.change != null) {
-                rows.add(r.change.parent);
+                rows.add(r.change);
             }
         }
         return rows;

@@ -3,6 +3,8 @@ package io.dbtransfer.bench;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.normalize.ChildRows;
+import io.dbtransfer.normalize.RowChange;
 import io.dbtransfer.sink.MySqlDialect;
 import io.dbtransfer.sink.SchemaManager;
 import io.dbtransfer.sink.ValueCodec;
@@ -18,12 +20,13 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The raw ceilings a migration is compared with: reading the collection straight with the driver,
- * and writing the same normalized rows straight into MySQL by multi-row INSERT and by {@code LOAD
- * DATA LOCAL INFILE}.
+ * and writing the same normalized rows (parent and child rows) straight into MySQL by multi-row
+ * INSERT and by {@code LOAD DATA LOCAL INFILE}.
  */
 final class Ceilings {
 
@@ -45,71 +48,159 @@ final class Ceilings {
                 "source ceiling: driver find()", docs, bytes, System.nanoTime() - start);
     }
 
-    /** Multi-row INSERT (rewritten JDBC batches of {@code batch} rows), one commit per batch. */
+    /**
+     * Multi-row INSERT (rewritten JDBC batches of {@code batch} documents) of every parent and
+     * child row the job writes for these documents, one commit per batch.
+     */
     static Measurement insert(
-            Connection c, TableSpec table, List<String[]> rows, long version, int batch)
+            Connection c, TableSpec table, List<RowChange> docs, long version, int batch)
             throws Exception {
         createEmpty(c, table);
-        String sql = MySqlDialect.upsertParent(table);
+        List<TableSpec> children = MySqlDialect.descendants(table);
         long start = System.nanoTime();
+        long rows = 0;
         c.setAutoCommit(false);
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int n = 0;
-            for (String[] row : rows) {
-                for (int i = 0; i < row.length; i++) {
-                    ValueCodec.bind(ps, i + 1, table.columns.get(i), row[i]);
+        try (PreparedStatement parent = c.prepareStatement(MySqlDialect.upsertParent(table))) {
+            List<PreparedStatement> child = new ArrayList<>();
+            try {
+                for (TableSpec t : children) {
+                    child.add(c.prepareStatement(MySqlDialect.insertChild(t)));
                 }
-                ValueCodec.bindVersion(ps, row.length + 1, version);
-                ps.addBatch();
-                if (++n % batch == 0) {
-                    ps.executeBatch();
-                    c.commit();
+                int n = 0;
+                for (RowChange doc : docs) {
+                    bind(parent, table.columns, doc.parent);
+                    ValueCodec.bindVersion(parent, doc.parent.length + 1, version);
+                    parent.addBatch();
+                    rows++;
+                    for (ChildRows set : doc.children) {
+                        int i = indexOf(children, set.table);
+                        for (String[] row : set.rows) {
+                            bind(child.get(i), children.get(i).columns, row);
+                            child.get(i).addBatch();
+                            rows++;
+                        }
+                    }
+                    if (++n % batch == 0) {
+                        executeAll(parent, child);
+                        c.commit();
+                    }
+                }
+                executeAll(parent, child);
+                c.commit();
+            } finally {
+                for (PreparedStatement ps : child) {
+                    ps.close();
                 }
             }
-            ps.executeBatch();
-            c.commit();
         } finally {
             c.setAutoCommit(true);
         }
         return new Measurement(
-                "sink ceiling: multi-row INSERT", rows.size(), 0, System.nanoTime() - start);
+                "sink ceiling: multi-row INSERT", docs.size(), 0, System.nanoTime() - start, rows);
     }
 
-    /** {@code LOAD DATA LOCAL INFILE} of the same rows written to a tab-separated file first. */
+    /**
+     * {@code LOAD DATA LOCAL INFILE} of the same parent and child rows, written to one
+     * tab-separated file per table first (file writing is not timed).
+     */
     static Measurement loadData(
-            Connection c, TableSpec table, List<String[]> rows, long version, Path dir)
+            Connection c, TableSpec table, List<RowChange> docs, long version, Path dir)
             throws Exception {
         createEmpty(c, table);
-        Path file = dir.resolve("rows.tsv");
-        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            for (String[] row : rows) {
-                for (int i = 0; i < row.length; i++) {
-                    w.write(tsv(row[i], table.columns.get(i).type));
-                    w.write('\t');
+        List<TableSpec> children = MySqlDialect.descendants(table);
+        List<Path> files = new ArrayList<>();
+        List<BufferedWriter> writers = new ArrayList<>();
+        long rows = 0;
+        try {
+            for (int t = 0; t <= children.size(); t++) {
+                Path f = dir.resolve("rows-" + t + ".tsv");
+                files.add(f);
+                writers.add(Files.newBufferedWriter(f, StandardCharsets.UTF_8));
+            }
+            for (RowChange doc : docs) {
+                writeTsv(writers.get(0), table.columns, doc.parent);
+                writers.get(0).write('\t');
+                writers.get(0).write(Long.toUnsignedString(version));
+                writers.get(0).write('\n');
+                rows++;
+                for (ChildRows set : doc.children) {
+                    int i = indexOf(children, set.table);
+                    for (String[] row : set.rows) {
+                        writeTsv(writers.get(i + 1), children.get(i).columns, row);
+                        writers.get(i + 1).write('\n');
+                        rows++;
+                    }
                 }
-                w.write(Long.toUnsignedString(version));
-                w.write('\n');
+            }
+        } finally {
+            for (BufferedWriter w : writers) {
+                w.close();
             }
         }
-        StringBuilder cols = new StringBuilder();
-        for (ColumnSpec col : table.columns) {
-            cols.append(MySqlDialect.quote(col.name)).append(", ");
-        }
-        cols.append(MySqlDialect.quote(TableSpec.VERSION_COLUMN));
         long start = System.nanoTime();
         try (Statement st = c.createStatement()) {
-            st.execute(
-                    "LOAD DATA LOCAL INFILE '"
-                            + file.toAbsolutePath().toString().replace("'", "''")
-                            + "' INTO TABLE "
-                            + MySqlDialect.quote(table.name)
-                            + " CHARACTER SET utf8mb4 ("
-                            + cols
-                            + ")");
+            st.execute(loadDataSql(files.get(0), table, true));
+            for (int i = 0; i < children.size(); i++) {
+                st.execute(loadDataSql(files.get(i + 1), children.get(i), false));
+            }
         }
         long elapsed = System.nanoTime() - start;
-        Files.deleteIfExists(file);
-        return new Measurement("sink ceiling: LOAD DATA LOCAL INFILE", rows.size(), 0, elapsed);
+        for (Path f : files) {
+            Files.deleteIfExists(f);
+        }
+        return new Measurement(
+                "sink ceiling: LOAD DATA LOCAL INFILE", docs.size(), 0, elapsed, rows);
+    }
+
+    private static String loadDataSql(Path file, TableSpec table, boolean withVersion) {
+        StringBuilder cols = new StringBuilder();
+        for (ColumnSpec col : table.columns) {
+            cols.append(cols.length() == 0 ? "" : ", ").append(MySqlDialect.quote(col.name));
+        }
+        if (withVersion) {
+            cols.append(", ").append(MySqlDialect.quote(TableSpec.VERSION_COLUMN));
+        }
+        return "LOAD DATA LOCAL INFILE '"
+                + file.toAbsolutePath().toString().replace("'", "''")
+                + "' INTO TABLE "
+                + MySqlDialect.quote(table.name)
+                + " CHARACTER SET utf8mb4 ("
+                + cols
+                + ")";
+    }
+
+    private static void writeTsv(BufferedWriter w, List<ColumnSpec> columns, String[] row)
+            throws java.io.IOException {
+        for (int i = 0; i < row.length; i++) {
+            if (i > 0) {
+                w.write('\t');
+            }
+            w.write(tsv(row[i], columns.get(i).type));
+        }
+    }
+
+    private static void bind(PreparedStatement ps, List<ColumnSpec> columns, String[] row)
+            throws java.sql.SQLException {
+        for (int i = 0; i < row.length; i++) {
+            ValueCodec.bind(ps, i + 1, columns.get(i), row[i]);
+        }
+    }
+
+    private static void executeAll(PreparedStatement parent, List<PreparedStatement> children)
+            throws java.sql.SQLException {
+        parent.executeBatch();
+        for (PreparedStatement ps : children) {
+            ps.executeBatch();
+        }
+    }
+
+    private static int indexOf(List<TableSpec> tables, String name) {
+        for (int i = 0; i < tables.size(); i++) {
+            if (tables.get(i).name.equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no child table " + name);
     }
 
     private static String tsv(String value, ColumnType type) {

@@ -56,6 +56,10 @@ final class JobRun {
         String verdict;
         long peakHeapMb;
         boolean failureInjected;
+        boolean reconcile;
+
+        /** CPU seconds per part of the process tree during the snapshot (see {@link CpuBudget}). */
+        Map<String, Double> snapshotCpu = Map.of();
 
         long percentile(double p) {
             if (latenciesMs.isEmpty()) {
@@ -91,6 +95,7 @@ final class JobRun {
             Map<String, Object> baseSettings,
             String mysqlUrl,
             MongoDatabase mongo,
+            long mariaDbPid,
             long documents,
             double liveRate,
             Duration liveDuration)
@@ -100,6 +105,7 @@ final class JobRun {
         settings.put("sink.delivery-guarantee", variant.delivery);
         settings.put("job.checkpoint-interval", variant.checkpointInterval);
         settings.put("sink.batch-size", String.valueOf(variant.batchSize));
+        settings.put("reconcile.enabled", String.valueOf(variant.reconcile));
         settings.put("sink.transaction-prefix", "bench-" + Math.abs(mysqlUrl.hashCode() % 100000));
         JobConfig config = JobConfig.fromMap(settings, Map.of());
 
@@ -115,6 +121,7 @@ final class JobRun {
         Result r = new Result();
         r.variant = variant.name;
         r.documents = documents;
+        r.reconcile = variant.reconcile;
         resetPeaks();
         MiniCluster cluster =
                 new MiniCluster(
@@ -124,7 +131,8 @@ final class JobRun {
                                 .setNumSlotsPerTaskManager(4)
                                 .build());
         cluster.start();
-        try (Connection mysql = MySqlConnections.open(mysqlUrl, null, null)) {
+        try (Connection mysql = MySqlConnections.open(mysqlUrl, null, null);
+                CpuBudget.Recorder cpu = new CpuBudget.Recorder(mariaDbPid)) {
             long start = System.nanoTime();
             JobID job = cluster.submitJob(graph).get().getJobID();
             boolean failed = false;
@@ -147,6 +155,7 @@ final class JobRun {
                 Thread.sleep(100);
             }
             r.snapshotSeconds = (System.nanoTime() - start) / 1e9;
+            r.snapshotCpu = cpu.stop();
             r.docsPerSecond = documents / r.snapshotSeconds;
             r.firstRowSeconds = firstRow < 0 ? r.snapshotSeconds : firstRow;
             r.steadyDocsPerSecond =

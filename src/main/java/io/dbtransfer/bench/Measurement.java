@@ -7,11 +7,19 @@ final class Measurement {
     final long bytes;
     final long nanos;
 
+    /** MySQL rows written (parent and child rows) by a sink measurement; 0 otherwise. */
+    final long rows;
+
     Measurement(String name, long items, long bytes, long nanos) {
+        this(name, items, bytes, nanos, 0);
+    }
+
+    Measurement(String name, long items, long bytes, long nanos, long rows) {
         this.name = name;
         this.items = items;
         this.bytes = bytes;
         this.nanos = nanos;
+        this.rows = rows;
     }
 
     double seconds() {

@@ -225,6 +225,11 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                 + URL_OPTIONS;
     }
 
+    /** The operating-system process id of the server (for CPU accounting). */
+    public long serverPid() {
+        return server.pid();
+    }
+
     public int port() {
         return port;
     }

@@ -27,6 +27,10 @@ public final class MySqlConnections {
         Properties props = new Properties();
         // Connector/J lets Properties override the URL, so only fill in what the URL leaves out.
         setDefault(props, jdbcUrl, "rewriteBatchedStatements", "true");
+        // The sink prepares the same few statements on every flush: cache their parsed form.
+        setDefault(props, jdbcUrl, "cachePrepStmts", "true");
+        setDefault(props, jdbcUrl, "prepStmtCacheSize", "256");
+        setDefault(props, jdbcUrl, "prepStmtCacheSqlLimit", "16384");
         setDefault(props, jdbcUrl, "characterEncoding", "UTF-8");
         setDefault(props, jdbcUrl, "tcpKeepAlive", "true");
         if (username != null) {

@@ -1,0 +1,242 @@
+package io.dbtransfer.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where the CPU of a measured interval went: this JVM's threads grouped by what they do (Flink task
+ * chains, the CDC fetch threads, the in-process MongoDB emulator, …), the JVM's own work (GC, JIT),
+ * and the MariaDB server process. On a machine where source, job and target share the cores, this
+ * is what bounds the job's rate.
+ */
+final class CpuBudget {
+
+    private static final Pattern TASK = Pattern.compile("^(.*) \\(\\d+/\\d+\\)#\\d+$");
+
+    /** Linux clock ticks per second for {@code /proc/<pid>/stat} (USER_HZ, 100 on x86-64). */
+    private static final double TICKS_PER_SECOND = 100.0;
+
+    /** CPU counters at one moment. */
+    static final class Snapshot {
+        final Map<Long, Long> threadCpuNanos = new HashMap<>();
+        final Map<Long, String> threadNames = new HashMap<>();
+        long processCpuNanos;
+        long mariaDbCpuNanos;
+        long machineCpuNanos;
+        long gcMillis;
+        long jitMillis;
+        long wallNanos;
+    }
+
+    /**
+     * Samples thread CPU every {@value #SAMPLE_MS} ms in the background, so threads that end before
+     * the interval does (Flink CDC starts a fetch thread per snapshot split) keep their CPU.
+     */
+    static final class Recorder implements AutoCloseable {
+        private final long mariaDbPid;
+        private final Snapshot start;
+        private final Snapshot seen = new Snapshot();
+        private final Thread sampler;
+        private volatile boolean running = true;
+
+        Recorder(long mariaDbPid) {
+            this.mariaDbPid = mariaDbPid;
+            this.start = take(mariaDbPid);
+            this.sampler = new Thread(this::sample, "bench-cpu-sampler");
+            sampler.setDaemon(true);
+            sampler.start();
+        }
+
+        private void sample() {
+            while (running) {
+                sampleThreads(seen);
+                try {
+                    Thread.sleep(SAMPLE_MS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        /** CPU seconds per part since this recorder started. */
+        Map<String, Double> stop() {
+            running = false;
+            sampler.interrupt();
+            try {
+                sampler.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Snapshot end = take(mariaDbPid);
+            seen.threadCpuNanos.forEach(end.threadCpuNanos::putIfAbsent);
+            seen.threadNames.forEach(end.threadNames::putIfAbsent);
+            return between(start, end);
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            sampler.interrupt();
+        }
+    }
+
+    static final long SAMPLE_MS = 100;
+
+    private CpuBudget() {}
+
+    static Snapshot take(long mariaDbPid) {
+        Snapshot s = new Snapshot();
+        s.wallNanos = System.nanoTime();
+        sampleThreads(s);
+        for (java.lang.management.GarbageCollectorMXBean gc :
+                ManagementFactory.getGarbageCollectorMXBeans()) {
+            s.gcMillis += Math.max(0, gc.getCollectionTime());
+        }
+        java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit != null && jit.isCompilationTimeMonitoringSupported()) {
+            s.jitMillis = jit.getTotalCompilationTime();
+        }
+        java.lang.management.OperatingSystemMXBean os =
+                ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean) {
+            s.processCpuNanos = ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
+        }
+        s.mariaDbCpuNanos = processCpuNanos(mariaDbPid);
+        s.machineCpuNanos = machineCpuNanos();
+        return s;
+    }
+
+    private static void sampleThreads(Snapshot s) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            long cpu = threads.getThreadCpuTime(info.getThreadId());
+            if (cpu >= 0) {
+                s.threadCpuNanos.put(info.getThreadId(), cpu);
+                s.threadNames.put(info.getThreadId(), info.getThreadName());
+            }
+        }
+    }
+
+    /** CPU seconds per part between two snapshots, largest first; plus {@code wall}. */
+    static Map<String, Double> between(Snapshot a, Snapshot b) {
+        Map<String, Double> parts = new HashMap<>();
+        double threadsTotal = 0;
+        for (Map.Entry<Long, Long> e : b.threadCpuNanos.entrySet()) {
+            long before = a.threadCpuNanos.getOrDefault(e.getKey(), 0L);
+            double seconds = (e.getValue() - before) / 1e9;
+            if (seconds <= 0) {
+                continue;
+            }
+            threadsTotal += seconds;
+            parts.merge(part(b.threadNames.get(e.getKey())), seconds, Double::sum);
+        }
+        double jvm = (b.processCpuNanos - a.processCpuNanos) / 1e9 - threadsTotal;
+        if (jvm > 0) {
+            // JVM-internal threads (GC workers, JIT compilers) are not visible as Java threads.
+            parts.merge(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "JVM internals: garbage collection (%.1f s of pauses and concurrent"
+                                    + " cycles) and JIT compilation (%.1f s of compiler time)",
+                            (b.gcMillis - a.gcMillis) / 1e3,
+                            (b.jitMillis - a.jitMillis) / 1e3),
+                    jvm,
+                    Double::sum);
+        }
+        if (b.mariaDbCpuNanos > 0) {
+            parts.put(
+                    "MariaDB server (separate process)",
+                    (b.mariaDbCpuNanos - a.mariaDbCpuNanos) / 1e9);
+        }
+        double ours =
+                (b.processCpuNanos - a.processCpuNanos + b.mariaDbCpuNanos - a.mariaDbCpuNanos)
+                        / 1e9;
+        double machine = (b.machineCpuNanos - a.machineCpuNanos) / 1e9;
+        if (b.machineCpuNanos > 0 && machine > ours) {
+            parts.put(OTHER_PROCESSES, machine - ours);
+        }
+        Map<String, Double> sorted = new LinkedHashMap<>();
+        parts.entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        return sorted;
+    }
+
+    /** The part that is not the benchmark's: other processes on the machine. */
+    static final String OTHER_PROCESSES = "other processes on the machine (not DBtransfer)";
+
+    /** CPU seconds of the benchmark's own processes (everything but other processes). */
+    static double total(Map<String, Double> parts) {
+        return parts.entrySet().stream()
+                .filter(e -> !e.getKey().equals(OTHER_PROCESSES))
+                .mapToDouble(Map.Entry::getValue)
+                .sum();
+    }
+
+    /** Busy CPU time of the whole machine from {@code /proc/stat}; 0 when unknown. */
+    static long machineCpuNanos() {
+        try {
+            String cpu = Files.readAllLines(Path.of("/proc/stat")).get(0);
+            String[] f = cpu.trim().split("\\s+");
+            long busy = 0;
+            // user nice system idle iowait irq softirq steal: all but idle and iowait.
+            for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+                busy += Long.parseLong(f[i]);
+            }
+            return (long) (busy / TICKS_PER_SECOND * 1e9);
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** What a thread works for, from its name. */
+    static String part(String thread) {
+        Matcher m = TASK.matcher(thread);
+        if (m.matches()
+                && !thread.startsWith("Source Data Fetcher")
+                && !thread.contains("Time Trigger for ")
+                && !thread.startsWith("OutputFlusher")) {
+            return "Flink task: " + m.group(1);
+        }
+        if (thread.startsWith("debezium")
+                || thread.startsWith("snapshot-splitting")
+                || thread.startsWith("Source Data Fetcher")
+                || thread.startsWith("SourceCoordinator")) {
+            return "Flink CDC fetch threads (scan, BSON → JSON)";
+        }
+        if (thread.startsWith("mongo-server") || thread.startsWith("mongo-emulator")) {
+            return "MongoDB emulator (in process)";
+        }
+        if (thread.equals("main") || thread.startsWith("bench-")) {
+            return "benchmark harness (progress polling)";
+        }
+        return "Flink runtime and driver threads (RPC, checkpoints, I/O)";
+    }
+
+    /** User + system CPU of a process from {@code /proc}; 0 when unknown. */
+    static long processCpuNanos(long pid) {
+        if (pid <= 0) {
+            return 0;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // Fields after the command name in parentheses (which may contain spaces).
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+            return (long) (ticks / TICKS_PER_SECOND * 1e9);
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+}
