@@ -70,6 +70,12 @@ final class ChangeStreamBackend extends MemoryBackend {
         return resolveDatabase(database).resolveCollection(collection, false);
     }
 
+    /** Documents in a plain find's first batch when the client names no batch size (as mongod). */
+    static final int FIRST_BATCH_DEFAULT = 101;
+
+    /** Documents per getMore of a plain find when the client names no batch size. */
+    static final int GET_MORE_DEFAULT = 2000;
+
     @Override
     public synchronized Document handleCommand(
             Channel channel, String database, String command, Document query) {
@@ -83,6 +89,10 @@ final class ChangeStreamBackend extends MemoryBackend {
                 if (query.containsKey("min") || query.containsKey("max")) {
                     reply = findRange(database, query);
                 } else {
+                    // mongod sends at most 101 documents in a find's first batch unless asked
+                    // otherwise; mongo-java-server would send the whole result in one reply and
+                    // break the driver's 48 MB message limit on big collections.
+                    query.putIfAbsent("batchSize", FIRST_BATCH_DEFAULT);
                     reply = super.handleCommand(channel, database, command, query);
                 }
                 break;
@@ -97,6 +107,10 @@ final class ChangeStreamBackend extends MemoryBackend {
                 break;
             case "getmore":
                 changeStream = changeStreamCursor(query.get(command));
+                if (changeStream == null) {
+                    // mongod caps a batch at 16 MB; bound it by documents here (see find).
+                    query.putIfAbsent("batchSize", GET_MORE_DEFAULT);
+                }
                 reply = getMore(channel, database, command, query, changeStream);
                 break;
             case "findandmodify":

@@ -58,7 +58,10 @@ public final class ConsistencyChecker {
             expectedChildren.add(new HashMap<>());
         }
         try (MongoCursor<BsonDocument> cursor =
-                source.getCollection(collection, BsonDocument.class).find().iterator()) {
+                source.getCollection(collection, BsonDocument.class)
+                        .find()
+                        .batchSize(1000)
+                        .iterator()) {
             while (cursor.hasNext()) {
                 BsonDocument doc = cursor.next();
                 report.sourceDocuments++;

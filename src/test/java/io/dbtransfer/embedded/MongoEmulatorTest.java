@@ -71,6 +71,34 @@ class MongoEmulatorTest {
     }
 
     @Test
+    void findWithoutBatchSizeIsSentInBoundedBatchesAsMongodDoes() {
+        List<Document> docs = new ArrayList<>();
+        for (int i = 0; i < 2500; i++) {
+            docs.add(new Document("_id", i).append("pad", "x".repeat(100)));
+        }
+        coll.insertMany(docs);
+
+        try (com.mongodb.client.MongoCursor<Document> cursor = coll.find().cursor()) {
+            // mongod's first batch holds 101 documents when the client names no batch size.
+            assertThat(cursor.available()).isEqualTo(101);
+            int seen = 0;
+            int largestLaterBatch = 0;
+            while (cursor.hasNext()) {
+                int available = cursor.available();
+                if (seen >= 101 && available > 0) {
+                    largestLaterBatch = Math.max(largestLaterBatch, available);
+                }
+                for (int i = 0; i < available; i++) {
+                    cursor.next();
+                    seen++;
+                }
+            }
+            assertThat(seen).isEqualTo(2500);
+            assertThat(largestLaterBatch).isBetween(1, 2000);
+        }
+    }
+
+    @Test
     void repliesCarryClusterTimeOperationTimeAndDoubleOk() {
         Document ping = db.runCommand(new Document("ping", 1));
         Document isMaster = client.getDatabase("admin").runCommand(new Document("isMaster", 1));
