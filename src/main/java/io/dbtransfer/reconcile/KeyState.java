@@ -16,6 +16,11 @@ public class KeyState {
     /** Flag: the job holds no source rows for this key; it exists to remember a reported extra. */
     public static final byte UNKNOWN_TO_SOURCE = 4;
 
+    /**
+     * Flag: the current version is a repair not verified yet (a key is repaired once per version).
+     */
+    public static final byte REPAIRED = 8;
+
     public long version;
     public long hashHi;
     public long hashLo;
