@@ -25,6 +25,7 @@ import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
@@ -118,6 +119,9 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
 
     public ReconcileOperator(ReconcileSettings settings) {
         this.settings = settings;
+        // On the main path: chain with normalize and the sink (AbstractStreamOperator's default,
+        // HEAD, would start a task of its own).
+        setChainingStrategy(ChainingStrategy.ALWAYS);
     }
 
     @Override
