@@ -2,8 +2,8 @@ package io.dbtransfer.reconcile;
 
 /**
  * What the reconcile operator keeps per document key: source version, hash of the rows the source
- * says must exist (zero and {@link #DELETED} for a delete, kept until verified) and flags. A Flink
- * POJO of primitives: 8 + 16 + 1 bytes serialized plus the POJO null marker.
+ * says must exist (zero and {@link #DELETED} for a delete, kept until verified) and flags. In state
+ * it is written by {@link KeyStateSerializer}: 8 + 16 + 1 bytes.
  */
 public class KeyState {
 

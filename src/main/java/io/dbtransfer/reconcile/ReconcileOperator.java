@@ -77,7 +77,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
 
     /** Descriptor of the per-key state. */
     static final ValueStateDescriptor<KeyState> KEY_STATE =
-            new ValueStateDescriptor<>("reconcile-key", TypeInformation.of(KeyState.class));
+            new ValueStateDescriptor<>("reconcile-key", KeyStateSerializer.INSTANCE);
 
     /** Side output of mismatch records (to the mismatch table, Kafka, …). */
     public static final OutputTag<MismatchRecord> MISMATCHES =
