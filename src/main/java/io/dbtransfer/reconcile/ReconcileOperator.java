@@ -467,15 +467,23 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             KeyState state,
             MySqlReadBack.Observed observed,
             Reread reread,
-            MismatchRecord m)
-            throws SQLException {
+            MismatchRecord m) {
         RowChange now = reread.change;
         Hash128 sourceNow =
                 now.delete ? Hash128.ZERO : RowHasher.document(table, now.parent, now.children);
         if (state == null || !state.expectsRows() || !sourceNow.equals(state.hash())) {
             return m.differingColumns;
         }
-        MySqlReadBack.Rows rows = MySqlReadBack.rows(connection(), table, keyText);
+        MySqlReadBack.Rows rows;
+        try {
+            rows = MySqlReadBack.rows(connection(), table, keyText);
+        } catch (SQLException e) {
+            LOG.warn(
+                    "Reading the rows of {} to name what differs failed: {}",
+                    keyText,
+                    e.getMessage());
+            return m.differingColumns;
+        }
         String d =
                 RowDiff.describe(
                         table,

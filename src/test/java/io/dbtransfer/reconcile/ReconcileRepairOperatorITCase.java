@@ -52,7 +52,8 @@ class ReconcileRepairOperatorITCase {
                         .set("reconcile.max-rechecks", "2")
                         .set("reconcile.sweep-interval", "10 s")
                         .set("reconcile.sweep-buckets", "16")
-                        .set("reconcile.repair", "true");
+                        .set("reconcile.repair", "true")
+                        .set("normalize.on-type-mismatch", "skip-document");
         JobConfig config = f.config();
         List<Document> docs = new ReviewDocuments(7).next(12);
         for (int i = 0; i < docs.size(); i++) {
@@ -188,6 +189,28 @@ class ReconcileRepairOperatorITCase {
         advance(b, 25_000);
         assertThat(verdicts(b)).as("restored after the repairs: consistent").isEmpty();
         assertThat(b.extractOutputValues()).as("and nothing to repair").isEmpty();
+
+        // A document that no longer normalizes (skip-document on a type mismatch) cannot be
+        // repaired: the mismatch is recorded open, with the reason, and nothing is sent.
+        f.mongo()
+                .getCollection("reviews")
+                .updateOne(
+                        com.mongodb.client.model.Filters.eq("_id", ids.get(5)),
+                        com.mongodb.client.model.Updates.set("rating.stars", "five"));
+        try (Connection conn = f.mysql();
+                Statement st = conn.createStatement()) {
+            st.execute("UPDATE reviews SET star_rating = 0 WHERE _id = '" + ids.get(5) + "'");
+        }
+        advance(b, 12_000);
+        List<MismatchRecord> open = mismatches(b);
+        assertThat(open).hasSize(1);
+        assertThat(open.get(0).key).isEqualTo(ids.get(5));
+        assertThat(open.get(0).status).isEqualTo(MismatchRecord.OPEN);
+        assertThat(open.get(0).differingColumns)
+                .as("the document changed meanwhile")
+                .isEqualTo("rows");
+        assertThat(open.get(0).note).contains("cannot be normalized").contains("rating.stars");
+        assertThat(b.extractOutputValues()).isEmpty();
         b.close();
     }
 }
