@@ -11,8 +11,12 @@ import io.dbtransfer.sink.ChangeApplier;
 import io.dbtransfer.sink.SchemaManager;
 import io.dbtransfer.testing.TestMySql;
 
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 
@@ -218,5 +222,52 @@ class ReconcileOperatorITCase {
                 .as("the restored operator reaches the same verdicts")
                 .isEqualTo(expected);
         b.close();
+    }
+
+    /** Writes per-key state the way the reconcile operator did before its compact serializer. */
+    static final class PojoStateWriter extends AbstractStreamOperator<Void>
+            implements OneInputStreamOperator<RowChange, Void> {
+        @Override
+        public void processElement(StreamRecord<RowChange> element) throws Exception {
+            RowChange c = element.getValue();
+            getKeyedStateStore()
+                    .getState(
+                            new ValueStateDescriptor<>(
+                                    ReconcileOperator.KEY_STATE.getName(),
+                                    TypeInformation.of(KeyState.class)))
+                    .update(
+                            new KeyState(
+                                    c.version,
+                                    RowHasher.document(T, c.parent, c.children),
+                                    (byte) 0));
+        }
+    }
+
+    @Test
+    void restoresStateThePojoSerializerWrote() throws Exception {
+        String url = TestMySql.newDatabase("reconcile_pojo");
+        try (Connection conn = TestMySql.connect(url)) {
+            SchemaManager.createTables(conn, MAPPING);
+        }
+        var old =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new PojoStateWriter(), RowChange::routingKey, Types.STRING);
+        old.open();
+        old.processElement(upsert(1, 100), 0);
+        OperatorSubtaskState snapshot = old.snapshot(1, 1);
+        old.close();
+
+        var restored = harness(url);
+        restored.initializeState(snapshot);
+        restored.open();
+        advance(restored, 10_000 + 2_000);
+        List<MismatchRecord> found = mismatches(restored);
+        assertThat(found).hasSize(1);
+        assertThat(found.get(0).key).isEqualTo("k1");
+        assertThat(found.get(0).kind).isEqualTo(MismatchRecord.MISSING);
+        assertThat(found.get(0).sourceVersion)
+                .as("the version the POJO serializer wrote, read back")
+                .isEqualTo(100);
+        restored.close();
     }
 }
