@@ -514,10 +514,11 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
      * checkpoint after it; restored from an earlier checkpoint, that transaction is rolled back,
      * the state does not know the repair, and the next check or sweep finds the mismatch again and
      * repairs it again (same version, so the mismatch table's dedup keeps one record). Idempotent:
-     * the repair may be in MySQL while the restored state does not know it; the replayed changes
-     * (versions above the restored ones) are applied after it, and a leftover difference is found
-     * and repaired again. A key is repaired once per version: a mismatch after its repair is
-     * reported open, not repaired again, until the key changes.
+     * the repair may be in MySQL while the restored state does not know it; replayed changes up to
+     * the repair's version are dropped (or, at equal version, re-applied) by the sink's guard,
+     * later ones are applied after it, so MySQL converges, and whatever difference is left between
+     * state and MySQL is found and repaired again. A key is repaired once per version: a mismatch
+     * after its repair is reported open, not repaired again, until the key changes.
      */
     private void repair(String routingKey, TableSpec table, Reread reread, MismatchRecord m)
             throws Exception {
