@@ -11,6 +11,7 @@ import io.dbtransfer.pipeline.MigrationPipeline;
 import io.dbtransfer.pipeline.OperatorUids;
 import io.dbtransfer.pipeline.PipelineSinks;
 import io.dbtransfer.pipeline.TargetPreparation;
+import io.dbtransfer.reconcile.MismatchRecord;
 import io.dbtransfer.reconcile.MismatchTable;
 import io.dbtransfer.reconcile.ReconcileSettings;
 import io.dbtransfer.sink.DeliveryGuarantee;
@@ -22,6 +23,7 @@ import io.dbtransfer.source.SourceProbe;
 
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Path;
@@ -120,7 +122,8 @@ public final class MongoToMySqlJob {
                 env.getConfiguration().getOptional(StateRecoveryOptions.SAVEPOINT_PATH).isPresent();
         TargetPreparation.prepare(config, restoring);
         JobEnvironment.configure(env, config);
-        DataStream<RowChange> rows =
+        boolean reconcile = config.get(JobOptions.RECONCILE_ENABLED);
+        SingleOutputStreamOperator<RowChange> rows =
                 MigrationPipeline.define(
                         env,
                         MongoSourceFactory.create(config, snapshotVersion),
@@ -129,9 +132,11 @@ public final class MongoToMySqlJob {
                         SnapshotEstimates.read(
                                 config.get(JobOptions.MONGO_URI),
                                 config.get(JobOptions.MONGO_DATABASE),
-                                config.collections()));
-        if (config.get(JobOptions.RECONCILE_ENABLED)) {
-            MigrationPipeline.reconcile(rows, ReconcileSettings.from(config))
+                                config.collections()),
+                        reconcile ? ReconcileSettings.from(config) : null);
+        if (reconcile) {
+            DataStream<MismatchRecord> mismatches = MigrationPipeline.mismatches(rows);
+            mismatches
                     .sinkTo(
                             MismatchTable.sink(
                                     config.get(JobOptions.MYSQL_URL),

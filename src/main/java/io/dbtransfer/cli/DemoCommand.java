@@ -63,6 +63,7 @@ final class DemoCommand {
                         "live-changes",
                         "load",
                         "keep-running",
+                        "repair",
                         "report",
                         "timeout",
                         "parallelism",
@@ -270,7 +271,11 @@ final class DemoCommand {
                     System.out.println(
                             "  Change a row in MySQL behind the job's back and watch it appear in "
                                     + MismatchTable.TABLE
-                                    + " within two sweeps (reconcile.sweep-interval 5 s).");
+                                    + " within two sweeps (reconcile.sweep-interval 5 s)"
+                                    + (args.flag("repair")
+                                            ? ", with status repaired: the row is rewritten"
+                                                    + " from MongoDB."
+                                            : "; --repair also repairs it."));
                     CountDownLatch forever = new CountDownLatch(1);
                     Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
                     forever.await();
@@ -297,6 +302,7 @@ final class DemoCommand {
         root.put("source.heartbeat-interval", "500 ms");
         root.put("sink.transaction-prefix", "dbtransfer-demo");
         root.put("reconcile.sweep-interval", "5 s");
+        root.put("reconcile.repair", args.flag("repair"));
         root.put(
                 "collections",
                 new Yaml()

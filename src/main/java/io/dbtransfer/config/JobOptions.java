@@ -252,6 +252,16 @@ public final class JobOptions {
                     .defaultValue(256)
                     .withDescription("Digest buckets per collection in a sweep.");
 
+    public static final ConfigOption<Boolean> RECONCILE_REPAIR =
+            ConfigOptions.key("reconcile.repair")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Repair every mismatch: re-read the document from MongoDB by key and"
+                                    + " send it through the sink, ordered with the key's live"
+                                    + " changes (extra rows are deleted); each repair is recorded"
+                                    + " in _dbtransfer_mismatch with status repaired.");
+
     /** Every option, for validating job files and printing the reference. */
     public static final List<ConfigOption<?>> ALL =
             List.of(
@@ -283,5 +293,6 @@ public final class JobOptions {
                     RECONCILE_MAX_BACKOFF,
                     RECONCILE_MAX_RECHECKS,
                     RECONCILE_SWEEP_INTERVAL,
-                    RECONCILE_SWEEP_BUCKETS);
+                    RECONCILE_SWEEP_BUCKETS,
+                    RECONCILE_REPAIR);
 }

@@ -36,6 +36,13 @@ public class RowChange {
     /** Child row sets, one per child table of the parent table (in the table spec's order). */
     public ChildRows[] children;
 
+    /**
+     * True for a repair made by reconciliation from the document re-read from MongoDB: the sink
+     * applies it whatever version MySQL holds (MySQL's version may be the corruption being
+     * repaired); later changes are guarded against its version as usual.
+     */
+    public boolean repair;
+
     public RowChange() {}
 
     public static RowChange upsert(
@@ -82,6 +89,7 @@ public class RowChange {
         RowChange that = (RowChange) o;
         return version == that.version
                 && delete == that.delete
+                && repair == that.repair
                 && Objects.equals(collection, that.collection)
                 && Objects.equals(table, that.table)
                 && Objects.equals(key, that.key)
@@ -96,7 +104,8 @@ public class RowChange {
 
     @Override
     public String toString() {
-        return (delete ? "DELETE " : "UPSERT ")
+        return (repair ? "REPAIR " : "")
+                + (delete ? "DELETE " : "UPSERT ")
                 + table
                 + "/"
                 + key

@@ -9,8 +9,11 @@ import io.dbtransfer.source.ChangeRecord;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Preconditions;
@@ -18,12 +21,15 @@ import org.apache.flink.util.Preconditions;
 import java.util.Map;
 
 /**
- * The one place where the job is wired: source → keyBy(document) → normalize → MySQL change sink,
- * dead letters to their own sink.
+ * The one place where the job is wired: source → keyBy(document) → normalize → [reconcile] → MySQL
+ * change sink, dead letters to their own sink.
  *
  * <p>Per-key order: every change of one document is routed by {@link ChangeRecord#routingKey()} to
- * one normalize subtask, which forwards (same parallelism, chained) to the sink subtask of that key
- * — one path per key from the source to MySQL.
+ * one normalize subtask, which forwards (same parallelism, chained) to the reconcile operator and
+ * the sink subtask of that key — one path per key from the source to MySQL. The reconcile operator
+ * is keyed by {@link RowChange#routingKey()}, the same string, so normalize's output is
+ * reinterpreted as keyed instead of shuffled again. Repairs enter that path in the reconcile
+ * operator, which orders them with the key's live changes.
  */
 public final class MigrationPipeline {
 
@@ -38,20 +44,24 @@ public final class MigrationPipeline {
             Map<String, Source<ChangeRecord, ?, ?>> sourcesByCollection,
             DocumentNormalizer normalizer,
             PipelineSinks sinks) {
-        return define(env, sourcesByCollection, normalizer, sinks, Map.of());
+        return define(env, sourcesByCollection, normalizer, sinks, Map.of(), null);
     }
 
     /**
      * Wires the job on real sources, one per collection (collection → source), united before the
      * keyBy; {@code snapshotEstimates} (documents per collection) feed the snapshot-progress
-     * metric.
+     * metric. With {@code reconcile} settings the reconcile operator sits between normalize and the
+     * sink (get its mismatches with {@link #mismatches}); {@code null}: no reconciliation.
+     *
+     * @return the stream the change sink consumes
      */
     public static SingleOutputStreamOperator<RowChange> define(
             StreamExecutionEnvironment env,
             Map<String, Source<ChangeRecord, ?, ?>> sourcesByCollection,
             DocumentNormalizer normalizer,
             PipelineSinks sinks,
-            Map<String, Long> snapshotEstimates) {
+            Map<String, Long> snapshotEstimates,
+            ReconcileSettings reconcile) {
         Preconditions.checkArgument(
                 !sourcesByCollection.isEmpty(), "at least one collection source is needed");
         DataStream<ChangeRecord> changes = null;
@@ -66,17 +76,21 @@ public final class MigrationPipeline {
                             .name(OperatorUids.sourceName(e.getKey()));
             changes = changes == null ? one : changes.union(one);
         }
-        return define(changes, new NormalizeFunction(normalizer, snapshotEstimates), sinks);
+        return define(
+                changes, new NormalizeFunction(normalizer, snapshotEstimates), sinks, reconcile);
     }
 
     /** Wires the job on an existing stream of changes (tests use bounded streams). */
     public static SingleOutputStreamOperator<RowChange> define(
             DataStream<ChangeRecord> changes, DocumentNormalizer normalizer, PipelineSinks sinks) {
-        return define(changes, new NormalizeFunction(normalizer), sinks);
+        return define(changes, new NormalizeFunction(normalizer), sinks, null);
     }
 
     private static SingleOutputStreamOperator<RowChange> define(
-            DataStream<ChangeRecord> changes, NormalizeFunction normalize, PipelineSinks sinks) {
+            DataStream<ChangeRecord> changes,
+            NormalizeFunction normalize,
+            PipelineSinks sinks,
+            ReconcileSettings reconcile) {
         SingleOutputStreamOperator<RowChange> rows =
                 changes.keyBy(ChangeRecord::routingKey)
                         .process(normalize)
@@ -86,24 +100,36 @@ public final class MigrationPipeline {
                 .sinkTo(sinks.deadLetters)
                 .uid(OperatorUids.DEAD_LETTER_SINK)
                 .name(OperatorUids.DEAD_LETTER_SINK_NAME);
-        rows.sinkTo(sinks.changes)
+        SingleOutputStreamOperator<RowChange> toSink =
+                reconcile == null ? rows : reconcile(rows, reconcile);
+        toSink.sinkTo(sinks.changes)
                 .uid(OperatorUids.CHANGE_SINK)
                 .name(OperatorUids.CHANGE_SINK_NAME);
-        return rows;
+        return toSink;
     }
 
     /**
-     * Feeds the normalized rows to the reconcile operator, keyed by the same routing key as the
-     * sink; returns the stream of mismatches (for the mismatch table, Kafka, …).
+     * The reconcile operator on the normalized rows: keyed by the routing key normalize was keyed
+     * by (no second shuffle); passes every change on and adds repairs.
      */
-    public static SingleOutputStreamOperator<MismatchRecord> reconcile(
+    private static SingleOutputStreamOperator<RowChange> reconcile(
             DataStream<RowChange> rows, ReconcileSettings settings) {
-        return rows.keyBy(RowChange::routingKey)
-                .transform(
+        KeyedStream<RowChange, String> keyed =
+                DataStreamUtils.reinterpretAsKeyedStream(rows, RowChange::routingKey, Types.STRING);
+        return keyed.transform(
                         OperatorUids.RECONCILE_NAME,
-                        TypeInformation.of(MismatchRecord.class),
+                        TypeInformation.of(RowChange.class),
                         new ReconcileOperator(settings))
                 .uid(OperatorUids.RECONCILE)
                 .name(OperatorUids.RECONCILE_NAME);
+    }
+
+    /**
+     * The mismatches of a pipeline wired with reconciliation (for the mismatch table, Kafka, …):
+     * the side output of the stream {@link #define} returned.
+     */
+    public static DataStream<MismatchRecord> mismatches(
+            SingleOutputStreamOperator<RowChange> wired) {
+        return wired.getSideOutput(ReconcileOperator.MISMATCHES);
     }
 }

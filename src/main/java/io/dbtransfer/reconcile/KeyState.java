@@ -2,8 +2,8 @@ package io.dbtransfer.reconcile;
 
 /**
  * What the reconcile operator keeps per document key: source version, hash of the rows the source
- * says must exist (zero and {@link #DELETED} for a delete, kept until verified) and flags. A Flink
- * POJO of primitives: 8 + 16 + 1 bytes serialized plus the POJO null marker.
+ * says must exist (zero and {@link #DELETED} for a delete, kept until verified) and flags. In state
+ * it is written by {@link KeyStateSerializer}: 8 + 16 + 1 bytes.
  */
 public class KeyState {
 
@@ -15,6 +15,11 @@ public class KeyState {
 
     /** Flag: the job holds no source rows for this key; it exists to remember a reported extra. */
     public static final byte UNKNOWN_TO_SOURCE = 4;
+
+    /**
+     * Flag: the current version is a repair not verified yet (a key is repaired once per version).
+     */
+    public static final byte REPAIRED = 8;
 
     public long version;
     public long hashHi;

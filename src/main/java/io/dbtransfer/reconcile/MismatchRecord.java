@@ -39,8 +39,23 @@ public class MismatchRecord {
     /** When the difference was first seen (epoch milliseconds). */
     public long firstSeenMillis;
 
-    /** {@code open} (reported) — repairs would add {@code repaired}. */
+    /** Status: reported, not repaired ({@code reconcile.repair: false}, or a repair failed). */
+    public static final String OPEN = "open";
+
+    /** Status: the document was re-read from MongoDB and sent to the sink as a repair. */
+    public static final String REPAIRED = "repaired";
+
+    /** {@link #OPEN} or {@link #REPAIRED}. */
     public String status;
+
+    /**
+     * For {@link #REPAIRED}: the {@code _src_version} the repair wrote (the version the job holds
+     * for the key; 0 when it holds none); -1 otherwise.
+     */
+    public long repairVersion = -1;
+
+    /** Why a mismatch stays open although repair is on, or what a repair did; may be null. */
+    public String note;
 
     /** How it was found: {@code check} (after a commit) or {@code sweep}. */
     public String detectedBy;
@@ -62,6 +77,9 @@ public class MismatchRecord {
                 + differingColumns
                 + ", "
                 + detectedBy
-                + ")";
+                + ") "
+                + status
+                + (repairVersion < 0 ? "" : "@" + Long.toUnsignedString(repairVersion))
+                + (note == null ? "" : " " + note);
     }
 }

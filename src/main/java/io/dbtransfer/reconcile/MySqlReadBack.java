@@ -124,6 +124,49 @@ public final class MySqlReadBack {
         return out;
     }
 
+    /** Every row MySQL holds for one document key, with values. */
+    public static final class Rows {
+        /** The parent row, or {@code null}. */
+        public String[] parent;
+
+        /** Rows per child table name. */
+        public final Map<String, List<String[]>> children = new LinkedHashMap<>();
+    }
+
+    /** Reads the parent row and every child row of one key (canonical values). */
+    public static Rows rows(Connection connection, TableSpec table, String keyText)
+            throws SQLException {
+        Rows out = new Rows();
+        List<String[]> parents = select(connection, table, keyText);
+        out.parent = parents.isEmpty() ? null : parents.get(0);
+        for (TableSpec child : RowHasher.descendants(table)) {
+            out.children.put(child.name, select(connection, child, keyText));
+        }
+        return out;
+    }
+
+    private static List<String[]> select(Connection c, TableSpec table, String keyText)
+            throws SQLException {
+        String sql =
+                "SELECT "
+                        + columnList(table)
+                        + " FROM "
+                        + MySqlDialect.quote(table.name)
+                        + " WHERE "
+                        + MySqlDialect.quote(table.columns.get(0).name)
+                        + " = ?";
+        List<String[]> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, keyText);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row(rs, table));
+                }
+            }
+        }
+        return out;
+    }
+
     private static Statement streaming(Connection connection) throws SQLException {
         Statement st =
                 connection.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);

@@ -1,8 +1,15 @@
 package io.dbtransfer.reconcile;
 
+import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.normalize.DeadLetter;
+import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.normalize.NormalizeResult;
 import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.source.ChangeRecord;
+import io.dbtransfer.source.SourceProbe;
+import io.dbtransfer.source.SourceVersion;
 
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -18,21 +25,29 @@ import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
 
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import org.bson.BsonDocument;
+import org.bson.BsonValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Keyed by document (the sink's routing key): keeps per key the source version and the {@link
@@ -43,18 +58,30 @@ import java.util.Map;
  * <p>Exactly-once commits happen in the sink's committer after the checkpoint completed, so a key
  * MySQL has not caught up with is rechecked with backoff; only {@code maxRechecks} rechecks without
  * convergence, or equal versions with different hashes, make a mismatch.
+ *
+ * <p>It sits on the main path, between normalize and the MySQL change sink: every change passes
+ * through unchanged and in order; mismatches leave through the side output {@link #MISMATCHES}.
+ * With {@code reconcile.repair} a mismatch is repaired by re-reading the document from MongoDB and
+ * emitting it to the sink as a repair change (see {@link #repair}).
  */
-public class ReconcileOperator extends AbstractStreamOperator<MismatchRecord>
-        implements OneInputStreamOperator<RowChange, MismatchRecord> {
+public class ReconcileOperator extends AbstractStreamOperator<RowChange>
+        implements OneInputStreamOperator<RowChange, RowChange> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ReconcileOperator.class);
+
+    /** Timeout of MongoDB re-reads (server selection, connect, query). */
+    static final int MONGO_TIMEOUT_S = 5;
 
     /** How often due checks and sweeps are looked at. */
     static final long TICK_MS = 200;
 
     /** Descriptor of the per-key state. */
     static final ValueStateDescriptor<KeyState> KEY_STATE =
-            new ValueStateDescriptor<>("reconcile-key", TypeInformation.of(KeyState.class));
+            new ValueStateDescriptor<>("reconcile-key", KeyStateSerializer.INSTANCE);
+
+    /** Side output of mismatch records (to the mismatch table, Kafka, …). */
+    public static final OutputTag<MismatchRecord> MISMATCHES =
+            new OutputTag<>("reconcile-mismatches", TypeInformation.of(MismatchRecord.class));
 
     private static final ListStateDescriptor<String> PENDING =
             new ListStateDescriptor<>("reconcile-pending", Types.STRING);
@@ -68,6 +95,9 @@ public class ReconcileOperator extends AbstractStreamOperator<MismatchRecord>
     private transient long nextSweepAt;
     private transient Counter checked;
     private transient Counter mismatches;
+    private transient Counter repairs;
+    private transient MongoClient mongo;
+    private transient DocumentNormalizer normalizer;
     // Gauges are read by the metric reporter thread: plain values refreshed on every tick.
     private transient volatile int lastSweepConsistent;
     private transient volatile long lastSweepMillis;
@@ -89,6 +119,9 @@ public class ReconcileOperator extends AbstractStreamOperator<MismatchRecord>
 
     public ReconcileOperator(ReconcileSettings settings) {
         this.settings = settings;
+        // On the main path: chain with normalize and the sink (AbstractStreamOperator's default,
+        // HEAD, would start a task of its own).
+        setChainingStrategy(ChainingStrategy.ALWAYS);
     }
 
     @Override
@@ -119,10 +152,16 @@ public class ReconcileOperator extends AbstractStreamOperator<MismatchRecord>
         MetricGroup group = getMetricGroup().addGroup("dbtransfer");
         checked = group.counter("reconcileChecked");
         mismatches = group.counter("reconcileMismatches");
+        repairs = group.counter("reconcileRepairs");
         group.gauge("reconcilePending", () -> pendingCount);
         group.gauge("reconcileLastSweepConsistent", () -> lastSweepConsistent);
         group.gauge("reconcileLastSweepMillis", () -> lastSweepMillis);
         group.gauge("reconcileCheckLagMs", () -> checkLagMs);
+        if (settings.mongoUri != null) {
+            // Lazy: the driver connects on first use (a mismatch), not here.
+            mongo = SourceProbe.connect(settings.mongoUri, MONGO_TIMEOUT_S);
+            normalizer = new DocumentNormalizer(settings.mapping, settings.policy);
+        }
         lastSweepConsistent = -1;
         nextSweepAt = now() + settings.sweepIntervalMs;
         scheduleTick();
@@ -130,6 +169,7 @@ public class ReconcileOperator extends AbstractStreamOperator<MismatchRecord>
 
     @Override
     public void processElement(StreamRecord<RowChange> element) throws Exception {
+        output.collect(element); // every change goes on to the sink, unchanged and in order
         RowChange change = element.getValue();
         TableSpec table = settings.mapping.tableFor(change.collection);
         if (table == null) {
@@ -179,6 +219,10 @@ public class ReconcileOperator extends AbstractStreamOperator<MismatchRecord>
     @Override
     public void close() throws Exception {
         closeConnection();
+        if (mongo != null) {
+            mongo.close();
+            mongo = null;
+        }
         super.close();
     }
 
@@ -258,8 +302,9 @@ public class ReconcileOperator extends AbstractStreamOperator<MismatchRecord>
                 unverified.remove(routingKey);
                 if (state != null && !state.expectsRows()) {
                     keyState.clear(); // tombstone verified (or a reported extra is gone)
-                } else if (state != null && state.is(KeyState.REPORTED)) {
-                    state.flags &= ~KeyState.REPORTED;
+                } else if (state != null
+                        && (state.is(KeyState.REPORTED) || state.is(KeyState.REPAIRED))) {
+                    state.flags &= ~(KeyState.REPORTED | KeyState.REPAIRED);
                     keyState.update(state);
                 }
                 break;
@@ -272,6 +317,16 @@ public class ReconcileOperator extends AbstractStreamOperator<MismatchRecord>
                 unverified.remove(routingKey);
                 break;
             case MISMATCH:
+                if (state != null
+                        && state.is(KeyState.REPAIRED)
+                        && pending != null
+                        && pending.attempts < settings.maxRechecks) {
+                    // A repair at the key's own version: until its transaction commits, MySQL
+                    // still shows the corruption at that version. Give it the recheck budget.
+                    pending.dueAt = now() + settings.backoff(pending.attempts);
+                    pending.attempts++;
+                    break;
+                }
                 checked.inc();
                 mismatches.inc();
                 unverified.remove(routingKey);
@@ -285,23 +340,206 @@ public class ReconcileOperator extends AbstractStreamOperator<MismatchRecord>
                         state == null || state.is(KeyState.UNKNOWN_TO_SOURCE) ? 0 : state.version;
                 m.mysqlVersion = observed.version == null ? -1 : observed.version;
                 m.firstSeenMillis = pending == null ? now() : pending.firstSeen;
-                m.status = "open";
+                m.status = MismatchRecord.OPEN;
                 m.detectedBy = pending == null ? "check" : pending.detectedBy;
-                KeyState marked =
-                        state != null
-                                ? state
-                                : new KeyState(
-                                        observed.version == null ? 0 : observed.version,
-                                        Hash128.ZERO,
-                                        KeyState.UNKNOWN_TO_SOURCE);
-                marked.flags |= KeyState.REPORTED;
-                keyState.update(marked);
-                LOG.warn("Reconciliation mismatch: {}", m);
-                output.collect(new StreamRecord<>(m));
+                Reread reread = null;
+                if (mongo != null
+                        && (settings.repair || MismatchRecord.DIFFERENT.equals(verdict.kind))) {
+                    reread = reread(collection, table, routingKey, keyText, m.sourceVersion);
+                }
+                if (reread != null
+                        && reread.problem == null
+                        && MismatchRecord.DIFFERENT.equals(verdict.kind)) {
+                    m.differingColumns =
+                            differingColumns(table, keyText, state, observed, reread, m);
+                }
+                if (!settings.repair) {
+                    markReported(state, observed);
+                } else if (state != null && state.is(KeyState.REPAIRED)) {
+                    m.note =
+                            "the repair at version "
+                                    + Long.toUnsignedString(state.version)
+                                    + " did not converge; not repaired again until the key"
+                                    + " changes";
+                    markReported(state, observed);
+                } else if (reread.problem != null) {
+                    m.note = "not repaired: " + reread.problem;
+                    markReported(state, observed);
+                } else {
+                    repair(routingKey, table, reread, m);
+                }
+                if (MismatchRecord.REPAIRED.equals(m.status)) {
+                    LOG.info("Reconciliation mismatch repaired: {}", m);
+                } else {
+                    LOG.warn("Reconciliation mismatch: {}", m);
+                }
+                output.collect(MISMATCHES, new StreamRecord<>(m));
                 break;
             default:
                 throw new IllegalStateException(verdict.toString());
         }
+    }
+
+    private void markReported(KeyState state, MySqlReadBack.Observed observed) throws Exception {
+        KeyState marked =
+                state != null
+                        ? state
+                        : new KeyState(
+                                observed.version == null ? 0 : observed.version,
+                                Hash128.ZERO,
+                                KeyState.UNKNOWN_TO_SOURCE);
+        marked.flags |= KeyState.REPORTED;
+        keyState.update(marked);
+    }
+
+    /** A document re-read from MongoDB, normalized as the job normalizes it. */
+    static final class Reread {
+        /** The server's operation time right before the read (a source version). */
+        long operationTime;
+
+        /**
+         * The rows MongoDB holds now, at the job's version of the key: an upsert, or a delete when
+         * the document is gone; {@code null} when it could not be read or normalized.
+         */
+        RowChange change;
+
+        /** Why there is no change, or {@code null}. */
+        String problem;
+    }
+
+    /**
+     * Reads the document of {@code routingKey} from MongoDB by {@code _id} and normalizes it with
+     * the job's {@link DocumentNormalizer}; the result carries {@code version}. Runs in the mailbox
+     * thread (a timer), so no change of the key is processed meanwhile.
+     */
+    private Reread reread(
+            String collection, TableSpec table, String routingKey, String keyText, long version) {
+        Reread out = new Reread();
+        String keyJson = routingKey.substring(routingKey.indexOf('\u0000') + 1);
+        try {
+            BsonValue id = CanonicalValues.parseCanonicalJson(keyJson);
+            MongoDatabase db = mongo.getDatabase(settings.mongoDatabase);
+            // Operation time first, then the find: the read reflects every change up to it.
+            out.operationTime = SourceProbe.operationTime(mongo);
+            BsonDocument doc =
+                    db.getCollection(collection, BsonDocument.class)
+                            .find(Filters.eq("_id", id))
+                            .maxTime(MONGO_TIMEOUT_S, TimeUnit.SECONDS)
+                            .first();
+            if (doc == null) {
+                out.change =
+                        RowChange.delete(
+                                collection, table.name, keyJson, version, new String[] {keyText});
+                return out;
+            }
+            NormalizeResult result =
+                    normalizer.normalize(
+                            ChangeRecord.upsert(
+                                    collection,
+                                    keyJson,
+                                    doc.toJson(CanonicalValues.CANONICAL),
+                                    version),
+                            System.currentTimeMillis());
+            if (result.change == null) {
+                StringJoiner reasons = new StringJoiner("; ");
+                for (DeadLetter d : result.deadLetters) {
+                    reasons.add(d.fieldPath + ": " + d.reason);
+                }
+                out.problem =
+                        "the document re-read from MongoDB cannot be normalized (" + reasons + ")";
+            } else {
+                out.change = result.change;
+            }
+        } catch (RuntimeException e) {
+            out.problem = "re-reading the document from MongoDB failed: " + e.getMessage();
+        }
+        return out;
+    }
+
+    /**
+     * Names what differs by comparing MySQL's rows with the rows of the re-read document — when
+     * that document is still what the job holds for the key (same hash); otherwise it changed
+     * meanwhile and the verdict's description stays.
+     */
+    private String differingColumns(
+            TableSpec table,
+            String keyText,
+            KeyState state,
+            MySqlReadBack.Observed observed,
+            Reread reread,
+            MismatchRecord m) {
+        RowChange now = reread.change;
+        Hash128 sourceNow =
+                now.delete ? Hash128.ZERO : RowHasher.document(table, now.parent, now.children);
+        if (state == null || !state.expectsRows() || !sourceNow.equals(state.hash())) {
+            return m.differingColumns;
+        }
+        MySqlReadBack.Rows rows;
+        try {
+            rows = MySqlReadBack.rows(connection(), table, keyText);
+        } catch (SQLException e) {
+            LOG.warn(
+                    "Reading the rows of {} to name what differs failed: {}",
+                    keyText,
+                    e.getMessage());
+            return m.differingColumns;
+        }
+        String d =
+                RowDiff.describe(
+                        table,
+                        now.delete ? null : now.parent,
+                        now.children,
+                        rows.parent,
+                        rows.children,
+                        observed.version != null && observed.version != state.version);
+        return d.isEmpty() ? m.differingColumns : d;
+    }
+
+    /**
+     * Sends the re-read document to the sink as a repair and records it.
+     *
+     * <p>Ordering. The repair runs in the mailbox thread, so it enters the stream between two
+     * changes of the key: after every change this operator has seen (the newest has version {@code
+     * s}, the key state's), before every later one. It carries version {@code s} — not the read's
+     * operation time — and content read at or after {@code s} (a primary read after the change
+     * stream delivered {@code s}). The sink applies it whatever MySQL holds (MySQL's version may be
+     * the corruption); every change still ahead of it in the stream has a version above {@code s}
+     * and so is applied after it as usual, replacing it with that change's full state. Versioning
+     * the repair with the read's operation time instead would let it suppress a later snapshot
+     * record of the key (snapshot records carry the job's start time, older than their content) and
+     * lose the changes folded into that record.
+     *
+     * <p>Restarts. The state update and the emission happen in one mailbox action, so a checkpoint
+     * holds both or neither. Exactly-once: the repair commits with the transaction of the
+     * checkpoint after it; restored from an earlier checkpoint, that transaction is rolled back,
+     * the state does not know the repair, and the next check or sweep finds the mismatch again and
+     * repairs it again (same version, so the mismatch table's dedup keeps one record). Idempotent:
+     * the repair may be in MySQL while the restored state does not know it; replayed changes up to
+     * the repair's version are dropped (or, at equal version, re-applied) by the sink's guard,
+     * later ones are applied after it, so MySQL converges, and whatever difference is left between
+     * state and MySQL is found and repaired again. A key is repaired once per version: a mismatch
+     * after its repair is reported open, not repaired again, until the key changes.
+     */
+    private void repair(String routingKey, TableSpec table, Reread reread, MismatchRecord m)
+            throws Exception {
+        RowChange r = reread.change;
+        r.repair = true;
+        output.collect(new StreamRecord<>(r));
+        Hash128 hash = r.delete ? Hash128.ZERO : RowHasher.document(table, r.parent, r.children);
+        keyState.update(
+                new KeyState(
+                        r.version,
+                        hash,
+                        (byte) ((r.delete ? KeyState.DELETED : 0) | KeyState.REPAIRED)));
+        // Read back after the checkpoint that commits the repair, like any change.
+        unverified.put(routingKey, new Pending(now()));
+        repairs.inc();
+        m.status = MismatchRecord.REPAIRED;
+        m.repairVersion = r.version;
+        m.note =
+                (r.delete ? "deleted" : "rewritten")
+                        + " from the document read from MongoDB at "
+                        + SourceVersion.format(reread.operationTime);
     }
 
     /**
@@ -471,9 +709,7 @@ public class ReconcileOperator extends AbstractStreamOperator<MismatchRecord>
                             settings.jdbcUrl, settings.username, settings.password);
             connection.setAutoCommit(true);
             connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            try (Statement st = connection.createStatement()) {
-                st.execute(MismatchTable.DDL);
-            }
+            MismatchTable.create(connection);
         }
         return connection;
     }

@@ -3,11 +3,15 @@ package io.dbtransfer.reconcile;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.mapping.Mapping;
+import io.dbtransfer.normalize.MismatchPolicy;
 
 import java.io.Serializable;
 import java.util.Objects;
 
-/** Everything the reconcile operator needs: where MySQL is, the mapping and the timings. */
+/**
+ * Everything the reconcile operator needs: where MySQL (and MongoDB, for re-reads) is, the mapping,
+ * the timings and whether to repair.
+ */
 public final class ReconcileSettings implements Serializable {
     private static final long serialVersionUID = 1L;
 
@@ -33,6 +37,20 @@ public final class ReconcileSettings implements Serializable {
     /** Number of sweep buckets per collection. */
     public final int buckets;
 
+    /**
+     * Source MongoDB URI, to re-read documents (names the columns of {@code different} mismatches;
+     * repairs); {@code null}: no re-reads.
+     */
+    public final String mongoUri;
+
+    public final String mongoDatabase;
+
+    /** How re-read documents are normalized (as the job normalizes them). */
+    public final MismatchPolicy policy;
+
+    /** Repair every mismatch (needs {@link #mongoUri}). */
+    public final boolean repair;
+
     public ReconcileSettings(
             String jdbcUrl,
             String username,
@@ -44,6 +62,47 @@ public final class ReconcileSettings implements Serializable {
             int maxRechecks,
             long sweepIntervalMs,
             int buckets) {
+        this(
+                jdbcUrl,
+                username,
+                password,
+                mapping,
+                checkDelayMs,
+                recheckDelayMs,
+                maxBackoffMs,
+                maxRechecks,
+                sweepIntervalMs,
+                buckets,
+                null,
+                null,
+                MismatchPolicy.NULL_AND_KEEP_IN_EXTRA,
+                false);
+    }
+
+    /** All settings, with a source to re-read documents from and whether to repair. */
+    public ReconcileSettings(
+            String jdbcUrl,
+            String username,
+            String password,
+            Mapping mapping,
+            long checkDelayMs,
+            long recheckDelayMs,
+            long maxBackoffMs,
+            int maxRechecks,
+            long sweepIntervalMs,
+            int buckets,
+            String mongoUri,
+            String mongoDatabase,
+            MismatchPolicy policy,
+            boolean repair) {
+        this.mongoUri = mongoUri;
+        this.mongoDatabase = mongoDatabase;
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.repair = repair;
+        if (repair && (mongoUri == null || mongoDatabase == null)) {
+            throw new IllegalArgumentException(
+                    "reconcile.repair needs mongo.uri and mongo.database to re-read documents");
+        }
         this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         this.username = username;
         this.password = password;
@@ -83,6 +142,10 @@ public final class ReconcileSettings implements Serializable {
                 config.get(JobOptions.RECONCILE_MAX_BACKOFF).toMillis(),
                 config.get(JobOptions.RECONCILE_MAX_RECHECKS),
                 config.get(JobOptions.RECONCILE_SWEEP_INTERVAL).toMillis(),
-                config.get(JobOptions.RECONCILE_SWEEP_BUCKETS));
+                config.get(JobOptions.RECONCILE_SWEEP_BUCKETS),
+                config.get(JobOptions.MONGO_URI),
+                config.get(JobOptions.MONGO_DATABASE),
+                config.mismatchPolicy(),
+                config.get(JobOptions.RECONCILE_REPAIR));
     }
 }

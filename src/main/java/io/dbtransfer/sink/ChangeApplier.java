@@ -21,8 +21,8 @@ import java.util.Set;
 /**
  * Applies a set of changes with distinct (table, key) inside the caller's transaction: reads and
  * locks the current versions and tombstones, drops every change older than either (version guard,
- * unsigned), then writes in phases, one batch per table and phase: delete children → delete parents
- * of deletes → upsert parents → insert children → write / remove tombstones.
+ * unsigned; repairs skip it), then writes in phases, one batch per table and phase: delete children
+ * → delete parents of deletes → upsert parents → insert children → write / remove tombstones.
  *
  * <p>Keys are distinct, so phase order never reorders two changes of one key; a document's parent
  * and child rows change in the caller's one transaction.
@@ -157,8 +157,11 @@ public final class ChangeApplier {
                 String pk = plan.pk(c);
                 Long row = versions.get(pk);
                 Long tomb = tombstones.get(pk);
-                if ((row != null && Long.compareUnsigned(c.version, row) < 0)
-                        || (tomb != null && Long.compareUnsigned(c.version, tomb) < 0)) {
+                // A repair skips the guard: the version MySQL holds may be the corruption it
+                // repairs (see ReconcileOperator#repair for why that keeps per-key order).
+                if (!c.repair
+                        && ((row != null && Long.compareUnsigned(c.version, row) < 0)
+                                || (tomb != null && Long.compareUnsigned(c.version, tomb) < 0))) {
                     result.stale++;
                     continue;
                 }

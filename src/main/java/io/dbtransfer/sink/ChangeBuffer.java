@@ -13,7 +13,7 @@ import java.util.function.Predicate;
 /**
  * Changes waiting for a flush, collapsed to one per (table, key): the one with the highest version,
  * the later one on a tie. Every change carries its key's full state, so the survivor says
- * everything the dropped ones said.
+ * everything the dropped ones said; a survivor of a repair is applied as a repair.
  */
 public final class ChangeBuffer {
 
@@ -35,9 +35,24 @@ public final class ChangeBuffer {
             return false;
         }
         if (Long.compareUnsigned(change.version, old.version) >= 0) {
+            if (old.repair && !change.repair) {
+                // A repair must reach MySQL whatever version MySQL holds; a newer change that
+                // supersedes it carries the key's full, newer state and takes that duty over.
+                change = copyAsRepair(change);
+            }
             changes.put(id, change);
         }
         return true;
+    }
+
+    private static RowChange copyAsRepair(RowChange c) {
+        RowChange r =
+                c.delete
+                        ? RowChange.delete(c.collection, c.table, c.key, c.version, c.parent)
+                        : RowChange.upsert(
+                                c.collection, c.table, c.key, c.version, c.parent, c.children);
+        r.repair = true;
+        return r;
     }
 
     /** Changes added since the last drain (collapsed ones included). */

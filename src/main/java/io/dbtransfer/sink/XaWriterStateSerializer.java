@@ -14,10 +14,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Version 1: a count, then each pending {@link RowChange} field by field. */
+/**
+ * Version 2: a count, then each pending {@link RowChange} field by field, ending with its repair
+ * flag. Version 1 (without the flag) is still read: its changes are no repairs.
+ */
 public final class XaWriterStateSerializer implements SimpleVersionedSerializer<XaWriterState> {
 
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     @Override
     public int getVersion() {
@@ -31,6 +34,7 @@ public final class XaWriterStateSerializer implements SimpleVersionedSerializer<
             out.writeInt(state.pending().size());
             for (RowChange c : state.pending()) {
                 writeChange(out, c);
+                out.writeBoolean(c.repair);
             }
         }
         return bytes.toByteArray();
@@ -38,14 +42,18 @@ public final class XaWriterStateSerializer implements SimpleVersionedSerializer<
 
     @Override
     public XaWriterState deserialize(int version, byte[] serialized) throws IOException {
-        if (version != VERSION) {
+        if (version != 1 && version != VERSION) {
             throw new IOException("Unknown XaWriterState serializer version " + version);
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
             int n = in.readInt();
             List<RowChange> pending = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                pending.add(readChange(in));
+                RowChange c = readChange(in);
+                if (version >= 2) {
+                    c.repair = in.readBoolean();
+                }
+                pending.add(c);
             }
             return new XaWriterState(pending);
         }

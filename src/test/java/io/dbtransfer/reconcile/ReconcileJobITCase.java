@@ -34,7 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The whole job with reconciliation under sustained live traffic: MySQL is corrupted behind the
  * job's back on keys the traffic does not touch, and exactly those corruptions — no false positive
- * from the traffic — reach {@code _dbtransfer_mismatch} with the right kind and key.
+ * from the traffic — reach {@code _dbtransfer_mismatch} with the right kind, key and differing
+ * column (the changed column is named from the document re-read from MongoDB).
  */
 class ReconcileJobITCase {
 
@@ -140,7 +141,7 @@ class ReconcileJobITCase {
             TreeSet<String> expected =
                     new TreeSet<>(
                             List.of(
-                                    "different " + changed + " rows",
+                                    "different " + changed + " star_rating",
                                     "missing " + deleted + " rows",
                                     "different " + versioned + " _src_version",
                                     "extra EXTRA-ROW rows"));

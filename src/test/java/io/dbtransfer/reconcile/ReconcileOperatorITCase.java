@@ -11,8 +11,13 @@ import io.dbtransfer.sink.ChangeApplier;
 import io.dbtransfer.sink.SchemaManager;
 import io.dbtransfer.testing.TestMySql;
 
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 
 import org.junit.jupiter.api.Test;
@@ -27,10 +32,10 @@ import java.util.TreeSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The reconcile operator in a keyed test harness against a real MariaDB/MySQL: rows are written
- * with the sink's own {@link ChangeApplier}, corrupted behind the operator's back with plain SQL,
- * and every corruption must be reported with the right kind and key — the same by an operator
- * restored from a snapshot.
+ * The reconcile operator in a keyed test harness against a real MariaDB/MySQL: every change passes
+ * through to the main output; rows are written with the sink's own {@link ChangeApplier}, corrupted
+ * behind the operator's back with plain SQL, and every corruption must be reported on the side
+ * output with the right kind and key — the same by an operator restored from a snapshot.
  */
 class ReconcileOperatorITCase {
 
@@ -86,15 +91,15 @@ class ReconcileOperatorITCase {
         return new ReconcileSettings(url, null, null, MAPPING, 0, 100, 400, 2, 10_000, 16);
     }
 
-    static KeyedOneInputStreamOperatorTestHarness<String, RowChange, MismatchRecord> harness(
-            String url) throws Exception {
+    static KeyedOneInputStreamOperatorTestHarness<String, RowChange, RowChange> harness(String url)
+            throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(
                 new ReconcileOperator(settings(url)), RowChange::routingKey, Types.STRING);
     }
 
     /** Moves processing time forward in ticks, so that every due check and recheck runs. */
     static void advance(
-            KeyedOneInputStreamOperatorTestHarness<String, RowChange, MismatchRecord> h, long ms)
+            KeyedOneInputStreamOperatorTestHarness<String, RowChange, RowChange> h, long ms)
             throws Exception {
         long end = h.getProcessingTime() + ms;
         while (h.getProcessingTime() < end) {
@@ -102,10 +107,31 @@ class ReconcileOperatorITCase {
         }
     }
 
+    /** The mismatch records of the side output so far. */
+    static List<MismatchRecord> mismatches(
+            KeyedOneInputStreamOperatorTestHarness<String, RowChange, RowChange> h) {
+        List<MismatchRecord> out = new ArrayList<>();
+        var queue = h.getSideOutput(ReconcileOperator.MISMATCHES);
+        if (queue != null) {
+            for (StreamRecord<MismatchRecord> r : queue) {
+                out.add(r.getValue());
+            }
+        }
+        return out;
+    }
+
+    static void clearMismatches(
+            KeyedOneInputStreamOperatorTestHarness<String, RowChange, RowChange> h) {
+        var queue = h.getSideOutput(ReconcileOperator.MISMATCHES);
+        if (queue != null) {
+            queue.clear();
+        }
+    }
+
     static TreeSet<String> verdicts(
-            KeyedOneInputStreamOperatorTestHarness<String, RowChange, MismatchRecord> h) {
+            KeyedOneInputStreamOperatorTestHarness<String, RowChange, RowChange> h) {
         TreeSet<String> out = new TreeSet<>();
-        for (MismatchRecord m : h.extractOutputValues()) {
+        for (MismatchRecord m : mismatches(h)) {
             out.add(m.kind + " " + m.key + " " + m.differingColumns);
         }
         return out;
@@ -137,6 +163,11 @@ class ReconcileOperatorITCase {
         }
         // k20 reaches the operator but never MySQL: a lost write.
         a.processElement(upsert(20, 120), 0);
+        List<RowChange> passed = new ArrayList<>(changes);
+        passed.add(upsert(20, 120));
+        assertThat(a.extractOutputValues())
+                .as("every change passes through to the sink, unchanged and in order")
+                .containsExactlyElementsOf(passed);
         a.snapshot(1, 1);
         advance(a, 2_000);
         assertThat(verdicts(a)).as("nothing is due before the checkpoint completed").isEmpty();
@@ -145,7 +176,7 @@ class ReconcileOperatorITCase {
         assertThat(verdicts(a))
                 .as("read back after commit: everything equal except the lost write")
                 .containsExactly("missing k20 rows");
-        a.getOutput().clear();
+        clearMismatches(a);
 
         OperatorSubtaskState snapshot = a.snapshot(2, 2);
         a.notifyOfCompletedCheckpoint(2);
@@ -176,7 +207,11 @@ class ReconcileOperatorITCase {
         advance(a, 10_000 + 5_000);
         assertThat(verdicts(a)).as("one sweep finds every corruption").isEqualTo(expected);
         advance(a, 10_000 + 5_000);
-        assertThat(a.extractOutputValues()).as("a reported key is not reported again").hasSize(7);
+        assertThat(mismatches(a)).as("a reported key is not reported again").hasSize(7);
+        assertThat(mismatches(a)).allMatch(m -> MismatchRecord.OPEN.equals(m.status));
+        assertThat(a.extractOutputValues())
+                .as("without repair nothing but the input reaches the sink")
+                .hasSize(passed.size());
         a.close();
 
         var b = harness(url);
@@ -187,5 +222,52 @@ class ReconcileOperatorITCase {
                 .as("the restored operator reaches the same verdicts")
                 .isEqualTo(expected);
         b.close();
+    }
+
+    /** Writes per-key state the way the reconcile operator did before its compact serializer. */
+    static final class PojoStateWriter extends AbstractStreamOperator<Void>
+            implements OneInputStreamOperator<RowChange, Void> {
+        @Override
+        public void processElement(StreamRecord<RowChange> element) throws Exception {
+            RowChange c = element.getValue();
+            getKeyedStateStore()
+                    .getState(
+                            new ValueStateDescriptor<>(
+                                    ReconcileOperator.KEY_STATE.getName(),
+                                    TypeInformation.of(KeyState.class)))
+                    .update(
+                            new KeyState(
+                                    c.version,
+                                    RowHasher.document(T, c.parent, c.children),
+                                    (byte) 0));
+        }
+    }
+
+    @Test
+    void restoresStateThePojoSerializerWrote() throws Exception {
+        String url = TestMySql.newDatabase("reconcile_pojo");
+        try (Connection conn = TestMySql.connect(url)) {
+            SchemaManager.createTables(conn, MAPPING);
+        }
+        var old =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new PojoStateWriter(), RowChange::routingKey, Types.STRING);
+        old.open();
+        old.processElement(upsert(1, 100), 0);
+        OperatorSubtaskState snapshot = old.snapshot(1, 1);
+        old.close();
+
+        var restored = harness(url);
+        restored.initializeState(snapshot);
+        restored.open();
+        advance(restored, 10_000 + 2_000);
+        List<MismatchRecord> found = mismatches(restored);
+        assertThat(found).hasSize(1);
+        assertThat(found.get(0).key).isEqualTo("k1");
+        assertThat(found.get(0).kind).isEqualTo(MismatchRecord.MISSING);
+        assertThat(found.get(0).sourceVersion)
+                .as("the version the POJO serializer wrote, read back")
+                .isEqualTo(100);
+        restored.close();
     }
 }

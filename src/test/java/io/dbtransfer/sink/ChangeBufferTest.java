@@ -33,6 +33,26 @@ class ChangeBufferTest {
     }
 
     @Test
+    void aChangeThatSupersedesARepairIsAppliedAsARepair() {
+        ChangeBuffer buffer = new ChangeBuffer();
+        RowChange repair = upsert("a", 3, 1, 1);
+        repair.repair = true;
+        RowChange later = delete("a", 4);
+        buffer.add(repair);
+        buffer.add(later);
+        buffer.add(upsert("b", 1, 0, 0));
+        RowChange older = upsert("b", 0, 0, 0);
+        buffer.add(older);
+        List<RowChange> drained = buffer.drain(id -> false);
+        assertThat(drained).hasSize(2);
+        assertThat(drained.get(0).repair).as("took the repair's duty over").isTrue();
+        assertThat(drained.get(0).delete).isTrue();
+        assertThat(drained.get(0).version).isEqualTo(4);
+        assertThat(later.repair).as("the input is not changed").isFalse();
+        assertThat(drained.get(1).repair).isFalse();
+    }
+
+    @Test
     void drainLeavesHeldKeysBehind() {
         ChangeBuffer buffer = new ChangeBuffer();
         RowChange a = upsert("a", 1, 0, 0);

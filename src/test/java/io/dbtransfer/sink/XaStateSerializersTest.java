@@ -32,12 +32,30 @@ class XaStateSerializersTest {
         odd.version = Long.MIN_VALUE;
         odd.parent = new String[] {"k", null, "x".repeat(100_000)};
         odd.children = new ChildRows[] {new ChildRows("c", null)};
+        RowChange repair = upsert("r", 4, 1, 1);
+        repair.repair = true;
         XaWriterState state =
-                new XaWriterState(List.of(upsert("a", -5, 3, 7), delete("b", 9), odd));
+                new XaWriterState(List.of(upsert("a", -5, 3, 7), delete("b", 9), odd, repair));
         XaWriterStateSerializer s = new XaWriterStateSerializer();
         XaWriterState back = s.deserialize(s.getVersion(), s.serialize(state));
         assertThat(back).isEqualTo(state);
         assertThat(back.pending().get(2).collection).isNull();
+        assertThat(back.pending().get(3).repair).isTrue();
+        assertThat(back.pending().get(0).repair).isFalse();
+    }
+
+    @Test
+    void writerStateOfVersionOneIsStillReadAndHoldsNoRepairs() throws Exception {
+        // Version 1 wrote a count and the changes without the repair flag.
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(2);
+            XaWriterStateSerializer.writeChange(out, upsert("a", 5, 1, 2));
+            XaWriterStateSerializer.writeChange(out, delete("b", 9));
+        }
+        XaWriterState back = new XaWriterStateSerializer().deserialize(1, bytes.toByteArray());
+        assertThat(back.pending()).containsExactly(upsert("a", 5, 1, 2), delete("b", 9));
+        assertThat(back.pending()).noneMatch(c -> c.repair);
     }
 
     @Test

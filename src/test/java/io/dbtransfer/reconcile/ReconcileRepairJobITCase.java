@@ -1,0 +1,222 @@
+package io.dbtransfer.reconcile;
+
+import io.dbtransfer.testing.Eventually;
+import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.workload.ReviewDocuments;
+
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
+import org.bson.Document;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole job with {@code reconcile.repair: true} under live traffic, in both delivery modes:
+ * corruptions injected in MySQL behind the job's back (a changed column, a deleted parent row, a
+ * deleted and an added child row, a rewritten {@code _src_version}, an extra row, an orphan child
+ * row) are each found with the right kind, key and differing columns, repaired and recorded as
+ * {@code repaired}; afterwards MySQL equals MongoDB (both read directly) and later sweeps record
+ * nothing new.
+ */
+class ReconcileRepairJobITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI_CLUSTER =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(4)
+                            .build());
+
+    static TreeSet<String> records(MigrationFixture f) throws Exception {
+        TreeSet<String> out = new TreeSet<>();
+        try (Connection c = f.mysql();
+                Statement st = c.createStatement()) {
+            if (!st.executeQuery("SHOW TABLES LIKE '" + MismatchTable.TABLE + "'").next()) {
+                return out;
+            }
+            try (ResultSet rs =
+                    st.executeQuery(
+                            "SELECT kind, doc_key, differing_columns, status FROM "
+                                    + MismatchTable.TABLE)) {
+                while (rs.next()) {
+                    out.add(
+                            rs.getString(1)
+                                    + " "
+                                    + rs.getString(2)
+                                    + " "
+                                    + rs.getString(3)
+                                    + " "
+                                    + rs.getString(4));
+                }
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"exactly-once", "idempotent"})
+    void repairsEveryCorruptionUnderLiveTraffic(String delivery) throws Exception {
+        MigrationFixture f =
+                new MigrationFixture("rr" + delivery.charAt(0))
+                        .collections(ReviewDocuments.mappingYaml("reviews"))
+                        .set("sink.delivery-guarantee", delivery)
+                        .set("sink.flush-interval", "200 ms")
+                        .set("reconcile.repair", "true")
+                        .set("reconcile.sweep-interval", "1 s")
+                        .set("reconcile.sweep-buckets", "32")
+                        .set("reconcile.check-delay", "200 ms")
+                        .set("reconcile.recheck-delay", "200 ms")
+                        .set("reconcile.max-backoff", "1 s")
+                        .set("reconcile.max-rechecks", "10");
+        MongoCollection<Document> coll = f.mongo().getCollection("reviews");
+        ReviewDocuments gen = new ReviewDocuments(13);
+        List<Document> docs = gen.next(1000);
+        for (int i = 0; i < 10; i++) {
+            docs.get(i)
+                    .put(
+                            "comments",
+                            List.of(
+                                    new Document("user", "u" + i).append("text", "first"),
+                                    new Document("user", "v" + i).append("text", "second")));
+        }
+        coll.insertMany(docs);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        JobClient job = f.start(env);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong changes = new AtomicLong();
+        Thread traffic =
+                new Thread(
+                        () -> {
+                            Random r = new Random(5);
+                            while (!stop.get()) {
+                                String id = docs.get(100 + r.nextInt(900)).getString("_id");
+                                switch (r.nextInt(4)) {
+                                    case 0:
+                                        coll.updateOne(
+                                                Filters.eq("_id", id),
+                                                Updates.inc("rating.helpfulVotes", 1));
+                                        break;
+                                    case 1:
+                                        coll.updateOne(
+                                                Filters.eq("_id", id),
+                                                Updates.push(
+                                                        "comments",
+                                                        new Document("user", "live")
+                                                                .append("text", "t")));
+                                        break;
+                                    case 2:
+                                        coll.deleteOne(Filters.eq("_id", id));
+                                        break;
+                                    default:
+                                        coll.insertOne(gen.next());
+                                }
+                                changes.incrementAndGet();
+                            }
+                        },
+                        "live-traffic");
+        try {
+            f.awaitConsistent(MigrationFixture.TIMEOUT);
+            traffic.start();
+            Eventually.waitUntil(
+                    MigrationFixture.TIMEOUT, "live traffic to flow", () -> changes.get() > 300);
+            assertThat(records(f)).as("no false positive under live traffic").isEmpty();
+
+            String[] id = new String[5];
+            for (int i = 0; i < id.length; i++) {
+                id[i] = docs.get(i).getString("_id");
+            }
+            String versionBefore = f.versions("reviews").get(id[4]);
+            try (Connection c = f.mysql();
+                    Statement st = c.createStatement()) {
+                st.execute(
+                        "UPDATE reviews SET star_rating = star_rating + 10 WHERE _id = '"
+                                + id[0]
+                                + "'");
+                st.execute("DELETE FROM reviews WHERE _id = '" + id[1] + "'");
+                st.execute("DELETE FROM reviews_comments WHERE _id = '" + id[2] + "' AND _idx = 1");
+                st.execute(
+                        "INSERT INTO reviews_comments (_id, _idx, user, text) VALUES ('"
+                                + id[3]
+                                + "', 5, 'intruder', 'added')");
+                st.execute(
+                        "UPDATE reviews SET _src_version = _src_version + 1000000 WHERE _id = '"
+                                + id[4]
+                                + "'");
+                st.execute(
+                        "INSERT INTO reviews (_id, marketplace, _src_version)"
+                                + " VALUES ('EXTRA-ROW', 'US', 1)");
+                st.execute(
+                        "INSERT INTO reviews_comments (_id, _idx, user) VALUES ('ORPHAN', 0,"
+                                + " 'o')");
+            }
+            TreeSet<String> expected =
+                    new TreeSet<>(
+                            List.of(
+                                    "different " + id[0] + " star_rating repaired",
+                                    "missing " + id[1] + " parent row repaired",
+                                    "different "
+                                            + id[2]
+                                            + " child table reviews_comments: 1 row missing"
+                                            + " repaired",
+                                    "different "
+                                            + id[3]
+                                            + " child table reviews_comments: 1 row extra"
+                                            + " repaired",
+                                    "different " + id[4] + " _src_version repaired",
+                                    "extra EXTRA-ROW rows repaired",
+                                    "extra ORPHAN child rows repaired"));
+            Eventually.waitUntil(
+                    MigrationFixture.TIMEOUT,
+                    "the seven corruptions in " + MismatchTable.TABLE,
+                    () -> records(f).size() >= expected.size());
+            stop.set(true);
+            traffic.join();
+            assertThat(records(f)).isEqualTo(expected);
+
+            // Read on their own, both sides hold the same data, the version is back, and the
+            // extra and orphan rows are gone.
+            f.awaitConsistent(MigrationFixture.TIMEOUT);
+            assertThat(f.versions("reviews").get(id[4])).isEqualTo(versionBefore);
+            try (Connection c = f.mysql();
+                    Statement st = c.createStatement();
+                    ResultSet rs =
+                            st.executeQuery(
+                                    "SELECT COUNT(*) FROM reviews_comments WHERE _id IN"
+                                            + " ('ORPHAN', 'EXTRA-ROW')")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isZero();
+            }
+            // Later sweeps (every second) find nothing new.
+            long until = System.currentTimeMillis() + 4_000;
+            while (System.currentTimeMillis() < until) {
+                Thread.sleep(500);
+                assertThat(records(f)).as("nothing new after the repairs").isEqualTo(expected);
+            }
+            assertThat(f.compare().consistent()).isTrue();
+        } finally {
+            stop.set(true);
+            traffic.join();
+            job.cancel().get();
+        }
+    }
+}
