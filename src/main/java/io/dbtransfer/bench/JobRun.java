@@ -9,6 +9,7 @@ import io.dbtransfer.verify.ConsistencyReport;
 import io.dbtransfer.workload.LiveChangeSimulator;
 
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.jobgraph.JobGraph;
@@ -110,6 +111,14 @@ final class JobRun {
         JobConfig config = JobConfig.fromMap(settings, Map.of());
 
         Configuration conf = new Configuration();
+        // Filesystem checkpoints as in production: the JobManager's in-memory storage refuses
+        // state above 5 MB, which the reconcile state of a few hundred thousand keys exceeds.
+        conf.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                java.nio.file.Path.of("target/benchmark/checkpoints")
+                        .toAbsolutePath()
+                        .toUri()
+                        .toString());
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));

@@ -12,6 +12,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /** Applies the settings every DBtransfer job relies on to an execution environment. */
 public final class JobEnvironment {
 
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(JobEnvironment.class);
+
     private JobEnvironment() {}
 
     /**
@@ -28,6 +31,21 @@ public final class JobEnvironment {
             env.enableCheckpointing(config.get(JobOptions.CHECKPOINT_INTERVAL).toMillis());
         }
         env.getCheckpointConfig().setCheckpointingConsistencyMode(CheckpointingMode.EXACTLY_ONCE);
+        if (!env.getConfiguration()
+                        .getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY)
+                        .isPresent()
+                && !env.getConfiguration()
+                        .getOptional(CheckpointingOptions.CHECKPOINT_STORAGE)
+                        .isPresent()) {
+            LOG.warn(
+                    "No checkpoint directory is configured ({}): Flink keeps checkpoints in the"
+                            + " JobManager's memory, which refuses state above 5 MB — the reconcile"
+                            + " state of a few hundred thousand documents — and cannot resume after a"
+                            + " JobManager restart. Set {} to a durable file system path (see"
+                            + " flink-conf/config.yaml).",
+                    CheckpointingOptions.CHECKPOINTS_DIRECTORY.key(),
+                    CheckpointingOptions.CHECKPOINTS_DIRECTORY.key());
+        }
     }
 
     /**
