@@ -4,6 +4,7 @@ import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.deadletter.DeadLetterTable;
+import io.dbtransfer.kafka.KafkaOutputs;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.normalize.RowChange;
 import io.dbtransfer.pipeline.JobEnvironment;
@@ -11,6 +12,7 @@ import io.dbtransfer.pipeline.MigrationPipeline;
 import io.dbtransfer.pipeline.OperatorUids;
 import io.dbtransfer.pipeline.PipelineSinks;
 import io.dbtransfer.pipeline.TargetPreparation;
+import io.dbtransfer.reconcile.MismatchRecord;
 import io.dbtransfer.reconcile.MismatchTable;
 import io.dbtransfer.reconcile.ReconcileSettings;
 import io.dbtransfer.sink.DeliveryGuarantee;
@@ -22,6 +24,7 @@ import io.dbtransfer.source.SourceProbe;
 
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Path;
@@ -118,9 +121,10 @@ public final class MongoToMySqlJob {
         // deprecated execution.savepoint.path (SavepointConfigOptions) that older callers set.
         boolean restoring =
                 env.getConfiguration().getOptional(StateRecoveryOptions.SAVEPOINT_PATH).isPresent();
+        KafkaOutputs kafka = KafkaOutputs.prepare(config);
         TargetPreparation.prepare(config, restoring);
         JobEnvironment.configure(env, config);
-        DataStream<RowChange> rows =
+        SingleOutputStreamOperator<RowChange> rows =
                 MigrationPipeline.define(
                         env,
                         MongoSourceFactory.create(config, snapshotVersion),
@@ -130,8 +134,10 @@ public final class MongoToMySqlJob {
                                 config.get(JobOptions.MONGO_URI),
                                 config.get(JobOptions.MONGO_DATABASE),
                                 config.collections()));
+        DataStream<MismatchRecord> mismatches = null;
         if (config.get(JobOptions.RECONCILE_ENABLED)) {
-            MigrationPipeline.reconcile(rows, ReconcileSettings.from(config))
+            mismatches = MigrationPipeline.reconcile(rows, ReconcileSettings.from(config));
+            mismatches
                     .sinkTo(
                             MismatchTable.sink(
                                     config.get(JobOptions.MYSQL_URL),
@@ -140,6 +146,7 @@ public final class MongoToMySqlJob {
                     .uid(OperatorUids.MISMATCH_SINK)
                     .name(OperatorUids.MISMATCH_SINK_NAME);
         }
+        kafka.attach(rows, mismatches);
     }
 
     /** The real sinks: the exactly-once (or idempotent) change sink and the dead-letter table. */
