@@ -112,22 +112,28 @@ class KafkaOutputsITCase {
                     cluster.terminateTaskManager(0).get();
                     cluster.startTaskManager();
                 }
-                long id = r.nextInt(1000 + (int) (nextId - 1000));
+                // Keys 0-499 are only updated or replaced, keys 500-999 only deleted, new keys
+                // only inserted: an update's post-image lookup (also when the job replays it after
+                // the failure) then always finds its document, so every source change must
+                // become exactly one changelog event.
                 switch (r.nextInt(5)) {
                     case 0:
-                        coll.deleteOne(Filters.eq("_id", id));
+                        coll.deleteOne(Filters.eq("_id", 500L + r.nextInt(500)));
                         break;
                     case 1:
                         coll.insertOne(new Document("_id", nextId++).append("qty", -i));
                         break;
                     case 2:
+                        long replaced = r.nextInt(500);
                         coll.replaceOne(
-                                Filters.eq("_id", id),
-                                new Document("_id", id).append("qty", i).append("tag", "r" + i));
+                                Filters.eq("_id", replaced),
+                                new Document("_id", replaced)
+                                        .append("qty", i)
+                                        .append("tag", "r" + i));
                         break;
                     default:
                         coll.updateOne(
-                                Filters.eq("_id", id),
+                                Filters.eq("_id", (long) r.nextInt(500)),
                                 Updates.combine(
                                         Updates.inc("qty", 1), Updates.set("name", "u" + i)));
                 }
@@ -158,10 +164,17 @@ class KafkaOutputsITCase {
 
             int expectedEvents = docs.size() + order.size();
             List<ConsumerRecord<byte[], byte[]>>[] read = new List[1];
-            Eventually.waitUntil(
-                    MigrationFixture.TIMEOUT,
-                    expectedEvents + " committed changelog events",
-                    () -> (read[0] = TestKafka.readAll(topic)).size() >= expectedEvents);
+            try {
+                Eventually.waitUntil(
+                        MigrationFixture.TIMEOUT,
+                        expectedEvents + " committed changelog events",
+                        () -> (read[0] = TestKafka.readAll(topic)).size() >= expectedEvents);
+            } catch (AssertionError e) {
+                if (read[0] == null) {
+                    throw e;
+                }
+                // Go on: the per-key comparison below names what is missing or extra.
+            }
 
             // Group the committed changelog per key, checking each message key on the way.
             Map<String, List<String>> changelog = new TreeMap<>();
