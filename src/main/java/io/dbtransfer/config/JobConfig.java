@@ -422,7 +422,14 @@ public final class JobConfig implements Serializable {
                                 + " exactly-once");
             }
         }
-        kafkaProperties();
+        String compression = kafkaProperties().getOrDefault("compression.type", "none");
+        if (!List.of("none", "gzip", "lz4").contains(compression.trim().toLowerCase(Locale.ROOT))) {
+            throw new ConfigException(
+                    "kafka.properties.compression.type: '"
+                            + compression
+                            + "' is not available in the job jar (it leaves out the native zstd"
+                            + " and snappy codecs); use none, gzip or lz4");
+        }
     }
 
     private static void require(Configuration c, ConfigOption<String> option, String hint) {

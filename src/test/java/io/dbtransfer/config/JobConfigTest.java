@@ -174,6 +174,10 @@ class JobConfigTest {
                                                 "kafka.transaction-timeout", "2 s")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("kafka.transaction-timeout (PT2S) must be longer than");
+        assertThatThrownBy(
+                        () -> load(dir, yaml, Map.of("kafka.properties.compression.type", "zstd")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("use none, gzip or lz4");
         assertThatThrownBy(() -> load(dir, yaml, Map.of("kafka.delivery", "twice")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(

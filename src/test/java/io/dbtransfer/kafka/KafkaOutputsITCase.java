@@ -66,6 +66,9 @@ class KafkaOutputsITCase {
     private static final String ITEMS =
             "items:\n  key-type: BIGINT\n  columns:\n    qty: INT\n    name: VARCHAR(50)\n";
 
+    private static final String NOTES =
+            "notes:\n  key-type: VARCHAR(20)\n  columns:\n    qty: INT\n    name: VARCHAR(50)\n";
+
     private static StreamExecutionEnvironment env() {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
@@ -305,7 +308,7 @@ class KafkaOutputsITCase {
         String mismatchTopic = TestKafka.newTopic("mismatch", 1);
         MigrationFixture f =
                 new MigrationFixture("kafka_dlq")
-                        .collections(ITEMS)
+                        .collections(NOTES)
                         .set("reconcile.sweep-interval", "1 s")
                         .set("reconcile.sweep-buckets", "8")
                         .set("reconcile.check-delay", "200 ms")
@@ -313,12 +316,13 @@ class KafkaOutputsITCase {
                         .set("kafka.dead-letter-topic", dlqTopic)
                         .set("kafka.mismatch-topic", mismatchTopic)
                         .set("kafka.transactional-id-prefix", "it-dlq-" + f0(dlqTopic));
-        MongoCollection<Document> coll = f.mongo().getCollection("items");
-        for (long i = 0; i < 20; i++) {
-            coll.insertOne(new Document("_id", i).append("qty", (int) i).append("name", "n" + i));
+        MongoCollection<Document> coll = f.mongo().getCollection("notes");
+        for (int i = 0; i < 20; i++) {
+            coll.insertOne(new Document("_id", "n" + i).append("qty", i).append("name", "n" + i));
         }
         // A value that does not fit its INT column: a dead letter.
-        coll.insertOne(new Document("_id", 100L).append("qty", "not a number").append("name", "x"));
+        coll.insertOne(
+                new Document("_id", "bad").append("qty", "not a number").append("name", "x"));
         JobClient job = f.start(env());
         try {
             f.awaitConsistent(MigrationFixture.TIMEOUT);
@@ -354,12 +358,12 @@ class KafkaOutputsITCase {
             assertThat(letter.getString("field").getValue()).isEqualTo("qty");
             assertThat(letter.getString("value").getValue()).contains("not a number");
             assertThat(letter.getString("key").getValue())
-                    .isEqualTo(CanonicalValues.canonicalJson(new org.bson.BsonInt64(100)));
+                    .isEqualTo(CanonicalValues.canonicalJson(new org.bson.BsonString("bad")));
 
             // A row changed behind the job's back: the reconcile operator's sweep reports it.
             try (Connection c = f.mysql();
                     Statement st = c.createStatement()) {
-                assertThat(st.executeUpdate("UPDATE items SET qty = 999 WHERE _id = 7"))
+                assertThat(st.executeUpdate("UPDATE notes SET qty = 999 WHERE _id = 'n7'"))
                         .isEqualTo(1);
             }
             List<BsonDocument> mismatches = new ArrayList<>();
@@ -373,9 +377,9 @@ class KafkaOutputsITCase {
                     });
             assertThat(mismatches).hasSize(1);
             BsonDocument m = mismatches.get(0);
-            assertThat(m.getString("collection").getValue()).isEqualTo("items");
-            assertThat(m.getString("table").getValue()).isEqualTo("items");
-            assertThat(m.getString("key").getValue()).isEqualTo("7");
+            assertThat(m.getString("collection").getValue()).isEqualTo("notes");
+            assertThat(m.getString("table").getValue()).isEqualTo("notes");
+            assertThat(m.getString("key").getValue()).isEqualTo("n7");
             assertThat(m.getString("kind").getValue()).isEqualTo("different");
         } finally {
             job.cancel().get();
