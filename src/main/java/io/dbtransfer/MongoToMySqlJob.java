@@ -4,6 +4,7 @@ import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.deadletter.DeadLetterTable;
+import io.dbtransfer.kafka.KafkaOutputs;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.normalize.RowChange;
 import io.dbtransfer.pipeline.JobEnvironment;
@@ -120,6 +121,7 @@ public final class MongoToMySqlJob {
         // deprecated execution.savepoint.path (SavepointConfigOptions) that older callers set.
         boolean restoring =
                 env.getConfiguration().getOptional(StateRecoveryOptions.SAVEPOINT_PATH).isPresent();
+        KafkaOutputs kafka = KafkaOutputs.prepare(config);
         TargetPreparation.prepare(config, restoring);
         JobEnvironment.configure(env, config);
         boolean reconcile = config.get(JobOptions.RECONCILE_ENABLED);
@@ -128,14 +130,15 @@ public final class MongoToMySqlJob {
                         env,
                         MongoSourceFactory.create(config, snapshotVersion),
                         new DocumentNormalizer(config.mapping(), config.mismatchPolicy()),
-                        sinks(config),
+                        kafka.withDeadLetterTopic(sinks(config)),
                         SnapshotEstimates.read(
                                 config.get(JobOptions.MONGO_URI),
                                 config.get(JobOptions.MONGO_DATABASE),
                                 config.collections()),
                         reconcile ? ReconcileSettings.from(config) : null);
+        DataStream<MismatchRecord> mismatches = null;
         if (reconcile) {
-            DataStream<MismatchRecord> mismatches = MigrationPipeline.mismatches(rows);
+            mismatches = MigrationPipeline.mismatches(rows);
             mismatches
                     .sinkTo(
                             MismatchTable.sink(
@@ -145,6 +148,7 @@ public final class MongoToMySqlJob {
                     .uid(OperatorUids.MISMATCH_SINK)
                     .name(OperatorUids.MISMATCH_SINK_NAME);
         }
+        kafka.attach(rows, mismatches);
     }
 
     /** The real sinks: the exactly-once (or idempotent) change sink and the dead-letter table. */

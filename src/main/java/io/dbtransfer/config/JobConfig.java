@@ -16,6 +16,7 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -56,6 +58,15 @@ public final class JobConfig implements Serializable {
 
     /** Environment variable that supplies the MongoDB password. */
     public static final String MONGO_PASSWORD_ENV = "DBTRANSFER_MONGO_PASSWORD";
+
+    /**
+     * Environment variable whose value replaces {@code ${DBTRANSFER_KAFKA_PASSWORD}} in Kafka
+     * client properties.
+     */
+    public static final String KAFKA_PASSWORD_ENV = "DBTRANSFER_KAFKA_PASSWORD";
+
+    /** Prefix of the Kafka client properties passed through ({@code kafka.properties.<name>}). */
+    public static final String KAFKA_PROPERTIES_PREFIX = JobOptions.KAFKA_PROPERTIES.key() + ".";
 
     private final Map<String, String> settings;
     private final Mapping mapping;
@@ -119,6 +130,57 @@ public final class JobConfig implements Serializable {
             }
         }
         return options().get(JobOptions.MYSQL_PASSWORD);
+    }
+
+    /**
+     * The Kafka client properties: {@code kafka.properties-file}, overridden by {@code
+     * kafka.properties.*}, with {@code ${DBTRANSFER_KAFKA_PASSWORD}} replaced from the environment.
+     * Never log the result.
+     */
+    public Map<String, String> kafkaProperties() {
+        Map<String, String> out = new TreeMap<>();
+        String file = options().get(JobOptions.KAFKA_PROPERTIES_FILE);
+        if (file != null) {
+            java.util.Properties p = new java.util.Properties();
+            try (java.io.Reader r =
+                    Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
+                p.load(r);
+            } catch (IOException e) {
+                throw new ConfigException(
+                        JobOptions.KAFKA_PROPERTIES_FILE.key()
+                                + ": cannot read '"
+                                + file
+                                + "' ("
+                                + e.getClass().getSimpleName()
+                                + "); check the path and its permissions");
+            }
+            for (String name : p.stringPropertyNames()) {
+                out.put(name, p.getProperty(name));
+            }
+        }
+        for (Map.Entry<String, String> e : settings.entrySet()) {
+            if (e.getKey().startsWith(KAFKA_PROPERTIES_PREFIX)) {
+                out.put(e.getKey().substring(KAFKA_PROPERTIES_PREFIX.length()), e.getValue());
+            }
+        }
+        String placeholder = "${" + KAFKA_PASSWORD_ENV + "}";
+        String password = System.getenv(KAFKA_PASSWORD_ENV);
+        for (Map.Entry<String, String> e : out.entrySet()) {
+            if (e.getValue().contains(placeholder)) {
+                if (password == null) {
+                    throw new ConfigException(
+                            "Kafka client property "
+                                    + e.getKey()
+                                    + " refers to "
+                                    + placeholder
+                                    + " but the environment variable "
+                                    + KAFKA_PASSWORD_ENV
+                                    + " is not set");
+                }
+                e.setValue(e.getValue().replace(placeholder, password));
+            }
+        }
+        return out;
     }
 
     /** Reads and validates a job file, then applies overrides ({@code key=value}). */
@@ -198,7 +260,9 @@ public final class JobConfig implements Serializable {
                         .map(ConfigOption::key)
                         .collect(Collectors.toCollection(TreeSet::new));
         for (String key : settings.keySet()) {
-            if (!known.contains(key)) {
+            if (!known.contains(key)
+                    && !(key.startsWith(KAFKA_PROPERTIES_PREFIX)
+                            && key.length() > KAFKA_PROPERTIES_PREFIX.length())) {
                 throw new ConfigException(
                         "Unknown setting '"
                                 + key
@@ -212,6 +276,7 @@ public final class JobConfig implements Serializable {
         normalizeEnum(settings, JobOptions.SOURCE_STARTUP_MODE, JobOptions.StartupMode.values());
         normalizeEnum(settings, JobOptions.SINK_DELIVERY, JobOptions.Delivery.values());
         normalizeEnum(settings, JobOptions.SINK_ON_FRESH_START, JobOptions.FreshStart.values());
+        normalizeEnum(settings, JobOptions.KAFKA_DELIVERY, JobOptions.KafkaDelivery.values());
     }
 
     /** Accepts {@code exactly-once} for EXACTLY_ONCE; names the choices when a value is wrong. */
@@ -288,6 +353,7 @@ public final class JobConfig implements Serializable {
                             + " after a checkpoint and exactly-once commits at checkpoints");
         }
         mismatchPolicy();
+        validateKafka(c);
         for (String collection : collections()) {
             if (mapping.tableFor(collection) == null) {
                 throw new ConfigException(
@@ -300,6 +366,69 @@ public final class JobConfig implements Serializable {
             throw new ConfigException(
                     "No collection to migrate: add one under 'collections:' in the job file or"
                             + " pass --collection NAME");
+        }
+    }
+
+    private void validateKafka(Configuration c) {
+        List<ConfigOption<String>> topics =
+                List.of(
+                        JobOptions.KAFKA_CHANGELOG_TOPIC,
+                        JobOptions.KAFKA_DEAD_LETTER_TOPIC,
+                        JobOptions.KAFKA_MISMATCH_TOPIC);
+        String servers = c.get(JobOptions.KAFKA_BOOTSTRAP_SERVERS);
+        for (ConfigOption<String> topic : topics) {
+            String t = c.get(topic);
+            if (t == null) {
+                continue;
+            }
+            if (t.isBlank() || !t.matches("[A-Za-z0-9._-]{1,249}")) {
+                throw new ConfigException(
+                        topic.key()
+                                + ": '"
+                                + t
+                                + "' is not a valid Kafka topic name (1 to 249 characters of"
+                                + " letters, digits, '.', '_', '-')");
+            }
+            if (servers == null || servers.isBlank()) {
+                throw new ConfigException(
+                        topic.key()
+                                + " is set but kafka.bootstrap-servers is not: give the brokers,"
+                                + " e.g. --set kafka.bootstrap-servers=broker1:9092,broker2:9092,"
+                                + " or remove "
+                                + topic.key());
+            }
+        }
+        if (c.contains(JobOptions.KAFKA_MISMATCH_TOPIC) && !c.get(JobOptions.RECONCILE_ENABLED)) {
+            throw new ConfigException(
+                    "kafka.mismatch-topic is set but reconcile.enabled is false: mismatches come"
+                            + " from the reconcile operator; enable it or remove the topic");
+        }
+        if (c.get(JobOptions.KAFKA_DELIVERY) == JobOptions.KafkaDelivery.EXACTLY_ONCE) {
+            Duration timeout = c.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT);
+            Duration interval = c.get(JobOptions.CHECKPOINT_INTERVAL);
+            if (timeout.compareTo(interval) <= 0) {
+                throw new ConfigException(
+                        "kafka.transaction-timeout ("
+                                + timeout
+                                + ") must be longer than job.checkpoint-interval ("
+                                + interval
+                                + "): a transaction stays open from one checkpoint to the"
+                                + " commit after the next");
+            }
+            String prefix = c.get(JobOptions.KAFKA_TRANSACTIONAL_ID_PREFIX);
+            if (prefix == null || prefix.isBlank()) {
+                throw new ConfigException(
+                        "kafka.transactional-id-prefix must not be empty with kafka.delivery"
+                                + " exactly-once");
+            }
+        }
+        String compression = kafkaProperties().getOrDefault("compression.type", "none");
+        if (!List.of("none", "gzip", "lz4").contains(compression.trim().toLowerCase(Locale.ROOT))) {
+            throw new ConfigException(
+                    "kafka.properties.compression.type: '"
+                            + compression
+                            + "' is not available in the job jar (it leaves out the native zstd"
+                            + " and snappy codecs); use none, gzip or lz4");
         }
     }
 
@@ -391,6 +520,7 @@ public final class JobConfig implements Serializable {
                                 Map.Entry::getKey,
                                 e ->
                                         e.getKey().contains("password")
+                                                        || e.getKey().contains("jaas")
                                                 ? "******"
                                                 : Redact.uri(e.getValue()),
                                 (a, b) -> a,

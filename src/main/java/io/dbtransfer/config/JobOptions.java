@@ -5,6 +5,7 @@ import org.apache.flink.configuration.ConfigOptions;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** Every job setting of DBtransfer, declared once with its type, default and description. */
 public final class JobOptions {
@@ -23,6 +24,12 @@ public final class JobOptions {
         FAIL_IF_NOT_EMPTY,
         TRUNCATE,
         KEEP
+    }
+
+    /** The delivery guarantee of the Kafka topics. */
+    public enum KafkaDelivery {
+        EXACTLY_ONCE,
+        AT_LEAST_ONCE
     }
 
     /** The delivery guarantee of the MySQL change sink. */
@@ -262,6 +269,90 @@ public final class JobOptions {
                                     + " changes (extra rows are deleted); each repair is recorded"
                                     + " in _dbtransfer_mismatch with status repaired.");
 
+    public static final ConfigOption<String> KAFKA_BOOTSTRAP_SERVERS =
+            ConfigOptions.key("kafka.bootstrap-servers")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Kafka brokers (host:port,…) for the optional topics below; needed"
+                                    + " as soon as one topic is set.");
+
+    public static final ConfigOption<String> KAFKA_CHANGELOG_TOPIC =
+            ConfigOptions.key("kafka.changelog-topic")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Topic that receives every normalized change sent to the MySQL change"
+                                    + " sink (JSON, see 'Kafka topics'); unset: no changelog.");
+
+    public static final ConfigOption<String> KAFKA_DEAD_LETTER_TOPIC =
+            ConfigOptions.key("kafka.dead-letter-topic")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Topic that receives every dead letter (as _dbtransfer_dlq does);"
+                                    + " unset: none.");
+
+    public static final ConfigOption<String> KAFKA_MISMATCH_TOPIC =
+            ConfigOptions.key("kafka.mismatch-topic")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Topic that receives every reconciliation mismatch (as"
+                                    + " _dbtransfer_mismatch does; needs reconcile.enabled);"
+                                    + " unset: none.");
+
+    public static final ConfigOption<KafkaDelivery> KAFKA_DELIVERY =
+            ConfigOptions.key("kafka.delivery")
+                    .enumType(KafkaDelivery.class)
+                    .defaultValue(KafkaDelivery.EXACTLY_ONCE)
+                    .withDescription(
+                            "exactly_once: one Kafka transaction per sink subtask and checkpoint,"
+                                    + " committed after the checkpoint completed (read with"
+                                    + " isolation.level=read_committed); at_least_once: flushed at"
+                                    + " checkpoints, replays after a failure appear again.");
+
+    public static final ConfigOption<String> KAFKA_TRANSACTIONAL_ID_PREFIX =
+            ConfigOptions.key("kafka.transactional-id-prefix")
+                    .stringType()
+                    .defaultValue("dbtransfer")
+                    .withDescription(
+                            "Exactly-once: prefix of the transactional ids (the topic is appended)."
+                                    + " Must be stable across restarts of one job and unique per"
+                                    + " job writing to the same Kafka cluster.");
+
+    public static final ConfigOption<Duration> KAFKA_TRANSACTION_TIMEOUT =
+            ConfigOptions.key("kafka.transaction-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(15))
+                    .withDescription(
+                            "Exactly-once: transaction.timeout.ms of the producers. Must exceed"
+                                    + " the checkpoint interval plus the longest expected"
+                                    + " downtime (the broker aborts older open transactions),"
+                                    + " and must not exceed the brokers'"
+                                    + " transaction.max.timeout.ms (default 15 min; checked"
+                                    + " when the job is built).");
+
+    public static final ConfigOption<Map<String, String>> KAFKA_PROPERTIES =
+            ConfigOptions.key("kafka.properties")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Kafka client properties passed through unchanged, written"
+                                    + " kafka.properties.<name>: value (e.g."
+                                    + " kafka.properties.security.protocol: SASL_SSL). In a value,"
+                                    + " ${DBTRANSFER_KAFKA_PASSWORD} is replaced by that"
+                                    + " environment variable.");
+
+    public static final ConfigOption<String> KAFKA_PROPERTIES_FILE =
+            ConfigOptions.key("kafka.properties-file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "A Kafka client properties file (e.g. a mounted secret holding"
+                                    + " sasl.jaas.config or ssl.*.password); kafka.properties.*"
+                                    + " settings win over it.");
+
     /** Every option, for validating job files and printing the reference. */
     public static final List<ConfigOption<?>> ALL =
             List.of(
@@ -294,5 +385,14 @@ public final class JobOptions {
                     RECONCILE_MAX_RECHECKS,
                     RECONCILE_SWEEP_INTERVAL,
                     RECONCILE_SWEEP_BUCKETS,
-                    RECONCILE_REPAIR);
+                    RECONCILE_REPAIR,
+                    KAFKA_BOOTSTRAP_SERVERS,
+                    KAFKA_CHANGELOG_TOPIC,
+                    KAFKA_DEAD_LETTER_TOPIC,
+                    KAFKA_MISMATCH_TOPIC,
+                    KAFKA_DELIVERY,
+                    KAFKA_TRANSACTIONAL_ID_PREFIX,
+                    KAFKA_TRANSACTION_TIMEOUT,
+                    KAFKA_PROPERTIES,
+                    KAFKA_PROPERTIES_FILE);
 }

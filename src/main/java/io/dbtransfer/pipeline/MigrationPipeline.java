@@ -1,5 +1,6 @@
 package io.dbtransfer.pipeline;
 
+import io.dbtransfer.normalize.DeadLetter;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.normalize.RowChange;
 import io.dbtransfer.reconcile.MismatchRecord;
@@ -96,10 +97,17 @@ public final class MigrationPipeline {
                         .process(normalize)
                         .uid(OperatorUids.NORMALIZE)
                         .name(OperatorUids.NORMALIZE_NAME);
-        rows.getSideOutput(NormalizeFunction.DEAD_LETTERS)
+        DataStream<DeadLetter> deadLetters = rows.getSideOutput(NormalizeFunction.DEAD_LETTERS);
+        deadLetters
                 .sinkTo(sinks.deadLetters)
                 .uid(OperatorUids.DEAD_LETTER_SINK)
                 .name(OperatorUids.DEAD_LETTER_SINK_NAME);
+        if (sinks.deadLetterTopic != null) {
+            deadLetters
+                    .sinkTo(sinks.deadLetterTopic)
+                    .uid(OperatorUids.KAFKA_DEAD_LETTER_SINK)
+                    .name(OperatorUids.KAFKA_DEAD_LETTER_SINK_NAME);
+        }
         SingleOutputStreamOperator<RowChange> toSink =
                 reconcile == null ? rows : reconcile(rows, reconcile);
         toSink.sinkTo(sinks.changes)

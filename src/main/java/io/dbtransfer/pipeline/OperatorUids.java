@@ -31,4 +31,13 @@ public final class OperatorUids {
 
     public static final String MISMATCH_SINK = "dbtransfer-mismatch-sink";
     public static final String MISMATCH_SINK_NAME = "Mismatch table sink";
+
+    public static final String KAFKA_CHANGELOG_SINK = "dbtransfer-kafka-changelog-sink";
+    public static final String KAFKA_CHANGELOG_SINK_NAME = "Kafka changelog sink";
+
+    public static final String KAFKA_DEAD_LETTER_SINK = "dbtransfer-kafka-dead-letter-sink";
+    public static final String KAFKA_DEAD_LETTER_SINK_NAME = "Kafka dead-letter sink";
+
+    public static final String KAFKA_MISMATCH_SINK = "dbtransfer-kafka-mismatch-sink";
+    public static final String KAFKA_MISMATCH_SINK_NAME = "Kafka mismatch sink";
 }

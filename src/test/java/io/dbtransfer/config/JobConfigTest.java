@@ -134,4 +134,118 @@ class JobConfigTest {
         assertThat(c.redactedSettings().toString()).doesNotContain("s3cret");
         assertThat(Redact.uri("mongodb://u:p%40ss@h:1/db")).isEqualTo("mongodb://u:******@h:1/db");
     }
+
+    @Test
+    void kafkaTopicsNeedBootstrapServersAndValidNames(@TempDir Path dir) throws Exception {
+        String yaml = BASE + "collections: [a]\n";
+        assertThatThrownBy(() -> load(dir, yaml, Map.of("kafka.changelog-topic", "changes")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.changelog-topic is set but kafka.bootstrap-servers")
+                .hasMessageContaining("--set kafka.bootstrap-servers=");
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        dir,
+                                        yaml,
+                                        Map.of(
+                                                "kafka.bootstrap-servers", "b:9092",
+                                                "kafka.dead-letter-topic", "dead letters")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.dead-letter-topic: 'dead letters' is not a valid");
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        dir,
+                                        yaml,
+                                        Map.of(
+                                                "kafka.bootstrap-servers", "b:9092",
+                                                "kafka.mismatch-topic", "m",
+                                                "reconcile.enabled", "false")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.mismatch-topic is set but reconcile.enabled is false");
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        dir,
+                                        yaml,
+                                        Map.of(
+                                                "kafka.bootstrap-servers", "b:9092",
+                                                "kafka.changelog-topic", "c",
+                                                "kafka.transaction-timeout", "2 s")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.transaction-timeout (PT2S) must be longer than");
+        assertThatThrownBy(
+                        () -> load(dir, yaml, Map.of("kafka.properties.compression.type", "zstd")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("use none, gzip or lz4");
+        assertThatThrownBy(() -> load(dir, yaml, Map.of("kafka.delivery", "twice")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(
+                        "kafka.delivery: 'twice' is not valid; use one of"
+                                + " exactly-once, at-least-once");
+        JobConfig ok =
+                load(
+                        dir,
+                        yaml,
+                        Map.of(
+                                "kafka.bootstrap-servers", "b:9092",
+                                "kafka.changelog-topic", "c",
+                                "kafka.delivery", "at-least-once",
+                                "kafka.transaction-timeout", "2 s"));
+        assertThat(ok.get(JobOptions.KAFKA_DELIVERY))
+                .isEqualTo(JobOptions.KafkaDelivery.AT_LEAST_ONCE);
+    }
+
+    @Test
+    void kafkaClientPropertiesPassThroughWithTheFileUnderneathAndSecretsMasked(@TempDir Path dir)
+            throws Exception {
+        Path secret = dir.resolve("client.properties");
+        Files.writeString(
+                secret,
+                "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule"
+                        + " required username=\"u\" password=\"s3cret\";\n"
+                        + "security.protocol=SASL_PLAINTEXT\n");
+        JobConfig c =
+                load(
+                        dir,
+                        BASE
+                                + "collections: [a]\n"
+                                + "kafka:\n  properties:\n    security.protocol: SASL_SSL\n"
+                                + "    sasl.mechanism: PLAIN\n"
+                                + "    ssl.truststore.password: changeit\n"
+                                + "  properties-file: "
+                                + secret
+                                + "\n",
+                        Map.of());
+        assertThat(c.kafkaProperties())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "PLAIN")
+                .containsEntry("ssl.truststore.password", "changeit")
+                .containsKey("sasl.jaas.config");
+        assertThat(c.kafkaProperties().get("sasl.jaas.config")).contains("s3cret");
+        assertThat(c.redactedSettings().toString())
+                .doesNotContain("changeit")
+                .contains("kafka.properties.sasl.mechanism=PLAIN");
+        // A placeholder without its environment variable is refused, naming the variable.
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        dir,
+                                        BASE
+                                                + "collections: [a]\n"
+                                                + "kafka.properties.sasl.jaas.config: 'x"
+                                                + " password=\"${DBTRANSFER_KAFKA_PASSWORD}\";'\n",
+                                        Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("DBTRANSFER_KAFKA_PASSWORD")
+                .hasMessageContaining("sasl.jaas.config");
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        dir,
+                                        BASE + "collections: [a]\n",
+                                        Map.of("kafka.properties-file", dir + "/missing")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.properties-file: cannot read");
+    }
 }
