@@ -80,6 +80,26 @@ public final class VerifyCommand {
                                     client.getDatabase(config.get(JobOptions.MONGO_DATABASE)),
                                     conn);
         }
+        List<Object> inFlux = new ArrayList<>();
+        for (String[] k : result.inFluxKeys) {
+            inFlux.add(new JsonOut().put("collection", k[0]).put("key", k[1]));
+        }
+        List<Object> tables = new ArrayList<>();
+        for (VerifyReport.TableStats t : result.tables.values()) {
+            tables.add(
+                    new JsonOut()
+                            .put("collection", t.collection)
+                            .put("table", t.table)
+                            .put("sourceDocuments", t.sourceDocuments)
+                            .put("targetRows", t.targetRows)
+                            .put("childRows", t.childRows)
+                            .put("sourceDigest", t.sourceDigest.toHex())
+                            .put("targetDigest", t.targetDigest.toHex())
+                            .put("missing", t.missing)
+                            .put("extra", t.extra)
+                            .put("different", t.different)
+                            .put("inFlux", t.inFlux));
+        }
         List<Object> listed = new ArrayList<>();
         for (String[] m : result.mismatches) {
             listed.add(new JsonOut().put("collection", m[0]).put("key", m[1]).put("kind", m[2]));
@@ -97,6 +117,8 @@ public final class VerifyCommand {
                         .put("chunks", result.chunks)
                         .put("differingChunks", result.differingChunks)
                         .put("mismatches", listed)
+                        .put("inFluxKeys", inFlux)
+                        .put("tables", tables)
                         .render();
         Files.writeString(report, json);
         out.println("verify: " + result);
