@@ -6,11 +6,11 @@ import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.pipeline.MySqlConnections;
+import io.dbtransfer.source.SourceProbe;
 import io.dbtransfer.verify.ChunkedVerifier;
 import io.dbtransfer.verify.VerifyReport;
 
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -67,7 +67,12 @@ public final class VerifyCommand {
         DocumentNormalizer normalizer =
                 new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
         VerifyReport result;
-        try (MongoClient client = MongoClients.create(config.get(JobOptions.MONGO_URI));
+        // Reachable, authenticated, collections present: a clear error naming the setting.
+        SourceProbe.check(
+                config.get(JobOptions.MONGO_URI),
+                config.get(JobOptions.MONGO_DATABASE),
+                new ArrayList<>(config.mapping().byCollection().keySet()));
+        try (MongoClient client = SourceProbe.connect(config.get(JobOptions.MONGO_URI), 10);
                 Connection conn =
                         MySqlConnections.open(
                                 config.get(JobOptions.MYSQL_URL),
