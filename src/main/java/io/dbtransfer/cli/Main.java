@@ -54,6 +54,19 @@ public final class Main {
                 return new SimulateCommand(CliArgs.parse(rest), System.out, System.err).run();
             case "benchmark":
                 return benchmark(CliArgs.parse(rest));
+            case "benchmark-verify":
+                {
+                    CliArgs a = CliArgs.parse(rest);
+                    a.requireKnown(java.util.Set.of("docs", "chunk-size", "verify-heap", "out"));
+                    return new io.dbtransfer.bench.VerifyBenchmark(
+                                    (int) a.getLong("docs", 50_000, 1000, 50_000_000),
+                                    (int) a.getLong("chunk-size", 1000, 1, 1_000_000),
+                                    a.get("verify-heap", "256m"),
+                                    a.get("out", null) == null
+                                            ? null
+                                            : java.nio.file.Path.of(a.get("out", null)))
+                            .run();
+                }
             default:
                 System.err.println("dbtransfer: unknown command '" + args[0] + "'");
                 usage();
