@@ -254,9 +254,12 @@ public final class CutoverCommand {
                 }
                 if (!allowDeadLetters && dead.total() + sweep.deadLettered > 0) {
                     reasons.add(
-                            (dead.total() + sweep.deadLettered)
-                                    + " dead letter(s): data not moved as it is in the source"
-                                    + " (see _dbtransfer_dlq; --allow-dead-letters accepts them)");
+                            dead.total()
+                                    + " dead letter(s) in _dbtransfer_dlq and "
+                                    + sweep.deadLettered
+                                    + " source document(s) the mapping cannot hold: data not"
+                                    + " moved as it is in the source (--allow-dead-letters"
+                                    + " accepts them)");
                 }
                 if (!drained) {
                     reasons.add(
@@ -478,10 +481,8 @@ public final class CutoverCommand {
                             .put("different", t.different)
                             .put("inFlux", t.inFlux)
                             .put("openMismatches", open.counts.getOrDefault(t.collection, 0L))
-                            .put(
-                                    "deadLetters",
-                                    dead.counts.getOrDefault(t.collection, 0L) + t.deadLettered)
-                            .put("skippedDocumentsInSource", t.deadLettered));
+                            .put("deadLetters", dead.counts.getOrDefault(t.collection, 0L))
+                            .put("skippedDocuments", t.deadLettered));
         }
         List<Object> mismatches = new ArrayList<>();
         for (String[] m : sweep.mismatches) {
@@ -514,7 +515,8 @@ public final class CutoverCommand {
                                 .put("different", sweep.different)
                                 .put("inFlux", sweep.inFlux)
                                 .put("openMismatches", open.total())
-                                .put("deadLetters", dead.total() + sweep.deadLettered)
+                                .put("deadLetters", dead.total())
+                                .put("skippedDocuments", sweep.deadLettered)
                                 .put("deadLettersAllowed", allowDeadLetters))
                 .put("tables", tables)
                 .put("mismatches", mismatches)
@@ -584,7 +586,7 @@ public final class CutoverCommand {
                             t.extra,
                             t.different,
                             open.counts.getOrDefault(t.collection, 0L),
-                            dead.counts.getOrDefault(t.collection, 0L) + t.deadLettered));
+                            dead.counts.getOrDefault(t.collection, 0L)));
         }
         for (String[] m : sweep.mismatches) {
             sb.append("  ").append(m[2]).append(": ").append(m[0]).append(' ').append(m[1]);

@@ -75,8 +75,13 @@ public final class SourceWatch implements Runnable, AutoCloseable {
                 ChangeStreamDocument<Document> event = cursor.tryNext();
                 if (event != null) {
                     seen(event);
+                } else {
+                    // A server without an awaiting getMore would otherwise spin this thread.
+                    Thread.sleep(20);
                 }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             if (!stopped) {
                 synchronized (this) {

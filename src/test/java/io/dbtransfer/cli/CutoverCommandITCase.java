@@ -11,7 +11,7 @@ import io.dbtransfer.reconcile.MismatchTable;
 import io.dbtransfer.reconcile.MySqlReadBack;
 import io.dbtransfer.reconcile.RowHasher;
 import io.dbtransfer.source.ChangeRecord;
-import io.dbtransfer.source.SourceVersion;
+import io.dbtransfer.source.SourceProbe;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.TestMongo;
@@ -22,12 +22,10 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
-import com.mongodb.client.ClientSession;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import org.bson.BsonDocument;
-import org.bson.BsonTimestamp;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -124,15 +122,10 @@ class CutoverCommandITCase {
             assertThat(running).as("cutover waits while the source changes").isNotDone();
             stop.set(true);
             burst.join();
-            long lastWrite;
-            try (ClientSession session = TestMongo.client().startSession()) {
-                coll.updateOne(
-                        session,
-                        Filters.eq("_id", docs.get(1).getString("_id")),
-                        Updates.set("headline", "the last write"));
-                BsonTimestamp t = session.getOperationTime();
-                lastWrite = SourceVersion.of(t.getTime() & 0xFFFFFFFFL, t.getInc() & 0xFFFFFFFFL);
-            }
+            long beforeLastWrite = SourceProbe.operationTime(TestMongo.client());
+            coll.updateOne(
+                    Filters.eq("_id", docs.get(1).getString("_id")),
+                    Updates.set("headline", "the last write"));
             long lastWriteNanos = System.nanoTime();
             Result quiet = running.get(180, TimeUnit.SECONDS);
             assertThat(System.nanoTime() - lastWriteNanos)
@@ -145,6 +138,11 @@ class CutoverCommandITCase {
             assertThat(json.getString("verdict")).isEqualTo("CONSISTENT");
             long coveredPoint = version(json, "sourcePointCovered");
             long hwm = version(json, "targetHighWaterMark");
+            long lastWrite =
+                    Long.parseUnsignedLong(f.versions("reviews").get(docs.get(1).getString("_id")));
+            assertThat(Long.compareUnsigned(lastWrite, beforeLastWrite))
+                    .as("MySQL holds the last write")
+                    .isPositive();
             assertThat(Long.compareUnsigned(coveredPoint, lastWrite)).isGreaterThanOrEqualTo(0);
             assertThat(Long.compareUnsigned(hwm, lastWrite)).isGreaterThanOrEqualTo(0);
             assertThat(hwm).isEqualTo(independentHighWaterMark(f));
