@@ -3,6 +3,7 @@ package io.dbtransfer.verify;
 import io.dbtransfer.deadletter.DeadLetterTable;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.reconcile.KeyTexts;
 import io.dbtransfer.reconcile.MismatchTable;
 import io.dbtransfer.reconcile.RowHasher;
 import io.dbtransfer.sink.MySqlDialect;
@@ -190,11 +191,29 @@ public final class TargetLedger {
             bind(ps, collections);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.listed.add(new Entry(rs.getString(1), rs.getString(2), rs.getString(3)));
+                    String collection = rs.getString(1);
+                    out.listed.add(
+                            new Entry(
+                                    collection,
+                                    keyText(mapping, collection, rs.getString(2)),
+                                    rs.getString(3)));
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * The key column text of a recorded key: dead letters hold the canonical Extended JSON of the
+     * {@code _id}, mismatches the column text already; shown like the sweep's keys.
+     */
+    private static String keyText(Mapping mapping, String collection, String recorded) {
+        TableSpec table = mapping.tableFor(collection);
+        if (table == null || recorded == null) {
+            return recorded;
+        }
+        String text = KeyTexts.keyText(collection + '\u0000' + recorded, table.columns.get(0).type);
+        return text == null ? recorded : text;
     }
 
     private static long maxVersion(Connection c, String sql, List<String> params, long max)

@@ -75,6 +75,9 @@ class CutoverCommandITCase {
         MongoCollection<Document> coll = f.mongo().getCollection("reviews");
         ReviewDocuments gen = new ReviewDocuments(17);
         List<Document> docs = gen.next(600);
+        for (int i = 0; i < 100; i++) {
+            docs.get(i).append("images", List.of("a" + i + ".jpg", "b" + i + ".jpg"));
+        }
         coll.insertMany(docs);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
@@ -151,7 +154,8 @@ class CutoverCommandITCase {
             assertThat(number(table, "sourceDocuments")).isEqualTo(coll.countDocuments());
             assertThat(number(table, "targetRows")).isEqualTo(f.count("reviews"));
             assertThat(number(table, "childRows"))
-                    .isEqualTo(f.count("reviews_comments") + f.count("reviews_images"));
+                    .isEqualTo(f.count("reviews_comments") + f.count("reviews_images"))
+                    .isGreaterThan(200);
             Hash128[] digests = independentDigests(f);
             assertThat(table.getString("sourceDigest")).isEqualTo(digests[0].toHex());
             assertThat(table.getString("targetDigest")).isEqualTo(digests[1].toHex());
@@ -286,12 +290,20 @@ class CutoverCommandITCase {
                     Random r = new Random(writes.get() + 1);
                     while (!stop.get()) {
                         String id = docs.get(10 + r.nextInt(docs.size() - 10)).getString("_id");
-                        switch (r.nextInt(4)) {
+                        switch (r.nextInt(5)) {
                             case 0:
                                 coll.deleteOne(Filters.eq("_id", id));
                                 break;
                             case 1:
                                 coll.insertOne(gen.next());
+                                break;
+                            case 2:
+                                coll.updateOne(
+                                        Filters.eq("_id", id),
+                                        Updates.push(
+                                                "comments",
+                                                new Document("user", "u" + r.nextInt(100))
+                                                        .append("text", "live comment")));
                                 break;
                             default:
                                 coll.updateOne(
