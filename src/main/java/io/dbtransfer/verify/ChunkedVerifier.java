@@ -396,8 +396,11 @@ public final class ChunkedVerifier {
         for (int i = 0; i < tables.size(); i++) {
             TableSpec t = tables.get(i);
             String column = MySqlDialect.quote(t.columns.get(0).name);
+            // Parenthesised members only in a UNION (older MySQL 8 refuse "((SELECT …)) t").
+            boolean union = tables.size() > 1;
             sql.append(i == 0 ? "" : " UNION ")
-                    .append("(SELECT DISTINCT ")
+                    .append(union ? "(" : "")
+                    .append("SELECT DISTINCT ")
                     .append(column)
                     .append(" AS `k` FROM ")
                     .append(MySqlDialect.quote(t.name))
@@ -408,7 +411,8 @@ public final class ChunkedVerifier {
             if (upper != null) {
                 sql.append(" AND ").append(column).append(" <= ?");
             }
-            sql.append(" ORDER BY ").append(column).append(" LIMIT ").append(limit).append(')');
+            sql.append(" ORDER BY ").append(column).append(" LIMIT ").append(limit);
+            sql.append(union ? ")" : "");
         }
         sql.append(") `page` ORDER BY `k` LIMIT ").append(limit);
         TargetPage page = new TargetPage();

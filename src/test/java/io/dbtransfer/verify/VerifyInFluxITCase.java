@@ -169,6 +169,72 @@ class VerifyInFluxITCase {
         }
     }
 
+    /**
+     * Memory bound: MySQL keys of a range are read in pages of {@code --chunk-size}; extra rows in
+     * the middle of a range and after the last document are all found and named, page by page.
+     */
+    @Test
+    void extraRowsAreFoundPageByPageInsideAndAfterTheDocumentRange(@TempDir Path dir)
+            throws Exception {
+        MigrationFixture f =
+                new MigrationFixture("verify_pages")
+                        .collections("items:\n  key-type: VARCHAR(16)\n  columns:\n    v: INT\n");
+        MongoCollection<Document> coll = f.mongo().getCollection("items");
+        JobConfig config = f.config();
+        DocumentNormalizer normalizer =
+                new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
+        List<RowChange> rows = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            Document d = new Document("_id", String.format("k%02d", i)).append("v", i);
+            coll.insertOne(d);
+            rows.add(
+                    normalizer.normalize(
+                                    ChangeRecord.upsert(
+                                            "items",
+                                            CanonicalValues.canonicalJson(
+                                                    new org.bson.BsonString(d.getString("_id"))),
+                                            d.toJson(),
+                                            7L),
+                                    0L)
+                            .change);
+        }
+        Set<String> extras =
+                new TreeSet<>(
+                        List.of("k05a", "k05b", "k05c", "k05d", "z1", "z2", "z3", "z4", "z5"));
+        try (Connection c = f.mysql()) {
+            SchemaManager.createTables(c, config.mapping());
+            c.setAutoCommit(false);
+            new ChangeApplier(config.mapping()).apply(c, rows);
+            c.commit();
+            c.setAutoCommit(true);
+            try (Statement st = c.createStatement()) {
+                for (String k : extras) {
+                    st.execute(
+                            "INSERT INTO items (_id, v, _src_version) VALUES ('" + k + "', 0, 1)");
+                }
+            }
+        }
+        Path report = dir.resolve("report.json");
+        String[] args = {
+            "--config",
+            f.writeJobFile(dir.resolve("job.yaml")).toString(),
+            "--report",
+            report.toString(),
+            "--chunk-size",
+            "3",
+            "--recheck-delay-ms",
+            "0"
+        };
+        assertThat(run(args)).isEqualTo(1);
+        Document json = Document.parse(Files.readString(report));
+        assertThat(json.get("sourceDocuments", Number.class).longValue()).isEqualTo(10);
+        assertThat(json.get("targetRows", Number.class).longValue()).isEqualTo(19);
+        assertThat(json.get("extra", Number.class).longValue()).isEqualTo(9);
+        assertThat(json.get("missing", Number.class).longValue()).isZero();
+        assertThat(json.get("different", Number.class).longValue()).isZero();
+        assertThat(keys(json, "mismatches")).isEqualTo(extras);
+    }
+
     private static Set<String> keys(Document json, String list) {
         Set<String> out = new TreeSet<>();
         for (Document d : json.getList(list, Document.class)) {
