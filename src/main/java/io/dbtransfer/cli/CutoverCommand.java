@@ -122,15 +122,10 @@ public final class CutoverCommand {
                     coveredUntil == null
                             ? -1
                             : SourceVersion.of(coveredUntil.getEpochSecond(), 0xFFFFFFFFL);
-            long startAt =
-                    coveredUntil == null
-                                    || SourceVersion.compare(
-                                                    SourceVersion.of(
-                                                            coveredUntil.getEpochSecond(), 0),
-                                                    now)
-                                            >= 0
-                            ? now
-                            : SourceVersion.of(coveredUntil.getEpochSecond(), 0);
+            // Watch from now, or from an earlier --covered-until to learn what changed after it.
+            long from =
+                    coveredUntil == null ? now : SourceVersion.of(coveredUntil.getEpochSecond(), 0);
+            long startAt = SourceVersion.compare(from, now) < 0 ? from : now;
             try (SourceWatch watch = new SourceWatch(db, mapping, startAt, coveredUpTo).start()) {
                 // (a) the source point to certify
                 long covered;
