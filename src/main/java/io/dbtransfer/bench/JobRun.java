@@ -119,6 +119,8 @@ final class JobRun {
                         .toAbsolutePath()
                         .toUri()
                         .toString());
+        // Any free REST port: a fixed 8081 fails when another Flink runs on the machine.
+        conf.set(org.apache.flink.configuration.RestOptions.BIND_PORT, "0");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));

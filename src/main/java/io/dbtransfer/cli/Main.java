@@ -10,19 +10,22 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        int code;
+        System.exit(exec(args, System.err));
+    }
+
+    /** Runs a command and returns its exit code; an error is explained on {@code err}: 2. */
+    static int exec(String[] args, java.io.PrintStream err) {
         try {
-            code = run(args);
+            return run(args);
         } catch (ConfigException e) {
-            System.err.println("dbtransfer: " + e.getMessage());
-            code = 2;
+            err.println("dbtransfer: " + e.getMessage());
+            return 2;
         } catch (Exception e) {
-            System.err.println("dbtransfer: " + describe(e));
-            System.err.println("  (details in the log file: target/dbtransfer.log)");
+            err.println("dbtransfer: " + describe(e));
+            err.println("  (details in the log file: target/dbtransfer.log)");
             org.slf4j.LoggerFactory.getLogger(Main.class).error("Command failed", e);
-            code = 2;
+            return 2;
         }
-        System.exit(code);
     }
 
     static int run(String[] args) throws Exception {
@@ -45,10 +48,25 @@ public final class Main {
                 return new InferMappingCommand(CliArgs.parse(rest), System.out).run();
             case "verify":
                 return new VerifyCommand(rest, System.out, System.err).run();
+            case "cutover":
+                return new CutoverCommand(rest, System.out, System.err).run();
             case "simulate":
                 return new SimulateCommand(CliArgs.parse(rest), System.out, System.err).run();
             case "benchmark":
                 return benchmark(CliArgs.parse(rest));
+            case "benchmark-verify":
+                {
+                    CliArgs a = CliArgs.parse(rest);
+                    a.requireKnown(java.util.Set.of("docs", "chunk-size", "verify-heap", "out"));
+                    return new io.dbtransfer.bench.VerifyBenchmark(
+                                    (int) a.getLong("docs", 50_000, 1000, 50_000_000),
+                                    (int) a.getLong("chunk-size", 1000, 1, 1_000_000),
+                                    a.get("verify-heap", "256m"),
+                                    a.get("out", null) == null
+                                            ? null
+                                            : java.nio.file.Path.of(a.get("out", null)))
+                            .run();
+                }
             default:
                 System.err.println("dbtransfer: unknown command '" + args[0] + "'");
                 usage();
@@ -99,6 +117,17 @@ public final class Main {
                         + " --mysql-url URL\n"
                         + "            [--report PATH] [--chunk-size 1000]"
                         + " [--recheck-delay-ms 2000]; exit 0 consistent, 1 not, 2 error\n"
+                        + "  cutover   wait until the source is quiet (or a time is covered),"
+                        + " drain, final sweep,\n"
+                        + "            write a consistency certificate (JSON + summary)\n"
+                        + "            --config job.yaml | --mongo-uri URI --database DB"
+                        + " --mysql-url URL\n"
+                        + "            [--quiet-for 30s | --covered-until 2026-11-25T17:00:00Z]"
+                        + " [--timeout 30m] [--settle 3s]\n"
+                        + "            [--out dbtransfer-cutover-certificate.json]"
+                        + " [--allow-dead-letters] [--chunk-size 1000]\n"
+                        + "            [--recheck-delay-ms 2000]; exit 0 consistent, 1 not,"
+                        + " 2 error\n"
                         + "  generate-reviews  a deterministic Amazon-reviews-shaped TSV\n"
                         + "            --rows N --out FILE.tsv[.gz] [--seed S]\n"
                         + "  load-reviews      an Amazon reviews TSV into MongoDB as nested"

@@ -6,11 +6,11 @@ import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.pipeline.MySqlConnections;
+import io.dbtransfer.source.SourceProbe;
 import io.dbtransfer.verify.ChunkedVerifier;
 import io.dbtransfer.verify.VerifyReport;
 
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -67,7 +67,12 @@ public final class VerifyCommand {
         DocumentNormalizer normalizer =
                 new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
         VerifyReport result;
-        try (MongoClient client = MongoClients.create(config.get(JobOptions.MONGO_URI));
+        // Reachable, authenticated, collections present: a clear error naming the setting.
+        SourceProbe.check(
+                config.get(JobOptions.MONGO_URI),
+                config.get(JobOptions.MONGO_DATABASE),
+                new ArrayList<>(config.mapping().byCollection().keySet()));
+        try (MongoClient client = SourceProbe.connect(config.get(JobOptions.MONGO_URI), 10);
                 Connection conn =
                         MySqlConnections.open(
                                 config.get(JobOptions.MYSQL_URL),
@@ -79,6 +84,26 @@ public final class VerifyCommand {
                             .verify(
                                     client.getDatabase(config.get(JobOptions.MONGO_DATABASE)),
                                     conn);
+        }
+        List<Object> inFlux = new ArrayList<>();
+        for (String[] k : result.inFluxKeys) {
+            inFlux.add(new JsonOut().put("collection", k[0]).put("key", k[1]));
+        }
+        List<Object> tables = new ArrayList<>();
+        for (VerifyReport.TableStats t : result.tables.values()) {
+            tables.add(
+                    new JsonOut()
+                            .put("collection", t.collection)
+                            .put("table", t.table)
+                            .put("sourceDocuments", t.sourceDocuments)
+                            .put("targetRows", t.targetRows)
+                            .put("childRows", t.childRows)
+                            .put("sourceDigest", t.sourceDigest.toHex())
+                            .put("targetDigest", t.targetDigest.toHex())
+                            .put("missing", t.missing)
+                            .put("extra", t.extra)
+                            .put("different", t.different)
+                            .put("inFlux", t.inFlux));
         }
         List<Object> listed = new ArrayList<>();
         for (String[] m : result.mismatches) {
@@ -97,6 +122,8 @@ public final class VerifyCommand {
                         .put("chunks", result.chunks)
                         .put("differingChunks", result.differingChunks)
                         .put("mismatches", listed)
+                        .put("inFluxKeys", inFlux)
+                        .put("tables", tables)
                         .render();
         Files.writeString(report, json);
         out.println("verify: " + result);

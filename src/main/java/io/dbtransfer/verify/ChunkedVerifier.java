@@ -27,12 +27,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 
 /**
@@ -41,19 +44,27 @@ import java.util.function.Consumer;
  * each chunk, hashes the documents (through the mapping and {@link RowHasher}) and the MySQL rows
  * of the same key range (parent and child tables, read by key through {@link MySqlReadBack}),
  * compares the chunk digests and, when they differ, the keys. Differing keys are read again on both
- * sides after {@code recheckDelayMs}: a key whose either side changed meanwhile is counted as in
- * flux, one that differs the same way twice is a mismatch. Memory: one chunk plus the differing
- * keys.
+ * sides {@code recheckDelayMs} after they were first seen: a key whose either side changed
+ * meanwhile is counted as in flux, one that differs the same way twice is a mismatch.
+ *
+ * <p>Memory is bounded independently of the collection size: one chunk of documents, MySQL keys
+ * discovered in pages of at most {@code chunkSize} per table (so a range holding any number of
+ * extra rows is walked page by page), and at most {@value #MAX_SUSPECTS} differing keys before they
+ * are rechecked.
  *
  * <p>Limitation: the key ranges assume one {@code _id} type per collection (MongoDB orders mixed
  * types by type, MySQL by column text).
  */
 public final class ChunkedVerifier {
 
+    /** Differing keys held before they are rechecked (bounds memory on a very different target). */
+    static final int MAX_SUSPECTS = 10_000;
+
     private final DocumentNormalizer normalizer;
     private final int chunkSize;
     private final long recheckDelayMs;
     private final Consumer<String> progress;
+    private BiPredicate<String, String> changedLater = (collection, key) -> false;
 
     public ChunkedVerifier(
             DocumentNormalizer normalizer,
@@ -63,10 +74,23 @@ public final class ChunkedVerifier {
         if (chunkSize < 1) {
             throw new IllegalArgumentException("--chunk-size must be at least 1");
         }
+        if (recheckDelayMs < 0) {
+            throw new IllegalArgumentException("--recheck-delay-ms must not be negative");
+        }
         this.normalizer = normalizer;
         this.chunkSize = chunkSize;
         this.recheckDelayMs = recheckDelayMs;
         this.progress = progress;
+    }
+
+    /**
+     * Keys ({@code collection, key text}) known to have changed in the source after the point the
+     * caller certifies: if they still differ at the recheck they count as in flux, not as
+     * mismatches ({@code cutover --covered-until}).
+     */
+    public ChunkedVerifier changedLater(BiPredicate<String, String> keys) {
+        this.changedLater = Objects.requireNonNull(keys);
+        return this;
     }
 
     /** A key that differed at first sight. */
@@ -84,37 +108,84 @@ public final class ChunkedVerifier {
         }
     }
 
+    /** Differing keys waiting for their recheck, with the time the first of them was seen. */
+    private final class Suspects {
+        final List<Suspect> list = new ArrayList<>();
+        long firstSeenNanos;
+
+        void add(Suspect s, MongoDatabase source, Connection target, VerifyReport report)
+                throws SQLException, InterruptedException {
+            if (list.isEmpty()) {
+                firstSeenNanos = System.nanoTime();
+            }
+            list.add(s);
+            if (list.size() >= MAX_SUSPECTS) {
+                recheck(source, target, report);
+            }
+        }
+
+        void recheck(MongoDatabase source, Connection target, VerifyReport report)
+                throws SQLException, InterruptedException {
+            if (list.isEmpty()) {
+                return;
+            }
+            long waitMs = recheckDelayMs - (System.nanoTime() - firstSeenNanos) / 1_000_000;
+            progress.accept(
+                    list.size()
+                            + " differing key(s); reading them again"
+                            + (waitMs > 0 ? " in " + waitMs + " ms" : ""));
+            if (waitMs > 0) {
+                Thread.sleep(waitMs);
+            }
+            Map<String, List<Suspect>> byCollection = new LinkedHashMap<>();
+            for (Suspect s : list) {
+                byCollection.computeIfAbsent(s.collection, c -> new ArrayList<>()).add(s);
+            }
+            for (Map.Entry<String, List<Suspect>> e : byCollection.entrySet()) {
+                String collection = e.getKey();
+                TableSpec table = normalizer.mapping().tableFor(collection);
+                List<Suspect> all = e.getValue();
+                for (int from = 0; from < all.size(); from += MySqlReadBack.BATCH) {
+                    List<Suspect> batch =
+                            all.subList(from, Math.min(all.size(), from + MySqlReadBack.BATCH));
+                    List<String> keys = new ArrayList<>();
+                    for (Suspect s : batch) {
+                        keys.add(s.key);
+                    }
+                    Map<String, Hash128> src = sourceHashes(source, collection, table, keys);
+                    Map<String, MySqlReadBack.Observed> observed =
+                            MySqlReadBack.read(target, table, keys);
+                    for (Suspect s : batch) {
+                        Hash128 now = src.get(s.key);
+                        MySqlReadBack.Observed o = observed.get(s.key);
+                        Hash128 tgt = o.hasRows() ? o.hash : null;
+                        if (!Objects.equals(now, s.source)
+                                || !Objects.equals(tgt, s.target)
+                                || changedLater.test(collection, s.key)) {
+                            report.inFlux(collection, s.key);
+                        } else {
+                            report.mismatch(
+                                    collection,
+                                    s.key,
+                                    now == null ? "extra" : !o.hasParent ? "missing" : "different");
+                        }
+                    }
+                }
+            }
+            list.clear();
+        }
+    }
+
     /** Compares every mapped collection with its tables. */
     public VerifyReport verify(MongoDatabase source, Connection target)
             throws SQLException, InterruptedException {
         VerifyReport report = new VerifyReport();
-        List<Suspect> suspects = new ArrayList<>();
+        Suspects suspects = new Suspects();
         for (Map.Entry<String, TableSpec> e : normalizer.mapping().byCollection().entrySet()) {
+            report.table(e.getKey(), e.getValue().name);
             walk(source, target, e.getKey(), e.getValue(), report, suspects);
         }
-        if (!suspects.isEmpty()) {
-            progress.accept(
-                    suspects.size()
-                            + " differing key(s); reading them again in "
-                            + recheckDelayMs
-                            + " ms");
-            Thread.sleep(recheckDelayMs);
-            for (Suspect s : suspects) {
-                TableSpec table = normalizer.mapping().tableFor(s.collection);
-                Hash128 src = sourceHash(source, s.collection, table, s.key);
-                MySqlReadBack.Observed o =
-                        MySqlReadBack.read(target, table, List.of(s.key)).get(s.key);
-                Hash128 tgt = o.hasRows() ? o.hash : null;
-                if (!Objects.equals(src, s.source) || !Objects.equals(tgt, s.target)) {
-                    report.inFlux++;
-                } else {
-                    report.mismatch(
-                            s.collection,
-                            s.key,
-                            src == null ? "extra" : !o.hasParent ? "missing" : "different");
-                }
-            }
-        }
+        suspects.recheck(source, target, report);
         return report;
     }
 
@@ -124,8 +195,9 @@ public final class ChunkedVerifier {
             String collection,
             TableSpec table,
             VerifyReport report,
-            List<Suspect> suspects)
-            throws SQLException {
+            Suspects suspects)
+            throws SQLException, InterruptedException {
+        VerifyReport.TableStats stats = report.tables.get(collection);
         MongoCollection<BsonDocument> coll = source.getCollection(collection, BsonDocument.class);
         BsonValue lastId = null;
         String lowerText = null;
@@ -147,9 +219,11 @@ public final class ChunkedVerifier {
                     RowChange change = normalize(collection, doc);
                     if (change == null) {
                         report.deadLettered++;
+                        stats.deadLettered++;
                         continue;
                     }
                     report.sourceDocuments++;
+                    stats.sourceDocuments++;
                     src.put(
                             change.parent[0],
                             RowHasher.document(table, change.parent, change.children));
@@ -157,35 +231,32 @@ public final class ChunkedVerifier {
             }
             boolean last = read < chunkSize;
             String upperText = last ? null : lastText;
-            Set<String> keys = new LinkedHashSet<>(src.keySet());
-            keys.addAll(targetKeys(target, table, lowerText, upperText));
-            Map<String, MySqlReadBack.Observed> observed = MySqlReadBack.read(target, table, keys);
-            Hash128 srcDigest = Hash128.ZERO;
-            Hash128 tgtDigest = Hash128.ZERO;
-            for (String k : keys) {
-                MySqlReadBack.Observed o = observed.get(k);
-                if (o.hasParent) {
-                    report.targetRows++;
+            Hash128[] digests = {Hash128.ZERO, Hash128.ZERO};
+            List<Suspect> differing = new ArrayList<>();
+            compare(target, collection, table, src.keySet(), src, stats, digests, differing);
+            // MySQL keys of the range the documents did not name: extra rows, page by page.
+            String pageLower = lowerText;
+            // Without an upper bound before the end (no key text in this chunk), a later chunk
+            // or the tail walks the range, so no MySQL key is counted twice.
+            while (last || upperText != null) {
+                TargetPage page = targetPage(target, table, pageLower, upperText, chunkSize);
+                page.keys.removeAll(src.keySet());
+                compare(target, collection, table, page.keys, src, stats, digests, differing);
+                if (page.cut == null) {
+                    break;
                 }
-                Hash128 s = src.get(k);
-                if (s != null) {
-                    srcDigest = srcDigest.xor(RowHasher.keyDigest(k, 0, s));
-                }
-                if (o.hasRows()) {
-                    tgtDigest = tgtDigest.xor(RowHasher.keyDigest(k, 0, o.hash));
-                }
+                pageLower = page.cut;
             }
             report.chunks++;
-            if (!srcDigest.equals(tgtDigest)) {
+            if (!digests[0].equals(digests[1])) {
                 report.differingChunks++;
-                for (String k : keys) {
-                    MySqlReadBack.Observed o = observed.get(k);
-                    Hash128 s = src.get(k);
-                    Hash128 t = o.hasRows() ? o.hash : null;
-                    if (!Objects.equals(s, t)) {
-                        suspects.add(new Suspect(collection, k, s, t));
-                    }
+                for (Suspect s : differing) {
+                    suspects.add(s, source, target, report);
                 }
+            }
+            report.targetRows = 0;
+            for (VerifyReport.TableStats t : report.tables.values()) {
+                report.targetRows += t.targetRows;
             }
             if (report.chunks % 10 == 0 || last) {
                 progress.accept(
@@ -203,6 +274,48 @@ public final class ChunkedVerifier {
             }
             if (upperText != null) {
                 lowerText = upperText;
+            }
+        }
+    }
+
+    /**
+     * Reads {@code keys} from MySQL, adds their digests (source from {@code src}, target from the
+     * rows read) to {@code digests} and the table's, counts rows, and collects differing keys.
+     */
+    private static void compare(
+            Connection target,
+            String collection,
+            TableSpec table,
+            Set<String> keys,
+            Map<String, Hash128> src,
+            VerifyReport.TableStats stats,
+            Hash128[] digests,
+            List<Suspect> differing)
+            throws SQLException {
+        if (keys.isEmpty()) {
+            return;
+        }
+        Map<String, MySqlReadBack.Observed> observed = MySqlReadBack.read(target, table, keys);
+        for (String k : keys) {
+            MySqlReadBack.Observed o = observed.get(k);
+            if (o.hasParent) {
+                stats.targetRows++;
+            }
+            stats.childRows += o.childRows;
+            Hash128 s = src.get(k);
+            Hash128 t = o.hasRows() ? o.hash : null;
+            if (s != null) {
+                Hash128 d = RowHasher.keyDigest(k, 0, s);
+                digests[0] = digests[0].xor(d);
+                stats.sourceDigest = stats.sourceDigest.xor(d);
+            }
+            if (t != null) {
+                Hash128 d = RowHasher.keyDigest(k, 0, t);
+                digests[1] = digests[1].xor(d);
+                stats.targetDigest = stats.targetDigest.xor(d);
+            }
+            if (!Objects.equals(s, t)) {
+                differing.add(new Suspect(collection, k, s, t));
             }
         }
     }
@@ -226,18 +339,22 @@ public final class ChunkedVerifier {
         return result.change;
     }
 
-    /** The source hash of the document whose key column text is {@code keyText}, or null. */
-    private Hash128 sourceHash(
-            MongoDatabase source, String collection, TableSpec table, String key) {
+    /** The source hashes of the documents whose key column texts are {@code keys}. */
+    private Map<String, Hash128> sourceHashes(
+            MongoDatabase source, String collection, TableSpec table, List<String> keys) {
         ColumnType keyType = table.columns.get(0).type;
+        Set<String> wanted = new HashSet<>(keys);
         List<BsonValue> ids = new ArrayList<>();
-        for (String routingKey : KeyTexts.candidates(collection, key, keyType)) {
-            ids.add(
-                    CanonicalValues.parseCanonicalJson(
-                            routingKey.substring(routingKey.indexOf('\u0000') + 1)));
+        for (String key : keys) {
+            for (String routingKey : KeyTexts.candidates(collection, key, keyType)) {
+                ids.add(
+                        CanonicalValues.parseCanonicalJson(
+                                routingKey.substring(routingKey.indexOf('\u0000') + 1)));
+            }
         }
+        Map<String, Hash128> out = new HashMap<>();
         if (ids.isEmpty()) {
-            return null;
+            return out;
         }
         try (MongoCursor<BsonDocument> cursor =
                 source.getCollection(collection, BsonDocument.class)
@@ -245,50 +362,81 @@ public final class ChunkedVerifier {
                         .iterator()) {
             while (cursor.hasNext()) {
                 RowChange change = normalize(collection, cursor.next());
-                if (change != null && change.parent[0].equals(key)) {
-                    return RowHasher.document(table, change.parent, change.children);
+                if (change != null && wanted.contains(change.parent[0])) {
+                    out.put(
+                            change.parent[0],
+                            RowHasher.document(table, change.parent, change.children));
                 }
             }
         }
-        return null;
+        return out;
     }
 
-    /** Keys MySQL holds in {@code (lower, upper]} (open ends when null), parents and children. */
-    private static Set<String> targetKeys(Connection c, TableSpec table, String lower, String upper)
+    /** One page of MySQL keys: at most {@code limit}; {@code cut} is where the next one starts. */
+    private static final class TargetPage {
+        final Set<String> keys = new LinkedHashSet<>();
+
+        /** The last key of a full page (more may follow), or {@code null} when the range ended. */
+        String cut;
+    }
+
+    /**
+     * The first {@code limit} distinct document keys MySQL holds in {@code (lower, upper]} (open
+     * ends when null) over the parent and all child tables, in MySQL's order of the key column:
+     * each table's first {@code limit} keys, merged and cut by the database, so a page never holds
+     * more than {@code limit} keys however many rows the range has.
+     */
+    private static TargetPage targetPage(
+            Connection c, TableSpec table, String lower, String upper, int limit)
             throws SQLException {
-        Set<String> out = new LinkedHashSet<>();
         List<TableSpec> tables = new ArrayList<>();
         tables.add(table);
         tables.addAll(RowHasher.descendants(table));
-        for (TableSpec t : tables) {
+        StringBuilder sql = new StringBuilder("SELECT `k` FROM (");
+        for (int i = 0; i < tables.size(); i++) {
+            TableSpec t = tables.get(i);
             String column = MySqlDialect.quote(t.columns.get(0).name);
-            StringBuilder sql =
-                    new StringBuilder("SELECT DISTINCT ")
-                            .append(column)
-                            .append(" FROM ")
-                            .append(MySqlDialect.quote(t.name))
-                            .append(" WHERE 1 = 1");
+            // Parenthesised members only in a UNION (older MySQL 8 refuse "((SELECT …)) t").
+            boolean union = tables.size() > 1;
+            sql.append(i == 0 ? "" : " UNION ")
+                    .append(union ? "(" : "")
+                    .append("SELECT DISTINCT ")
+                    .append(column)
+                    .append(" AS `k` FROM ")
+                    .append(MySqlDialect.quote(t.name))
+                    .append(" WHERE 1 = 1");
             if (lower != null) {
                 sql.append(" AND ").append(column).append(" > ?");
             }
             if (upper != null) {
                 sql.append(" AND ").append(column).append(" <= ?");
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                int i = 1;
+            sql.append(" ORDER BY ").append(column).append(" LIMIT ").append(limit);
+            sql.append(union ? ")" : "");
+        }
+        sql.append(") `page` ORDER BY `k` LIMIT ").append(limit);
+        TargetPage page = new TargetPage();
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int i = 1;
+            for (int t = 0; t < tables.size(); t++) {
                 if (lower != null) {
                     ps.setString(i++, lower);
                 }
                 if (upper != null) {
-                    ps.setString(i, upper);
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(CanonicalValues.fromJdbc(rs, 1, t.columns.get(0).type));
-                    }
+                    ps.setString(i++, upper);
                 }
             }
+            String lastKey = null;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    lastKey = CanonicalValues.fromJdbc(rs, 1, table.columns.get(0).type);
+                    page.keys.add(lastKey);
+                }
+            }
+            if (page.keys.size() >= limit) {
+                page.cut = lastKey;
+            }
         }
-        return out;
+        return page;
     }
 }

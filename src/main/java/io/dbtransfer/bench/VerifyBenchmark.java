@@ -1,0 +1,295 @@
+package io.dbtransfer.bench;
+
+import io.dbtransfer.cli.VerifyCommand;
+import io.dbtransfer.embedded.EmbeddedMariaDb;
+import io.dbtransfer.embedded.MongoEmulator;
+import io.dbtransfer.workload.ReviewDocuments;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import org.bson.Document;
+import org.yaml.snakeyaml.Yaml;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code bin/dbtransfer benchmark-verify}: on the same N review documents, the job's snapshot time
+ * (exactly-once, parallelism 2, until every row is in MySQL) against the time of {@code verify},
+ * which runs in a child JVM with a capped heap ({@code --verify-heap}) and reports its peak heap —
+ * if it finishes under the cap, its memory does not grow with the collection.
+ */
+public final class VerifyBenchmark {
+
+    private final int docs;
+    private final int chunkSize;
+    private final String verifyHeap;
+    private final Path out;
+
+    public VerifyBenchmark(int docs, int chunkSize, String verifyHeap, Path out) {
+        this.docs = docs;
+        this.chunkSize = chunkSize;
+        this.verifyHeap = verifyHeap;
+        this.out = out;
+    }
+
+    public int run() throws Exception {
+        long started = System.currentTimeMillis();
+        Path work = Files.createDirectories(Path.of("target/benchmark-verify"));
+        say("Starting the MongoDB emulator and MariaDB");
+        try (MongoEmulator mongoServer = MongoEmulator.start();
+                MariaDb maria = new MariaDb(EmbeddedMariaDb.start(work.resolve("mariadb")));
+                MongoClient client = MongoClients.create(mongoServer.connectionString())) {
+            MongoDatabase db = client.getDatabase("bench");
+            MongoCollection<Document> reviews = db.getCollection("reviews");
+            say(String.format(Locale.ROOT, "Loading %,d review documents", docs));
+            ReviewDocuments gen = new ReviewDocuments(1);
+            for (int i = 0; i < docs; i += 1000) {
+                reviews.insertMany(gen.next(Math.min(1000, docs - i)));
+            }
+            Map<String, Object> base = new LinkedHashMap<>();
+            base.put("mongo.uri", mongoServer.connectionString());
+            base.put("mongo.database", "bench");
+            base.put("source.heartbeat-interval", "500 ms");
+            base.put("source.split-size-mb", "8");
+            base.put("collections", new Yaml().load(ReviewDocuments.mappingYaml("reviews")));
+            maria.db.createDatabase("snap");
+            String mysqlUrl = maria.db.jdbcUrl("snap");
+            say("Snapshot by the job (exactly-once, p=2, checkpoint 1 s)");
+            JobRun.Result snapshot =
+                    JobRun.run(
+                            new Variant(
+                                    "exactly-once, p=2, checkpoint 1 s, batch 1000",
+                                    "exactly-once",
+                                    2,
+                                    "1 s",
+                                    1000,
+                                    false),
+                            base,
+                            mysqlUrl,
+                            db,
+                            maria.db.serverPid(),
+                            reviews.countDocuments(),
+                            0,
+                            Duration.ZERO);
+            say(
+                    String.format(
+                            Locale.ROOT,
+                            "   snapshot %.1f s (%,.0f docs/s), %s",
+                            snapshot.snapshotSeconds,
+                            snapshot.docsPerSecond,
+                            snapshot.verdict));
+
+            Map<String, Object> job = new LinkedHashMap<>(base);
+            job.put("mysql.url", mysqlUrl);
+            Path jobFile = work.resolve("job.yaml");
+            Files.writeString(jobFile, new Yaml().dump(job));
+            Path report = work.resolve("verify-report.json");
+            say("verify in a child JVM with -Xmx" + verifyHeap);
+            String[] child = verifyInChildJvm(jobFile, report);
+            double verifySeconds = Double.parseDouble(child[0]);
+            long peakHeapMb = Long.parseLong(child[1]);
+            int exit = Integer.parseInt(child[2]);
+            say(
+                    String.format(
+                            Locale.ROOT,
+                            "   verify %.1f s (%,.0f docs/s), peak heap %d MB of %s, exit %d",
+                            verifySeconds,
+                            docs / verifySeconds,
+                            peakHeapMb,
+                            verifyHeap,
+                            exit));
+            Path md =
+                    out != null
+                            ? out
+                            : Path.of("benchmarks/results/verify-" + LocalDate.now() + ".md");
+            Files.createDirectories(md.toAbsolutePath().getParent());
+            Files.writeString(
+                    md,
+                    markdown(
+                            snapshot,
+                            verifySeconds,
+                            peakHeapMb,
+                            exit,
+                            Files.readString(report),
+                            System.currentTimeMillis() - started),
+                    StandardCharsets.UTF_8);
+            say("Wrote " + md);
+            return exit == 0 && snapshot.consistent ? 0 : 1;
+        }
+    }
+
+    /** Runs {@link Child} with the heap cap; returns seconds, peak heap MB and exit code. */
+    private String[] verifyInChildJvm(Path jobFile, Path report) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx" + verifyHeap);
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-opens") || a.startsWith("--add-exports")) {
+                cmd.add(a);
+            }
+        }
+        cmd.add("-Dlog4j2.level=WARN");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Child.class.getName());
+        cmd.add(jobFile.toString());
+        cmd.add(report.toString());
+        cmd.add(String.valueOf(chunkSize));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String result = null;
+        try (BufferedReader r =
+                new BufferedReader(
+                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith("RESULT ")) {
+                    result = line.substring(7);
+                } else if (line.startsWith("verify:")) {
+                    System.out.println("   " + line);
+                }
+            }
+        }
+        int code = p.waitFor();
+        if (result == null) {
+            throw new IllegalStateException(
+                    "verify in the child JVM failed (exit "
+                            + code
+                            + "); with -Xmx"
+                            + verifyHeap
+                            + " an OutOfMemoryError means its memory grows with the data");
+        }
+        return result.split(" ");
+    }
+
+    private String markdown(
+            JobRun.Result snapshot,
+            double verifySeconds,
+            long peakHeapMb,
+            int exit,
+            String report,
+            long totalMs) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# verify vs snapshot — ").append(LocalDate.now()).append("\n\n");
+        sb.append("`bin/dbtransfer benchmark-verify --docs ")
+                .append(docs)
+                .append(" --chunk-size ")
+                .append(chunkSize)
+                .append(" --verify-heap ")
+                .append(verifyHeap)
+                .append("` on ")
+                .append(Runtime.getRuntime().availableProcessors())
+                .append(" cores; MongoDB emulator and embedded MariaDB in the same machine.\n\n");
+        sb.append("| | documents | seconds | docs/s | peak heap |\n|---|---:|---:|---:|---:|\n");
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "| job snapshot (exactly-once, p=2, until every row is in MySQL) | %,d |"
+                                + " %.1f | %,.0f | %d MB (whole JVM: emulator, MariaDB client,"
+                                + " MiniCluster) |%n",
+                        snapshot.documents,
+                        snapshot.snapshotSeconds,
+                        snapshot.docsPerSecond,
+                        snapshot.peakHeapMb));
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "| `verify` (chunks of %d, child JVM, -Xmx%s) | %,d | %.1f | %,.0f | %d MB"
+                                + " |%n",
+                        chunkSize,
+                        verifyHeap,
+                        docs,
+                        verifySeconds,
+                        docs / verifySeconds,
+                        peakHeapMb));
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "%nverify / snapshot time: **%.2f**. verify exit code %d; snapshot"
+                                + " comparison: %s. Whole run %.0f s.%n",
+                        verifySeconds / snapshot.snapshotSeconds,
+                        exit,
+                        snapshot.verdict,
+                        totalMs / 1000.0));
+        sb.append("\nPeak heap of verify: the sum of the heap pools' peaks in the child JVM")
+                .append(" (an upper bound; garbage included). Finishing under the cap shows that")
+                .append(" memory is bounded by a chunk, not by the collection.\n\n");
+        sb.append("verify report:\n\n```json\n").append(trimmed(report)).append("```\n");
+        return sb.toString();
+    }
+
+    private static String trimmed(String report) {
+        int cut = report.indexOf("\"mismatches\"");
+        return cut < 0 ? report : report.substring(0, cut) + "…\n";
+    }
+
+    private static void say(String s) {
+        System.out.println(s);
+    }
+
+    /** The child JVM: runs {@code verify} and prints {@code RESULT seconds peakHeapMb exit}. */
+    public static final class Child {
+        private Child() {}
+
+        public static void main(String[] args) throws Exception {
+            PrintStream out = System.out;
+            long start = System.nanoTime();
+            int code =
+                    new VerifyCommand(
+                                    new String[] {
+                                        "--config",
+                                        args[0],
+                                        "--report",
+                                        args[1],
+                                        "--chunk-size",
+                                        args[2],
+                                        "--recheck-delay-ms",
+                                        "1000"
+                                    },
+                                    out,
+                                    out)
+                            .run();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long peak = 0;
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == MemoryType.HEAP) {
+                    peak += pool.getPeakUsage().getUsed();
+                }
+            }
+            out.println(
+                    String.format(
+                            Locale.ROOT, "RESULT %.3f %d %d", seconds, peak / (1024 * 1024), code));
+            System.exit(0);
+        }
+    }
+
+    /** Closes the embedded MariaDB with the other resources. */
+    private static final class MariaDb implements AutoCloseable {
+        final EmbeddedMariaDb db;
+
+        MariaDb(EmbeddedMariaDb db) {
+            this.db = db;
+        }
+
+        @Override
+        public void close() {
+            db.close();
+        }
+    }
+}

@@ -1,0 +1,603 @@
+package io.dbtransfer.cli;
+
+import io.dbtransfer.MongoToMySqlJob;
+import io.dbtransfer.config.ConfigException;
+import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.config.JobOptions;
+import io.dbtransfer.config.Redact;
+import io.dbtransfer.mapping.Mapping;
+import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.pipeline.MySqlConnections;
+import io.dbtransfer.reconcile.RowHasher;
+import io.dbtransfer.source.SourceProbe;
+import io.dbtransfer.source.SourceVersion;
+import io.dbtransfer.verify.ChunkedVerifier;
+import io.dbtransfer.verify.SourceWatch;
+import io.dbtransfer.verify.TargetLedger;
+import io.dbtransfer.verify.VerifyReport;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoDatabase;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code bin/dbtransfer cutover}: waits until the source is quiet (or a given time is covered),
+ * waits until MySQL has applied the last source change seen (drain), runs a final full sweep (the
+ * independent chunked verify of every collection and its child tables, plus the job's open
+ * mismatches and dead letters) and writes a consistency certificate (JSON and a readable summary).
+ * Exit 0 only when consistent, 1 inconsistent, 2 error.
+ */
+public final class CutoverCommand {
+
+    private final String[] args;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public CutoverCommand(String[] args, PrintStream out, PrintStream err) {
+        this.args = args;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** Runs the cutover check; returns the exit code (errors are thrown). */
+    public int run() throws Exception {
+        List<String> jobArgs = new ArrayList<>();
+        List<String> own = new ArrayList<>();
+        boolean allowDeadLetters = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--allow-dead-letters":
+                    allowDeadLetters = true;
+                    continue;
+                case "--quiet-for":
+                case "--covered-until":
+                case "--timeout":
+                case "--settle":
+                case "--out":
+                case "--chunk-size":
+                case "--recheck-delay-ms":
+                    own.add(a);
+                    if (i + 1 >= args.length) {
+                        throw new ConfigException("Option " + a + " needs a value");
+                    }
+                    own.add(args[++i]);
+                    continue;
+                default:
+                    if (i + 1 >= args.length) {
+                        throw new ConfigException("Option " + a + " needs a value");
+                    }
+                    jobArgs.add(a);
+                    jobArgs.add(args[++i]);
+            }
+        }
+        CliArgs o = CliArgs.parse(own.toArray(new String[0]));
+        if (o.has("quiet-for") && o.has("covered-until")) {
+            throw new ConfigException(
+                    "--quiet-for and --covered-until exclude each other: wait for a quiet source"
+                            + " or certify up to a time, not both");
+        }
+        Duration quietFor = o.getDuration("quiet-for", Duration.ofSeconds(30));
+        Instant coveredUntil = o.has("covered-until") ? instant(o.require("covered-until")) : null;
+        Duration timeout = o.getDuration("timeout", Duration.ofMinutes(30));
+        Duration settle = o.getDuration("settle", Duration.ofSeconds(3));
+        Path certificate = Path.of(o.get("out", "dbtransfer-cutover-certificate.json"));
+        int chunk = (int) o.getLong("chunk-size", 1000, 1, 1_000_000);
+        long recheckMs = o.getLong("recheck-delay-ms", 2000, 0, 3_600_000);
+
+        JobConfig config = MongoToMySqlJob.parseArgs(jobArgs.toArray(new String[0]));
+        Mapping mapping = config.mapping();
+        String uri = config.get(JobOptions.MONGO_URI);
+        String database = config.get(JobOptions.MONGO_DATABASE);
+        String mysqlUrl = config.get(JobOptions.MYSQL_URL);
+        ConsoleProgress progress = ConsoleProgress.forStderr(err);
+        long started = System.currentTimeMillis();
+        long deadline = System.nanoTime() + timeout.toNanos();
+
+        long now =
+                SourceProbe.check(uri, database, new ArrayList<>(mapping.byCollection().keySet()));
+        try (MongoClient client = SourceProbe.connect(uri, 10);
+                Connection mysql =
+                        MySqlConnections.open(
+                                mysqlUrl,
+                                config.get(JobOptions.MYSQL_USERNAME),
+                                config.mysqlPassword())) {
+            requireTables(mysql, mapping, mysqlUrl);
+            MongoDatabase db = client.getDatabase(database);
+            long coveredUpTo =
+                    coveredUntil == null
+                            ? -1
+                            : SourceVersion.of(coveredUntil.getEpochSecond(), 0xFFFFFFFFL);
+            // Watch from now, or from an earlier --covered-until to learn what changed after it.
+            long from =
+                    coveredUntil == null ? now : SourceVersion.of(coveredUntil.getEpochSecond(), 0);
+            long startAt = SourceVersion.compare(from, now) < 0 ? from : now;
+            try (SourceWatch watch = new SourceWatch(db, mapping, startAt, coveredUpTo).start()) {
+                // (a) the source point to certify
+                long covered;
+                if (coveredUntil == null) {
+                    progress.message(
+                            "cutover: waiting until the source has had no change for "
+                                    + quietFor.toMillis() / 1000.0
+                                    + " s");
+                    while (watch.quietMillis() < quietFor.toMillis()) {
+                        if (System.nanoTime() > deadline) {
+                            throw new ConfigException(
+                                    "--timeout "
+                                            + timeout.toSeconds()
+                                            + " s passed before the source database '"
+                                            + database
+                                            + "' was quiet for --quiet-for "
+                                            + quietFor.toMillis() / 1000.0
+                                            + " s ("
+                                            + watch.changes()
+                                            + " changes seen, the last "
+                                            + watch.quietMillis()
+                                            + " ms ago). Stop the writers, or certify up to a"
+                                            + " time with --covered-until, or raise --timeout.");
+                        }
+                        progress.update(
+                                "cutover: "
+                                        + watch.changes()
+                                        + " source changes seen, quiet for "
+                                        + watch.quietMillis() / 1000
+                                        + " s");
+                        Thread.sleep(100);
+                    }
+                    covered = SourceProbe.operationTime(client);
+                } else {
+                    progress.message(
+                            "cutover: waiting until the source's cluster time passes "
+                                    + coveredUntil);
+                    while (SourceVersion.compare(SourceProbe.operationTime(client), coveredUpTo)
+                            <= 0) {
+                        if (System.nanoTime() > deadline) {
+                            throw new ConfigException(
+                                    "--timeout passed before the source's cluster time reached"
+                                            + " --covered-until "
+                                            + coveredUntil
+                                            + " (source now at "
+                                            + time(SourceProbe.operationTime(client))
+                                            + "). Raise --timeout or choose an earlier time.");
+                        }
+                        progress.update(
+                                "cutover: source at "
+                                        + time(SourceProbe.operationTime(client))
+                                        + ", waiting for "
+                                        + coveredUntil);
+                        Thread.sleep(200);
+                    }
+                    // Let the change stream deliver the changes up to the covered point.
+                    Thread.sleep(Math.max(1000, settle.toMillis()));
+                    covered = coveredUpTo;
+                }
+                long lastChange = watch.lastCoveredChange();
+                progress.message(
+                        "cutover: source point covered "
+                                + describe(covered)
+                                + "; last change seen "
+                                + (lastChange == 0 ? "none" : describe(lastChange)));
+
+                // (b) drain
+                boolean drained =
+                        drain(
+                                mysql,
+                                mapping,
+                                lastChange,
+                                settle,
+                                deadline,
+                                progress,
+                                coveredUntil == null);
+                // (c) final full sweep
+                progress.message("cutover: final sweep of " + mapping.byCollection().keySet());
+                long sweepStart = System.currentTimeMillis();
+                ChunkedVerifier verifier =
+                        new ChunkedVerifier(
+                                new DocumentNormalizer(mapping, config.mismatchPolicy()),
+                                chunk,
+                                recheckMs,
+                                m -> progress.message("cutover: " + m));
+                if (coveredUntil != null) {
+                    verifier.changedLater(watch::changedLater);
+                }
+                VerifyReport sweep = verifier.verify(db, mysql);
+                long sweepMs = System.currentTimeMillis() - sweepStart;
+                if (watch.laterKeysOverflowed()) {
+                    throw new ConfigException(
+                            "More than "
+                                    + SourceWatch.MAX_LATER_KEYS
+                                    + " documents changed after --covered-until "
+                                    + coveredUntil
+                                    + " while the sweep ran; cannot tell them from real"
+                                    + " mismatches. Run cutover with --quiet-for after the"
+                                    + " writers stopped.");
+                }
+                TargetLedger.Entries open = TargetLedger.openMismatches(mysql, mapping);
+                TargetLedger.Entries dead = TargetLedger.deadLetters(mysql, mapping);
+                long hwm = TargetLedger.highWaterMark(mysql, mapping);
+
+                // (d) verdict and certificate
+                List<String> reasons = new ArrayList<>();
+                if (sweep.missing + sweep.extra + sweep.different > 0) {
+                    reasons.add(
+                            "the sweep found "
+                                    + sweep.missing
+                                    + " missing, "
+                                    + sweep.extra
+                                    + " extra and "
+                                    + sweep.different
+                                    + " different document(s)");
+                }
+                if (open.total() > 0) {
+                    reasons.add(
+                            open.total()
+                                    + " open reconciliation mismatch(es) in _dbtransfer_mismatch");
+                }
+                if (!allowDeadLetters && dead.total() + sweep.deadLettered > 0) {
+                    reasons.add(
+                            dead.total()
+                                    + " dead letter(s) in _dbtransfer_dlq and "
+                                    + sweep.deadLettered
+                                    + " source document(s) the mapping cannot hold: data not"
+                                    + " moved as it is in the source (--allow-dead-letters"
+                                    + " accepts them)");
+                }
+                if (!drained) {
+                    reasons.add(
+                            "MySQL did not reach the last source change "
+                                    + describe(lastChange)
+                                    + " within --timeout (high-water mark "
+                                    + describe(hwm)
+                                    + ")");
+                }
+                long unexplained = 0;
+                if (coveredUntil == null) {
+                    unexplained = sweep.inFlux;
+                } else {
+                    for (String[] k : sweep.inFluxKeys) {
+                        if (!watch.changedLater(k[0], k[1])) {
+                            unexplained++;
+                        }
+                    }
+                    if (sweep.inFlux > sweep.inFluxKeys.size()) {
+                        unexplained += sweep.inFlux - sweep.inFluxKeys.size();
+                    }
+                }
+                if (unexplained > 0) {
+                    reasons.add(
+                            unexplained
+                                    + " document(s) changed while the sweep ran"
+                                    + (coveredUntil == null
+                                            ? ": the source was not quiet; run cutover again"
+                                                    + " after the writers stopped"
+                                            : " without a source change after the covered"
+                                                    + " point"));
+                }
+                String verdict = reasons.isEmpty() ? "CONSISTENT" : "INCONSISTENT";
+                String json =
+                        certificate(
+                                verdict,
+                                reasons,
+                                coveredUntil == null
+                                        ? "quiet-for " + quietFor.toMillis() / 1000.0 + " s"
+                                        : "covered-until " + coveredUntil,
+                                database,
+                                Redact.uri(mysqlUrl),
+                                covered,
+                                lastChange,
+                                watch.changes(),
+                                hwm,
+                                drained,
+                                sweep,
+                                sweepMs,
+                                open,
+                                dead,
+                                allowDeadLetters,
+                                System.currentTimeMillis() - started);
+                Files.writeString(certificate, json);
+                String text = summary(verdict, reasons, covered, hwm, sweep, open, dead);
+                Path textFile =
+                        certificate.resolveSibling(
+                                certificate.getFileName().toString().replaceFirst("\\.json$", "")
+                                        + ".txt");
+                Files.writeString(textFile, text);
+                progress.clear();
+                out.print(text);
+                out.println("certificate: " + certificate.toAbsolutePath());
+                return reasons.isEmpty() ? 0 : 1;
+            }
+        }
+    }
+
+    /** Waits until MySQL holds the last change seen and, with a quiet source, stops moving. */
+    private static boolean drain(
+            Connection mysql,
+            Mapping mapping,
+            long lastChange,
+            Duration settle,
+            long deadline,
+            ConsoleProgress progress,
+            boolean expectStill)
+            throws SQLException, InterruptedException {
+        progress.message("cutover: draining (waiting for MySQL to apply the last change)");
+        while (true) {
+            long hwm = TargetLedger.highWaterMark(mysql, mapping);
+            if (lastChange == 0 || SourceVersion.compare(hwm, lastChange) >= 0) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            progress.update(
+                    "cutover: MySQL at " + describe(hwm) + ", waiting for " + describe(lastChange));
+            Thread.sleep(250);
+        }
+        if (!expectStill) {
+            Thread.sleep(settle.toMillis());
+            return true;
+        }
+        long[] before = {
+            TargetLedger.highWaterMark(mysql, mapping), TargetLedger.rowCount(mysql, mapping)
+        };
+        while (true) {
+            Thread.sleep(settle.toMillis());
+            long[] after = {
+                TargetLedger.highWaterMark(mysql, mapping), TargetLedger.rowCount(mysql, mapping)
+            };
+            if (before[0] == after[0] && before[1] == after[1]) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            progress.message(
+                    "cutover: MySQL still moving ("
+                            + after[1]
+                            + " rows, high-water mark "
+                            + describe(after[0])
+                            + "); waiting "
+                            + settle.toMillis()
+                            + " ms more");
+            before = after;
+        }
+    }
+
+    private static void requireTables(Connection mysql, Mapping mapping, String url)
+            throws SQLException {
+        List<String> missing = new ArrayList<>();
+        for (TableSpec parent : mapping.tables()) {
+            List<TableSpec> all = new ArrayList<>();
+            all.add(parent);
+            all.addAll(RowHasher.descendants(parent));
+            for (TableSpec t : all) {
+                try (PreparedStatement ps =
+                        mysql.prepareStatement(
+                                "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA ="
+                                        + " DATABASE() AND TABLE_NAME = ?")) {
+                    ps.setString(1, t.name);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            missing.add(t.name);
+                        }
+                    }
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new ConfigException(
+                    "mysql.url: the mapped table(s) "
+                            + missing
+                            + " do not exist at "
+                            + Redact.uri(url)
+                            + ". Point mysql.url at the database the job writes to, and use the"
+                            + " job's mapping (--config job.yaml).");
+        }
+    }
+
+    private static Instant instant(String v) {
+        try {
+            return Instant.parse(v);
+        } catch (DateTimeParseException e) {
+            try {
+                return OffsetDateTime.parse(v).toInstant();
+            } catch (DateTimeParseException e2) {
+                throw new ConfigException(
+                        "--covered-until needs an ISO-8601 time such as 2026-11-25T17:00:00Z,"
+                                + " got '"
+                                + v
+                                + "'");
+            }
+        }
+    }
+
+    private static String time(long version) {
+        return Instant.ofEpochSecond(SourceVersion.seconds(version)).toString();
+    }
+
+    private static String describe(long version) {
+        return SourceVersion.format(version) + " (" + time(version) + ")";
+    }
+
+    private static JsonOut point(long version) {
+        if (version == 0) {
+            return null;
+        }
+        return new JsonOut()
+                .put("version", SourceVersion.toUnsignedString(version))
+                .put("clusterTime", SourceVersion.format(version))
+                .put("time", time(version));
+    }
+
+    private static String certificate(
+            String verdict,
+            List<String> reasons,
+            String mode,
+            String database,
+            String target,
+            long covered,
+            long lastChange,
+            long changesWatched,
+            long hwm,
+            boolean drained,
+            VerifyReport sweep,
+            long sweepMs,
+            TargetLedger.Entries open,
+            TargetLedger.Entries dead,
+            boolean allowDeadLetters,
+            long durationMs) {
+        List<Object> tables = new ArrayList<>();
+        for (VerifyReport.TableStats t : sweep.tables.values()) {
+            tables.add(
+                    new JsonOut()
+                            .put("collection", t.collection)
+                            .put("table", t.table)
+                            .put("sourceDocuments", t.sourceDocuments)
+                            .put("targetRows", t.targetRows)
+                            .put("childRows", t.childRows)
+                            .put("sourceDigest", t.sourceDigest.toHex())
+                            .put("targetDigest", t.targetDigest.toHex())
+                            .put("digestsEqual", t.sourceDigest.equals(t.targetDigest))
+                            .put("missing", t.missing)
+                            .put("extra", t.extra)
+                            .put("different", t.different)
+                            .put("inFlux", t.inFlux)
+                            .put("openMismatches", open.counts.getOrDefault(t.collection, 0L))
+                            .put("deadLetters", dead.counts.getOrDefault(t.collection, 0L))
+                            .put("skippedDocuments", t.deadLettered));
+        }
+        List<Object> mismatches = new ArrayList<>();
+        for (String[] m : sweep.mismatches) {
+            mismatches.add(
+                    new JsonOut().put("collection", m[0]).put("key", m[1]).put("kind", m[2]));
+        }
+        List<Object> inFlux = new ArrayList<>();
+        for (String[] k : sweep.inFluxKeys) {
+            inFlux.add(new JsonOut().put("collection", k[0]).put("key", k[1]));
+        }
+        return new JsonOut()
+                .put("verdict", verdict)
+                .put("reasons", new ArrayList<Object>(reasons))
+                .put("generatedAt", Instant.now().toString())
+                .put("mode", mode)
+                .put("sourceDatabase", database)
+                .put("target", target)
+                .put("sourcePointCovered", point(covered))
+                .put("lastSourceChangeSeen", point(lastChange))
+                .put("sourceChangesWatched", changesWatched)
+                .put("targetHighWaterMark", point(hwm))
+                .put("drained", drained)
+                .put(
+                        "totals",
+                        new JsonOut()
+                                .put("sourceDocuments", sweep.sourceDocuments)
+                                .put("targetRows", sweep.targetRows)
+                                .put("missing", sweep.missing)
+                                .put("extra", sweep.extra)
+                                .put("different", sweep.different)
+                                .put("inFlux", sweep.inFlux)
+                                .put("openMismatches", open.total())
+                                .put("deadLetters", dead.total())
+                                .put("skippedDocuments", sweep.deadLettered)
+                                .put("deadLettersAllowed", allowDeadLetters))
+                .put("tables", tables)
+                .put("mismatches", mismatches)
+                .put("openMismatches", entries(open))
+                .put("deadLetters", entries(dead))
+                .put("inFluxKeys", inFlux)
+                .put(
+                        "sweep",
+                        new JsonOut()
+                                .put("chunks", sweep.chunks)
+                                .put("differingChunks", sweep.differingChunks)
+                                .put("durationMs", sweepMs))
+                .put("durationMs", durationMs)
+                .render();
+    }
+
+    private static List<Object> entries(TargetLedger.Entries e) {
+        List<Object> out = new ArrayList<>();
+        for (TargetLedger.Entry x : e.listed) {
+            out.add(
+                    new JsonOut()
+                            .put("collection", x.collection)
+                            .put("key", x.key)
+                            .put("detail", x.detail));
+        }
+        return out;
+    }
+
+    private static String summary(
+            String verdict,
+            List<String> reasons,
+            long covered,
+            long hwm,
+            VerifyReport sweep,
+            TargetLedger.Entries open,
+            TargetLedger.Entries dead) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("DBtransfer cutover certificate: ").append(verdict).append('\n');
+        sb.append("  generated at          ").append(Instant.now()).append('\n');
+        sb.append("  source point covered  ").append(describe(covered)).append('\n');
+        sb.append("  target high-water mark ").append(describe(hwm)).append('\n');
+        sb.append(
+                String.format(
+                        "  %-24s %10s %10s %9s %-32s %-32s %5s %5s %5s %5s %5s%n",
+                        "collection → table",
+                        "documents",
+                        "rows",
+                        "child",
+                        "source digest",
+                        "target digest",
+                        "miss",
+                        "extra",
+                        "diff",
+                        "open",
+                        "dlq"));
+        for (VerifyReport.TableStats t : sweep.tables.values()) {
+            sb.append(
+                    String.format(
+                            "  %-24s %10d %10d %9d %-32s %-32s %5d %5d %5d %5d %5d%n",
+                            t.collection + " → " + t.table,
+                            t.sourceDocuments,
+                            t.targetRows,
+                            t.childRows,
+                            t.sourceDigest.toHex(),
+                            t.targetDigest.toHex(),
+                            t.missing,
+                            t.extra,
+                            t.different,
+                            open.counts.getOrDefault(t.collection, 0L),
+                            dead.counts.getOrDefault(t.collection, 0L)));
+        }
+        for (String[] m : sweep.mismatches) {
+            sb.append("  ").append(m[2]).append(": ").append(m[0]).append(' ').append(m[1]);
+            sb.append('\n');
+        }
+        for (TargetLedger.Entry e : open.listed) {
+            sb.append("  open mismatch: ").append(e.collection).append(' ').append(e.key);
+            sb.append(" (").append(e.detail).append(")\n");
+        }
+        for (TargetLedger.Entry e : dead.listed) {
+            sb.append("  dead letter: ").append(e.collection).append(' ').append(e.key);
+            sb.append(" (").append(e.detail).append(")\n");
+        }
+        for (String r : reasons) {
+            sb.append("  NOT CONSISTENT: ").append(r).append('\n');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,251 @@
+package io.dbtransfer.verify;
+
+import io.dbtransfer.cli.VerifyCommand;
+import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.config.JobOptions;
+import io.dbtransfer.mapping.CanonicalValues;
+import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.sink.ChangeApplier;
+import io.dbtransfer.sink.SchemaManager;
+import io.dbtransfer.source.ChangeRecord;
+import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.workload.ReviewDocuments;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
+import org.bson.BsonDocument;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code verify} while the source keeps changing: a writer updates a few documents continuously and
+ * MySQL never follows (a target lagging behind). Those keys must be reported as {@code inFlux},
+ * apart from a real corruption, and the exit code must follow the real differences only.
+ */
+class VerifyInFluxITCase {
+
+    @Test
+    void keysChangingDuringVerifyAreInFluxNotMismatches(@TempDir Path dir) throws Exception {
+        MigrationFixture f =
+                new MigrationFixture("verify_flux")
+                        .collections(ReviewDocuments.mappingYaml("reviews"));
+        List<Document> docs = new ReviewDocuments(5).next(1200);
+        MongoCollection<Document> coll = f.mongo().getCollection("reviews");
+        coll.insertMany(docs);
+        JobConfig config = f.config();
+        DocumentNormalizer normalizer =
+                new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
+        List<RowChange> rows = new ArrayList<>();
+        for (BsonDocument d : f.mongo().getCollection("reviews", BsonDocument.class).find()) {
+            rows.add(
+                    normalizer.normalize(
+                                    ChangeRecord.upsert(
+                                            "reviews",
+                                            CanonicalValues.canonicalJson(d.get("_id")),
+                                            d.toJson(CanonicalValues.CANONICAL),
+                                            7L),
+                                    0L)
+                            .change);
+        }
+        try (Connection c = f.mysql()) {
+            SchemaManager.createTables(c, config.mapping());
+            c.setAutoCommit(false);
+            new ChangeApplier(config.mapping()).apply(c, rows);
+            c.commit();
+        }
+        Set<String> moving =
+                new TreeSet<>(
+                        List.of(
+                                docs.get(3).getString("_id"),
+                                docs.get(600).getString("_id"),
+                                docs.get(1199).getString("_id")));
+        String corrupted = docs.get(900).getString("_id");
+        String original;
+        try (Connection c = f.mysql();
+                Statement st = c.createStatement()) {
+            try (ResultSet rs =
+                    st.executeQuery(
+                            "SELECT review_headline FROM reviews WHERE _id = '"
+                                    + corrupted
+                                    + "'")) {
+                rs.next();
+                original = rs.getString(1);
+            }
+            st.execute(
+                    "UPDATE reviews SET review_headline = 'tampered' WHERE _id = '"
+                            + corrupted
+                            + "'");
+        }
+
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong writes = new AtomicLong();
+        Thread writer =
+                new Thread(
+                        () -> {
+                            while (!stop.get()) {
+                                for (String id : moving) {
+                                    coll.updateOne(
+                                            Filters.eq("_id", id),
+                                            Updates.set("headline", "live " + writes.get()));
+                                    writes.incrementAndGet();
+                                }
+                                try {
+                                    Thread.sleep(10);
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                            }
+                        },
+                        "flux-writer");
+        writer.start();
+        try {
+            Path report = dir.resolve("report.json");
+            String[] args = {
+                "--mongo-uri",
+                config.get(JobOptions.MONGO_URI),
+                "--database",
+                f.mongoDatabase,
+                "--mysql-url",
+                f.mysqlUrl,
+                "--config",
+                f.writeJobFile(dir.resolve("job.yaml")).toString(),
+                "--report",
+                report.toString(),
+                "--chunk-size",
+                "250",
+                "--recheck-delay-ms",
+                "500"
+            };
+            long before = writes.get();
+            assertThat(run(args)).as("a real corruption besides keys in flux").isEqualTo(1);
+            assertThat(writes.get()).as("the writer ran during verify").isGreaterThan(before);
+            Document json = Document.parse(Files.readString(report));
+            assertThat(json.getString("verdict")).isEqualTo("INCONSISTENT");
+            assertThat(json.get("different", Number.class).longValue()).isEqualTo(1);
+            assertThat(json.get("missing", Number.class).longValue()).isZero();
+            assertThat(json.get("extra", Number.class).longValue()).isZero();
+            assertThat(keys(json, "mismatches")).containsExactly(corrupted);
+            assertThat(keys(json, "inFluxKeys")).isEqualTo(moving);
+            assertThat(json.get("inFlux", Number.class).longValue()).isEqualTo(3);
+
+            try (Connection c = f.mysql();
+                    Statement st = c.createStatement()) {
+                st.execute(
+                        "UPDATE reviews SET review_headline = '"
+                                + original.replace("'", "''")
+                                + "' WHERE _id = '"
+                                + corrupted
+                                + "'");
+            }
+            assertThat(run(args)).as("only keys in flux differ: consistent").isZero();
+            json = Document.parse(Files.readString(report));
+            assertThat(json.getString("verdict")).isEqualTo("CONSISTENT");
+            assertThat(keys(json, "mismatches")).isEmpty();
+            assertThat(keys(json, "inFluxKeys")).isEqualTo(moving);
+            assertThat(json.get("sourceDocuments", Number.class).longValue()).isEqualTo(1200);
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+    }
+
+    /**
+     * Memory bound: MySQL keys of a range are read in pages of {@code --chunk-size}; extra rows in
+     * the middle of a range and after the last document are all found and named, page by page.
+     */
+    @Test
+    void extraRowsAreFoundPageByPageInsideAndAfterTheDocumentRange(@TempDir Path dir)
+            throws Exception {
+        MigrationFixture f =
+                new MigrationFixture("verify_pages")
+                        .collections("items:\n  key-type: VARCHAR(16)\n  columns:\n    v: INT\n");
+        MongoCollection<Document> coll = f.mongo().getCollection("items");
+        JobConfig config = f.config();
+        DocumentNormalizer normalizer =
+                new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
+        List<RowChange> rows = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            Document d = new Document("_id", String.format("k%02d", i)).append("v", i);
+            coll.insertOne(d);
+            rows.add(
+                    normalizer.normalize(
+                                    ChangeRecord.upsert(
+                                            "items",
+                                            CanonicalValues.canonicalJson(
+                                                    new org.bson.BsonString(d.getString("_id"))),
+                                            d.toJson(),
+                                            7L),
+                                    0L)
+                            .change);
+        }
+        Set<String> extras =
+                new TreeSet<>(
+                        List.of("k05a", "k05b", "k05c", "k05d", "z1", "z2", "z3", "z4", "z5"));
+        try (Connection c = f.mysql()) {
+            SchemaManager.createTables(c, config.mapping());
+            c.setAutoCommit(false);
+            new ChangeApplier(config.mapping()).apply(c, rows);
+            c.commit();
+            c.setAutoCommit(true);
+            try (Statement st = c.createStatement()) {
+                for (String k : extras) {
+                    st.execute(
+                            "INSERT INTO items (_id, v, _src_version) VALUES ('" + k + "', 0, 1)");
+                }
+            }
+        }
+        Path report = dir.resolve("report.json");
+        String[] args = {
+            "--config",
+            f.writeJobFile(dir.resolve("job.yaml")).toString(),
+            "--report",
+            report.toString(),
+            "--chunk-size",
+            "3",
+            "--recheck-delay-ms",
+            "0"
+        };
+        assertThat(run(args)).isEqualTo(1);
+        Document json = Document.parse(Files.readString(report));
+        assertThat(json.get("sourceDocuments", Number.class).longValue()).isEqualTo(10);
+        assertThat(json.get("targetRows", Number.class).longValue()).isEqualTo(19);
+        assertThat(json.get("extra", Number.class).longValue()).isEqualTo(9);
+        assertThat(json.get("missing", Number.class).longValue()).isZero();
+        assertThat(json.get("different", Number.class).longValue()).isZero();
+        assertThat(keys(json, "mismatches")).isEqualTo(extras);
+    }
+
+    private static Set<String> keys(Document json, String list) {
+        Set<String> out = new TreeSet<>();
+        for (Document d : json.getList(list, Document.class)) {
+            out.add(d.getString("key"));
+        }
+        return out;
+    }
+
+    static int run(String[] args) throws Exception {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(sink, true, StandardCharsets.UTF_8);
+        return new VerifyCommand(args, ps, ps).run();
+    }
+}
