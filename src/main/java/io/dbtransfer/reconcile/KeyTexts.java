@@ -26,6 +26,27 @@ public final class KeyTexts {
         return routingKey.substring(0, routingKey.indexOf('\u0000'));
     }
 
+    /**
+     * The BSON type of a routing key's {@code _id}, from its canonical Extended JSON: {@code
+     * int32}, {@code int64}, {@code objectId}, {@code string} or {@code other}.
+     */
+    public static String idType(String routingKey) {
+        String json = routingKey.substring(routingKey.indexOf('\u0000') + 1);
+        if (json.startsWith("\"")) {
+            return "string";
+        }
+        if (json.startsWith("{\"$numberInt\"")) {
+            return "int32";
+        }
+        if (json.startsWith("{\"$numberLong\"")) {
+            return "int64";
+        }
+        if (json.startsWith("{\"$oid\"")) {
+            return "objectId";
+        }
+        return "other";
+    }
+
     /** The key column text of a routing key, or {@code null} when it has none in that type. */
     public static String keyText(String routingKey, ColumnType keyType) {
         String json = routingKey.substring(routingKey.indexOf('\u0000') + 1);

@@ -555,24 +555,11 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             TableSpec table = e.getValue();
             ColumnType keyType = table.columns.get(0).type;
             int buckets = settings.buckets;
-            Map<String, String> ownerOf = new HashMap<>();
-            Map<String, MySqlReadBack.Observed> mysql =
-                    MySqlReadBack.scan(
-                            connection(),
-                            table,
-                            text -> {
-                                String owner = owner(collection, text, keyType);
-                                if (owner != null) {
-                                    ownerOf.put(text, owner);
-                                }
-                                return owner != null;
-                            });
-            Hash128[] mysqlDigest = zeros(buckets);
-            for (Map.Entry<String, MySqlReadBack.Observed> o : mysql.entrySet()) {
-                int b = RowHasher.bucket(o.getKey(), buckets);
-                mysqlDigest[b] = mysqlDigest[b].xor(digest(o.getKey(), o.getValue()));
-            }
             Hash128[] stateDigest = zeros(buckets);
+            // The _id types this subtask has seen in the collection: a MySQL key text that fits
+            // several (an integer as Int32 and Int64) is claimed only in a type the source uses,
+            // so two subtasks never both claim one row.
+            java.util.Set<String> idTypes = new java.util.HashSet<>();
             Map<String, Hash128> stateKeys = new HashMap<>();
             Map<String, String> stateRouting = new HashMap<>();
             getKeyedStateBackend()
@@ -584,8 +571,11 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                                 String routingKey = (String) key;
                                 KeyState st = s.value();
                                 if (st == null
-                                        || !st.expectsRows()
                                         || !KeyTexts.collection(routingKey).equals(collection)) {
+                                    return;
+                                }
+                                idTypes.add(KeyTexts.idType(routingKey));
+                                if (!st.expectsRows()) {
                                     return;
                                 }
                                 String text = KeyTexts.keyText(routingKey, keyType);
@@ -598,6 +588,23 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                                 stateKeys.put(text, d);
                                 stateRouting.put(text, routingKey);
                             });
+            Map<String, String> ownerOf = new HashMap<>();
+            Map<String, MySqlReadBack.Observed> mysql =
+                    MySqlReadBack.scan(
+                            connection(),
+                            table,
+                            text -> {
+                                String owner = owner(collection, text, keyType, idTypes);
+                                if (owner != null) {
+                                    ownerOf.put(text, owner);
+                                }
+                                return owner != null;
+                            });
+            Hash128[] mysqlDigest = zeros(buckets);
+            for (Map.Entry<String, MySqlReadBack.Observed> o : mysql.entrySet()) {
+                int b = RowHasher.bucket(o.getKey(), buckets);
+                mysqlDigest[b] = mysqlDigest[b].xor(digest(o.getKey(), o.getValue()));
+            }
             List<Integer> differing = new ArrayList<>();
             for (int b = 0; b < buckets; b++) {
                 if (!stateDigest[b].equals(mysqlDigest[b])) {
@@ -659,8 +666,20 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     }
 
     /** The routing key under which this subtask judges a MySQL key, or {@code null}: not ours. */
-    private String owner(String collection, String keyText, ColumnType keyType) {
+    private String owner(
+            String collection, String keyText, ColumnType keyType, java.util.Set<String> idTypes) {
         List<String> candidates = KeyTexts.candidates(collection, keyText, keyType);
+        if (candidates.size() > 1 && !idTypes.isEmpty()) {
+            List<String> seen = new ArrayList<>();
+            for (String c : candidates) {
+                if (idTypes.contains(KeyTexts.idType(c))) {
+                    seen.add(c);
+                }
+            }
+            if (!seen.isEmpty()) {
+                candidates = seen;
+            }
+        }
         if (candidates.isEmpty()) {
             return null;
         }

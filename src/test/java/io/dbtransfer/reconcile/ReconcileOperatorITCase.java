@@ -224,6 +224,107 @@ class ReconcileOperatorITCase {
         b.close();
     }
 
+    static final TableSpec N =
+            new TableSpec(
+                    "n",
+                    List.of(
+                            col("_id", ColumnType.of(Kind.BIGINT)),
+                            col("v", ColumnType.of(Kind.INT))),
+                    1);
+
+    /**
+     * Int64 {@code _id}s whose values fit an Int32: the MySQL key text alone fits both types, and
+     * with two subtasks the Int32 form of a key often belongs to the other subtask. A sweep must
+     * neither report such rows as extra on the subtask without state nor miss a real extra row.
+     */
+    @Test
+    void sweepOfIntegerKeysOverTwoSubtasksClaimsEachRowOnce() throws Exception {
+        String url = TestMySql.newDatabase("reconcile_int");
+        Mapping mapping = new Mapping(Map.of("nums", N));
+        List<RowChange> changes = new ArrayList<>();
+        for (int i = 1; i <= 40; i++) {
+            changes.add(
+                    RowChange.upsert(
+                            "nums",
+                            "n",
+                            "{\"$numberLong\": \"" + i + "\"}",
+                            100 + i,
+                            new String[] {Integer.toString(i), Integer.toString(i * 10)},
+                            new ChildRows[0]));
+        }
+        try (Connection conn = TestMySql.connect(url)) {
+            SchemaManager.createTables(conn, mapping);
+            conn.setAutoCommit(false);
+            new ChangeApplier(mapping).apply(conn, changes);
+            conn.commit();
+        }
+        ReconcileSettings settings =
+                new ReconcileSettings(url, null, null, mapping, 0, 100, 400, 2, 10_000, 16);
+        List<KeyedOneInputStreamOperatorTestHarness<String, RowChange, RowChange>> subtasks =
+                new ArrayList<>();
+        for (int index = 0; index < 2; index++) {
+            var h =
+                    new KeyedOneInputStreamOperatorTestHarness<>(
+                            new ReconcileOperator(settings),
+                            RowChange::routingKey,
+                            Types.STRING,
+                            128,
+                            2,
+                            index);
+            h.open();
+            subtasks.add(h);
+        }
+        int int32FormElsewhere = 0;
+        for (RowChange c : changes) {
+            int owner =
+                    org.apache.flink.runtime.state.KeyGroupRangeAssignment
+                            .assignKeyToParallelOperator(c.routingKey(), 128, 2);
+            int int32Owner =
+                    org.apache.flink.runtime.state.KeyGroupRangeAssignment
+                            .assignKeyToParallelOperator(
+                                    "nums\u0000{\"$numberInt\": \"" + c.parent[0] + "\"}", 128, 2);
+            if (owner != int32Owner) {
+                int32FormElsewhere++;
+            }
+            subtasks.get(owner).processElement(c, 0);
+        }
+        assertThat(int32FormElsewhere)
+                .as("the data set has keys whose Int32 form belongs to the other subtask")
+                .isPositive();
+        for (var h : subtasks) {
+            h.snapshot(1, 1);
+            h.notifyOfCompletedCheckpoint(1);
+        }
+        for (var h : subtasks) {
+            advance(h, 10_000 + 5_000);
+        }
+        for (var h : subtasks) {
+            assertThat(verdicts(h)).as("every row is equal and claimed by its owner").isEmpty();
+        }
+
+        try (Connection conn = TestMySql.connect(url);
+                Statement st = conn.createStatement()) {
+            st.execute("INSERT INTO n (_id, v, _src_version) VALUES (77, 1, 5)");
+            st.execute("UPDATE n SET v = -1 WHERE _id = 7");
+        }
+        for (var h : subtasks) {
+            advance(h, 10_000 + 5_000);
+        }
+        TreeSet<String> all = new TreeSet<>();
+        for (var h : subtasks) {
+            all.addAll(verdicts(h));
+        }
+        assertThat(all)
+                .as("a real extra row and a changed row are each reported once")
+                .containsExactly("different 7 rows", "extra 77 rows");
+        int reports = 0;
+        for (var h : subtasks) {
+            reports += mismatches(h).size();
+            h.close();
+        }
+        assertThat(reports).isEqualTo(2);
+    }
+
     /** Writes per-key state the way the reconcile operator did before its compact serializer. */
     static final class PojoStateWriter extends AbstractStreamOperator<Void>
             implements OneInputStreamOperator<RowChange, Void> {
