@@ -96,7 +96,7 @@ final class ChangeStreamBackend extends MemoryBackend {
         ChangeStreamCursor changeStream = null;
         String name = command.toLowerCase(Locale.ROOT);
         if (auth != null) {
-            auth.checkAuthorized(channel, name);
+            auth.checkAuthorized(channel, command);
         }
         switch (name) {
             case "saslstart":

@@ -20,6 +20,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -80,7 +81,7 @@ final class ScramSha256Server {
         if (channel == null || authenticated.contains(channel)) {
             return;
         }
-        if (OPEN_COMMANDS.contains(command)) {
+        if (OPEN_COMMANDS.contains(command.toLowerCase(Locale.ROOT))) {
             return;
         }
         throw new MongoServerError(
