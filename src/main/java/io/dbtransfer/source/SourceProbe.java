@@ -30,7 +30,19 @@ public final class SourceProbe {
 
     /** Opens a client for a source URI (password from the URI or the environment). */
     public static MongoClient connect(String uri, int timeoutSeconds) {
+        return connect(
+                uri, MongoSourceFactory.password(MongoSourceFactory.parse(uri)), timeoutSeconds);
+    }
+
+    /**
+     * Opens a client for a source URI with a password resolved elsewhere (where the job was built);
+     * {@code null}: the URI's or the environment's.
+     */
+    public static MongoClient connect(String uri, String password, int timeoutSeconds) {
         ConnectionString cs = MongoSourceFactory.parse(uri);
+        if (password == null) {
+            password = MongoSourceFactory.password(cs);
+        }
         MongoClientSettings.Builder settings =
                 MongoClientSettings.builder()
                         .applyConnectionString(cs)
@@ -38,8 +50,7 @@ public final class SourceProbe {
                                 b -> b.serverSelectionTimeout(timeoutSeconds, TimeUnit.SECONDS))
                         .applyToSocketSettings(
                                 b -> b.connectTimeout(timeoutSeconds, TimeUnit.SECONDS));
-        String password = MongoSourceFactory.password(cs);
-        if (cs.getUsername() != null && password != null && cs.getPassword() == null) {
+        if (cs.getUsername() != null && password != null) {
             String authDb = cs.getCredential().getSource();
             settings.credential(
                     MongoCredential.createCredential(
