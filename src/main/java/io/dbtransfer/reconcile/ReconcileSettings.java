@@ -187,8 +187,10 @@ public final class ReconcileSettings implements Serializable {
                 config.get(JobOptions.RECONCILE_SWEEP_INTERVAL).toMillis(),
                 config.get(JobOptions.RECONCILE_SWEEP_BUCKETS),
                 config.get(JobOptions.MONGO_URI),
-                MongoSourceFactory.password(
-                        MongoSourceFactory.parse(config.get(JobOptions.MONGO_URI))),
+                config.get(JobOptions.MONGO_URI) == null
+                        ? null
+                        : MongoSourceFactory.password(
+                                MongoSourceFactory.parse(config.get(JobOptions.MONGO_URI))),
                 config.get(JobOptions.MONGO_DATABASE),
                 config.mismatchPolicy(),
                 config.get(JobOptions.RECONCILE_REPAIR));
