@@ -107,7 +107,12 @@ final class ChangeStreamBackend extends MemoryBackend {
                 break;
             case "hello":
             case "ismaster":
-                reply = super.handleCommand(channel, database, command, query);
+                // mongo-java-server answers only isMaster; mongod 5+ prefers hello.
+                reply = super.handleCommand(channel, database, "isMaster", query);
+                if (name.equals("hello")) {
+                    reply = reply.cloneDeeply();
+                    reply.putIfAbsent("isWritablePrimary", reply.get("ismaster"));
+                }
                 if (auth != null) {
                     // speculativeAuthenticate is ignored: the driver then runs the full exchange.
                     reply = reply.cloneDeeply();
