@@ -30,8 +30,7 @@ public final class SourceProbe {
 
     /** Opens a client for a source URI (password from the URI or the environment). */
     public static MongoClient connect(String uri, int timeoutSeconds) {
-        return connect(
-                uri, MongoSourceFactory.password(MongoSourceFactory.parse(uri)), timeoutSeconds);
+        return connect(uri, null, timeoutSeconds);
     }
 
     /**
@@ -39,7 +38,10 @@ public final class SourceProbe {
      * {@code null}: the URI's or the environment's.
      */
     public static MongoClient connect(String uri, String password, int timeoutSeconds) {
-        ConnectionString cs = MongoSourceFactory.parse(uri);
+        ConnectionString cs =
+                password == null
+                        ? MongoSourceFactory.parse(uri)
+                        : MongoSourceFactory.parse(uri, password);
         if (password == null) {
             password = MongoSourceFactory.password(cs);
         }
@@ -67,16 +69,6 @@ public final class SourceProbe {
     public static long check(String uri, String database, List<String> collections) {
         String shown = Redact.uri(uri);
         ConnectionString cs = MongoSourceFactory.parse(uri);
-        if (cs.getUsername() != null && MongoSourceFactory.password(cs) == null) {
-            throw new ConfigException(
-                    "mongo.uri "
-                            + shown
-                            + " names the user '"
-                            + cs.getUsername()
-                            + "' but no password was given: set the environment variable "
-                            + JobConfig.MONGO_PASSWORD_ENV
-                            + " for the process that builds the job (flink run).");
-        }
         try (MongoClient client = connect(uri, 10)) {
             MongoDatabase db = client.getDatabase(database);
             long version = operationTime(db.runCommand(new Document("ping", 1)));
