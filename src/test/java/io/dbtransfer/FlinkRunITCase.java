@@ -1,10 +1,19 @@
 package io.dbtransfer;
 
+import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.embedded.MongoEmulator;
+import io.dbtransfer.reconcile.MismatchTable;
+import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.FlinkStandaloneCluster;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.TestMySql;
 import io.dbtransfer.workload.ReviewDocuments;
 
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
+import com.mongodb.MongoCredential;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
@@ -16,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,6 +145,165 @@ class FlinkRunITCase {
                             + cluster.rest("/taskmanagers");
             assertThat(everything).hasSizeGreaterThan(10_000).doesNotContain(password);
         }
+    }
+
+    /**
+     * Both passwords only in the environment of {@code flink run}, against an emulator that
+     * requires SCRAM-SHA-256: the snapshot, streamed changes and a reconcile repair (which re-reads
+     * MongoDB on the TaskManager) all work, and neither password appears in any log, output or REST
+     * view of the cluster, nor in the test JVM's own logs.
+     */
+    @Test
+    void mongoPasswordFromTheEnvironmentReachesTheJobAndNoLog(
+            @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
+        assertThat(JOB_JAR).as("the shaded job jar (built by package)").isRegularFile();
+        String mongoUser = "migrator";
+        String mongoPassword = "mongo-pw-" + UUID.randomUUID();
+        String mysqlPassword = "mysql-pw-" + UUID.randomUUID();
+        try (MongoEmulator mongo = MongoEmulator.start(mongoUser, mongoPassword);
+                MongoClient client =
+                        MongoClients.create(
+                                MongoClientSettings.builder()
+                                        .applyConnectionString(
+                                                new ConnectionString(mongo.connectionString()))
+                                        .credential(
+                                                MongoCredential.createCredential(
+                                                        mongoUser,
+                                                        "admin",
+                                                        mongoPassword.toCharArray()))
+                                        .build())) {
+            // The URI names the user only; the password is in the environment of flink run.
+            String uri = mongo.connectionString().replace("mongodb://", "mongodb://migrator@");
+            MigrationFixture f =
+                    new MigrationFixture("flinkauth")
+                            .mongo(uri, client)
+                            .collections(ReviewDocuments.mappingYaml("reviews"))
+                            .set("source.batch-size", "100")
+                            .set("reconcile.repair", "true")
+                            .set("reconcile.sweep-interval", "1 s")
+                            .set("reconcile.check-delay", "200 ms")
+                            .set("reconcile.recheck-delay", "200 ms")
+                            .set("reconcile.max-backoff", "1 s");
+            String user = createUser(f, mysqlPassword);
+            f.set("mysql.url", f.mysqlUrl.replaceAll("(?<=[?&])(user|password)=[^&]*&?", ""))
+                    .set("mysql.username", user);
+            Map<String, String> cliEnv =
+                    Map.of(
+                            "DBTRANSFER_MYSQL_PASSWORD",
+                            mysqlPassword,
+                            JobConfig.MONGO_PASSWORD_ENV,
+                            mongoPassword);
+            MongoCollection<Document> coll = f.mongo().getCollection("reviews");
+            ReviewDocuments gen = new ReviewDocuments(11);
+            List<Document> docs = gen.next(300);
+            coll.insertMany(new ArrayList<>(docs));
+            Path jobFile = f.writeJobFile(dir.resolve("job.yaml"));
+            assertThat(Files.readString(jobFile)).contains(uri).doesNotContain(mongoPassword);
+
+            try (FlinkStandaloneCluster cluster =
+                    new FlinkStandaloneCluster(dir.resolve("cluster"), Map.of()).start()) {
+                String job =
+                        cluster.submit(
+                                cliEnv,
+                                "-p",
+                                "1",
+                                JOB_JAR.toString(),
+                                "--config",
+                                jobFile.toString());
+                f.awaitConsistent(MigrationFixture.TIMEOUT);
+                assertThat(f.count("reviews")).isEqualTo(300);
+
+                // Streamed changes through the authenticated change stream.
+                coll.updateOne(
+                        Filters.eq("_id", docs.get(1).getString("_id")),
+                        Updates.set("headline", "changed"));
+                coll.deleteOne(Filters.eq("_id", docs.get(2).getString("_id")));
+                coll.insertOne(gen.next());
+                f.awaitConsistent(MigrationFixture.TIMEOUT);
+                assertThat(f.count("reviews")).isEqualTo(300);
+
+                // A row changed behind the job's back: the TaskManager re-reads the document
+                // from MongoDB (authenticating with the password from the job graph) to repair.
+                String tampered = docs.get(5).getString("_id");
+                try (Connection c = f.mysql();
+                        Statement st = c.createStatement()) {
+                    assertThat(
+                                    st.executeUpdate(
+                                            "UPDATE reviews SET star_rating = star_rating + 10"
+                                                    + " WHERE _id = '"
+                                                    + tampered
+                                                    + "'"))
+                            .isEqualTo(1);
+                }
+                f.awaitConsistent(MigrationFixture.TIMEOUT);
+                String expected = "different " + tampered + " star_rating repaired";
+                Eventually.waitUntil(
+                        MigrationFixture.TIMEOUT,
+                        "the repair to be recorded: " + expected,
+                        () -> mismatchRecords(f).contains(expected));
+
+                cluster.cli(Map.of(), "cancel", job);
+                cluster.assertAlive();
+                String taskManagerLog = Files.readString(cluster.logDir.resolve("taskmanager.log"));
+                assertThat(taskManagerLog)
+                        .contains("MySQL change sink")
+                        .doesNotContain("AuthenticationFailed")
+                        .doesNotContain("MongoSecurityException");
+
+                String everything =
+                        cluster.allLogs()
+                                + cluster.rest("/jobs/" + job + "/config")
+                                + cluster.rest("/jobmanager/config")
+                                + cluster.rest("/taskmanagers")
+                                + testJvmLogs();
+                assertThat(everything)
+                        .hasSizeGreaterThan(10_000)
+                        .contains("migrator@")
+                        .doesNotContain(mongoPassword)
+                        .doesNotContain(mysqlPassword);
+            }
+        }
+    }
+
+    /** {@code kind doc_key differing_columns status} of every recorded mismatch. */
+    static List<String> mismatchRecords(MigrationFixture f) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = f.mysql();
+                Statement st = c.createStatement()) {
+            if (!st.executeQuery("SHOW TABLES LIKE '" + MismatchTable.TABLE + "'").next()) {
+                return out;
+            }
+            try (ResultSet rs =
+                    st.executeQuery(
+                            "SELECT kind, doc_key, differing_columns, status FROM "
+                                    + MismatchTable.TABLE)) {
+                while (rs.next()) {
+                    out.add(
+                            rs.getString(1)
+                                    + " "
+                                    + rs.getString(2)
+                                    + " "
+                                    + rs.getString(3)
+                                    + " "
+                                    + rs.getString(4));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Everything this test JVM has logged so far ({@code log4j2-test.properties}). */
+    static String testJvmLogs() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        Path logs = Path.of("target/test-logs");
+        if (Files.isDirectory(logs)) {
+            try (var files = Files.walk(logs)) {
+                for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                    sb.append(Files.readString(p, java.nio.charset.StandardCharsets.ISO_8859_1));
+                }
+            }
+        }
+        return sb.toString();
     }
 
     /** A MySQL user with a password and only the documented privileges on the test database. */

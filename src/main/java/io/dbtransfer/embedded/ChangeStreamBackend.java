@@ -45,6 +45,19 @@ final class ChangeStreamBackend extends MemoryBackend {
     private static final int DEFAULT_FIND_BATCH_SIZE = 101;
     private static final String ID = "_id";
 
+    /** SCRAM-SHA-256 authentication and its enforcement; null when access control is off. */
+    private final ScramSha256Server auth;
+
+    /** A backend without access control. */
+    ChangeStreamBackend() {
+        this(null);
+    }
+
+    /** A backend that requires every connection to authenticate through {@code auth}. */
+    ChangeStreamBackend(ScramSha256Server auth) {
+        this.auth = auth;
+    }
+
     @Override
     protected Oplog createOplog() {
         return new EmulatedOplog(this, getCursorRegistry());
@@ -81,7 +94,31 @@ final class ChangeStreamBackend extends MemoryBackend {
             Channel channel, String database, String command, Document query) {
         Document reply;
         ChangeStreamCursor changeStream = null;
-        switch (command.toLowerCase(Locale.ROOT)) {
+        String name = command.toLowerCase(Locale.ROOT);
+        if (auth != null) {
+            auth.checkAuthorized(channel, command);
+        }
+        switch (name) {
+            case "saslstart":
+                reply = saslOrRefuse(command).saslStart(channel, database, query);
+                break;
+            case "saslcontinue":
+                reply = saslOrRefuse(command).saslContinue(channel, query);
+                break;
+            case "hello":
+            case "ismaster":
+                // mongo-java-server answers only isMaster; mongod 5+ prefers hello.
+                reply = super.handleCommand(channel, database, "isMaster", query);
+                if (name.equals("hello")) {
+                    reply = reply.cloneDeeply();
+                    reply.putIfAbsent("isWritablePrimary", reply.get("ismaster"));
+                }
+                if (auth != null) {
+                    // speculativeAuthenticate is ignored: the driver then runs the full exchange.
+                    reply = reply.cloneDeeply();
+                    auth.decorateHello(query, reply);
+                }
+                break;
             case "splitvector":
                 reply = splitVector(query);
                 break;
@@ -123,14 +160,32 @@ final class ChangeStreamBackend extends MemoryBackend {
         return decorate(reply, changeStream);
     }
 
+    private ScramSha256Server saslOrRefuse(String command) {
+        if (auth == null) {
+            throw new MongoServerError(
+                    ErrorCodes.AUTHENTICATION_FAILED,
+                    "AuthenticationFailed",
+                    command
+                            + ": this emulator was started without users (MongoEmulator.start"
+                            + " with a user and password enables SCRAM-SHA-256)");
+        }
+        return auth;
+    }
+
     @Override
     public synchronized QueryResult handleQuery(MongoQuery query) {
+        if (auth != null) {
+            auth.checkAuthorized(query.getChannel(), "find");
+        }
         QueryResult result = super.handleQuery(query);
         return new QueryResult(deepCopies(result.collectDocuments()), result.getCursorId());
     }
 
     @Override
     public synchronized void handleClose(Channel channel) {
+        if (auth != null) {
+            auth.closed(channel);
+        }
         super.handleClose(channel);
     }
 
@@ -510,6 +565,7 @@ final class ChangeStreamBackend extends MemoryBackend {
     private static final class ErrorCodes {
         static final int BAD_VALUE = 2;
         static final int FAILED_TO_PARSE = 9;
+        static final int AUTHENTICATION_FAILED = 18;
         static final int NAMESPACE_NOT_FOUND = 26;
         static final int INVALID_OPTIONS = 72;
         static final int INVALID_NAMESPACE = 73;

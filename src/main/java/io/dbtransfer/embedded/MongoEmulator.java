@@ -40,7 +40,21 @@ public final class MongoEmulator implements AutoCloseable {
 
     /** Starts an emulator on 127.0.0.1:{@code port} (0 for a free port). */
     public static MongoEmulator start(int port) {
-        ChangeStreamBackend backend = new ChangeStreamBackend();
+        return start(new ChangeStreamBackend(), port);
+    }
+
+    /**
+     * Starts an emulator on a free port with access control: one user of the {@code admin} database
+     * who authenticates with SCRAM-SHA-256 (the only mechanism offered); every other command on a
+     * connection that has not authenticated fails with code 13 {@code Unauthorized}, a wrong
+     * password with code 18 {@code AuthenticationFailed}, as on mongod. The user may do everything
+     * once authenticated: there are no roles.
+     */
+    public static MongoEmulator start(String user, String password) {
+        return start(new ChangeStreamBackend(new ScramSha256Server(user, password)), 0);
+    }
+
+    private static MongoEmulator start(ChangeStreamBackend backend, int port) {
         backend.enableOplog();
         MongoServer server = new MongoServer(backend);
         InetSocketAddress address = bindOnDaemonThread(server, port);

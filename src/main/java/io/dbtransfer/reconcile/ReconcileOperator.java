@@ -159,7 +159,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         group.gauge("reconcileCheckLagMs", () -> checkLagMs);
         if (settings.mongoUri != null) {
             // Lazy: the driver connects on first use (a mismatch), not here.
-            mongo = SourceProbe.connect(settings.mongoUri, MONGO_TIMEOUT_S);
+            mongo = SourceProbe.connect(settings.mongoUri, settings.mongoPassword, MONGO_TIMEOUT_S);
             normalizer = new DocumentNormalizer(settings.mapping, settings.policy);
         }
         lastSweepConsistent = -1;

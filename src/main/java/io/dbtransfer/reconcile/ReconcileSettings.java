@@ -4,6 +4,7 @@ import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.normalize.MismatchPolicy;
+import io.dbtransfer.source.MongoSourceFactory;
 
 import java.io.Serializable;
 import java.util.Objects;
@@ -44,6 +45,12 @@ public final class ReconcileSettings implements Serializable {
     public final String mongoUri;
 
     public final String mongoDatabase;
+
+    /**
+     * The MongoDB password, resolved where the job is built ({@code DBTRANSFER_MONGO_PASSWORD} is
+     * not set on the TaskManagers); {@code null}: the URI's, if any.
+     */
+    public final String mongoPassword;
 
     /** How re-read documents are normalized (as the job normalizes them). */
     public final MismatchPolicy policy;
@@ -95,7 +102,43 @@ public final class ReconcileSettings implements Serializable {
             String mongoDatabase,
             MismatchPolicy policy,
             boolean repair) {
+        this(
+                jdbcUrl,
+                username,
+                password,
+                mapping,
+                checkDelayMs,
+                recheckDelayMs,
+                maxBackoffMs,
+                maxRechecks,
+                sweepIntervalMs,
+                buckets,
+                mongoUri,
+                null,
+                mongoDatabase,
+                policy,
+                repair);
+    }
+
+    /** All settings, with the MongoDB password resolved by the caller. */
+    public ReconcileSettings(
+            String jdbcUrl,
+            String username,
+            String password,
+            Mapping mapping,
+            long checkDelayMs,
+            long recheckDelayMs,
+            long maxBackoffMs,
+            int maxRechecks,
+            long sweepIntervalMs,
+            int buckets,
+            String mongoUri,
+            String mongoPassword,
+            String mongoDatabase,
+            MismatchPolicy policy,
+            boolean repair) {
         this.mongoUri = mongoUri;
+        this.mongoPassword = mongoPassword;
         this.mongoDatabase = mongoDatabase;
         this.policy = Objects.requireNonNull(policy, "policy");
         this.repair = repair;
@@ -144,6 +187,10 @@ public final class ReconcileSettings implements Serializable {
                 config.get(JobOptions.RECONCILE_SWEEP_INTERVAL).toMillis(),
                 config.get(JobOptions.RECONCILE_SWEEP_BUCKETS),
                 config.get(JobOptions.MONGO_URI),
+                config.get(JobOptions.MONGO_URI) == null
+                        ? null
+                        : MongoSourceFactory.password(
+                                MongoSourceFactory.parse(config.get(JobOptions.MONGO_URI))),
                 config.get(JobOptions.MONGO_DATABASE),
                 config.mismatchPolicy(),
                 config.get(JobOptions.RECONCILE_REPAIR));

@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Builds Flink CDC's incremental MongoDB source from the job configuration. */
 public final class MongoSourceFactory {
@@ -130,10 +132,55 @@ public final class MongoSourceFactory {
         }
     }
 
-    /** Parses a MongoDB URI, naming the setting when it is malformed. */
+    /**
+     * Parses a MongoDB URI, naming the setting when it is malformed; a URI that names a user but no
+     * password gets the one from {@value JobConfig#MONGO_PASSWORD_ENV}.
+     */
     public static ConnectionString parse(String uri) {
+        return parse(uri, System.getenv(JobConfig.MONGO_PASSWORD_ENV));
+    }
+
+    /** {@code mongodb://user@} or {@code mongodb+srv://user@}: a user and no password. */
+    private static final Pattern USER_WITHOUT_PASSWORD =
+            Pattern.compile("^(mongodb(?:\\+srv)?://)([^:@/?]+)@");
+
+    /**
+     * Parses a MongoDB URI; when the driver refuses it because it names a user but no password
+     * (SCRAM needs one), {@code password} is merged into it in memory. Only the redacted URI is
+     * ever shown.
+     */
+    public static ConnectionString parse(String uri, String password) {
         try {
             return new ConnectionString(uri);
+        } catch (IllegalArgumentException e) {
+            Matcher m = uri == null ? null : USER_WITHOUT_PASSWORD.matcher(uri);
+            if (m != null && m.find()) {
+                if (password == null || password.isEmpty()) {
+                    throw new ConfigException(
+                            "mongo.uri '"
+                                    + Redact.uri(uri)
+                                    + "' names the user '"
+                                    + m.group(2)
+                                    + "' but no password was given: set the environment variable "
+                                    + JobConfig.MONGO_PASSWORD_ENV
+                                    + " for the process that builds the job (flink run).");
+                }
+                return parseValid(
+                        uri,
+                        m.group(1)
+                                + m.group(2)
+                                + ":"
+                                + encode(password)
+                                + "@"
+                                + uri.substring(m.end()));
+            }
+            return parseValid(uri, uri);
+        }
+    }
+
+    private static ConnectionString parseValid(String uri, String merged) {
+        try {
+            return new ConnectionString(merged);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(
                     "mongo.uri '"
@@ -161,8 +208,11 @@ public final class MongoSourceFactory {
         return uri.substring(q + 1);
     }
 
-    /** URL-encodes a user name or password for a connection string. */
+    /**
+     * Percent-encodes a user name or password for a connection string (the driver decodes {@code
+     * %20}, not {@code +}, as a space).
+     */
     static String encode(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

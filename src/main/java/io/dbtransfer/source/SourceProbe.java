@@ -1,6 +1,7 @@
 package io.dbtransfer.source;
 
 import io.dbtransfer.config.ConfigException;
+import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.Redact;
 
 import com.mongodb.ConnectionString;
@@ -29,7 +30,21 @@ public final class SourceProbe {
 
     /** Opens a client for a source URI (password from the URI or the environment). */
     public static MongoClient connect(String uri, int timeoutSeconds) {
-        ConnectionString cs = MongoSourceFactory.parse(uri);
+        return connect(uri, null, timeoutSeconds);
+    }
+
+    /**
+     * Opens a client for a source URI with a password resolved elsewhere (where the job was built);
+     * {@code null}: the URI's or the environment's.
+     */
+    public static MongoClient connect(String uri, String password, int timeoutSeconds) {
+        ConnectionString cs =
+                password == null
+                        ? MongoSourceFactory.parse(uri)
+                        : MongoSourceFactory.parse(uri, password);
+        if (password == null) {
+            password = MongoSourceFactory.password(cs);
+        }
         MongoClientSettings.Builder settings =
                 MongoClientSettings.builder()
                         .applyConnectionString(cs)
@@ -37,8 +52,7 @@ public final class SourceProbe {
                                 b -> b.serverSelectionTimeout(timeoutSeconds, TimeUnit.SECONDS))
                         .applyToSocketSettings(
                                 b -> b.connectTimeout(timeoutSeconds, TimeUnit.SECONDS));
-        String password = MongoSourceFactory.password(cs);
-        if (cs.getUsername() != null && password != null && cs.getPassword() == null) {
+        if (cs.getUsername() != null && password != null) {
             String authDb = cs.getCredential().getSource();
             settings.credential(
                     MongoCredential.createCredential(
@@ -54,6 +68,7 @@ public final class SourceProbe {
      */
     public static long check(String uri, String database, List<String> collections) {
         String shown = Redact.uri(uri);
+        ConnectionString cs = MongoSourceFactory.parse(uri);
         try (MongoClient client = connect(uri, 10)) {
             MongoDatabase db = client.getDatabase(database);
             long version = operationTime(db.runCommand(new Document("ping", 1)));
@@ -92,12 +107,21 @@ public final class SourceProbe {
                             + " within 10 s. Check host, port, replicaSet name and that the"
                             + " server is running.");
         } catch (MongoSecurityException e) {
-            throw new ConfigException(
-                    "mongo.uri: authentication failed at "
-                            + shown
-                            + ". Check the user, the password (or "
-                            + "DBTRANSFER_MONGO_PASSWORD) and authSource.");
+            throw new ConfigException(authenticationFailed(cs, shown, e));
         } catch (MongoCommandException e) {
+            if (e.getErrorCode() == UNAUTHORIZED && cs.getUsername() == null) {
+                throw new ConfigException(
+                        "mongo.uri "
+                                + shown
+                                + " names no user, but the MongoDB server requires"
+                                + " authentication ("
+                                + e.getErrorMessage()
+                                + "). Put the user into the URI (mongodb://USER@host/...,"
+                                + " plus authSource=DB if the user is not defined in admin)"
+                                + " and its password into the environment variable "
+                                + JobConfig.MONGO_PASSWORD_ENV
+                                + ".");
+            }
             throw new ConfigException(
                     "mongo.uri: the server at "
                             + shown
@@ -106,6 +130,48 @@ public final class SourceProbe {
                             + "): "
                             + e.getErrorMessage());
         }
+    }
+
+    /** mongod's code for a command that needs an authenticated (or more privileged) user. */
+    private static final int UNAUTHORIZED = 13;
+
+    /**
+     * What failed (MongoDB authentication, for which user, database and mechanism), where the
+     * password came from, and what to fix; never the password.
+     */
+    static String authenticationFailed(
+            ConnectionString cs, String shown, MongoSecurityException e) {
+        MongoCredential credential = e.getCredential();
+        String mechanism =
+                credential != null && credential.getMechanism() != null
+                        ? credential.getMechanism()
+                        : "negotiated";
+        String authSource = cs.getCredential() != null ? cs.getCredential().getSource() : "admin";
+        String env = System.getenv(JobConfig.MONGO_PASSWORD_ENV);
+        String passwordFrom =
+                env != null && !env.isEmpty()
+                        ? "the environment variable " + JobConfig.MONGO_PASSWORD_ENV
+                        : "the URI";
+        String reason =
+                e.getCause() instanceof MongoCommandException
+                        ? ((MongoCommandException) e.getCause()).getErrorMessage()
+                        : Redact.uri(String.valueOf(e.getMessage()));
+        return "mongo.uri: MongoDB authentication failed for user '"
+                + cs.getUsername()
+                + "' (authSource '"
+                + authSource
+                + "', mechanism "
+                + mechanism
+                + ", password from "
+                + passwordFrom
+                + ") at "
+                + shown
+                + ": "
+                + reason
+                + " Fix the user name in mongo.uri, the password in "
+                + JobConfig.MONGO_PASSWORD_ENV
+                + ", or authSource=DB in mongo.uri if the user is defined in another"
+                + " database.";
     }
 
     /** The current operation time of the server as a version (0 when it reports none). */

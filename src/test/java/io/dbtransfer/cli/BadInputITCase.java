@@ -1,5 +1,7 @@
 package io.dbtransfer.cli;
 
+import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.embedded.MongoEmulator;
 import io.dbtransfer.testing.TestMongo;
 import io.dbtransfer.testing.TestMySql;
 
@@ -12,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,6 +30,10 @@ class BadInputITCase {
     record Run(int exit, String stderr, String stdout) {}
 
     private static Run job(String... args) throws Exception {
+        return job(Map.of(), args);
+    }
+
+    private static Run job(Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-cp");
@@ -34,7 +42,10 @@ class BadInputITCase {
         cmd.addAll(List.of(args));
         File err = File.createTempFile("stderr", ".txt");
         File out = File.createTempFile("stdout", ".txt");
-        Process p = new ProcessBuilder(cmd).redirectError(err).redirectOutput(out).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err).redirectOutput(out);
+        pb.environment().remove(JobConfig.MONGO_PASSWORD_ENV);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("job main finished").isTrue();
         return new Run(
                 p.exitValue(),
@@ -120,6 +131,51 @@ class BadInputITCase {
                         "mysql.password=wr0ng-Secret");
         assertClearError(r, "access denied", "mysql.username");
         assertThat(r.stderr() + r.stdout()).doesNotContain("wr0ng-Secret");
+    }
+
+    @Test
+    void wrongMongoPasswordIsNamedAndNeverPrinted() throws Exception {
+        String right = "right-" + UUID.randomUUID();
+        String wrong = "wr0ng-" + UUID.randomUUID();
+        try (MongoEmulator mongo = MongoEmulator.start("migrator", right)) {
+            String uri = mongo.connectionString().replace("mongodb://", "mongodb://migrator@");
+            String[] args = {
+                "--mongo-uri",
+                uri,
+                "--database",
+                "d",
+                "--collection",
+                "c",
+                "--mysql-url",
+                TestMySql.newDatabase("mongoauth")
+            };
+            Run r = job(Map.of(JobConfig.MONGO_PASSWORD_ENV, wrong), args);
+            assertClearError(
+                    r,
+                    "mongo.uri",
+                    "MongoDB authentication failed for user 'migrator'",
+                    "authSource 'admin'",
+                    "SCRAM-SHA-256",
+                    "password from the environment variable DBTRANSFER_MONGO_PASSWORD",
+                    "Authentication failed.",
+                    "Fix the user name in mongo.uri, the password in DBTRANSFER_MONGO_PASSWORD");
+            assertThat(r.stderr() + r.stdout()).doesNotContain(wrong).doesNotContain(right);
+
+            assertClearError(
+                    job(args),
+                    "mongo.uri",
+                    "names the user 'migrator' but no password",
+                    "DBTRANSFER_MONGO_PASSWORD");
+
+            String noUser = mongo.connectionString();
+            args[1] = noUser;
+            assertClearError(
+                    job(args),
+                    "mongo.uri",
+                    "names no user, but the MongoDB server requires authentication",
+                    "Command listCollections requires authentication",
+                    "DBTRANSFER_MONGO_PASSWORD");
+        }
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.dbtransfer.verify.ConsistencyReport;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoDatabase;
 import org.yaml.snakeyaml.Yaml;
 
@@ -29,6 +30,7 @@ public final class MigrationFixture {
     public final String mongoDatabase;
     public final String mysqlUrl;
     private final Map<String, Object> settings = new LinkedHashMap<>();
+    private MongoClient mongoClient;
 
     public MigrationFixture(String prefix) {
         this.mongoDatabase = TestMongo.newDatabaseName(prefix);
@@ -64,8 +66,18 @@ public final class MigrationFixture {
         return JobConfig.fromMap(new LinkedHashMap<>(settings), Map.of());
     }
 
+    /**
+     * Migrates from another MongoDB than {@link TestMongo}: {@code uri} becomes {@code mongo.uri},
+     * {@code client} (the caller closes it) is what {@link #mongo()} and the checks read.
+     */
+    public MigrationFixture mongo(String uri, MongoClient client) {
+        settings.put("mongo.uri", uri);
+        this.mongoClient = client;
+        return this;
+    }
+
     public MongoDatabase mongo() {
-        return TestMongo.client().getDatabase(mongoDatabase);
+        return (mongoClient != null ? mongoClient : TestMongo.client()).getDatabase(mongoDatabase);
     }
 
     public Connection mysql() throws Exception {
