@@ -74,11 +74,8 @@ public final class BenchmarkCommand {
             MongoDatabase db = client.getDatabase("bench");
             MongoCollection<Document> reviews = db.getCollection("reviews");
             say(String.format("Loading %,d review documents", docs));
-            ReviewDocuments gen = new ReviewDocuments(1);
             long loadStart = System.nanoTime();
-            for (int i = 0; i < docs; i += 1000) {
-                reviews.insertMany(gen.next(Math.min(1000, docs - i)));
-            }
+            loadReviews(reviews, docs);
             Measurement load =
                     new Measurement("load (insertMany)", docs, 0, System.nanoTime() - loadStart);
             db.getCollection("probe").insertOne(new Document("_id", "p").append("seq", 0L));
@@ -215,10 +212,7 @@ public final class BenchmarkCommand {
                     // Every variant starts from the same documents: the live phase before it
                     // inserted, deleted and grew documents (comments and images become child rows).
                     reviews.drop();
-                    ReviewDocuments same = new ReviewDocuments(1);
-                    for (int i = 0; i < docs; i += 1000) {
-                        reviews.insertMany(same.next(Math.min(1000, docs - i)));
-                    }
+                    loadReviews(reviews, docs);
                 }
                 long count = reviews.countDocuments();
                 Duration live = n == 1 ? liveDuration : variantLive;
@@ -270,6 +264,17 @@ public final class BenchmarkCommand {
             say("Wrote " + md + " and " + svg);
             boolean allConsistent = results.stream().allMatch(r -> r.consistent);
             return allConsistent ? 0 : 1;
+        }
+    }
+
+    /**
+     * Inserts the benchmark's {@code docs} review documents (seed 1, so every call loads the same
+     * documents) in batches of 1,000.
+     */
+    static void loadReviews(MongoCollection<Document> reviews, int docs) {
+        ReviewDocuments gen = new ReviewDocuments(1);
+        for (int i = 0; i < docs; i += 1000) {
+            reviews.insertMany(gen.next(Math.min(1000, docs - i)));
         }
     }
 

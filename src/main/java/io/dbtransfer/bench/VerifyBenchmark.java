@@ -59,10 +59,7 @@ public final class VerifyBenchmark {
             MongoDatabase db = client.getDatabase("bench");
             MongoCollection<Document> reviews = db.getCollection("reviews");
             say(String.format(Locale.ROOT, "Loading %,d review documents", docs));
-            ReviewDocuments gen = new ReviewDocuments(1);
-            for (int i = 0; i < docs; i += 1000) {
-                reviews.insertMany(gen.next(Math.min(1000, docs - i)));
-            }
+            BenchmarkCommand.loadReviews(reviews, docs);
             Map<String, Object> base = new LinkedHashMap<>();
             base.put("mongo.uri", mongoServer.connectionString());
             base.put("mongo.database", "bench");
