@@ -73,9 +73,9 @@ final class IdempotentChangeWriter extends AbstractChangeWriter {
                 }
                 ChangeApplier.Result r = applier.apply(connection, batch);
                 connection.commit();
-                long ms = (System.nanoTime() - t0) / 1_000_000;
-                metrics.flushed(r, ms);
-                metrics.lastCommitLatencyMs = ms;
+                long nanos = System.nanoTime() - t0;
+                metrics.flushed(r, nanos / 1_000_000);
+                metrics.lastCommitLatencyMs = nanos / 1_000_000.0;
                 break;
             } catch (SQLException e) {
                 rollbackQuietly();

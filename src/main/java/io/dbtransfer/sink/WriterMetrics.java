@@ -37,7 +37,10 @@ final class WriterMetrics {
     private final Counter recordsSend;
 
     volatile long lastFlushDurationMs;
-    volatile long lastCommitLatencyMs;
+
+    /** Milliseconds with a fraction: a commit on a local server often takes well under 1 ms. */
+    volatile double lastCommitLatencyMs;
+
     volatile int deferred;
 
     WriterMetrics(SinkWriterMetricGroup group) {
@@ -52,7 +55,7 @@ final class WriterMetrics {
         tombstonesPurged = group.counter("tombstonesPurged");
         recordsSend = group.getNumRecordsSendCounter();
         group.gauge("lastFlushDurationMs", (Gauge<Long>) () -> lastFlushDurationMs);
-        group.gauge("lastCommitLatencyMs", (Gauge<Long>) () -> lastCommitLatencyMs);
+        group.gauge("lastCommitLatencyMs", (Gauge<Double>) () -> lastCommitLatencyMs);
         group.gauge("deferredChanges", (Gauge<Integer>) () -> deferred);
     }
 

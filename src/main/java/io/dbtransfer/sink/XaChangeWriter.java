@@ -255,7 +255,7 @@ final class XaChangeWriter extends AbstractChangeWriter
         lastPreparedCheckpointId = nextCheckpointId;
         inFlight.add(new InFlight(xid, keys));
         metrics.transactionsPrepared.inc();
-        metrics.lastCommitLatencyMs = (System.nanoTime() - t0) / 1_000_000;
+        metrics.lastCommitLatencyMs = (System.nanoTime() - t0) / 1_000_000.0;
         if (inFlight.size() > 1) {
             refreshInFlight();
         }
