@@ -41,18 +41,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * JobManager failover of the job in application mode with ZooKeeper HA, as on Kubernetes: a real
- * standalone application cluster (JobManager and TaskManager in their own JVMs, the JobManager
- * runs {@code main()}), an in-process ZooKeeper, the JobManager killed with SIGKILL once in the
- * snapshot phase and once in the stream phase while documents are written, and started again with
- * the same command. On every restart Flink runs {@code main()} again without a savepoint path
- * while the job resumes from its HA checkpoint.
+ * standalone application cluster (JobManager and TaskManager in their own JVMs, the JobManager runs
+ * {@code main()}), an in-process ZooKeeper, the JobManager killed with SIGKILL once in the snapshot
+ * phase and once in the stream phase while documents are written, and started again with the same
+ * command. On every restart Flink runs {@code main()} again without a savepoint path while the job
+ * resumes from its HA checkpoint.
  *
  * <p>Shows for both {@code sink.on-fresh-start: truncate} and the default {@code
  * fail-if-not-empty}: no crash loop (the JobManager stays up), no truncation (the row count, polled
  * throughout, never drops: the writers only insert and update), MySQL equals MongoDB at the end
  * (both read here with plain queries, no code of the job), and the snapshot version the re-run
- * {@code main()} computes is not used (every row of a document the writers never touched carries
- * a version from before the first kill).
+ * {@code main()} computes is not used (every row of a document the writers never touched carries a
+ * version from before the first kill).
  */
 class JobManagerFailoverITCase {
 
@@ -92,19 +92,21 @@ class JobManagerFailoverITCase {
                         new FlinkStandaloneCluster(
                                 dir.resolve("cluster"),
                                 Map.of(
-                                        "parallelism.default", 2,
-                                        "high-availability.type", "zookeeper",
+                                        "parallelism.default",
+                                        2,
+                                        "high-availability.type",
+                                        "zookeeper",
                                         "high-availability.zookeeper.quorum",
-                                                zk.getConnectString(),
+                                        zk.getConnectString(),
                                         "high-availability.storageDir",
-                                                dir.resolve("ha").toUri().toString(),
+                                        dir.resolve("ha").toUri().toString(),
                                         "high-availability.cluster-id",
-                                                "jmfail-" + UUID.randomUUID(),
+                                        "jmfail-" + UUID.randomUUID(),
                                         // A killed JobManager's leadership ends with its session.
                                         "high-availability.zookeeper.client.session-timeout",
-                                                "6000",
+                                        "6000",
                                         "user.artifacts.base-dir",
-                                                dir.resolve("artifacts").toString()))) {
+                                        dir.resolve("artifacts").toString()))) {
             cluster.startApplication(
                     JOB_JAR,
                     MongoToMySqlJob.class.getName(),
@@ -130,6 +132,9 @@ class JobManagerFailoverITCase {
                 assertThat(partial).as("killed during the snapshot").isLessThan(DOCUMENTS);
                 cluster.restartJobManager();
                 awaitRecovered(cluster, watch);
+                assertRecoveredFromCheckpoint(cluster);
+                System.out.println(
+                        onFreshStart + ": first kill (snapshot phase) at " + partial + " rows");
                 Eventually.waitUntil(
                         Duration.ofSeconds(90),
                         "the snapshot to complete after the JobManager failover",
@@ -145,10 +150,16 @@ class JobManagerFailoverITCase {
                         "streamed inserts in MySQL",
                         () -> maxId(f) >= DOCUMENTS + inserted - 1);
                 assertThat(completedCheckpoints(cluster)).isPositive();
+                System.out.println(
+                        onFreshStart
+                                + ": second kill (stream phase) at "
+                                + f.count("items")
+                                + " rows");
                 cluster.killJobManager();
                 Thread.sleep(500);
                 cluster.restartJobManager();
                 awaitRecovered(cluster, watch);
+                assertRecoveredFromCheckpoint(cluster);
                 Thread.sleep(2000);
                 writers.stop();
 
@@ -190,10 +201,44 @@ class JobManagerFailoverITCase {
                 }
             }
             assertThat(untouched).isGreaterThan(DOCUMENTS / 2);
-            assertThat(Files.readString(cluster.jobManagerLog()))
-                    .contains("Recovered JobGraph")
-                    .contains("prepared by this job");
+            System.out.println(
+                    onFreshStart
+                            + ": "
+                            + versions.size()
+                            + " rows equal MongoDB; "
+                            + untouched
+                            + " untouched snapshot rows all versioned before the first kill ("
+                            + SourceVersion.format(beforeFirstKill)
+                            + "); highest count seen "
+                            + watch.max.get()
+                            + ", no drop");
         }
+    }
+
+    /**
+     * The restarted JobManager recovered the job graph and restored a checkpoint, and its re-run
+     * {@code main()} recognised the job as the one that prepared the target.
+     */
+    private static void assertRecoveredFromCheckpoint(FlinkStandaloneCluster cluster)
+            throws Exception {
+        // main() runs again shortly after the restore starts; wait for its log line.
+        Eventually.waitUntil(
+                Duration.ofSeconds(30),
+                "the re-run main() to recognise its job in " + cluster.jobManagerLog(),
+                () -> {
+                    cluster.assertAlive();
+                    return Files.readString(cluster.jobManagerLog())
+                            .contains("The target was prepared by this job");
+                });
+        String log = Files.readString(cluster.jobManagerLog());
+        assertThat(log)
+                .contains("Recovered JobGraph")
+                .containsPattern("Restoring job [0-9a-f]{32} from Checkpoint \\d+");
+        Matcher m =
+                Pattern.compile("Restoring job [0-9a-f]{32} from Checkpoint (\\d+)").matcher(log);
+        m.find();
+        System.out.println(
+                "JobManager " + cluster.jobManagerLog() + ": restored checkpoint " + m.group(1));
     }
 
     /** Waits until the restarted JobManager runs the recovered job and a checkpoint completed. */

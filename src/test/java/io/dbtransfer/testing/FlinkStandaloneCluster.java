@@ -25,8 +25,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A real standalone Flink cluster from Maven jars: JobManager and TaskManager each in their own JVM,
- * configured from a copy of the project's {@code flink-conf/config.yaml} with test ports and
+ * A real standalone Flink cluster from Maven jars: JobManager and TaskManager each in their own
+ * JVM, configured from a copy of the project's {@code flink-conf/config.yaml} with test ports and
  * directories. Either a session cluster ({@link #start()}) with Flink's own {@code CliFrontend} as
  * a third JVM per command, or an application cluster ({@link #startApplication}) whose JobManager
  * runs the job's {@code main()} itself and can be killed and started again ({@link
@@ -141,7 +141,8 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
     public FlinkStandaloneCluster startApplication(
             Path jobJar, String mainClass, Map<String, String> env, String... jobArgs)
             throws Exception {
-        jobManagerClass = "org.apache.flink.container.entrypoint.StandaloneApplicationClusterEntryPoint";
+        jobManagerClass =
+                "org.apache.flink.container.entrypoint.StandaloneApplicationClusterEntryPoint";
         List<String> args = new ArrayList<>();
         args.addAll(List.of("--configDir", confDir.toString()));
         args.addAll(List.of("--job-classname", mainClass));
