@@ -45,7 +45,8 @@ import java.util.List;
  * the tables alone. So a failover never truncates the rows its own job wrote, nor fails on them. A
  * new migration needs a new identity (a new {@code high-availability.cluster-id}, which Flink needs
  * anyway: an old one recovers the old job). The all-zero id is not an identity: older Flink
- * versions used it as the default for every standalone job, so a redeploy would look like a
+ * versions gave it to every job ({@code StandaloneJobClusterEntryPoint.ZERO_JOB_ID}, the former
+ * {@code ApplicationDispatcherBootstrap.ZERO_JOB_ID}), so a new deployment would look like a
  * recovery.
  *
  * <p>Taking the decision inside the job instead (an operator's {@code isRestored()}) was rejected:
