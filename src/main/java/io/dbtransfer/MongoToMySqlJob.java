@@ -22,9 +22,11 @@ import io.dbtransfer.source.MongoSourceFactory;
 import io.dbtransfer.source.SnapshotEstimates;
 import io.dbtransfer.source.SourceProbe;
 
+import org.apache.flink.configuration.PipelineOptionsInternal;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Path;
@@ -41,18 +43,20 @@ public final class MongoToMySqlJob {
     private MongoToMySqlJob() {}
 
     public static void main(String[] args) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         JobConfig config;
         try {
             config = parseArgs(args);
-        } catch (ConfigException e) {
-            System.err.println("dbtransfer: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        try {
             build(env, config);
         } catch (ConfigException e) {
+            if (!(env instanceof LocalStreamEnvironment)) {
+                // Inside Flink: `flink run` (the client) or, in application mode, the JobManager,
+                // which runs main() again on every failover. System.exit there would end the
+                // JobManager JVM (a crash loop on Kubernetes); thrown, Flink reports the message
+                // as the application's failure.
+                throw e;
+            }
+            // A plain `java ... MongoToMySqlJob`: one clear line and exit code 2.
             System.err.println("dbtransfer: " + e.getMessage());
             System.exit(2);
             return;
@@ -121,8 +125,15 @@ public final class MongoToMySqlJob {
         // deprecated execution.savepoint.path (SavepointConfigOptions) that older callers set.
         boolean restoring =
                 env.getConfiguration().getOptional(StateRecoveryOptions.SAVEPOINT_PATH).isPresent();
+        // The job's identity across re-runs of main() (JobManager failover in application mode:
+        // same configuration, no savepoint path, the recovered job graph and checkpoint run and
+        // this run's graph, snapshotVersion included, is discarded). See TargetPreparation.
+        String fixedJobId =
+                env.getConfiguration()
+                        .getOptional(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID)
+                        .orElse(null);
         KafkaOutputs kafka = KafkaOutputs.prepare(config);
-        TargetPreparation.prepare(config, restoring);
+        TargetPreparation.prepare(config, restoring, fixedJobId, snapshotVersion);
         JobEnvironment.configure(env, config);
         boolean reconcile = config.get(JobOptions.RECONCILE_ENABLED);
         SingleOutputStreamOperator<RowChange> rows =

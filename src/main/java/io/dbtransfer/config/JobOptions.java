@@ -178,7 +178,10 @@ public final class JobOptions {
                                     + " (default) stops with an explanation; truncate empties the"
                                     + " mapped tables first (re-snapshot, e.g. after the resume"
                                     + " point expired); keep overwrites version-guarded and leaves"
-                                    + " rows of documents deleted meanwhile for reconciliation.");
+                                    + " rows of documents deleted meanwhile for reconciliation."
+                                    + " A re-run of main() by the job (fixed job id) that"
+                                    + " prepared the target, as on a JobManager failover, leaves"
+                                    + " the tables alone.");
 
     public static final ConfigOption<String> ON_TYPE_MISMATCH =
             ConfigOptions.key("normalize.on-type-mismatch")

@@ -7,40 +7,199 @@ import io.dbtransfer.deadletter.DeadLetterTable;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.sink.MySqlDialect;
 import io.dbtransfer.sink.SchemaManager;
+import io.dbtransfer.source.SourceVersion;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Gets the target ready before the job starts: connection and privileges checked, tables created,
- * and on a fresh start (no savepoint) existing rows handled as {@code sink.on-fresh-start} says.
+ * and on a fresh start existing rows handled as {@code sink.on-fresh-start} says.
+ *
+ * <p><b>Fresh start or re-run?</b> {@code main()} — and so this class — runs again whenever Flink
+ * re-runs the application: on every JobManager failover in application mode with HA, Flink recovers
+ * the job graph and its latest checkpoint and calls {@code main()} once more, with the same
+ * configuration and no savepoint path. The job graph that re-run builds is discarded (Flink's
+ * {@code EmbeddedExecutor} hands back the recovered job for the fixed job id instead of submitting
+ * it), so its only effects are the side effects here. A missing savepoint path therefore does not
+ * mean "fresh start" (DESIGN.md: a fresh start is recognised by the job's identity).
+ *
+ * <p>The identity is the fixed job id {@code $internal.pipeline.job-id}: under HA Flink sets it in
+ * application mode from {@code high-availability.cluster-id} ({@code
+ * ApplicationDispatcherBootstrap}, Flink 1.20), the Kubernetes operator sets it per deployment, and
+ * {@code --job-id} sets it for a standalone application cluster. Without HA and without {@code
+ * --job-id} there is none (the job id is random), and a restarted JobManager really starts the job
+ * from scratch: no checkpoint is recovered, so that is a fresh start. A fresh start with such an id
+ * records it in {@value #PREPARATION_TABLE} (job id, time, snapshot version, mode, tables) after
+ * handling the existing rows; a later {@code main()} with the same id finds the record and leaves
+ * the tables alone. So a failover never truncates the rows its own job wrote, nor fails on them. A
+ * new migration needs a new identity (a new {@code high-availability.cluster-id}, which Flink needs
+ * anyway: an old one recovers the old job). The all-zero id is not an identity: older Flink
+ * versions gave it to every job ({@code StandaloneJobClusterEntryPoint.ZERO_JOB_ID}, the former
+ * {@code ApplicationDispatcherBootstrap.ZERO_JOB_ID}), so a new deployment would look like a
+ * recovery.
+ *
+ * <p>Taking the decision inside the job instead (an operator's {@code isRestored()}) was rejected:
+ * with parallelism &gt; 1 a truncate there must finish before any subtask writes, which needs a
+ * barrier across subtasks, and a job that fails there restarts in a loop instead of reporting.
  */
 public final class TargetPreparation {
     private static final Logger LOG = LoggerFactory.getLogger(TargetPreparation.class);
 
+    /** Which job prepared the target, and when: one row per job identity. */
+    public static final String PREPARATION_TABLE = "_dbtransfer_preparation";
+
+    static final String PREPARATION_DDL =
+            "CREATE TABLE IF NOT EXISTS `"
+                    + PREPARATION_TABLE
+                    + "` (job_id VARCHAR(64) NOT NULL PRIMARY KEY,"
+                    + " prepared_at DATETIME(3) NOT NULL,"
+                    + " snapshot_version BIGINT UNSIGNED NOT NULL,"
+                    + " on_fresh_start VARCHAR(32) NOT NULL,"
+                    + " tables_prepared TEXT NOT NULL)"
+                    + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+
+    private static final String ZERO_JOB_ID = "00000000000000000000000000000000";
+
     private TargetPreparation() {}
 
+    /** Prepares the target of a job without a stable identity (see the class comment). */
     public static void prepare(JobConfig config, boolean restoring) {
+        prepare(config, restoring, null, 0L);
+    }
+
+    /**
+     * Prepares the target.
+     *
+     * @param restoring a savepoint or checkpoint path was given: existing rows are the job's own
+     * @param fixedJobId {@code $internal.pipeline.job-id}, or {@code null}
+     * @param snapshotVersion the version this run's probe read (recorded on a fresh start)
+     * @return what was done
+     */
+    public static Outcome prepare(
+            JobConfig config, boolean restoring, String fixedJobId, long snapshotVersion) {
         String url = config.get(JobOptions.MYSQL_URL);
+        String identity = identity(fixedJobId);
         try (Connection c =
                 MySqlConnections.open(
                         url, config.get(JobOptions.MYSQL_USERNAME), config.mysqlPassword())) {
-            if (!restoring) {
+            Outcome outcome;
+            if (restoring) {
+                outcome = Outcome.RESTORING;
+            } else if (identity != null && alreadyPrepared(c, identity, snapshotVersion)) {
+                outcome = Outcome.RE_RUN;
+            } else {
                 handleExistingRows(c, config);
+                outcome = Outcome.FRESH_START;
             }
             SchemaManager.createTables(c, config.mapping());
             DeadLetterTable.create(c);
+            if (outcome == Outcome.FRESH_START && identity != null) {
+                // After the rows were handled: a crash before this line leaves no record, and
+                // the next main() handles them again, before any job was submitted.
+                record(c, identity, snapshotVersion, config);
+            }
+            return outcome;
         } catch (SQLException e) {
             throw MySqlConnections.explain(url, e);
         }
+    }
+
+    /** What {@link #prepare} decided. */
+    public enum Outcome {
+        /** Started from a savepoint or checkpoint: existing rows left alone. */
+        RESTORING,
+        /** {@code main()} ran again for a job that already prepared this target: left alone. */
+        RE_RUN,
+        /** A fresh start: existing rows handled as {@code sink.on-fresh-start} says. */
+        FRESH_START
+    }
+
+    /** The fixed job id as an identity; {@code null} when absent, blank or all zeros. */
+    static String identity(String fixedJobId) {
+        if (fixedJobId == null || fixedJobId.isBlank()) {
+            return null;
+        }
+        String id = fixedJobId.trim().toLowerCase(java.util.Locale.ROOT);
+        return id.equals(ZERO_JOB_ID) ? null : id;
+    }
+
+    private static boolean alreadyPrepared(Connection c, String jobId, long snapshotVersion)
+            throws SQLException {
+        if (!exists(c, PREPARATION_TABLE)) {
+            return false;
+        }
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT prepared_at, snapshot_version, on_fresh_start FROM `"
+                                + PREPARATION_TABLE
+                                + "` WHERE job_id = ?")) {
+            ps.setString(1, jobId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return false;
+                }
+                long recorded = Long.parseUnsignedLong(rs.getString(2));
+                LOG.info(
+                        "The target was prepared by this job (job id {}) at {} with snapshot"
+                                + " version {} (sink.on-fresh-start: {}): this main() is a re-run"
+                                + " (JobManager failover), so existing rows are left alone. The"
+                                + " job resumes from its recovered job graph and checkpoint; this"
+                                + " run's probe version {} is not used. A new migration needs a"
+                                + " new job identity (high-availability.cluster-id).",
+                        jobId,
+                        rs.getTimestamp(1),
+                        SourceVersion.format(recorded),
+                        rs.getString(3),
+                        SourceVersion.format(snapshotVersion));
+                return true;
+            }
+        }
+    }
+
+    private static void record(Connection c, String jobId, long snapshotVersion, JobConfig config)
+            throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(PREPARATION_DDL);
+        }
+        List<String> tables = new ArrayList<>();
+        for (TableSpec t : config.mapping().tables()) {
+            tables.addAll(allTables(t));
+        }
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "INSERT INTO `"
+                                + PREPARATION_TABLE
+                                + "` (job_id, prepared_at, snapshot_version, on_fresh_start,"
+                                + " tables_prepared) VALUES (?, ?, ?, ?, ?)"
+                                + " ON DUPLICATE KEY UPDATE job_id = job_id")) {
+            ps.setString(1, jobId);
+            ps.setTimestamp(2, new Timestamp(System.currentTimeMillis()));
+            ps.setString(3, SourceVersion.toUnsignedString(snapshotVersion));
+            ps.setString(
+                    4,
+                    config.get(JobOptions.SINK_ON_FRESH_START)
+                            .name()
+                            .toLowerCase(java.util.Locale.ROOT)
+                            .replace('_', '-'));
+            ps.setString(5, String.join(",", tables));
+            ps.executeUpdate();
+        }
+        LOG.info(
+                "Fresh start of job {} recorded in {} (snapshot version {})",
+                jobId,
+                PREPARATION_TABLE,
+                SourceVersion.format(snapshotVersion));
     }
 
     private static void handleExistingRows(Connection c, JobConfig config) throws SQLException {

@@ -25,9 +25,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A real standalone Flink session cluster from Maven jars: JobManager and TaskManager each in their
- * own JVM, configured from a copy of the project's {@code flink-conf/config.yaml} with test ports
- * and directories, and Flink's own {@code CliFrontend} as a third JVM per command.
+ * A real standalone Flink cluster from Maven jars: JobManager and TaskManager each in their own
+ * JVM, configured from a copy of the project's {@code flink-conf/config.yaml} with test ports and
+ * directories. Either a session cluster ({@link #start()}) with Flink's own {@code CliFrontend} as
+ * a third JVM per command, or an application cluster ({@link #startApplication}) whose JobManager
+ * runs the job's {@code main()} itself and can be killed and started again ({@link
+ * #killJobManager()}, {@link #restartJobManager()}).
  *
  * <p>Every child JVM runs under a small bash guard that kills it when the guard's stdin closes —
  * which happens when this class closes it, and also when the test JVM dies in any way (even {@code
@@ -60,6 +63,11 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
     private final List<String> jvmOpens;
     private final List<Process> processes = new ArrayList<>();
     private int cliCalls;
+    private Process jobManager;
+    private List<String> jobManagerArgs;
+    private String jobManagerClass;
+    private Map<String, String> jobManagerEnv = Map.of();
+    private int jobManagerStarts;
 
     /**
      * Prepares the configuration in {@code dir/conf}: the project's config.yaml with free ports,
@@ -117,13 +125,83 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
 
     /** Starts JobManager and TaskManager and waits until the TaskManager's slots are offered. */
     public FlinkStandaloneCluster start() throws Exception {
-        processes.add(
+        jobManagerClass = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
+        jobManagerArgs = List.of("--configDir", confDir.toString());
+        startJobManager();
+        return startTaskManager();
+    }
+
+    /**
+     * Starts an application cluster: a JobManager ({@code StandaloneApplicationClusterEntryPoint})
+     * that runs {@code mainClass} of {@code jobJar} with {@code jobArgs} itself (the jar is passed
+     * with {@code --jars}; the TaskManager fetches it from the blob server), and a TaskManager.
+     * {@code env} is the JobManager's environment (where {@code main()} runs). Waits until the
+     * TaskManager's slots are offered.
+     */
+    public FlinkStandaloneCluster startApplication(
+            Path jobJar, String mainClass, Map<String, String> env, String... jobArgs)
+            throws Exception {
+        jobManagerClass =
+                "org.apache.flink.container.entrypoint.StandaloneApplicationClusterEntryPoint";
+        List<String> args = new ArrayList<>();
+        args.addAll(List.of("--configDir", confDir.toString()));
+        args.addAll(List.of("--job-classname", mainClass));
+        args.addAll(List.of("--jars", jobJar.toAbsolutePath().toUri().toString()));
+        // Without "--" the entry point's parser takes the job's --config as --configDir.
+        args.add("--");
+        args.addAll(Arrays.asList(jobArgs));
+        jobManagerArgs = List.copyOf(args);
+        jobManagerEnv = Map.copyOf(env);
+        startJobManager();
+        return startTaskManager();
+    }
+
+    /** Kills the JobManager JVM with SIGKILL (no shutdown hooks, no clean-up) and waits for it. */
+    public void killJobManager() throws Exception {
+        Process guard = jobManager;
+        List<ProcessHandle> jvms =
+                guard.children()
+                        .filter(h -> h.info().command().orElse("").endsWith("java"))
+                        .toList();
+        if (jvms.isEmpty()) {
+            throw new AssertionError("No JobManager JVM under the guard; logs in " + logDir);
+        }
+        for (ProcessHandle jvm : jvms) {
+            jvm.destroyForcibly();
+            jvm.onExit().get(30, TimeUnit.SECONDS);
+        }
+        guard.waitFor(30, TimeUnit.SECONDS);
+        processes.remove(guard);
+        kill(guard);
+    }
+
+    /** Starts the JobManager again with the same command (its log is {@code jobmanager-N.log}). */
+    public void restartJobManager() throws Exception {
+        startJobManager();
+    }
+
+    /** The log file of the JobManager's current (latest) start. */
+    public Path jobManagerLog() {
+        return logDir.resolve(jobManagerName(jobManagerStarts) + ".log");
+    }
+
+    private void startJobManager() throws Exception {
+        jobManagerStarts++;
+        jobManager =
                 launch(
-                        "jobmanager",
+                        jobManagerName(jobManagerStarts),
                         List.of("-Xmx512m"),
-                        "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
-                        List.of("--configDir", confDir.toString()),
-                        Map.of()));
+                        jobManagerClass,
+                        jobManagerArgs,
+                        jobManagerEnv);
+        processes.add(jobManager);
+    }
+
+    private static String jobManagerName(int start) {
+        return start == 1 ? "jobmanager" : "jobmanager-" + start;
+    }
+
+    private FlinkStandaloneCluster startTaskManager() throws Exception {
         List<String> tmParams = tmResourceParams();
         List<String> tmArgs = new ArrayList<>(List.of("--configDir", confDir.toString()));
         tmArgs.addAll(Arrays.asList(tmParams.get(1).trim().split("\\s+")));
@@ -223,7 +301,9 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
         for (Process p : processes) {
             if (!p.isAlive()) {
                 throw new AssertionError(
-                        "A Flink cluster process exited with "
+                        "A Flink cluster process ("
+                                + (p == jobManager ? "JobManager" : "TaskManager")
+                                + ") exited with "
                                 + p.exitValue()
                                 + "; logs in "
                                 + logDir);
