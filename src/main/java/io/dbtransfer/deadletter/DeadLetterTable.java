@@ -8,12 +8,14 @@ import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 
 /**
  * The MySQL table {@value #TABLE} that records every dead letter, written by flink-connector-jdbc's
@@ -53,6 +55,46 @@ public final class DeadLetterTable {
 
     private DeadLetterTable() {}
 
+    /**
+     * Appends dead letters on {@code conn}, inside the caller's transaction (the change sink uses
+     * it for key collisions, so that the letter commits together with the flush that refused the
+     * change; replays of the same letter are ignored).
+     */
+    public static void insert(Connection conn, List<DeadLetter> letters) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(INSERT)) {
+            for (DeadLetter d : letters) {
+                bind(ps, d);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static void bind(PreparedStatement ps, DeadLetter d) throws SQLException {
+        ps.setString(1, d.collection);
+        ps.setString(2, d.key);
+        ps.setString(3, d.fieldPath == null ? "" : d.fieldPath);
+        ps.setString(4, d.valueExcerpt);
+        ps.setString(5, d.expectedType);
+        ps.setString(6, d.reason);
+        ps.setString(7, d.action);
+        ps.setString(8, Long.toUnsignedString(d.version));
+        ps.setString(
+                9,
+                CanonicalValues.DATETIME.format(
+                        LocalDateTime.ofInstant(
+                                Instant.ofEpochMilli(d.timeMillis), ZoneOffset.UTC)));
+        ps.setString(10, d.collection);
+        ps.setString(11, d.key);
+        ps.setString(12, d.fieldPath == null ? "" : d.fieldPath);
+        ps.setString(13, Long.toUnsignedString(d.version));
+        if (d.reason == null) {
+            ps.setNull(14, Types.VARCHAR);
+        } else {
+            ps.setString(14, d.reason);
+        }
+    }
+
     /** Creates the table if it does not exist. */
     public static void create(Connection connection) throws SQLException {
         try (Statement st = connection.createStatement()) {
@@ -64,33 +106,7 @@ public final class DeadLetterTable {
     public static JdbcSink<DeadLetter> sink(
             String jdbcUrl, String username, String password, int batchSize) {
         return JdbcSink.<DeadLetter>builder()
-                .withQueryStatement(
-                        INSERT,
-                        (ps, d) -> {
-                            ps.setString(1, d.collection);
-                            ps.setString(2, d.key);
-                            ps.setString(3, d.fieldPath == null ? "" : d.fieldPath);
-                            ps.setString(4, d.valueExcerpt);
-                            ps.setString(5, d.expectedType);
-                            ps.setString(6, d.reason);
-                            ps.setString(7, d.action);
-                            ps.setString(8, Long.toUnsignedString(d.version));
-                            ps.setString(
-                                    9,
-                                    CanonicalValues.DATETIME.format(
-                                            LocalDateTime.ofInstant(
-                                                    Instant.ofEpochMilli(d.timeMillis),
-                                                    ZoneOffset.UTC)));
-                            ps.setString(10, d.collection);
-                            ps.setString(11, d.key);
-                            ps.setString(12, d.fieldPath == null ? "" : d.fieldPath);
-                            ps.setString(13, Long.toUnsignedString(d.version));
-                            if (d.reason == null) {
-                                ps.setNull(14, Types.VARCHAR);
-                            } else {
-                                ps.setString(14, d.reason);
-                            }
-                        })
+                .withQueryStatement(INSERT, DeadLetterTable::bind)
                 .withExecutionOptions(
                         JdbcExecutionOptions.builder()
                                 .withBatchSize(batchSize)

@@ -152,7 +152,7 @@ final class XaChangeWriter extends AbstractChangeWriter
             ChangeApplier.Result r = applier.apply(txConnection, batch);
             txApplied += r.applied;
             for (RowChange c : batch) {
-                txKeys.add(ChangeBuffer.identity(c));
+                txKeys.add(ChangeBuffer.lockKey(c));
             }
             metrics.flushed(r, (System.nanoTime() - t0) / 1_000_000);
         } catch (SQLException e) {
