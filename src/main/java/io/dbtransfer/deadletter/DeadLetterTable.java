@@ -9,12 +9,14 @@ import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -53,6 +55,12 @@ public final class DeadLetterTable {
                     + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UNHEX(SHA2(CONCAT_WS("
                     + "CHAR(0), ?, ?, ?, ?, ?), 256)))";
 
+    /** Whether a letter is recorded; binds the values {@link #INSERT}'s dedup hash is made of. */
+    static final String EXISTS =
+            "SELECT 1 FROM `"
+                    + TABLE
+                    + "` WHERE `dedup` = UNHEX(SHA2(CONCAT_WS(CHAR(0), ?, ?, ?, ?, ?), 256))";
+
     private DeadLetterTable() {}
 
     /**
@@ -61,8 +69,30 @@ public final class DeadLetterTable {
      * change; replays of the same letter are ignored).
      */
     public static void insert(Connection conn, List<DeadLetter> letters) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement(INSERT)) {
+        // Letters already recorded are skipped by a plain (non-locking) read first: INSERT IGNORE
+        // of a duplicate would keep a shared next-key lock on the unique index until the
+        // transaction commits — for the exactly-once sink, after the next checkpoint — and the
+        // dead-letter sink of another operator inserting into that gap would wait for it.
+        List<DeadLetter> fresh = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement(EXISTS)) {
             for (DeadLetter d : letters) {
+                ps.setString(1, d.collection);
+                ps.setString(2, d.key);
+                ps.setString(3, d.fieldPath == null ? "" : d.fieldPath);
+                ps.setString(4, Long.toUnsignedString(d.version));
+                ps.setString(5, d.reason);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        fresh.add(d);
+                    }
+                }
+            }
+        }
+        if (fresh.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = conn.prepareStatement(INSERT)) {
+            for (DeadLetter d : fresh) {
                 bind(ps, d);
                 ps.addBatch();
             }

@@ -65,7 +65,11 @@ public final class KeyIdentity {
                         || id.asDecimal128().getValue().isInfinite()) {
                     return canonicalKey;
                 }
-                value = id.asDecimal128().getValue().bigDecimalValue();
+                try {
+                    value = id.asDecimal128().getValue().bigDecimalValue();
+                } catch (ArithmeticException negativeZero) {
+                    value = BigDecimal.ZERO; // -0 equals 0 in MongoDB's comparison
+                }
                 break;
             default:
                 return canonicalKey;

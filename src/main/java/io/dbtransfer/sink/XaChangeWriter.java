@@ -150,7 +150,7 @@ final class XaChangeWriter extends AbstractChangeWriter
                 beginTransaction();
             }
             ChangeApplier.Result r = applier.apply(txConnection, batch);
-            txApplied += r.applied;
+            txApplied += r.applied + r.collisions.size(); // collisions write dead letters
             for (RowChange c : batch) {
                 txKeys.add(ChangeBuffer.lockKey(c));
             }

@@ -28,6 +28,10 @@ class KeyIdentityTest {
         assertThat(owner(new BsonInt64(5))).isEqualTo(five);
         assertThat(owner(new BsonDouble(5.0))).isEqualTo(five);
         assertThat(owner(new BsonDecimal128(Decimal128.parse("5.00")))).isEqualTo(five);
+        // Negative zero is zero to MongoDB (and Decimal128's bigDecimalValue() refuses it).
+        assertThat(owner(new BsonDecimal128(Decimal128.NEGATIVE_ZERO)))
+                .isEqualTo(owner(new BsonDouble(-0.0)))
+                .isEqualTo(owner(new BsonInt32(0)));
         assertThat(owner(new BsonInt64(Long.MIN_VALUE)))
                 .isEqualTo("{\"$numberLong\": \"-9223372036854775808\"}");
         // Not integral, or beyond a long: the canonical JSON itself.

@@ -4,6 +4,8 @@ import io.dbtransfer.deadletter.DeadLetterTable;
 import io.dbtransfer.normalize.RowChange;
 import io.dbtransfer.testing.TestMySql;
 
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -223,6 +225,40 @@ class ChangeApplierCollisionITCase {
             assertThat(letters(conn))
                     .allSatisfy(l -> assertThat(l.get(1)).contains("\"a \"").contains("\"a\""))
                     .isNotEmpty();
+        }
+    }
+
+    @Test
+    void anExactlyOnceBranchHoldingOnlyACollisionCommitsItsDeadLetter() throws Exception {
+        String url = TestMySql.newDatabase("collide_xa");
+        SchemaManager.createTables(url, null, null, MAPPING);
+        try (Connection conn = TestMySql.connect(url)) {
+            apply(conn, upsert(INT_FIVE, "5", 10, 1));
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.enableCheckpointing(100);
+        env.fromData(List.of(upsert(TEXT_FIVE, "5", 20, 2)))
+                .keyBy(RowChange::sinkKey)
+                .sinkTo(
+                        MySqlChangeSink.builder()
+                                .options(
+                                        SinkOptions.builder()
+                                                .jdbcUrl(url)
+                                                .deliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                                                .transactionalIdPrefix("collide-xa")
+                                                .batchSize(10)
+                                                .flushIntervalMs(100)
+                                                .build())
+                                .mapping(MAPPING)
+                                .build())
+                .setParallelism(1);
+        env.execute("a branch with only a collision");
+        try (Connection conn = TestMySql.connect(url)) {
+            // The branch wrote no row but a dead letter: it must commit, not roll back as empty.
+            assertThat(letters(conn)).hasSize(1);
+            assertThat(row(conn, "5"))
+                    .containsExactly(
+                            List.of(SinkFixtures.upsert("5", 10, 2, 1).parent[1], INT_FIVE, "10"));
         }
     }
 }
