@@ -1,6 +1,5 @@
 package io.dbtransfer.sink;
 
-import io.dbtransfer.deadletter.DeadLetterTable;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.KeyIdentity;
 import io.dbtransfer.mapping.Mapping;
@@ -267,9 +266,9 @@ public final class ChangeApplier {
                 LOG.warn("Dead-lettered {}/{}: {}", d.collection, d.key, d.reason);
             }
             try {
-                DeadLetterTable.insert(conn, result.collisions);
+                DeadLetterRows.insert(conn, result.collisions);
             } catch (SQLException e) {
-                throw wrap(e, "dead letter write", DeadLetterTable.TABLE, changes);
+                throw wrap(e, "dead letter write", DeadLetterRows.TABLE, changes);
             }
         }
 

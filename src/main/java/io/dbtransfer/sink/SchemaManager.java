@@ -1,6 +1,5 @@
 package io.dbtransfer.sink;
 
-import io.dbtransfer.deadletter.DeadLetterTable;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.Mapping;
@@ -91,10 +90,10 @@ public final class SchemaManager {
                 });
         work.add(
                 new String[] {
-                    DeadLetterTable.TABLE,
-                    DeadLetterTable.DDL,
+                    DeadLetterRows.TABLE,
+                    DeadLetterRows.DDL,
                     "SELECT `collection`, `doc_key`, `reason`, `dedup` FROM "
-                            + MySqlDialect.quote(DeadLetterTable.TABLE)
+                            + MySqlDialect.quote(DeadLetterRows.TABLE)
                             + " WHERE 1 = 0"
                 });
         for (String[] w : work) {
