@@ -1,8 +1,8 @@
 package io.dbtransfer.deadletter;
 
-import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.normalize.DeadLetter;
 import io.dbtransfer.pipeline.MySqlConnections;
+import io.dbtransfer.sink.DeadLetterRows;
 
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
@@ -10,46 +10,17 @@ import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 
 /**
  * The MySQL table {@value #TABLE} that records every dead letter, written by flink-connector-jdbc's
- * {@link JdbcSink} (one statement per record, at-least-once; a unique key makes replays harmless).
+ * {@link JdbcSink} (one statement per record, at-least-once; a unique key makes replays harmless);
+ * its SQL is {@link DeadLetterRows}, which the change sink also uses for key collisions.
  */
 public final class DeadLetterTable {
 
-    public static final String TABLE = "_dbtransfer_dlq";
+    public static final String TABLE = DeadLetterRows.TABLE;
 
-    public static final String DDL =
-            "CREATE TABLE IF NOT EXISTS `"
-                    + TABLE
-                    + "` ("
-                    + "`id` BIGINT NOT NULL AUTO_INCREMENT,"
-                    + "`collection` VARCHAR(255) NOT NULL,"
-                    + "`doc_key` VARCHAR(768) NOT NULL,"
-                    + "`field_path` VARCHAR(512) NOT NULL,"
-                    + "`value_excerpt` TEXT,"
-                    + "`expected_type` VARCHAR(255),"
-                    + "`reason` TEXT NOT NULL,"
-                    + "`action` VARCHAR(64) NOT NULL,"
-                    + "`src_version` BIGINT UNSIGNED NOT NULL,"
-                    + "`recorded_at` DATETIME(3) NOT NULL COMMENT 'UTC',"
-                    + "`dedup` BINARY(32) NOT NULL,"
-                    + "PRIMARY KEY (`id`),"
-                    + "UNIQUE KEY `uq_dedup` (`dedup`),"
-                    + "KEY `ix_doc` (`collection`, `doc_key`(255))"
-                    + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
-
-    static final String INSERT =
-            "INSERT IGNORE INTO `"
-                    + TABLE
-                    + "` (`collection`, `doc_key`, `field_path`, `value_excerpt`,"
-                    + " `expected_type`, `reason`, `action`, `src_version`, `recorded_at`, `dedup`)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UNHEX(SHA2(CONCAT_WS("
-                    + "CHAR(0), ?, ?, ?, ?, ?), 256)))";
+    public static final String DDL = DeadLetterRows.DDL;
 
     private DeadLetterTable() {}
 
@@ -64,33 +35,7 @@ public final class DeadLetterTable {
     public static JdbcSink<DeadLetter> sink(
             String jdbcUrl, String username, String password, int batchSize) {
         return JdbcSink.<DeadLetter>builder()
-                .withQueryStatement(
-                        INSERT,
-                        (ps, d) -> {
-                            ps.setString(1, d.collection);
-                            ps.setString(2, d.key);
-                            ps.setString(3, d.fieldPath == null ? "" : d.fieldPath);
-                            ps.setString(4, d.valueExcerpt);
-                            ps.setString(5, d.expectedType);
-                            ps.setString(6, d.reason);
-                            ps.setString(7, d.action);
-                            ps.setString(8, Long.toUnsignedString(d.version));
-                            ps.setString(
-                                    9,
-                                    CanonicalValues.DATETIME.format(
-                                            LocalDateTime.ofInstant(
-                                                    Instant.ofEpochMilli(d.timeMillis),
-                                                    ZoneOffset.UTC)));
-                            ps.setString(10, d.collection);
-                            ps.setString(11, d.key);
-                            ps.setString(12, d.fieldPath == null ? "" : d.fieldPath);
-                            ps.setString(13, Long.toUnsignedString(d.version));
-                            if (d.reason == null) {
-                                ps.setNull(14, Types.VARCHAR);
-                            } else {
-                                ps.setString(14, d.reason);
-                            }
-                        })
+                .withQueryStatement(DeadLetterRows.INSERT, DeadLetterRows::bind)
                 .withExecutionOptions(
                         JdbcExecutionOptions.builder()
                                 .withBatchSize(batchSize)

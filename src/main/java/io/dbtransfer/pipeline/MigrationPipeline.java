@@ -30,7 +30,9 @@ import java.util.Map;
  * the sink subtask of that key — one path per key from the source to MySQL. The reconcile operator
  * is keyed by {@link RowChange#routingKey()}, the same string, so normalize's output is
  * reinterpreted as keyed instead of shuffled again. Repairs enter that path in the reconcile
- * operator, which orders them with the key's live changes.
+ * operator, which orders them with the key's live changes. The sink's input is keyed by the row's
+ * target identity ({@link RowChange#sinkKey()}), so that {@code _id}s one MySQL row could hold
+ * (e.g. {@code 5} and {@code "5"}) meet on one sink subtask.
  */
 public final class MigrationPipeline {
 
@@ -110,7 +112,12 @@ public final class MigrationPipeline {
         }
         SingleOutputStreamOperator<RowChange> toSink =
                 reconcile == null ? rows : reconcile(rows, reconcile);
-        toSink.sinkTo(sinks.changes)
+        // Partitioned again by the row's target identity, not the document: _ids that MySQL's key
+        // could merge must meet on one sink subtask (see RowChange#sinkKey). One document's
+        // changes still travel one path (one reconcile subtask → one sink subtask), in order. The
+        // sink holds no keyed state, so this changes no savepoint's keyed state.
+        toSink.keyBy(RowChange::sinkKey)
+                .sinkTo(sinks.changes)
                 .uid(OperatorUids.CHANGE_SINK)
                 .name(OperatorUids.CHANGE_SINK_NAME);
         return toSink;

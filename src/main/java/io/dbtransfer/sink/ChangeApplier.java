@@ -1,10 +1,15 @@
 package io.dbtransfer.sink;
 
 import io.dbtransfer.mapping.ColumnSpec;
+import io.dbtransfer.mapping.KeyIdentity;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.normalize.ChildRows;
+import io.dbtransfer.normalize.DeadLetter;
 import io.dbtransfer.normalize.RowChange;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,8 +31,22 @@ import java.util.Set;
  *
  * <p>Keys are distinct, so phase order never reorders two changes of one key; a document's parent
  * and child rows change in the caller's one transaction.
+ *
+ * <p><b>Key collisions.</b> Every parent row records which {@code _id} owns it ({@code _src_key}:
+ * its canonical Extended JSON, compared by {@link KeyIdentity#owner}, so a number is one document
+ * whatever its BSON type); tombstones record it too. A change whose row belongs to a different
+ * {@code _id} — {@code 5} and {@code "5"} in a {@code VARCHAR} key, an ObjectId and its hex string,
+ * {@code "a"} and {@code "a "} in a {@code CHAR} key or a PAD SPACE collation — is not written: it
+ * goes to the dead-letter table in the same transaction, its reason naming both keys, and a delete
+ * of it is a no-op (it never had the row). The first owner keeps the row until it is deleted; the
+ * other document lands with its next change after that. Rows without an owner (written before the
+ * column existed) are adopted by the next writer. The sink's input is partitioned by the target
+ * identity ({@link RowChange#sinkKey()}), so colliding documents are always applied by one subtask,
+ * never by two open transactions waiting on each other's lock.
  */
 public final class ChangeApplier {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeApplier.class);
 
     /** Keys per version / tombstone lookup statement. */
     static final int SELECT_CHUNK = 500;
@@ -52,6 +71,41 @@ public final class ChangeApplier {
 
         /** Parent rows upserted or deleted plus child rows inserted. */
         public long rowsWritten;
+
+        /**
+         * Changes refused because their row belongs to a different {@code _id} (key collision);
+         * each is written to the dead-letter table in the same transaction.
+         */
+        public final List<DeadLetter> collisions = new ArrayList<>();
+
+        /** Deletes of a document whose key's row belongs to a different {@code _id}: no-ops. */
+        public int foreignDeletes;
+    }
+
+    /**
+     * Owner marker of a row written before {@code _src_key} existed: any {@code _id} may own it.
+     */
+    private static final String LEGACY = "";
+
+    /**
+     * Whether two canonical keys are one MongoDB document ({@link KeyIdentity#owner}: {@code 5} and
+     * {@code NumberLong(5)} are).
+     */
+    private static boolean sameDocument(String storedKey, String key) {
+        return storedKey.equals(key) || KeyIdentity.owner(storedKey).equals(KeyIdentity.owner(key));
+    }
+
+    /**
+     * A version and the canonical {@code _id} that wrote it ({@code null}: unknown, legacy row).
+     */
+    private static final class Owned {
+        final long version;
+        final String owner;
+
+        Owned(long version, String owner) {
+            this.version = version;
+            this.owner = owner;
+        }
     }
 
     /**
@@ -150,26 +204,55 @@ public final class ChangeApplier {
         List<Applied> work = new ArrayList<>();
         for (Map.Entry<String, List<RowChange>> e : byTable.entrySet()) {
             TablePlan plan = plans.get(e.getKey());
-            Map<String, Long> versions = readVersions(conn, plan, e.getValue());
-            Map<String, Long> tombstones = readTombstones(conn, plan, e.getValue());
+            plan.resolvePadSpace(conn);
+            Map<String, Owned> rows = readVersions(conn, plan, e.getValue());
+            Map<String, Owned> tombstones = readTombstones(conn, plan, e.getValue());
             Applied applied = new Applied(plan);
-            for (RowChange c : e.getValue()) {
-                String pk = plan.pk(c);
-                Long row = versions.get(pk);
-                Long tomb = tombstones.get(pk);
+            // Who owns each row once the changes accepted so far are applied; a missing entry is a
+            // free row. Deletes go first: a delete can free a row another document then claims.
+            Map<String, String> owners = new HashMap<>();
+            for (Map.Entry<String, Owned> r : rows.entrySet()) {
+                owners.put(r.getKey(), r.getValue().owner == null ? LEGACY : r.getValue().owner);
+            }
+            for (RowChange c : deletesFirst(plan, e.getValue())) {
+                String rowKey = plan.rowKey(c.parent);
+                String current = owners.get(rowKey);
+                if (current != null && !current.equals(LEGACY) && !sameDocument(current, c.key)) {
+                    // The row belongs to another _id that MySQL's key cannot tell from this one.
+                    if (c.delete) {
+                        result.foreignDeletes++; // this document never had the row: nothing to do
+                    } else {
+                        result.collisions.add(collision(plan, c, current));
+                    }
+                    continue;
+                }
+                Owned row = current == null ? null : rows.get(rowKey);
+                Owned tomb = tombstones.get(plan.pk(c));
                 // A repair skips the guard: the version MySQL holds may be the corruption it
                 // repairs (see ReconcileOperator#repair for why that keeps per-key order).
                 if (!c.repair
-                        && ((row != null && Long.compareUnsigned(c.version, row) < 0)
-                                || (tomb != null && Long.compareUnsigned(c.version, tomb) < 0))) {
-                    result.stale++;
+                        && ((row != null && Long.compareUnsigned(c.version, row.version) < 0)
+                                || (tomb != null
+                                        && Long.compareUnsigned(c.version, tomb.version) < 0))) {
+                    if (row == null
+                            && !c.delete
+                            && tomb.owner != null
+                            && !sameDocument(tomb.owner, c.key)) {
+                        // Older than the delete of a colliding _id: not this document's history,
+                        // but MySQL cannot tell, so it is reported instead of dropped silently.
+                        result.collisions.add(collision(plan, c, tomb.owner));
+                    } else {
+                        result.stale++;
+                    }
                     continue;
                 }
                 applied.changes.add(c);
                 if (c.delete) {
                     applied.deletes.add(c);
+                    owners.remove(rowKey);
                 } else {
                     applied.upserts.add(c);
+                    owners.put(rowKey, c.key);
                     if (tomb != null) {
                         applied.tombstoned.add(c);
                     }
@@ -177,6 +260,16 @@ public final class ChangeApplier {
             }
             result.applied += applied.changes.size();
             work.add(applied);
+        }
+        if (!result.collisions.isEmpty()) {
+            for (DeadLetter d : result.collisions) {
+                LOG.warn("Dead-lettered {}/{}: {}", d.collection, d.key, d.reason);
+            }
+            try {
+                DeadLetterRows.insert(conn, result.collisions);
+            } catch (SQLException e) {
+                throw wrap(e, "dead letter write", DeadLetterRows.TABLE, changes);
+            }
         }
 
         // 1. Children of every changed document go; upserts re-insert theirs in phase 4.
@@ -218,6 +311,7 @@ public final class ChangeApplier {
                             (ps, c) -> {
                                 bindColumns(ps, 1, cols, c.parent);
                                 ValueCodec.bindVersion(ps, cols.size() + 1, c.version);
+                                ps.setString(cols.size() + 2, c.key);
                             });
         }
         // 4. Children of upserts.
@@ -263,6 +357,7 @@ public final class ChangeApplier {
                         ps.setString(1, tbl);
                         ps.setString(2, a.plan.pk(c));
                         ValueCodec.bindVersion(ps, 3, c.version);
+                        ps.setString(4, c.key);
                     });
             runBatch(
                     conn,
@@ -278,9 +373,9 @@ public final class ChangeApplier {
         return result;
     }
 
-    private Map<String, Long> readVersions(Connection conn, TablePlan plan, List<RowChange> changes)
-            throws SQLException {
-        Map<String, Long> out = new HashMap<>();
+    private Map<String, Owned> readVersions(
+            Connection conn, TablePlan plan, List<RowChange> changes) throws SQLException {
+        Map<String, Owned> out = new HashMap<>();
         List<ColumnSpec> keyCols = plan.spec.keyColumnSpecs();
         for (int from = 0; from < changes.size(); from += SELECT_CHUNK) {
             List<RowChange> chunk =
@@ -298,8 +393,10 @@ public final class ChangeApplier {
                             key[i] = ValueCodec.readKey(rs, i + 1, keyCols.get(i));
                         }
                         out.put(
-                                TombstoneKey.encode(key, key.length),
-                                ValueCodec.readVersion(rs, key.length + 1));
+                                plan.rowKey(key),
+                                new Owned(
+                                        ValueCodec.readVersion(rs, key.length + 1),
+                                        rs.getString(key.length + 2)));
                     }
                 }
             } catch (SQLException e) {
@@ -309,9 +406,9 @@ public final class ChangeApplier {
         return out;
     }
 
-    private Map<String, Long> readTombstones(
+    private Map<String, Owned> readTombstones(
             Connection conn, TablePlan plan, List<RowChange> changes) throws SQLException {
-        Map<String, Long> out = new HashMap<>();
+        Map<String, Owned> out = new HashMap<>();
         for (int from = 0; from < changes.size(); from += SELECT_CHUNK) {
             List<RowChange> chunk =
                     changes.subList(from, Math.min(changes.size(), from + SELECT_CHUNK));
@@ -324,7 +421,9 @@ public final class ChangeApplier {
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.put(rs.getString(1), ValueCodec.readVersion(rs, 2));
+                        out.put(
+                                rs.getString(1),
+                                new Owned(ValueCodec.readVersion(rs, 2), rs.getString(3)));
                     }
                 }
             } catch (SQLException e) {
@@ -332,6 +431,70 @@ public final class ChangeApplier {
             }
         }
         return out;
+    }
+
+    /**
+     * The changes of one table, deletes first, each (row, owner) once: two changes of one owner
+     * under different BSON types of one number ({@code 5} deleted, {@code NumberLong(5)} inserted)
+     * collapse to the newer, as the change buffer does for one key.
+     */
+    private static List<RowChange> deletesFirst(TablePlan plan, List<RowChange> changes) {
+        Map<String, RowChange> newest = new LinkedHashMap<>();
+        for (RowChange c : changes) {
+            String id = plan.rowKey(c.parent) + '\u0000' + KeyIdentity.owner(c.key);
+            RowChange old = newest.get(id);
+            if (old == null || Long.compareUnsigned(c.version, old.version) >= 0) {
+                newest.remove(id);
+                newest.put(id, c);
+            }
+        }
+        List<RowChange> out = new ArrayList<>(newest.size());
+        for (RowChange c : newest.values()) {
+            if (c.delete) {
+                out.add(c);
+            }
+        }
+        for (RowChange c : newest.values()) {
+            if (!c.delete) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** The dead letter of a change refused because its row belongs to {@code ownerKey}. */
+    private static DeadLetter collision(TablePlan plan, RowChange c, String ownerKey) {
+        ColumnSpec keyColumn = plan.spec.columns.get(0);
+        String keyText = c.parent[0];
+        String reason =
+                "key collision: _id "
+                        + c.key
+                        + " and _id "
+                        + ownerKey
+                        + " are different documents in MongoDB but both map to "
+                        + plan.spec.name
+                        + "."
+                        + keyColumn.name
+                        + " = '"
+                        + keyText
+                        + "' ("
+                        + keyColumn.type.toSql()
+                        + "); the row belongs to "
+                        + ownerKey
+                        + ", so this "
+                        + (c.repair ? "repair" : "change")
+                        + " is not written. Give one document another _id, or migrate the"
+                        + " collection into a table of its own per _id type";
+        return new DeadLetter(
+                c.collection,
+                c.key,
+                "_id",
+                keyText.length() > 200 ? keyText.substring(0, 200) : keyText,
+                keyColumn.type.toSql(),
+                reason,
+                DeadLetter.ACTION_SKIPPED,
+                c.version,
+                System.currentTimeMillis());
     }
 
     /** Binds {@code values[0..columns.size())}; returns the next parameter index. */
@@ -465,8 +628,67 @@ public final class ChangeApplier {
             }
         }
 
+        /**
+         * Whether the key column drops trailing spaces ({@code CHAR}, PAD SPACE); null: unknown.
+         */
+        Boolean padSpace;
+
         String pk(RowChange c) {
             return TombstoneKey.encode(c.parent, spec.keyColumns);
+        }
+
+        /**
+         * The row a key reaches: its exact values, or with trailing spaces removed where the key
+         * column ignores them ({@link #padSpace}) — there {@code 'a'} and {@code 'a '} are one row,
+         * and the row read back as {@code 'a'} must be found for a change of {@code "a "}.
+         */
+        String rowKey(String[] values) {
+            if (!Boolean.TRUE.equals(padSpace)) {
+                return TombstoneKey.encode(values, spec.keyColumns);
+            }
+            String[] stripped = new String[spec.keyColumns];
+            for (int i = 0; i < stripped.length; i++) {
+                stripped[i] = values[i] == null ? null : values[i].replaceFirst(" +$", "");
+            }
+            return TombstoneKey.encode(stripped, stripped.length);
+        }
+
+        /**
+         * Asks MySQL once whether a text key column ignores trailing spaces: {@code CHAR} always
+         * does, {@code VARCHAR} under a PAD SPACE collation ({@code utf8mb4_bin}: tables of earlier
+         * versions, servers without a NO PAD binary collation).
+         */
+        void resolvePadSpace(Connection conn) throws SQLException {
+            if (padSpace != null) {
+                return;
+            }
+            boolean pad = false;
+            try (PreparedStatement ps =
+                    conn.prepareStatement(
+                            "SELECT DATA_TYPE, COLLATION_NAME FROM information_schema.COLUMNS"
+                                    + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?"
+                                    + " AND COLUMN_NAME = ?")) {
+                for (ColumnSpec c : spec.keyColumnSpecs()) {
+                    if (!MySqlDialect.isText(c)) {
+                        continue;
+                    }
+                    ps.setString(1, spec.name);
+                    ps.setString(2, c.name);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            String type = rs.getString(1).toLowerCase(java.util.Locale.ROOT);
+                            String collation =
+                                    String.valueOf(rs.getString(2))
+                                            .toLowerCase(java.util.Locale.ROOT);
+                            pad |=
+                                    type.equals("char")
+                                            || !(collation.contains("nopad")
+                                                    || collation.contains("0900"));
+                        }
+                    }
+                }
+            }
+            padSpace = pad;
         }
     }
 }

@@ -25,6 +25,16 @@ public final class ChangeBuffer {
         return c.table + '\u0000' + c.key;
     }
 
+    /**
+     * What a change locks in MySQL: its row's target identity ({@link RowChange#sinkKey()}), the
+     * same for {@code _id}s the key column merges ({@code 5} and {@code "5"}). The exactly-once
+     * writer holds back changes whose row a branch of its own still has locked (prepared, not yet
+     * committed) by this key, so a colliding document waits like a change of the same document.
+     */
+    public static String lockKey(RowChange c) {
+        return c.sinkKey();
+    }
+
     /** Adds a change; returns {@code true} when it superseded (or lost to) a buffered one. */
     public boolean add(RowChange change) {
         addedSinceDrain++;
@@ -68,14 +78,16 @@ public final class ChangeBuffer {
         return changes.isEmpty();
     }
 
-    /** Removes and returns every change whose identity is not {@code held}, in buffer order. */
+    /**
+     * Removes and returns every change whose {@link #lockKey} is not {@code held}, in buffer order.
+     */
     public List<RowChange> drain(Predicate<String> held) {
         addedSinceDrain = 0;
         List<RowChange> out = new ArrayList<>(changes.size());
         Iterator<Map.Entry<String, RowChange>> it = changes.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<String, RowChange> e = it.next();
-            if (!held.test(e.getKey())) {
+            if (!held.test(lockKey(e.getValue()))) {
                 out.add(e.getValue());
                 it.remove();
             }

@@ -1,6 +1,7 @@
 package io.dbtransfer.sink;
 
 import io.dbtransfer.mapping.ColumnSpec;
+import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.TableSpec;
 
 import java.util.ArrayList;
@@ -22,6 +23,26 @@ public final class MySqlDialect {
 
     /** Index on the document key of a child table whose primary key does not start with it. */
     static final String PARENT_KEY_INDEX = "ix_parent_key";
+
+    /**
+     * Hidden column of every parent row: the canonical Extended JSON of the {@code _id} the row
+     * belongs to (compared by {@link io.dbtransfer.mapping.KeyIdentity#owner}); {@code NULL} in
+     * rows written before it existed. The sink never overwrites or deletes a row owned by a
+     * different {@code _id}.
+     */
+    public static final String SOURCE_KEY_COLUMN = "_src_key";
+
+    /** Its type: canonical Extended JSON of an {@code _id}, compared byte for byte. */
+    static final String SOURCE_KEY_TYPE = "TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+
+    /**
+     * Collation of text key columns on MariaDB: binary and NO PAD, so that {@code "a"} and {@code
+     * "a "} are two keys (MariaDB's {@code utf8mb4_bin} is PAD SPACE: they would be one).
+     */
+    public static final String MARIADB_KEY_COLLATION = "utf8mb4_nopad_bin";
+
+    /** The same on MySQL 8 ({@code utf8mb4_0900_bin}, binary and NO PAD). */
+    public static final String MYSQL_KEY_COLLATION = "utf8mb4_0900_bin";
 
     private static final String TABLE_OPTIONS =
             " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
@@ -85,32 +106,51 @@ public final class MySqlDialect {
      * descendants.
      */
     public static List<String> createTables(TableSpec parent) {
+        return createTables(parent, null);
+    }
+
+    /**
+     * As {@link #createTables(TableSpec)}, with text key columns in {@code keyCollation} ({@code
+     * null}: the table's default collation).
+     */
+    public static List<String> createTables(TableSpec parent, String keyCollation) {
         List<String> ddl = new ArrayList<>();
-        ddl.add(createParentTable(parent));
+        ddl.add(createParentTable(parent, keyCollation));
         for (TableSpec child : descendants(parent)) {
-            ddl.add(createChildTable(child, parent.keyColumns));
+            ddl.add(createChildTable(child, parent.keyColumns, keyCollation));
         }
         return ddl;
     }
 
-    /** A parent table: its columns, {@code _src_version}, primary key on the key columns. */
+    /** A parent table with the table's default collation on its key column. */
     public static String createParentTable(TableSpec table) {
+        return createParentTable(table, null);
+    }
+
+    /**
+     * A parent table: its columns (text key columns in {@code keyCollation} unless {@code null}),
+     * {@code _src_version}, {@code _src_key}, primary key on the key columns.
+     */
+    public static String createParentTable(TableSpec table, String keyCollation) {
         for (ColumnSpec c : table.columns) {
-            if (c.name.equalsIgnoreCase(TableSpec.VERSION_COLUMN)) {
+            if (c.name.equalsIgnoreCase(TableSpec.VERSION_COLUMN)
+                    || c.name.equalsIgnoreCase(SOURCE_KEY_COLUMN)) {
                 throw new IllegalArgumentException(
                         "Table "
                                 + table.name
                                 + " maps a column named "
                                 + c.name
-                                + ", which the sink reserves for the source version");
+                                + ", which the sink reserves for the source version and key");
             }
         }
         StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ");
         sql.append(quote(table.name)).append(" (");
-        appendColumns(sql, table);
+        appendColumns(sql, table, keyCollation);
         sql.append(", ")
                 .append(quote(TableSpec.VERSION_COLUMN))
                 .append(" BIGINT UNSIGNED NOT NULL");
+        sql.append(", ").append(quote(SOURCE_KEY_COLUMN)).append(' ').append(SOURCE_KEY_TYPE);
+        sql.append(" NULL");
         sql.append(", PRIMARY KEY (").append(columnList(table.keyColumnSpecs())).append("))");
         return sql.append(TABLE_OPTIONS).toString();
     }
@@ -120,10 +160,16 @@ public final class MySqlDialect {
      * (its first {@code documentKeyColumns} columns) unless the primary key already starts with it.
      */
     public static String createChildTable(TableSpec child, int documentKeyColumns) {
+        return createChildTable(child, documentKeyColumns, null);
+    }
+
+    /** As {@link #createChildTable(TableSpec, int)}, text key columns in {@code keyCollation}. */
+    public static String createChildTable(
+            TableSpec child, int documentKeyColumns, String keyCollation) {
         checkChild(child, documentKeyColumns);
         StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ");
         sql.append(quote(child.name)).append(" (");
-        appendColumns(sql, child);
+        appendColumns(sql, child, keyCollation);
         sql.append(", PRIMARY KEY (").append(columnList(child.keyColumnSpecs())).append(")");
         if (child.keyColumns < documentKeyColumns) {
             sql.append(", KEY ")
@@ -145,25 +191,32 @@ public final class MySqlDialect {
                 + ") CHARACTER SET ascii COLLATE ascii_bin NOT NULL,"
                 + " `version` BIGINT UNSIGNED NOT NULL,"
                 + " `deleted_at` TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),"
+                + " `src_key` "
+                + SOURCE_KEY_TYPE
+                + " NULL,"
                 + " PRIMARY KEY (`tbl`, `pk`))"
                 + TABLE_OPTIONS;
     }
 
     /**
-     * Inserts a parent row, or on a duplicate key overwrites every non-key column and the version.
-     * Binds the table's columns in order, then {@code _src_version}.
+     * Inserts a parent row, or on a duplicate key overwrites every non-key column, the version and
+     * the owner. Binds the table's columns in order, then {@code _src_version}, then {@code
+     * _src_key}.
      */
     public static String upsertParent(TableSpec table) {
         StringBuilder sql = new StringBuilder("INSERT INTO ");
         sql.append(quote(table.name)).append(" (").append(columnList(table.columns));
-        sql.append(", ").append(quote(TableSpec.VERSION_COLUMN)).append(") VALUES (");
-        sql.append(placeholders(table.columns.size() + 1)).append(") ON DUPLICATE KEY UPDATE ");
+        sql.append(", ").append(quote(TableSpec.VERSION_COLUMN));
+        sql.append(", ").append(quote(SOURCE_KEY_COLUMN)).append(") VALUES (");
+        sql.append(placeholders(table.columns.size() + 2)).append(") ON DUPLICATE KEY UPDATE ");
         StringJoiner updates = new StringJoiner(", ");
         for (ColumnSpec c : table.columns.subList(table.keyColumns, table.columns.size())) {
             updates.add(quote(c.name) + " = VALUES(" + quote(c.name) + ")");
         }
         String version = quote(TableSpec.VERSION_COLUMN);
         updates.add(version + " = VALUES(" + version + ")");
+        String owner = quote(SOURCE_KEY_COLUMN);
+        updates.add(owner + " = VALUES(" + owner + ")");
         return sql.append(updates).toString();
     }
 
@@ -207,8 +260,8 @@ public final class MySqlDialect {
 
     /**
      * Reads and locks the key columns (in their canonical text form, see {@link
-     * #keyReadExpression}) and the version of up to {@code keys} parent rows; binds the key columns
-     * of each key in turn.
+     * #keyReadExpression}), the version and the owner ({@code _src_key}) of up to {@code keys}
+     * parent rows; binds the key columns of each key in turn.
      *
      * <p>Point lookups on the primary key only (forced): a locking scan would wait for rows that
      * other subtasks' prepared branches keep locked until their checkpoint completes.
@@ -223,6 +276,7 @@ public final class MySqlDialect {
             select.add(keyReadExpression(c));
         }
         select.add(quote(TableSpec.VERSION_COLUMN));
+        select.add(quote(SOURCE_KEY_COLUMN));
         StringBuilder sql = new StringBuilder("SELECT ").append(select);
         sql.append(" FROM ").append(quote(table.name)).append(" FORCE INDEX (PRIMARY) WHERE ");
         if (keyColumns.size() == 1) {
@@ -252,25 +306,29 @@ public final class MySqlDialect {
         }
     }
 
-    /** Reads and locks the tombstones of up to {@code keys} keys of one table; binds tbl, pks. */
+    /**
+     * Reads and locks the tombstones (pk, version, owner) of up to {@code keys} keys of one table;
+     * binds tbl, pks.
+     */
     public static String selectTombstonesForUpdate(int keys) {
         if (keys < 1) {
             throw new IllegalArgumentException("keys must be >= 1, got " + keys);
         }
-        return "SELECT `pk`, `version` FROM "
+        return "SELECT `pk`, `version`, `src_key` FROM "
                 + quote(TOMBSTONE_TABLE)
                 + " FORCE INDEX (PRIMARY) WHERE `tbl` = ? AND `pk` IN ("
                 + placeholders(keys)
                 + ") FOR UPDATE";
     }
 
-    /** Writes or overwrites a tombstone; binds tbl, pk, version. */
+    /** Writes or overwrites a tombstone; binds tbl, pk, version, owner ({@code src_key}). */
     public static String upsertTombstone() {
         return "INSERT INTO "
                 + quote(TOMBSTONE_TABLE)
-                + " (`tbl`, `pk`, `version`, `deleted_at`) VALUES (?, ?, ?, CURRENT_TIMESTAMP(3))"
+                + " (`tbl`, `pk`, `version`, `deleted_at`, `src_key`)"
+                + " VALUES (?, ?, ?, CURRENT_TIMESTAMP(3), ?)"
                 + " ON DUPLICATE KEY UPDATE `version` = VALUES(`version`),"
-                + " `deleted_at` = VALUES(`deleted_at`)";
+                + " `deleted_at` = VALUES(`deleted_at`), `src_key` = VALUES(`src_key`)";
     }
 
     /** Removes a tombstone; binds tbl, pk. */
@@ -294,6 +352,7 @@ public final class MySqlDialect {
         }
         if (parent) {
             names.add(quote(TableSpec.VERSION_COLUMN));
+            names.add(quote(SOURCE_KEY_COLUMN));
         }
         return "SELECT " + String.join(", ", names) + " FROM " + quote(table.name) + " WHERE 1 = 0";
     }
@@ -309,7 +368,7 @@ public final class MySqlDialect {
         }
     }
 
-    private static void appendColumns(StringBuilder sql, TableSpec table) {
+    private static void appendColumns(StringBuilder sql, TableSpec table, String keyCollation) {
         for (int i = 0; i < table.columns.size(); i++) {
             ColumnSpec c = table.columns.get(i);
             if (i < table.keyColumns && !indexable(c)) {
@@ -327,8 +386,16 @@ public final class MySqlDialect {
                 sql.append(", ");
             }
             sql.append(quote(c.name)).append(' ').append(c.type.toSql());
+            if (i < table.keyColumns && keyCollation != null && isText(c)) {
+                sql.append(" COLLATE ").append(keyCollation);
+            }
             sql.append(i < table.keyColumns ? " NOT NULL" : " NULL");
         }
+    }
+
+    /** Whether a column holds text, so that its collation decides which values are equal. */
+    static boolean isText(ColumnSpec c) {
+        return c.type.kind == ColumnType.Kind.VARCHAR || c.type.kind == ColumnType.Kind.CHAR;
     }
 
     private static boolean indexable(ColumnSpec c) {

@@ -34,6 +34,9 @@ final class WriterMetrics {
     /** Tombstones deleted after the retention period. */
     final Counter tombstonesPurged;
 
+    /** Changes dead-lettered because their row belongs to another {@code _id} (key collision). */
+    final Counter keyCollisions;
+
     private final Counter recordsSend;
 
     volatile long lastFlushDurationMs;
@@ -53,6 +56,7 @@ final class WriterMetrics {
         transactionsPrepared = group.counter("transactionsPrepared");
         orphansRolledBack = group.counter("orphansRolledBack");
         tombstonesPurged = group.counter("tombstonesPurged");
+        keyCollisions = group.counter("keyCollisions");
         recordsSend = group.getNumRecordsSendCounter();
         group.gauge("lastFlushDurationMs", (Gauge<Long>) () -> lastFlushDurationMs);
         group.gauge("lastCommitLatencyMs", (Gauge<Double>) () -> lastCommitLatencyMs);
@@ -64,6 +68,7 @@ final class WriterMetrics {
         rowsWritten.inc(r.rowsWritten);
         recordsSend.inc(r.rowsWritten);
         staleSkipped.inc(r.stale);
+        keyCollisions.inc(r.collisions.size());
         lastFlushDurationMs = durationMs;
     }
 }

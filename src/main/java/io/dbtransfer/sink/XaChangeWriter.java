@@ -150,9 +150,9 @@ final class XaChangeWriter extends AbstractChangeWriter
                 beginTransaction();
             }
             ChangeApplier.Result r = applier.apply(txConnection, batch);
-            txApplied += r.applied;
+            txApplied += r.applied + r.collisions.size(); // collisions write dead letters
             for (RowChange c : batch) {
-                txKeys.add(ChangeBuffer.identity(c));
+                txKeys.add(ChangeBuffer.lockKey(c));
             }
             metrics.flushed(r, (System.nanoTime() - t0) / 1_000_000);
         } catch (SQLException e) {

@@ -83,8 +83,27 @@ class MySqlDialectTest {
                         "CREATE TABLE IF NOT EXISTS `items` (`_id` VARCHAR(36) NOT NULL,"
                                 + " `price` DECIMAL(10,2) NULL, `blob` LONGBLOB NULL,"
                                 + " `_src_version` BIGINT UNSIGNED NOT NULL,"
+                                + " `_src_key` TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,"
                                 + " PRIMARY KEY (`_id`))"
                                 + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
+    }
+
+    @Test
+    void textKeyColumnsGetTheNoPadCollationNumbersDoNot() {
+        assertThat(MySqlDialect.createParentTable(ITEMS, "utf8mb4_nopad_bin"))
+                .startsWith(
+                        "CREATE TABLE IF NOT EXISTS `items` (`_id` VARCHAR(36)"
+                                + " COLLATE utf8mb4_nopad_bin NOT NULL, `price` DECIMAL(10,2) NULL,");
+        List<String> ddl = MySqlDialect.createTables(ITEMS, "utf8mb4_0900_bin");
+        // The child's copy of the document key compares like the parent's; _idx is a number.
+        assertThat(ddl.get(1))
+                .contains("`item_id` VARCHAR(36) COLLATE utf8mb4_0900_bin NOT NULL,")
+                .contains("`_idx` INT NOT NULL,")
+                .contains("`sku` VARCHAR(20) NULL");
+        TableSpec numeric = new TableSpec("n", List.of(col("id", ColumnType.of(Kind.BIGINT))), 1);
+        assertThat(MySqlDialect.createParentTable(numeric, "utf8mb4_nopad_bin"))
+                .contains("`id` BIGINT NOT NULL")
+                .doesNotContain("nopad");
     }
 
     @Test
@@ -138,7 +157,8 @@ class MySqlDialectTest {
                                 + " NOT NULL, `pk` VARCHAR(768) CHARACTER SET ascii COLLATE"
                                 + " ascii_bin NOT NULL, `version` BIGINT UNSIGNED NOT NULL,"
                                 + " `deleted_at` TIMESTAMP(3) NOT NULL DEFAULT"
-                                + " CURRENT_TIMESTAMP(3), PRIMARY KEY (`tbl`, `pk`))"
+                                + " CURRENT_TIMESTAMP(3), `src_key` TEXT CHARACTER SET utf8mb4"
+                                + " COLLATE utf8mb4_bin NULL, PRIMARY KEY (`tbl`, `pk`))"
                                 + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
     }
 
@@ -146,15 +166,17 @@ class MySqlDialectTest {
     void upsertUpdatesEveryNonKeyColumnAndTheVersion() {
         assertThat(MySqlDialect.upsertParent(ITEMS))
                 .isEqualTo(
-                        "INSERT INTO `items` (`_id`, `price`, `blob`, `_src_version`)"
-                                + " VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
+                        "INSERT INTO `items` (`_id`, `price`, `blob`, `_src_version`, `_src_key`)"
+                                + " VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
                                 + " `price` = VALUES(`price`), `blob` = VALUES(`blob`),"
-                                + " `_src_version` = VALUES(`_src_version`)");
+                                + " `_src_version` = VALUES(`_src_version`),"
+                                + " `_src_key` = VALUES(`_src_key`)");
         TableSpec keyOnly = new TableSpec("k`o", List.of(col("id", ColumnType.of(Kind.BIGINT))), 1);
         assertThat(MySqlDialect.upsertParent(keyOnly))
                 .isEqualTo(
-                        "INSERT INTO `k``o` (`id`, `_src_version`) VALUES (?, ?)"
-                                + " ON DUPLICATE KEY UPDATE `_src_version` = VALUES(`_src_version`)");
+                        "INSERT INTO `k``o` (`id`, `_src_version`, `_src_key`) VALUES (?, ?, ?)"
+                                + " ON DUPLICATE KEY UPDATE `_src_version` = VALUES(`_src_version`),"
+                                + " `_src_key` = VALUES(`_src_key`)");
     }
 
     @Test
@@ -179,9 +201,9 @@ class MySqlDialectTest {
         assertThat(MySqlDialect.upsertTombstone())
                 .isEqualTo(
                         "INSERT INTO `_dbtransfer_tombstone` (`tbl`, `pk`, `version`,"
-                                + " `deleted_at`) VALUES (?, ?, ?, CURRENT_TIMESTAMP(3))"
-                                + " ON DUPLICATE KEY UPDATE `version` = VALUES(`version`),"
-                                + " `deleted_at` = VALUES(`deleted_at`)");
+                                + " `deleted_at`, `src_key`) VALUES (?, ?, ?, CURRENT_TIMESTAMP(3),"
+                                + " ?) ON DUPLICATE KEY UPDATE `version` = VALUES(`version`),"
+                                + " `deleted_at` = VALUES(`deleted_at`), `src_key` = VALUES(`src_key`)");
         assertThat(MySqlDialect.deleteTombstone())
                 .isEqualTo("DELETE FROM `_dbtransfer_tombstone` WHERE `tbl` = ? AND `pk` = ?");
     }
@@ -190,16 +212,17 @@ class MySqlDialectTest {
     void versionLookupsLockTheirRows() {
         assertThat(MySqlDialect.selectVersionsForUpdate(ITEMS, 3))
                 .isEqualTo(
-                        "SELECT `_id`, `_src_version` FROM `items` FORCE INDEX (PRIMARY)"
+                        "SELECT `_id`, `_src_version`, `_src_key` FROM `items` FORCE INDEX (PRIMARY)"
                                 + " WHERE `_id` IN (?, ?, ?) FOR UPDATE");
         assertThat(MySqlDialect.selectVersionsForUpdate(PARTS, 2))
                 .isEqualTo(
-                        "SELECT `item_id`, `_idx`, `_src_version` FROM `item_parts`"
+                        "SELECT `item_id`, `_idx`, `_src_version`, `_src_key` FROM `item_parts`"
                                 + " FORCE INDEX (PRIMARY) WHERE (`item_id` = ? AND `_idx` = ?)"
                                 + " OR (`item_id` = ? AND `_idx` = ?) FOR UPDATE");
         assertThat(MySqlDialect.selectTombstonesForUpdate(2))
                 .isEqualTo(
-                        "SELECT `pk`, `version` FROM `_dbtransfer_tombstone` FORCE INDEX (PRIMARY)"
+                        "SELECT `pk`, `version`, `src_key` FROM `_dbtransfer_tombstone`"
+                                + " FORCE INDEX (PRIMARY)"
                                 + " WHERE `tbl` = ? AND `pk` IN (?, ?) FOR UPDATE");
         assertThat(MySqlDialect.keyReadExpression(col("b", ColumnType.binary(16))))
                 .isEqualTo("LOWER(HEX(`b`))");

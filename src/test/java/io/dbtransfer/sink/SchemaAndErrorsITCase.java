@@ -1,5 +1,6 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.deadletter.DeadLetterTable;
 import io.dbtransfer.normalize.RowChange;
 import io.dbtransfer.testing.TestMySql;
 
@@ -34,7 +35,11 @@ class SchemaAndErrorsITCase {
         try (Connection conn = TestMySql.connect(url)) {
             assertThat(tables(conn))
                     .containsExactlyInAnyOrder(
-                            ITEMS.name, PARTS.name, NOTES.name, MySqlDialect.TOMBSTONE_TABLE);
+                            ITEMS.name,
+                            PARTS.name,
+                            NOTES.name,
+                            MySqlDialect.TOMBSTONE_TABLE,
+                            DeadLetterTable.TABLE);
             assertThat(
                             SinkFixtures.query(
                                     conn,

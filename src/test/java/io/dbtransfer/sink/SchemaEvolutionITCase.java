@@ -71,7 +71,7 @@ class SchemaEvolutionITCase {
             assertThat(columns(conn, "c"))
                     .extracting(r -> r.get(0))
                     .containsExactlyInAnyOrder(
-                            "_id", "stars", "_extra", "_src_version", "product_title");
+                            "_id", "stars", "_extra", "_src_version", "_src_key", "product_title");
             assertThat(columns(conn, "c_tags"))
                     .extracting(r -> r.get(0))
                     .containsExactlyInAnyOrder("_id", "_idx", "value");
