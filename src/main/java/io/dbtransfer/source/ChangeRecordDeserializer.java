@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Versions.</b> Every record of the snapshot phase — a document read from its chunk, and a
  * change that Flink CDC's backfill ({@code rewriteOutputBuffer}) merged into the chunk's output
- * because it happened while the chunk was read; both arrive with {@code source.snapshot = "true"}
- * — takes {@code snapshotVersion} (T0): the source's operation time read when the job was built,
+ * because it happened while the chunk was read; both arrive with {@code source.snapshot = "true"} —
+ * takes {@code snapshotVersion} (T0): the source's operation time read when the job was built,
  * before any chunk's low watermark. A change-stream event takes its cluster time, packed by {@link
  * SourceVersion}. Why this order is right in every run:
  *
@@ -33,17 +33,17 @@ import org.slf4j.LoggerFactory;
  *       {@code > H >= T0} and wins, and its post-image is looked up after the chunk was read. No
  *       stream event at or below T0 reaches the sink for a key that has a snapshot record.
  *   <li>A chunk read again after a failover (its records reached MySQL, the checkpoint that marks
- *       it finished did not complete) yields records at T0 again: they tie with the first read,
- *       and an equal version overwrites (sink and reconcile), so the later read wins. A backfilled
+ *       it finished did not complete) yields records at T0 again: they tie with the first read, and
+ *       an equal version overwrites (sink and reconcile), so the later read wins. A backfilled
  *       record used to keep its cluster time {@code t_b > T0}; an idempotent sink committed it, and
- *       after the restore the re-read record (the document changed again since) at {@code T0 <
- *       t_b} was dropped while the stream resumed after the new H: stale for good ({@code
+ *       after the restore the re-read record (the document changed again since) at {@code T0 < t_b}
+ *       was dropped while the stream resumed after the new H: stale for good ({@code
  *       SnapshotFailoverITCase}). Exactly-once rolled the first read back, so it did not show.
  *   <li>Stream events never precede a re-read of their key's chunk at parallelism &gt; 1: Flink CDC
  *       starts the stream only after a checkpoint that has every chunk finished has completed, so
  *       every later restore has them finished. At parallelism 1 it skips that wait; in idempotent
- *       mode a failure right after the snapshot can then re-read chunks at T0 below stream
- *       versions already in MySQL (inferred from {@code SnapshotSplitAssigner}, not reproduced):
+ *       mode a failure right after the snapshot can then re-read chunks at T0 below stream versions
+ *       already in MySQL (inferred from {@code SnapshotSplitAssigner}, not reproduced):
  *       reconciliation's read-back reports such a key (MySQL newer, not converging) and {@code
  *       reconcile.repair} rewrites it.
  *   <li>A restore from a savepoint (or a re-run {@code main()} under HA) computes a new T0' in

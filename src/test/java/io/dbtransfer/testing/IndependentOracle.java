@@ -94,6 +94,8 @@ public final class IndependentOracle {
                 .column("review_date", d -> d.get("date"))
                 .extra(
                         d -> {
+                            // The README's rule: what no column or array takes, plus explicit
+                            // nulls and empty arrays (null, missing and [] stay distinct).
                             Document rest = new Document(d);
                             for (String f :
                                     List.of(
@@ -108,7 +110,15 @@ public final class IndependentOracle {
                                             "date",
                                             "comments",
                                             "images")) {
-                                rest.remove(f);
+                                Object v = d.get(f);
+                                boolean kept =
+                                        d.containsKey(f)
+                                                && (v == null
+                                                        || v instanceof List
+                                                                && ((List<?>) v).isEmpty());
+                                if (!kept) {
+                                    rest.remove(f);
+                                }
                             }
                             Document product = new Document(sub(d, "product"));
                             product.keySet().removeAll(List.of("id", "title", "category"));
