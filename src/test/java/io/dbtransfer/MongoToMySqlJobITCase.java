@@ -1,7 +1,9 @@
 package io.dbtransfer;
 
 import io.dbtransfer.testing.Eventually;
+import io.dbtransfer.testing.IndependentOracle;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.TaskManagerKills;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.apache.flink.api.common.JobStatus;
@@ -241,16 +243,18 @@ class MongoToMySqlJobITCase {
         MongoCollection<Document> coll = f.mongo().getCollection("reviews");
         ReviewDocuments gen = new ReviewDocuments(4);
         load(coll, gen.next(6000));
+        // Besides the job's own checker: an oracle that shares no code with the job's mapping.
+        IndependentOracle oracle = IndependentOracle.reviews("reviews");
         JobClient job = f.start(env(2));
         try {
             // Snapshot phase: fail once part of the snapshot is in MySQL, but not all of it.
             Eventually.waitUntil(
                     Duration.ofSeconds(60), "first snapshot rows", () -> f.count("reviews") > 0);
             long partial = f.count("reviews");
-            cluster.terminateTaskManager(0).get();
-            cluster.startTaskManager();
+            TaskManagerKills.killAndRestart(cluster, job.getJobID());
             assertThat(partial).isLessThan(6000);
             f.awaitConsistent(MigrationFixture.TIMEOUT);
+            oracle.awaitEqual(f.mongo(), f.mysqlUrl, MigrationFixture.TIMEOUT);
 
             // Stream phase: changes, failure, more changes.
             for (int i = 0; i < 200; i++) {
@@ -258,13 +262,13 @@ class MongoToMySqlJobITCase {
             }
             coll.updateMany(Filters.lt("rating.stars", 3), Updates.set("flagged", true));
             coll.deleteMany(Filters.eq("rating.stars", 2));
-            cluster.terminateTaskManager(0).get();
-            cluster.startTaskManager();
+            TaskManagerKills.killAndRestart(cluster, job.getJobID());
             for (int i = 0; i < 200; i++) {
                 coll.insertOne(gen.next());
             }
             coll.updateMany(Filters.eq("rating.stars", 4), Updates.inc("rating.totalVotes", 1));
             f.awaitConsistent(MigrationFixture.TIMEOUT);
+            oracle.awaitEqual(f.mongo(), f.mysqlUrl, MigrationFixture.TIMEOUT);
             assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
         } finally {
             job.cancel().get();

@@ -24,12 +24,13 @@ public class ChangeRecord {
 
     /**
      * Source version: {@code clusterTime.seconds << 32 | clusterTime.increment} for change-stream
-     * events; for snapshot reads the job's snapshot version, which is never newer than a later
-     * change of the same key.
+     * events; for every snapshot-phase record (read, or backfilled change) the job's snapshot
+     * version, below every later change of the key, equal for every read of the same snapshot (see
+     * {@link ChangeRecordDeserializer}).
      */
     public long version;
 
-    /** True when the record comes from the snapshot phase without a change-stream cluster time. */
+    /** True when the record comes from the snapshot phase (a chunk read or a backfilled change). */
     public boolean snapshot;
 
     public ChangeRecord() {}

@@ -19,11 +19,43 @@ import org.slf4j.LoggerFactory;
  * Turns Flink CDC's MongoDB change records (snapshot reads and change-stream events) into {@link
  * ChangeRecord}s.
  *
- * <p>Versions: a change-stream event (and a snapshot record merged by backfill) carries its cluster
- * time, packed by {@link SourceVersion}. A plain snapshot record has no cluster time; it takes
- * {@code snapshotVersion}, the source's operation time read when the job was built. A snapshot read
- * happens after that moment, so it reflects every change up to it, and every change that follows it
- * in the stream has a later cluster time.
+ * <p><b>Versions.</b> Every record of the snapshot phase — a document read from its chunk, and a
+ * change that Flink CDC's backfill ({@code rewriteOutputBuffer}) merged into the chunk's output
+ * because it happened while the chunk was read; both arrive with {@code source.snapshot = "true"} —
+ * takes {@code snapshotVersion} (T0): the source's operation time read when the job was built,
+ * before any chunk's low watermark. A change-stream event takes its cluster time, packed by {@link
+ * SourceVersion}. Why this order is right in every run:
+ *
+ * <ul>
+ *   <li>A snapshot record holds its document as of its chunk's high watermark H (or later: a
+ *       backfilled update's post-image is looked up after the change). The stream emits a change
+ *       only if it lies after the H of the chunk holding its key, so it carries a cluster time
+ *       {@code > H >= T0} and wins, and its post-image is looked up after the chunk was read. No
+ *       stream event at or below T0 reaches the sink for a key that has a snapshot record.
+ *   <li>A chunk read again after a failover (its records reached MySQL, the checkpoint that marks
+ *       it finished did not complete) yields records at T0 again: they tie with the first read, and
+ *       an equal version overwrites (sink and reconcile), so the later read wins. A backfilled
+ *       record used to keep its cluster time {@code t_b > T0}; an idempotent sink committed it, and
+ *       after the restore the re-read record (the document changed again since) at {@code T0 < t_b}
+ *       was dropped while the stream resumed after the new H: stale for good ({@code
+ *       SnapshotFailoverITCase}). Exactly-once rolled the first read back, so it did not show.
+ *   <li>Stream events never precede a re-read of their key's chunk at parallelism &gt; 1: Flink CDC
+ *       starts the stream only after a checkpoint that has every chunk finished has completed, so
+ *       every later restore has them finished. At parallelism 1 it skips that wait; in idempotent
+ *       mode a failure right after the snapshot can then re-read chunks at T0 below stream versions
+ *       already in MySQL (inferred from {@code SnapshotSplitAssigner}, not reproduced):
+ *       reconciliation's read-back reports such a key (MySQL newer, not converging) and {@code
+ *       reconcile.repair} rewrites it.
+ *   <li>A restore from a savepoint (or a re-run {@code main()} under HA) computes a new T0' in
+ *       {@code MongoToMySqlJob.build}. That is sound: T0' is at or above every version already
+ *       written (all earlier snapshot versions and every change seen so far), so chunks not yet
+ *       finished in the savepoint are re-read at T0' and win over what their first read left;
+ *       finished chunks are not read again; their keys' stream events lie after their H.
+ *   <li>A document deleted between a chunk's first read and its re-read: neither the re-read nor
+ *       the stream (the delete precedes the new H) mentions it again, so in idempotent mode the
+ *       first read's row stays. No version can fix that; reconciliation's sweep finds the row
+ *       ({@code extra}) and {@code reconcile.repair} deletes it. Exactly-once rolls it back.
+ * </ul>
  */
 public class ChangeRecordDeserializer implements DebeziumDeserializationSchema<ChangeRecord> {
     private static final long serialVersionUID = 1L;
@@ -59,7 +91,9 @@ public class ChangeRecordDeserializer implements DebeziumDeserializationSchema<C
         BsonValue id = BsonDocument.parse(documentKey).get("_id");
         String key = CanonicalValues.canonicalJson(id);
         String clusterTime = (String) get(value, "clusterTime");
-        boolean snapshot = clusterTime == null;
+        // Snapshot phase (a read or a backfilled change): the snapshot version, never the
+        // backfilled change's cluster time — see the class comment.
+        boolean snapshot = clusterTime == null || isSnapshotPhase(value);
         long version = snapshot ? snapshotVersion : parseClusterTime(clusterTime);
         String fullDocument = (String) get(value, "fullDocument");
         switch (operation) {
@@ -84,7 +118,8 @@ public class ChangeRecordDeserializer implements DebeziumDeserializationSchema<C
                 return;
             case "delete":
                 out.collect(
-                        new ChangeRecord(collection, key, ChangeOp.DELETE, null, version, false));
+                        new ChangeRecord(
+                                collection, key, ChangeOp.DELETE, null, version, snapshot));
                 return;
             default:
                 LOG.warn(
@@ -94,6 +129,15 @@ public class ChangeRecordDeserializer implements DebeziumDeserializationSchema<C
                         collection,
                         SourceVersion.format(version));
         }
+    }
+
+    /**
+     * True for a record of a chunk's output: Flink CDC marks every one of them, backfilled changes
+     * included, with {@code source.snapshot = "true"}; change-stream events are not marked.
+     */
+    static boolean isSnapshotPhase(Struct value) {
+        Struct source = (Struct) get(value, "source");
+        return source != null && "true".equals(get(source, "snapshot"));
     }
 
     /** Parses {@code {"$timestamp": {"t": …, "i": …}}} into a version. */

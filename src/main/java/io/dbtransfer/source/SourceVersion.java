@@ -2,7 +2,9 @@ package io.dbtransfer.source;
 
 /**
  * Source versions: a MongoDB cluster time packed as {@code seconds << 32 | increment}, compared as
- * unsigned 64-bit numbers (stored in MySQL as {@code BIGINT UNSIGNED}).
+ * unsigned 64-bit numbers (stored in MySQL as {@code BIGINT UNSIGNED}). Change-stream events carry
+ * their own cluster time; every snapshot-phase record carries the job's snapshot version (see
+ * {@link ChangeRecordDeserializer} for why that orders every run, re-reads included).
  */
 public final class SourceVersion {
 

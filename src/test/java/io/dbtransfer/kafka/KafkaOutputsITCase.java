@@ -5,7 +5,9 @@ import io.dbtransfer.deadletter.DeadLetterTable;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.testing.Eventually;
+import io.dbtransfer.testing.IndependentOracle;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.TaskManagerKills;
 import io.dbtransfer.testing.TestKafka;
 
 import org.apache.flink.api.common.JobStatus;
@@ -112,8 +114,7 @@ class KafkaOutputsITCase {
             long nextId = 1000;
             for (int i = 0; i < 600; i++) {
                 if (i == 300) {
-                    cluster.terminateTaskManager(0).get();
-                    cluster.startTaskManager();
+                    TaskManagerKills.killAndRestart(cluster, job.getJobID());
                 }
                 // Keys 0-499 are only updated or replaced, keys 500-999 only deleted, new keys
                 // only inserted: an update's post-image lookup (also when the job replays it after
@@ -163,6 +164,16 @@ class KafkaOutputsITCase {
             }
             assertThat(seen).as("source changes seen by the watcher").isPositive();
             f.awaitConsistent(MigrationFixture.TIMEOUT);
+            IndependentOracle.of("items", "items")
+                    .column("qty", d -> d.get("qty"))
+                    .column("name", d -> d.get("name"))
+                    .extra(
+                            d -> {
+                                Document rest = new Document(d);
+                                rest.keySet().removeAll(List.of("_id", "qty", "name"));
+                                return rest;
+                            })
+                    .awaitEqual(f.mongo(), f.mysqlUrl, MigrationFixture.TIMEOUT);
             assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
 
             int expectedEvents = docs.size() + order.size();

@@ -2,8 +2,10 @@ package io.dbtransfer.mapping;
 
 import io.dbtransfer.deadletter.DeadLetterTable;
 import io.dbtransfer.testing.Eventually;
+import io.dbtransfer.testing.IndependentOracle;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.MySqlDocuments;
+import io.dbtransfer.testing.TaskManagerKills;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.apache.flink.api.common.JobStatus;
@@ -278,11 +280,12 @@ class AwkwardDocumentsITCase {
                         coll.deleteOne(Filters.eq("_id", id));
                 }
                 if (i == 150) {
-                    cluster.terminateTaskManager(0).get();
-                    cluster.startTaskManager();
+                    TaskManagerKills.killAndRestart(cluster, job.getJobID());
                 }
             }
             f.awaitConsistent(MigrationFixture.TIMEOUT);
+            IndependentOracle.reviews("reviews")
+                    .awaitEqual(f.mongo(), f.mysqlUrl, MigrationFixture.TIMEOUT);
             // Independently: every document rebuilt from MySQL's rows equals MongoDB's, and the
             // child row counts equal the array lengths MongoDB holds.
             long comments = 0;

@@ -84,6 +84,29 @@ class ChangeRecordDeserializerTest {
     }
 
     @Test
+    void aChangeMergedIntoAChunkByBackfillTakesTheSnapshotVersionNotItsClusterTime() {
+        // rewriteOutputBuffer relabels the change 'insert' and keeps its clusterTime; the chunk's
+        // output is marked source.snapshot = "true". A re-read of the chunk after a failover
+        // carries the snapshot version; the first read must not have a higher one.
+        assertThat(
+                        run(
+                                record(
+                                        "insert",
+                                        "{\"_id\": \"R1\"}",
+                                        "{\"_id\": \"R1\", \"a\": 2}",
+                                        TS,
+                                        true)))
+                .containsExactly(
+                        new ChangeRecord(
+                                "reviews",
+                                "\"R1\"",
+                                ChangeOp.UPSERT,
+                                "{\"_id\": \"R1\", \"a\": 2}",
+                                SNAPSHOT_VERSION,
+                                true));
+    }
+
+    @Test
     void streamEventsTakeTheirClusterTime() {
         long v = SourceVersion.of(1_700_000_100L, 7);
         assertThat(

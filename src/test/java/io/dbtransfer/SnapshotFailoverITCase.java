@@ -1,0 +1,256 @@
+package io.dbtransfer;
+
+import io.dbtransfer.config.JobOptions;
+import io.dbtransfer.testing.Eventually;
+import io.dbtransfer.testing.IndependentOracle;
+import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.TaskManagerKills;
+
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.api.common.restartstrategy.RestartStrategies;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
+import org.bson.Document;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A TaskManager dies during the snapshot while documents are written: chunks whose records already
+ * reached MySQL are read again after the restore, and the re-read must win over the first read.
+ *
+ * <p>Flink CDC's backfill merges a change made while a chunk is read into the chunk's output (as an
+ * {@code insert} with {@code source.snapshot=true} and the change's cluster time). When that record
+ * carried its cluster time as version, an idempotent sink committed it before any checkpoint; after
+ * the restore the re-read record of the same document (changed again meanwhile) carried the older
+ * snapshot version, the version guard dropped it, and the stream resumed after the chunk's new high
+ * watermark: MySQL kept the old content for good.
+ *
+ * <p>The sink is slowed (a {@code SLEEP} in a MySQL trigger, ~1.5 ms per row) so that chunks are in
+ * MySQL before the checkpoint that marks them finished; the TaskManager is killed when MySQL holds
+ * part of the snapshot. Reconciliation is off in the first test: the versions alone must get it
+ * right. MySQL is compared with MongoDB by {@link IndependentOracle}, which shares no code with the
+ * job.
+ */
+class SnapshotFailoverITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI_CLUSTER =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(4)
+                            .build());
+
+    private static final int DOCS = 1500;
+    private static final String PAD = "p".repeat(6000); // ~85 documents per 1 MB chunk
+    private static final String MAPPING =
+            "docs:\n  key-type: BIGINT\n  columns:\n    cnt: INT\n    pad: TEXT\n";
+    private static final IndependentOracle ORACLE =
+            IndependentOracle.of("docs", "docs")
+                    .column("cnt", d -> d.get("cnt"))
+                    .column("pad", d -> d.get("pad"))
+                    .extra(d -> new Document());
+
+    private static MigrationFixture fixture(String name, String delivery) {
+        return new MigrationFixture(name)
+                .collections(MAPPING)
+                .set("sink.delivery-guarantee", delivery)
+                .set("source.split-size-mb", "1")
+                .set("source.batch-size", "50")
+                .set("sink.batch-size", "20")
+                .set("job.checkpoint-interval", "3 s");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"exactly-once", "idempotent"})
+    void aReReadAfterATaskManagerKillWinsOverTheFirstReadOfTheSameSnapshot(
+            String delivery, @InjectMiniCluster MiniCluster cluster) throws Exception {
+        MigrationFixture f = fixture("snapfail", delivery).set("reconcile.enabled", "false");
+        JobClient job = run(f, cluster, false);
+        try {
+            ORACLE.awaitEqual(f.mongo(), f.mysqlUrl, Duration.ofSeconds(60));
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    /**
+     * Documents deleted during the snapshot. A delete between a chunk's first read and its re-read
+     * is seen by neither the re-read nor the stream (it precedes the new high watermark), so in
+     * idempotent mode a row the first read wrote would stay; no version can remove it.
+     * Reconciliation's sweep finds it ({@code extra}: a MySQL row the job holds no state for) and
+     * {@code reconcile.repair} deletes it. Exactly-once rolls the first read back.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"exactly-once", "idempotent"})
+    void documentsDeletedBetweenTwoReadsOfAChunkLeaveNoRowBehind(
+            String delivery, @InjectMiniCluster MiniCluster cluster) throws Exception {
+        MigrationFixture f =
+                fixture("snapdel", delivery)
+                        .set("reconcile.repair", "true")
+                        .set("reconcile.sweep-interval", "3 s");
+        JobClient job = run(f, cluster, true);
+        try {
+            ORACLE.awaitEqual(f.mongo(), f.mysqlUrl, Duration.ofSeconds(90));
+            System.out.printf(
+                    "%s: mismatches reported: extra %d, missing %d, different %d%n",
+                    f.mongoDatabase,
+                    mismatches(f, "extra"),
+                    mismatches(f, "missing"),
+                    mismatches(f, "different"));
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    /**
+     * Writes, the kill, then the independent comparison; {@code deletes}: the writers also delete
+     * documents (one write in ten).
+     *
+     * @return the running job (the caller cancels it)
+     */
+    private static JobClient run(MigrationFixture f, MiniCluster cluster, boolean deletes)
+            throws Exception {
+        boolean exactlyOnce =
+                f.config().get(JobOptions.SINK_DELIVERY) == JobOptions.Delivery.EXACTLY_ONCE;
+        MongoCollection<Document> coll = f.mongo().getCollection("docs");
+        List<Document> docs = new ArrayList<>();
+        for (int i = 0; i < DOCS; i++) {
+            docs.add(new Document("_id", (long) i).append("cnt", 0).append("pad", PAD));
+        }
+        for (int i = 0; i < DOCS; i += 500) {
+            coll.insertMany(docs.subList(i, Math.min(DOCS, i + 500)));
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        env.setRestartStrategy(RestartStrategies.fixedDelayRestart(3, 500));
+        MongoToMySqlJob.build(env, f.config());
+        slowDown(f, "docs");
+        JobClient job = env.executeAsync("it-" + f.mongoDatabase);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong writes = new AtomicLong();
+        ExecutorService writers = Executors.newFixedThreadPool(3);
+        List<Future<?>> running = new ArrayList<>();
+        try {
+            for (int w = 0; w < 3; w++) {
+                Random r = new Random(17 + w);
+                running.add(
+                        writers.submit(
+                                () -> {
+                                    while (!stop.get()) {
+                                        long key = r.nextInt(DOCS);
+                                        if (deletes && r.nextInt(10) == 0) {
+                                            coll.deleteOne(Filters.eq("_id", key));
+                                        } else {
+                                            coll.updateOne(
+                                                    Filters.eq("_id", key), Updates.inc("cnt", 1));
+                                        }
+                                        writes.incrementAndGet();
+                                        // ~1 write per key and second in all: often enough that
+                                        // a chunk's first read backfills some of its documents,
+                                        // rarely enough that its re-read backfills others.
+                                        Thread.sleep(2);
+                                    }
+                                    return null;
+                                }));
+            }
+            // Exactly-once rows appear with a checkpoint's commit, idempotent ones per batch.
+            long killAt = exactlyOnce ? 1 : DOCS * 20 / 100;
+            Eventually.waitUntil(
+                    Duration.ofSeconds(120),
+                    killAt + " rows of the snapshot in MySQL",
+                    () -> f.count("docs") >= killAt);
+            long partial = f.count("docs");
+            long backfilled = aboveMinimumVersion(f, "docs");
+            TaskManagerKills.killAndRestart(cluster, job.getJobID());
+            // Stop writing as the restored job reads the unfinished chunks again: a document
+            // changed between the two reads and never again has only the re-read to bring MySQL
+            // its last content (a later change would hide a lost re-read).
+            stop.set(true);
+            for (Future<?> w : running) {
+                w.get(30, TimeUnit.SECONDS);
+            }
+            System.out.printf(
+                    "%s: killed with %d of %d rows in MySQL (%d above the lowest version);"
+                            + " %d writes%n",
+                    f.mongoDatabase, partial, DOCS, backfilled, writes.get());
+            assertThat(partial).as("rows in MySQL when the TaskManager died").isLessThan(DOCS);
+            assertThat(writes.get()).isPositive();
+            assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+        } catch (Exception | AssertionError e) {
+            job.cancel().get();
+            throw e;
+        } finally {
+            stop.set(true);
+            writers.shutdownNow();
+        }
+        return job;
+    }
+
+    /** ~1.5 ms per row written to {@code table}: a slow MySQL, the job's SQL unchanged. */
+    private static void slowDown(MigrationFixture f, String table) throws Exception {
+        try (Connection c = f.mysql();
+                Statement st = c.createStatement()) {
+            st.execute(
+                    "CREATE TRIGGER `"
+                            + table
+                            + "_slow` BEFORE INSERT ON `"
+                            + table
+                            + "` FOR EACH ROW SET @dbtransfer_slow = SLEEP(0.0015)");
+        }
+    }
+
+    /** Rows whose {@code _src_version} is above the table's lowest one. */
+    private static long aboveMinimumVersion(MigrationFixture f, String table) throws Exception {
+        try (Connection c = f.mysql();
+                Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery(
+                                "SELECT COUNT(*) FROM `"
+                                        + table
+                                        + "` WHERE _src_version > (SELECT MIN(_src_version) FROM `"
+                                        + table
+                                        + "`)")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static long mismatches(MigrationFixture f, String kind) throws Exception {
+        try (Connection c = f.mysql();
+                Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery(
+                                "SELECT COUNT(*) FROM _dbtransfer_mismatch WHERE kind = '"
+                                        + kind
+                                        + "'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
