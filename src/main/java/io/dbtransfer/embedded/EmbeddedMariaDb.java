@@ -118,8 +118,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     }
 
     /** Starts the server process, its watchdog and its shutdown hook. */
-    private static EmbeddedMariaDb launch(Path dir, int port)
-            throws IOException {
+    private static EmbeddedMariaDb launch(Path dir, int port) throws IOException {
         Process server = startProcess(dir, port);
         Process watchdog = startWatchdog(server.pid(), dir);
         EmbeddedMariaDb[] self = new EmbeddedMariaDb[1];
