@@ -162,11 +162,14 @@ public final class JobOptions {
     public static final ConfigOption<String> SINK_TRANSACTION_PREFIX =
             ConfigOptions.key("sink.transaction-prefix")
                     .stringType()
-                    .defaultValue("dbtransfer")
+                    .noDefaultValue()
                     .withDescription(
-                            "Exactly-once mode: prefix of the XA transaction ids. Must be stable"
-                                    + " across restarts of one job and unique per job writing to"
-                                    + " the same MySQL server.");
+                            "Exactly-once mode: prefix of the XA transaction ids, unique per job"
+                                    + " writing to the same MySQL server. Default: derived from"
+                                    + " the target database and the mapped tables (dbt-<16 hex>),"
+                                    + " so two migrations into different databases or tables"
+                                    + " never touch each other's branches. A restored job keeps"
+                                    + " resolving the prefix recorded in its state.");
 
     public static final ConfigOption<FreshStart> SINK_ON_FRESH_START =
             ConfigOptions.key("sink.on-fresh-start")

@@ -52,8 +52,8 @@ public final class EmbeddedMariaDb implements AutoCloseable {
 
     private final Path dir;
     private final int port;
-    private final Process server;
-    private final Process watchdog;
+    private Process server;
+    private Process watchdog;
     private final Thread shutdownHook;
     private boolean closed;
 
@@ -95,7 +95,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             throw new IOException("Could not unpack or initialise MariaDB in " + dir, e);
         }
         for (int attempt = 1; ; attempt++) {
-            EmbeddedMariaDb db = launch(dir, bin, data, tmp, freePort());
+            EmbeddedMariaDb db = launch(dir, freePort());
             try {
                 db.awaitReady();
                 LOG.info(
@@ -118,8 +118,27 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     }
 
     /** Starts the server process, its watchdog and its shutdown hook. */
-    private static EmbeddedMariaDb launch(Path dir, Path bin, Path data, Path tmp, int port)
-            throws IOException {
+    private static EmbeddedMariaDb launch(Path dir, int port) throws IOException {
+        Process server = startProcess(dir, port);
+        Process watchdog = startWatchdog(server.pid(), dir);
+        EmbeddedMariaDb[] self = new EmbeddedMariaDb[1];
+        Thread hook =
+                new Thread(
+                        () -> {
+                            self[0].stop();
+                            deleteRecursively(dir);
+                        },
+                        "embedded-mariadb-stop-" + port);
+        self[0] = new EmbeddedMariaDb(dir, port, server, watchdog, hook);
+        Runtime.getRuntime().addShutdownHook(hook);
+        return self[0];
+    }
+
+    /** Starts {@code mariadbd} on the data directory under {@code dir}. */
+    private static Process startProcess(Path dir, int port) throws IOException {
+        Path bin = dir.resolve("base");
+        Path data = dir.resolve("data");
+        Path tmp = dir.resolve("tmp");
         List<String> cmd = new ArrayList<>();
         cmd.add(bin.resolve("bin/mariadbd").toString());
         cmd.add("--no-defaults");
@@ -146,19 +165,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         pb.environment().put("LD_LIBRARY_PATH", bin.resolve("libs").toString());
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(LOG_FILE).toFile()));
-        Process server = pb.start();
-        Process watchdog = startWatchdog(server.pid(), dir);
-        EmbeddedMariaDb[] self = new EmbeddedMariaDb[1];
-        Thread hook =
-                new Thread(
-                        () -> {
-                            self[0].stop();
-                            deleteRecursively(dir);
-                        },
-                        "embedded-mariadb-stop-" + port);
-        self[0] = new EmbeddedMariaDb(dir, port, server, watchdog, hook);
-        Runtime.getRuntime().addShutdownHook(hook);
-        return self[0];
+        return pb.start();
     }
 
     /**
@@ -247,6 +254,41 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                             + name
                             + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
         }
+    }
+
+    /**
+     * Kills the server process at once (SIGKILL: a crash, no clean shutdown) and keeps its data
+     * directory, so that {@link #restart()} can start it again on the same data and port.
+     */
+    public synchronized void kill() throws InterruptedException {
+        if (closed) {
+            throw new IllegalStateException("MariaDB on port " + port + " is closed");
+        }
+        server.destroyForcibly();
+        server.waitFor(30, TimeUnit.SECONDS);
+        watchdog.destroyForcibly();
+        LOG.info("MariaDB on port {} killed (data directory kept)", port);
+    }
+
+    /**
+     * Starts the server again on the same data directory and port after {@link #kill()}; returns
+     * once it accepts connections (InnoDB crash recovery included, prepared XA branches kept).
+     */
+    public synchronized void restart() throws IOException {
+        if (closed) {
+            throw new IllegalStateException("MariaDB on port " + port + " is closed");
+        }
+        if (server.isAlive()) {
+            throw new IllegalStateException("MariaDB on port " + port + " is still running");
+        }
+        long t0 = System.nanoTime();
+        server = startProcess(dir, port);
+        watchdog = startWatchdog(server.pid(), dir);
+        awaitReady();
+        LOG.info(
+                "MariaDB restarted on 127.0.0.1:{} in {} ms",
+                port,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
     /** Stops the server (graceful, then forced) and deletes its directory. */

@@ -6,6 +6,8 @@ import io.dbtransfer.normalize.RowChange;
 
 import org.apache.flink.api.connector.sink2.Sink;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -57,9 +59,28 @@ public final class MySqlChangeSink {
                 MySqlDialect.createTables(t);
             }
             new ChangeApplier(mapping);
+            SinkOptions options = this.options;
+            if (options.transactionalIdPrefix() == null) {
+                List<String> tables = new ArrayList<>();
+                for (TableSpec t : mapping.tables()) {
+                    addNames(t, tables);
+                }
+                options =
+                        options.toBuilder()
+                                .transactionalIdPrefix(
+                                        SinkOptions.derivedPrefix(options.jdbcUrl(), tables))
+                                .build();
+            }
             return options.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE
                     ? new ExactlyOnceMySqlSink(options, mapping)
                     : new IdempotentMySqlSink(options, mapping);
+        }
+
+        private static void addNames(TableSpec table, List<String> out) {
+            out.add(table.name);
+            for (TableSpec child : table.children) {
+                addNames(child, out);
+            }
         }
     }
 }

@@ -1,7 +1,13 @@
 package io.dbtransfer.sink;
 
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Collection;
+import java.util.HexFormat;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import static org.apache.flink.util.Preconditions.checkArgument;
@@ -15,7 +21,10 @@ public final class SinkOptions implements Serializable {
     public static final int DEFAULT_BATCH_SIZE = 1000;
     public static final int MAX_BATCH_SIZE = 100_000;
     public static final long DEFAULT_FLUSH_INTERVAL_MS = 1000;
-    public static final String DEFAULT_TRANSACTIONAL_ID_PREFIX = "dbtransfer";
+
+    /** Start of the derived default XA prefix: {@code dbt-<16 hex digits>}. */
+    public static final String DERIVED_PREFIX_START = "dbt-";
+
     public static final int MAX_TRANSACTIONAL_ID_PREFIX_LENGTH = 32;
     public static final int DEFAULT_MAX_RETRIES = 3;
     public static final int MAX_MAX_RETRIES = 100;
@@ -83,9 +92,55 @@ public final class SinkOptions implements Serializable {
         return flushIntervalMs;
     }
 
-    /** Namespace of this job's XA transactions; must be stable across restarts of the job. */
+    /**
+     * Namespace of this job's XA transactions, unique per migration on one MySQL server; {@code
+     * null} until {@link MySqlChangeSink} derives the default ({@link #derivedPrefix}).
+     */
     public String transactionalIdPrefix() {
         return transactionalIdPrefix;
+    }
+
+    /**
+     * The default XA prefix of a migration: {@code dbt-} and 16 hex digits of a SHA-256 over the
+     * target database named in {@code jdbcUrl} and the sorted names of the tables it writes. Two
+     * migrations into different databases or tables of one server get different prefixes; the same
+     * migration started again gets the same one, so it finds its own orphan branches.
+     */
+    public static String derivedPrefix(String jdbcUrl, Collection<String> tables) {
+        StringBuilder identity = new StringBuilder(databaseOf(jdbcUrl));
+        for (String t : new TreeSet<>(tables)) {
+            identity.append('\0').append(t);
+        }
+        try {
+            byte[] hash =
+                    MessageDigest.getInstance("SHA-256")
+                            .digest(identity.toString().getBytes(StandardCharsets.UTF_8));
+            return DERIVED_PREFIX_START + HexFormat.of().formatHex(hash, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+
+    /** The database part of {@code jdbc:mysql://host:port/database?...} ("" when absent). */
+    static String databaseOf(String jdbcUrl) {
+        String rest = jdbcUrl;
+        int scheme = rest.indexOf("//");
+        if (scheme >= 0) {
+            rest = rest.substring(scheme + 2);
+        }
+        int slash = rest.indexOf('/');
+        if (slash < 0) {
+            return "";
+        }
+        rest = rest.substring(slash + 1);
+        int end = rest.length();
+        for (char c : new char[] {'?', ';', '#'}) {
+            int i = rest.indexOf(c);
+            if (i >= 0) {
+                end = Math.min(end, i);
+            }
+        }
+        return rest.substring(0, end);
     }
 
     /** Idempotent mode: retries of a flush after a deadlock, lock timeout or lost connection. */
@@ -126,7 +181,7 @@ public final class SinkOptions implements Serializable {
                 && Objects.equals(username, that.username)
                 && Objects.equals(password, that.password)
                 && deliveryGuarantee == that.deliveryGuarantee
-                && transactionalIdPrefix.equals(that.transactionalIdPrefix);
+                && Objects.equals(transactionalIdPrefix, that.transactionalIdPrefix);
     }
 
     @Override
@@ -174,7 +229,7 @@ public final class SinkOptions implements Serializable {
         private DeliveryGuarantee deliveryGuarantee = DEFAULT_DELIVERY_GUARANTEE;
         private int batchSize = DEFAULT_BATCH_SIZE;
         private long flushIntervalMs = DEFAULT_FLUSH_INTERVAL_MS;
-        private String transactionalIdPrefix = DEFAULT_TRANSACTIONAL_ID_PREFIX;
+        private String transactionalIdPrefix;
         private int maxRetries = DEFAULT_MAX_RETRIES;
         private long tombstoneRetentionMs = DEFAULT_TOMBSTONE_RETENTION_MS;
 
@@ -210,6 +265,7 @@ public final class SinkOptions implements Serializable {
             return this;
         }
 
+        /** The XA prefix; {@code null} (the default) derives one from the target. */
         public Builder transactionalIdPrefix(String transactionalIdPrefix) {
             this.transactionalIdPrefix = transactionalIdPrefix;
             return this;
@@ -242,9 +298,9 @@ public final class SinkOptions implements Serializable {
                     "flushIntervalMs must be >= 0 (0 = no timed flush), got %s",
                     flushIntervalMs);
             checkArgument(
-                    transactionalIdPrefix != null
-                            && transactionalIdPrefix.length() <= MAX_TRANSACTIONAL_ID_PREFIX_LENGTH
-                            && PREFIX.matcher(transactionalIdPrefix).matches(),
+                    transactionalIdPrefix == null
+                            || (transactionalIdPrefix.length() <= MAX_TRANSACTIONAL_ID_PREFIX_LENGTH
+                                    && PREFIX.matcher(transactionalIdPrefix).matches()),
                     "transactionalIdPrefix must be 1 to %s characters of [A-Za-z0-9_.-], got '%s'",
                     MAX_TRANSACTIONAL_ID_PREFIX_LENGTH,
                     transactionalIdPrefix);

@@ -12,13 +12,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -29,14 +32,24 @@ import java.util.Set;
  *
  * <p>Branch names: {@code <prefix>:<subtask>:<n>} where n is one more than the last checkpoint this
  * writer snapshotted (or restored from), so n never exceeds the id of the checkpoint that carries
- * the branch's committable. At start, prepared branches of this subtask with n greater than the
- * restored checkpoint are rolled back: their checkpoint never completed and the source replays
- * their changes.
+ * the branch's committable. Each non-empty branch also writes its commit marker ({@link
+ * XaCommitMarkers}) before it is prepared, so that a branch gone from {@code XA RECOVER} can be
+ * told committed from rolled back.
+ *
+ * <p>At start, the prepared branches of this migration's prefixes (the configured one and those
+ * recorded in the restored state) are resolved, whichever subtask prepared them: those of a
+ * checkpoint newer than the restored one (all of them on a fresh start) are rolled back, because
+ * their checkpoint never completed and the source replays their changes; those of completed
+ * checkpoints are committed.
  *
  * <p>A prepared branch keeps its row locks until the committer commits it, which happens on the
  * task thread after the checkpoint completes. Writing a key of a still-prepared branch would wait
  * for that lock on the same thread, so such changes stay in the buffer (and in the writer state at
- * a checkpoint) until {@code XA RECOVER} no longer lists the branch.
+ * a checkpoint) until {@code XA RECOVER} no longer lists the branch. Changes restored from the
+ * writer state are written at restore, in a local transaction, after the prepared branches have
+ * been resolved: Flink hands writer state to subtasks round-robin, so after a rescale they may
+ * belong to keys another subtask now writes, and holding them in a branch of this subtask would
+ * block that subtask's writes of those keys until a checkpoint that cannot complete without it.
  */
 final class XaChangeWriter extends AbstractChangeWriter
         implements CommittingSinkWriter<RowChange, XaCommittable>,
@@ -47,7 +60,20 @@ final class XaChangeWriter extends AbstractChangeWriter
     /** How long the final flush waits for earlier branches to be committed before failing. */
     static final long END_OF_INPUT_WAIT_MS = 5 * 60 * 1000;
 
+    /** Lock wait of the restore-time write of held changes (seconds). */
+    static final int RESTORE_LOCK_WAIT_S = 20;
+
+    private static final int MARKER_PURGE_CHUNK = 10_000;
+
     private final MailboxExecutor mailbox;
+
+    /** Prefix of the branches this writer names. */
+    private final String prefix;
+
+    /** Prefixes whose branches belong to this migration: {@link #prefix} and restored ones. */
+    private final Set<String> prefixes = new LinkedHashSet<>();
+
+    private final SecureRandom tokens = new SecureRandom();
 
     /** Autocommit session for XA RECOVER / rollbacks; never holds an XA branch. */
     private Connection control;
@@ -64,6 +90,8 @@ final class XaChangeWriter extends AbstractChangeWriter
 
     private long lastPreparedCheckpointId = -1;
 
+    private long lastMarkerPurge;
+
     /** Prepared branches of this writer not yet seen committed, oldest first. */
     private final List<InFlight> inFlight = new ArrayList<>();
 
@@ -75,58 +103,147 @@ final class XaChangeWriter extends AbstractChangeWriter
             throws IOException {
         super(options, mapping, context);
         this.mailbox = context.getMailboxExecutor();
+        this.prefix = options.transactionalIdPrefix();
+        prefixes.add(prefix);
+        ChangeBuffer held = new ChangeBuffer();
+        for (XaWriterState state : restored) {
+            if (state.prefix() != null) {
+                prefixes.add(state.prefix());
+            }
+            for (RowChange c : state.pending()) {
+                held.add(c);
+            }
+        }
         OptionalLong restoredCheckpoint = context.getRestoredCheckpointId();
         this.nextCheckpointId = restoredCheckpoint.orElse(0) + 1;
         try {
             control = open(true);
-            rollBackOrphans(restoredCheckpoint);
+            XaCommitMarkers.createTable(control);
+            resolvePreparedBranches(restoredCheckpoint);
         } catch (SQLException e) {
             MySqlConnections.closeQuietly(control);
             throw new IOException(
                     "MySQL sink could not recover its XA transactions: " + e.getMessage(), e);
         }
         createTables();
-        for (XaWriterState state : restored) {
-            for (RowChange c : state.pending()) {
-                buffer.add(c);
-            }
-        }
-        if (!buffer.isEmpty()) {
-            LOG.info("Subtask {} restored {} pending change(s)", subtask, buffer.size());
-        }
+        writeRestoredChanges(held.drain(k -> false));
         maybePurgeTombstones();
+        maybePurgeMarkers();
     }
 
     /**
-     * Rolls back the prepared branches of this subtask (subtask 0: also of subtasks beyond the
-     * current parallelism) whose checkpoint is newer than the restored one, or all of them on a
-     * fresh start. Branches of completed checkpoints are left to the committer, which restores them
-     * from its state; everything else (other prefixes, other subtasks) is left alone.
+     * Rolls back the prepared branches of this migration whose checkpoint is newer than the
+     * restored one (all of them on a fresh start) and commits those of completed checkpoints,
+     * whichever subtask prepared them; branches of other prefixes are left alone. Several subtasks
+     * may race for one branch: "unknown XID" means another one got there first.
      */
-    private void rollBackOrphans(OptionalLong restoredCheckpoint) throws SQLException {
-        String prefix = options.transactionalIdPrefix();
+    private void resolvePreparedBranches(OptionalLong restoredCheckpoint) throws SQLException {
         for (XaTransactionId xid : XaOperations.recover(control)) {
-            int owner = xid.subtaskIndex(prefix);
-            if (owner < 0 || !(owner == subtask || (subtask == 0 && owner >= parallelism))) {
+            String owner = null;
+            for (String p : prefixes) {
+                if (xid.subtaskIndex(p) >= 0) {
+                    owner = p;
+                }
+            }
+            if (owner == null) {
                 continue;
             }
-            long checkpoint = xid.checkpointId(prefix);
-            if (restoredCheckpoint.isPresent() && checkpoint <= restoredCheckpoint.getAsLong()) {
-                continue;
-            }
+            long checkpoint = xid.checkpointId(owner);
+            boolean completed =
+                    restoredCheckpoint.isPresent() && checkpoint <= restoredCheckpoint.getAsLong();
             try {
-                XaOperations.rollback(control, xid);
-                metrics.orphansRolledBack.inc();
-                LOG.info(
-                        "Rolled back prepared XA branch {} of an incomplete checkpoint"
-                                + " (restored checkpoint: {})",
-                        xid,
-                        restoredCheckpoint.isPresent() ? restoredCheckpoint.getAsLong() : "none");
+                if (completed) {
+                    XaOperations.commit(control, xid);
+                    LOG.info(
+                            "Committed prepared XA branch {} of completed checkpoint {}",
+                            xid,
+                            restoredCheckpoint.getAsLong());
+                } else {
+                    XaOperations.rollback(control, xid);
+                    metrics.orphansRolledBack.inc();
+                    LOG.info(
+                            "Rolled back prepared XA branch {} of an incomplete checkpoint"
+                                    + " (restored checkpoint: {})",
+                            xid,
+                            restoredCheckpoint.isPresent()
+                                    ? restoredCheckpoint.getAsLong()
+                                    : "none");
+                }
             } catch (SQLException e) {
                 if (!XaOperations.isUnknownXid(e)) {
                     throw e;
                 }
             }
+        }
+    }
+
+    /**
+     * Writes the changes restored from the writer state in one local transaction. They were
+     * accepted before the restored checkpoint completed, so committing them now is what their
+     * branch would have done; a second restore from the same checkpoint writes them again, which
+     * the version guard makes harmless. A lock wait here means another subtask already writes one
+     * of these keys; the error restarts the job instead of stalling it.
+     */
+    private void writeRestoredChanges(List<RowChange> changes) throws IOException {
+        if (changes.isEmpty()) {
+            return;
+        }
+        try (Connection conn = open(false)) {
+            try (Statement s = conn.createStatement()) {
+                s.execute("SET SESSION innodb_lock_wait_timeout = " + RESTORE_LOCK_WAIT_S);
+            }
+            try {
+                ChangeApplier.Result r = applier.apply(conn, changes);
+                conn.commit();
+                LOG.info(
+                        "Subtask {} wrote {} change(s) restored from its state ({} applied)",
+                        subtask,
+                        changes.size(),
+                        r.applied);
+            } catch (SQLException e) {
+                conn.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IOException(
+                    "MySQL sink could not write the "
+                            + changes.size()
+                            + " change(s) restored from its state: "
+                            + e.getMessage()
+                            + "; the job restarts and tries again",
+                    e);
+        }
+    }
+
+    /**
+     * Subtask 0 deletes commit markers older than the tombstone retention (seven days when
+     * tombstones are kept forever), in chunks, as often as tombstones are purged.
+     */
+    private void maybePurgeMarkers() {
+        long now = System.currentTimeMillis();
+        long retention =
+                options.tombstoneRetentionMs() > 0
+                        ? options.tombstoneRetentionMs()
+                        : SinkOptions.DEFAULT_TOMBSTONE_RETENTION_MS;
+        if (subtask != 0 || now - lastMarkerPurge < Math.min(PURGE_INTERVAL_MS, retention)) {
+            return;
+        }
+        lastMarkerPurge = now;
+        long purged = 0;
+        try (Connection conn = open(true)) {
+            try (Statement s = conn.createStatement()) {
+                s.execute("SET SESSION innodb_lock_wait_timeout = 1");
+            }
+            int n;
+            do {
+                n = XaCommitMarkers.purge(conn, retention / 1000, MARKER_PURGE_CHUNK);
+                purged += n;
+            } while (n == MARKER_PURGE_CHUNK);
+        } catch (SQLException e) {
+            LOG.warn("Purging XA commit markers failed; will try again later: {}", e.getMessage());
+        }
+        if (purged > 0) {
+            LOG.info("Purged {} XA commit markers older than {} ms", purged, retention);
         }
     }
 
@@ -171,7 +288,7 @@ final class XaChangeWriter extends AbstractChangeWriter
                             + " was already prepared by subtask "
                             + subtask);
         }
-        txId = XaTransactionId.of(options.transactionalIdPrefix(), subtask, nextCheckpointId);
+        txId = XaTransactionId.of(prefix, subtask, nextCheckpointId);
         txConnection = open(true);
         try {
             XaOperations.start(txConnection, txId);
@@ -234,7 +351,14 @@ final class XaChangeWriter extends AbstractChangeWriter
         txKeys.clear();
         txApplied = 0;
         long t0 = System.nanoTime();
+        long token = 0;
         try {
+            if (!empty) {
+                while (token == XaCommittable.NO_MARKER) {
+                    token = tokens.nextLong();
+                }
+                XaCommitMarkers.write(txConnection, xid, token);
+            }
             XaOperations.end(txConnection, xid);
             if (empty) {
                 // Every change was stale: nothing to commit, release the version locks.
@@ -260,15 +384,15 @@ final class XaChangeWriter extends AbstractChangeWriter
             refreshInFlight();
         }
         maybePurgeTombstones();
-        return Collections.singletonList(new XaCommittable(xid));
+        maybePurgeMarkers();
+        return Collections.singletonList(new XaCommittable(xid, token));
     }
 
     @Override
     public List<XaWriterState> snapshotState(long checkpointId) {
         nextCheckpointId = checkpointId + 1;
-        return buffer.isEmpty()
-                ? Collections.emptyList()
-                : Collections.singletonList(new XaWriterState(buffer.contents()));
+        // Always one state, also without pending changes: it carries the prefix to a restore.
+        return Collections.singletonList(new XaWriterState(prefix, buffer.contents()));
     }
 
     private Set<String> heldKeys() {

@@ -8,10 +8,13 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 
-/** Version 1: format id, gtrid, bqual (each length-prefixed). */
+/**
+ * Version 2: format id, gtrid, bqual (each length-prefixed), then the commit marker's token.
+ * Version 1 (without the token) is still read: such branches have no marker.
+ */
 public final class XaCommittableSerializer implements SimpleVersionedSerializer<XaCommittable> {
 
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     @Override
     public int getVersion() {
@@ -30,13 +33,14 @@ public final class XaCommittableSerializer implements SimpleVersionedSerializer<
             byte[] bqual = xid.bqual();
             out.writeInt(bqual.length);
             out.write(bqual);
+            out.writeLong(committable.markerToken());
         }
         return bytes.toByteArray();
     }
 
     @Override
     public XaCommittable deserialize(int version, byte[] serialized) throws IOException {
-        if (version != VERSION) {
+        if (version != 1 && version != VERSION) {
             throw new IOException("Unknown XaCommittable serializer version " + version);
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
@@ -45,7 +49,8 @@ public final class XaCommittableSerializer implements SimpleVersionedSerializer<
             in.readFully(gtrid);
             byte[] bqual = new byte[in.readInt()];
             in.readFully(bqual);
-            return new XaCommittable(new XaTransactionId(formatId, gtrid, bqual));
+            long token = version >= 2 ? in.readLong() : XaCommittable.NO_MARKER;
+            return new XaCommittable(new XaTransactionId(formatId, gtrid, bqual), token);
         }
     }
 }

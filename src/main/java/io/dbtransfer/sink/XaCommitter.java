@@ -38,7 +38,8 @@ final class XaCommitter implements Committer<XaCommittable> {
     public void commit(Collection<CommitRequest<XaCommittable>> requests)
             throws IOException, InterruptedException {
         for (CommitRequest<XaCommittable> request : requests) {
-            XaTransactionId xid = request.getCommittable().xid();
+            XaCommittable committable = request.getCommittable();
+            XaTransactionId xid = committable.xid();
             long t0 = System.nanoTime();
             long deadline = System.currentTimeMillis() + SESSION_GONE_WAIT_MS;
             while (true) {
@@ -50,9 +51,20 @@ final class XaCommitter implements Committer<XaCommittable> {
                 } catch (SQLException e) {
                     if (XaOperations.isUnknownXid(e)) {
                         if (!isPrepared(xid)) {
-                            // Not prepared anywhere: committed before the restore that handed
-                            // us this committable again.
-                            LOG.info("XA branch {} was already committed", xid);
+                            // Not prepared anywhere: committed (before the restore that handed
+                            // us this committable again, or by a restoring writer), or rolled
+                            // back by someone else. Only the commit marker tells.
+                            if (!committable.hasMarker()) {
+                                LOG.warn(
+                                        "XA branch {} (prepared by a version without commit"
+                                                + " markers) is no longer prepared; assuming it"
+                                                + " was committed",
+                                        xid);
+                            } else if (!isCommitted(committable)) {
+                                throw new IOException(lostBranchMessage(xid));
+                            } else {
+                                LOG.info("XA branch {} was already committed", xid);
+                            }
                             request.signalAlreadyCommitted();
                             break;
                         }
@@ -95,6 +107,39 @@ final class XaCommitter implements Committer<XaCommittable> {
         } catch (SQLException e) {
             throw new IOException("MySQL sink could not run XA RECOVER: " + e.getMessage(), e);
         }
+    }
+
+    private boolean isCommitted(XaCommittable committable) throws IOException {
+        try {
+            return XaCommitMarkers.isCommitted(
+                    connection(), committable.xid(), committable.markerToken());
+        } catch (SQLException e) {
+            throw new IOException(
+                    "MySQL sink could not read the commit marker of XA branch "
+                            + committable.xid()
+                            + " in "
+                            + XaCommitMarkers.TABLE
+                            + ": "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
+    private String lostBranchMessage(XaTransactionId xid) {
+        return "MySQL sink: XA branch "
+                + xid
+                + " of a completed checkpoint is neither prepared nor committed (no commit marker"
+                + " in "
+                + XaCommitMarkers.TABLE
+                + "): something outside this job rolled it back, and the changes it held are"
+                + " lost. Usual cause: another job on the same MySQL server uses the same"
+                + " sink.transaction-prefix ('"
+                + options.transactionalIdPrefix()
+                + "') and rolled back this job's branches at its start; or a manual XA ROLLBACK."
+                + " Fix: give every job writing to this server its own sink.transaction-prefix"
+                + " (or leave it unset: the default is derived from the target database and"
+                + " tables), then restore from a savepoint taken before this branch's checkpoint"
+                + " or start the migration afresh (sink.on-fresh-start: truncate).";
     }
 
     private static boolean isConnectionProblem(SQLException e) {

@@ -15,12 +15,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Version 2: a count, then each pending {@link RowChange} field by field, ending with its repair
- * flag. Version 1 (without the flag) is still read: its changes are no repairs.
+ * Version 3: the XA prefix (length-prefixed UTF-8, -1 = unknown), a count, then each pending {@link
+ * RowChange} field by field, ending with its repair flag. Still read: version 2 (no prefix) and
+ * version 1 (no prefix, no repair flag: its changes are no repairs).
  */
 public final class XaWriterStateSerializer implements SimpleVersionedSerializer<XaWriterState> {
 
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
 
     @Override
     public int getVersion() {
@@ -31,6 +32,7 @@ public final class XaWriterStateSerializer implements SimpleVersionedSerializer<
     public byte[] serialize(XaWriterState state) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
+            writeString(out, state.prefix());
             out.writeInt(state.pending().size());
             for (RowChange c : state.pending()) {
                 writeChange(out, c);
@@ -42,10 +44,11 @@ public final class XaWriterStateSerializer implements SimpleVersionedSerializer<
 
     @Override
     public XaWriterState deserialize(int version, byte[] serialized) throws IOException {
-        if (version != 1 && version != VERSION) {
+        if (version < 1 || version > VERSION) {
             throw new IOException("Unknown XaWriterState serializer version " + version);
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
+            String prefix = version >= 3 ? readString(in) : null;
             int n = in.readInt();
             List<RowChange> pending = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
@@ -55,7 +58,7 @@ public final class XaWriterStateSerializer implements SimpleVersionedSerializer<
                 }
                 pending.add(c);
             }
-            return new XaWriterState(pending);
+            return new XaWriterState(prefix, pending);
         }
     }
 

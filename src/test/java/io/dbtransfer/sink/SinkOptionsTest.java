@@ -18,7 +18,8 @@ class SinkOptionsTest {
         assertThat(o.deliveryGuarantee()).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
         assertThat(o.batchSize()).isEqualTo(SinkOptions.DEFAULT_BATCH_SIZE).isEqualTo(1000);
         assertThat(o.flushIntervalMs()).isEqualTo(1000);
-        assertThat(o.transactionalIdPrefix()).isEqualTo("dbtransfer");
+        // Derived from the target by MySqlChangeSink (see derivedPrefixIsPerTargetAndStable).
+        assertThat(o.transactionalIdPrefix()).isNull();
         assertThat(o.maxRetries()).isEqualTo(SinkOptions.DEFAULT_MAX_RETRIES);
         assertThat(o.tombstoneRetentionMs()).isEqualTo(SinkOptions.DEFAULT_TOMBSTONE_RETENTION_MS);
         assertThat(o.username()).isNull();
@@ -45,6 +46,32 @@ class SinkOptionsTest {
                 .hasMessage("tombstoneRetentionMs must be 0 (keep forever) or >= 60000, got 5");
         assertThatThrownBy(() -> valid().deliveryGuarantee(null).build())
                 .hasMessage("deliveryGuarantee must not be null");
+    }
+
+    @Test
+    void derivedPrefixIsPerTargetAndStable() {
+        String p =
+                SinkOptions.derivedPrefix(
+                        "jdbc:mysql://db:3306/shop?user=u", java.util.List.of("orders", "items"));
+        assertThat(p).matches("dbt-[0-9a-f]{16}");
+        assertThat(valid().transactionalIdPrefix(p).build().transactionalIdPrefix()).isEqualTo(p);
+        // Same database and tables (any order, any host or options): same prefix.
+        assertThat(
+                        SinkOptions.derivedPrefix(
+                                "jdbc:mysql://other:3307/shop",
+                                java.util.List.of("items", "orders")))
+                .isEqualTo(p);
+        // Another database or another set of tables: another prefix.
+        assertThat(
+                        SinkOptions.derivedPrefix(
+                                "jdbc:mysql://db:3306/shop2", java.util.List.of("orders", "items")))
+                .isNotEqualTo(p);
+        assertThat(
+                        SinkOptions.derivedPrefix(
+                                "jdbc:mysql://db:3306/shop", java.util.List.of("items")))
+                .isNotEqualTo(p);
+        assertThat(SinkOptions.databaseOf("jdbc:mysql://h/db;x=1")).isEqualTo("db");
+        assertThat(SinkOptions.databaseOf("jdbc:mysql://h:1")).isEmpty();
     }
 
     @Test

@@ -7,6 +7,7 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
 import org.apache.flink.streaming.runtime.operators.sink.CommitterOperatorFactory;
 import org.apache.flink.streaming.runtime.operators.sink.SinkWriterOperatorFactory;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,7 @@ import static io.dbtransfer.sink.SinkFixtures.preparedBranches;
 import static io.dbtransfer.sink.SinkFixtures.replay;
 import static io.dbtransfer.sink.SinkFixtures.upsert;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The exactly-once sink's writer and committer operators driven checkpoint by checkpoint (Flink's
@@ -34,12 +36,11 @@ class XaRecoveryITCase {
     private static final long V = VERSION_BASE;
 
     private static ExactlyOnceMySqlSink sink(String url, String prefix, int batchSize) {
-        SinkOptions options =
-                SinkOptions.builder()
-                        .jdbcUrl(url)
-                        .transactionalIdPrefix(prefix)
-                        .batchSize(batchSize)
-                        .build();
+        SinkOptions.Builder b = SinkOptions.builder().jdbcUrl(url).batchSize(batchSize);
+        if (prefix != null) {
+            b.transactionalIdPrefix(prefix);
+        }
+        SinkOptions options = b.build();
         return (ExactlyOnceMySqlSink)
                 MySqlChangeSink.builder().options(options).mapping(MAPPING).build();
     }
@@ -54,12 +55,20 @@ class XaRecoveryITCase {
         int forwarded;
 
         Subtask(ExactlyOnceMySqlSink sink, Checkpoint restoreFrom) throws Exception {
+            this(sink, restoreFrom, 1, 0);
+        }
+
+        Subtask(ExactlyOnceMySqlSink sink, Checkpoint restoreFrom, int parallelism, int index)
+                throws Exception {
             writer =
                     new OneInputStreamOperatorTestHarness<>(
-                            new SinkWriterOperatorFactory<>(sink), 128, 1, 0);
+                            new SinkWriterOperatorFactory<>(sink), 128, parallelism, index);
             committer =
                     new OneInputStreamOperatorTestHarness<>(
-                            new CommitterOperatorFactory<>(sink, false, true), 128, 1, 0);
+                            new CommitterOperatorFactory<>(sink, false, true),
+                            128,
+                            parallelism,
+                            index);
             if (restoreFrom != null) {
                 // As Flink does: the committer (downstream) is restored before the writer.
                 committer.setRestoredCheckpointId(restoreFrom.id);
@@ -226,12 +235,166 @@ class XaRecoveryITCase {
             assertTables(url, List.of());
         }
         try (Subtask s = new Subtask(sink, cp2)) {
-            // Restoring commits branches 1 and 2; a2 comes back from the writer state.
-            assertTables(url, List.of(a1, b2));
+            // Restoring commits branches 1 and 2, then writes a2 from the writer state at once.
+            assertTables(url, List.of(a1, a2, b2));
             s.checkpoint(3);
             s.complete(3);
         }
         assertTables(url, List.of(a1, a2, b2));
         assertThat(prepared(url, "heldr")).isEmpty();
+    }
+
+    /** All branches in XA RECOVER, as strings. */
+    private static List<String> allPrepared(String url) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection conn = TestMySql.connect(url)) {
+            for (XaTransactionId xid : XaOperations.recover(conn)) {
+                out.add(xid.toString());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aSecondMigrationOnTheSameServerLeavesTheFirstOnesBranchesAloneWithDefaultSettings()
+            throws Exception {
+        String urlA = TestMySql.newDatabase("xa_two_jobs_a");
+        String urlB = TestMySql.newDatabase("xa_two_jobs_b");
+        ExactlyOnceMySqlSink sinkA = sink(urlA, null, 100);
+        ExactlyOnceMySqlSink sinkB = sink(urlB, null, 100);
+        List<RowChange> opsA = List.of(upsert("a", V + 1, 2, 1), upsert("b", V + 1, 1, 2));
+        try (Subtask a = new Subtask(sinkA, null)) {
+            a.write(opsA.toArray(new RowChange[0]));
+            a.checkpoint(1);
+            List<String> preparedByA = allPrepared(urlA);
+            assertThat(preparedByA).hasSize(1);
+            // Job B starts fresh on the same server while A's branch of checkpoint 1 is prepared.
+            try (Subtask b = new Subtask(sinkB, null)) {
+                assertThat(allPrepared(urlA)).containsAll(preparedByA);
+                b.write(upsert("z", V + 1, 0, 9));
+                b.checkpoint(1);
+                b.complete(1);
+            }
+            a.complete(1);
+        }
+        // A lost nothing.
+        assertTables(urlA, opsA);
+    }
+
+    @Test
+    void aFreshStartWithDefaultSettingsRollsBackItsOwnOrphans() throws Exception {
+        String url = TestMySql.newDatabase("xa_default_orphans");
+        ExactlyOnceMySqlSink sink = sink(url, null, 100);
+        List<String> before = allPrepared(url);
+        try (Subtask s = new Subtask(sink, null)) {
+            s.write(upsert("a", V + 1, 2, 1));
+            s.checkpoint(1);
+            assertThat(allPrepared(url)).hasSize(before.size() + 1);
+        }
+        // The same migration starts again from scratch (no checkpoint): its orphan must go.
+        try (Subtask s = new Subtask(sink, null)) {
+            assertThat(allPrepared(url)).containsExactlyInAnyOrderElementsOf(before);
+            assertTables(url, List.of());
+        }
+    }
+
+    @Test
+    void aBranchRolledBackBehindTheCommittersBackFailsTheJobLoudly() throws Exception {
+        String url = TestMySql.newDatabase("xa_lost_branch");
+        ExactlyOnceMySqlSink sink = sink(url, "lost", 100);
+        try (Subtask s = new Subtask(sink, null)) {
+            s.write(upsert("a", V + 1, 2, 1), upsert("b", V + 1, 0, 2));
+            s.checkpoint(1);
+            // Someone else (another job, a DBA) rolls the prepared branch back.
+            try (Connection conn = TestMySql.connect(url)) {
+                XaOperations.rollback(conn, XaTransactionId.of("lost", 0, 1));
+            }
+            assertThatThrownBy(() -> s.complete(1))
+                    .hasStackTraceContaining("neither prepared nor committed")
+                    .hasStackTraceContaining("sink.transaction-prefix");
+        }
+        assertTables(url, List.of());
+    }
+
+    /** {@code url} with a short lock wait, so that a stall shows up as an error in seconds. */
+    private static String withLockWait(String url, int seconds) {
+        String setting = "innodb_lock_wait_timeout=" + seconds;
+        return url.contains("sessionVariables=")
+                ? url.replace("sessionVariables=", "sessionVariables=" + setting + ",")
+                : url + (url.contains("?") ? "&" : "?") + "sessionVariables=" + setting;
+    }
+
+    /** Flink's redistribution of one operator's state from {@code states} to {@code newP}. */
+    private static OperatorSubtaskState rescaled(
+            List<OperatorSubtaskState> states, int newP, int index) throws Exception {
+        OperatorSubtaskState all =
+                AbstractStreamOperatorTestHarness.repackageState(
+                        states.toArray(new OperatorSubtaskState[0]));
+        return AbstractStreamOperatorTestHarness.repartitionOperatorState(
+                all, 128, states.size(), newP, index);
+    }
+
+    @Test
+    void heldChangesRestoredToAnotherSubtaskAfterARescaleDoNotBlockTheKeysNewOwner()
+            throws Exception {
+        String url = withLockWait(TestMySql.newDatabase("xa_rescale_held"), 3);
+        ExactlyOnceMySqlSink sink = sink(url, "resc", 1);
+        RowChange a1 = upsert("a", V + 1, 2, 1);
+        RowChange b1 = upsert("b", V + 1, 1, 2);
+        RowChange a2 = upsert("a", V + 2, 0, 3);
+        RowChange b2 = upsert("b", V + 2, 3, 4);
+        RowChange a3 = upsert("a", V + 3, 1, 5);
+        List<OperatorSubtaskState> writers = new ArrayList<>();
+        List<OperatorSubtaskState> committers = new ArrayList<>();
+        try (Subtask s0 = new Subtask(sink, null, 2, 0);
+                Subtask s1 = new Subtask(sink, null, 2, 1)) {
+            s0.write(a1);
+            s1.write(b1);
+            s0.checkpoint(1);
+            s1.checkpoint(1);
+            // Branches 1 still hold "a" and "b": a2 and b2 go into the writer states of cp 2.
+            s0.write(a2);
+            s1.write(b2);
+            Checkpoint c0 = s0.checkpoint(2);
+            Checkpoint c1 = s1.checkpoint(2);
+            writers.add(c0.writer);
+            writers.add(c1.writer);
+            committers.add(c0.committer);
+            committers.add(c1.committer);
+            assertTables(url, List.of());
+        }
+        // Rescale 2 -> 3 from checkpoint 2. Flink hands the two writer states round-robin to new
+        // subtasks 0 and 1; key "a" now belongs to new subtask 2.
+        List<Subtask> rescaled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                rescaled.add(
+                        new Subtask(
+                                sink,
+                                new Checkpoint(
+                                        2, rescaled(writers, 3, i), rescaled(committers, 3, i)),
+                                3,
+                                i));
+            }
+            // The new owner of "a" writes it; then every subtask takes checkpoint 3.
+            rescaled.get(2).write(a3);
+            for (Subtask s : rescaled) {
+                s.checkpoint(3);
+            }
+            for (Subtask s : rescaled) {
+                s.complete(3);
+            }
+        } finally {
+            for (Subtask s : rescaled) {
+                s.close();
+            }
+        }
+        assertTables(url, List.of(a1, b1, a2, b2, a3));
+        assertThat(prepared(url, "resc")).isEmpty();
+        try (Connection conn = TestMySql.connect(url)) {
+            // a2 really was written: its version reached MySQL before a3 replaced it.
+            assertThat(SinkFixtures.query(conn, "SELECT COUNT(*) FROM items", 1))
+                    .containsExactly(List.of("2"));
+        }
     }
 }

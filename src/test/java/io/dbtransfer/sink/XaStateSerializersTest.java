@@ -18,8 +18,10 @@ class XaStateSerializersTest {
     @Test
     void committableRoundTrip() throws Exception {
         XaCommittableSerializer s = new XaCommittableSerializer();
-        XaCommittable c = new XaCommittable(XaTransactionId.of("job-1", 3, 42));
-        assertThat(s.deserialize(s.getVersion(), s.serialize(c))).isEqualTo(c);
+        XaCommittable c = new XaCommittable(XaTransactionId.of("job-1", 3, 42), 0x1234_5678_9abcL);
+        XaCommittable back = s.deserialize(s.getVersion(), s.serialize(c));
+        assertThat(back).isEqualTo(c);
+        assertThat(back.markerToken()).isEqualTo(0x1234_5678_9abcL);
         assertThatThrownBy(() -> s.deserialize(99, s.serialize(c)))
                 .hasMessageContaining("version 99");
     }
@@ -35,13 +37,54 @@ class XaStateSerializersTest {
         RowChange repair = upsert("r", 4, 1, 1);
         repair.repair = true;
         XaWriterState state =
-                new XaWriterState(List.of(upsert("a", -5, 3, 7), delete("b", 9), odd, repair));
+                new XaWriterState(
+                        "dbt-0123456789abcdef",
+                        List.of(upsert("a", -5, 3, 7), delete("b", 9), odd, repair));
         XaWriterStateSerializer s = new XaWriterStateSerializer();
         XaWriterState back = s.deserialize(s.getVersion(), s.serialize(state));
         assertThat(back).isEqualTo(state);
         assertThat(back.pending().get(2).collection).isNull();
         assertThat(back.pending().get(3).repair).isTrue();
         assertThat(back.pending().get(0).repair).isFalse();
+        assertThat(back.prefix()).isEqualTo("dbt-0123456789abcdef");
+        XaWriterState noPrefix = new XaWriterState(null, List.of());
+        assertThat(s.deserialize(s.getVersion(), s.serialize(noPrefix))).isEqualTo(noPrefix);
+    }
+
+    @Test
+    void committableOfVersionOneIsStillReadAndHasNoMarker() throws Exception {
+        // Version 1 wrote format id, gtrid and bqual, each length-prefixed, and no marker token.
+        XaTransactionId xid = XaTransactionId.of("job-1", 3, 42);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(xid.formatId());
+            out.writeInt(xid.gtrid().length);
+            out.write(xid.gtrid());
+            out.writeInt(xid.bqual().length);
+            out.write(xid.bqual());
+        }
+        XaCommittable back = new XaCommittableSerializer().deserialize(1, bytes.toByteArray());
+        assertThat(back.xid()).isEqualTo(xid);
+        assertThat(back.hasMarker()).isFalse();
+    }
+
+    @Test
+    void writerStateOfVersionTwoIsStillReadWithoutAPrefix() throws Exception {
+        // Version 2 wrote a count and the changes, each followed by its repair flag.
+        RowChange repair = upsert("r", 4, 1, 1);
+        repair.repair = true;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(2);
+            XaWriterStateSerializer.writeChange(out, upsert("a", 5, 1, 2));
+            out.writeBoolean(false);
+            XaWriterStateSerializer.writeChange(out, repair);
+            out.writeBoolean(true);
+        }
+        XaWriterState back = new XaWriterStateSerializer().deserialize(2, bytes.toByteArray());
+        assertThat(back.prefix()).isNull();
+        assertThat(back.pending()).containsExactly(upsert("a", 5, 1, 2), repair);
+        assertThat(back.pending().get(1).repair).isTrue();
     }
 
     @Test
@@ -56,6 +99,7 @@ class XaStateSerializersTest {
         XaWriterState back = new XaWriterStateSerializer().deserialize(1, bytes.toByteArray());
         assertThat(back.pending()).containsExactly(upsert("a", 5, 1, 2), delete("b", 9));
         assertThat(back.pending()).noneMatch(c -> c.repair);
+        assertThat(back.prefix()).isNull();
     }
 
     @Test

@@ -31,6 +31,7 @@ public final class MigrationFixture {
     public final String mysqlUrl;
     private final Map<String, Object> settings = new LinkedHashMap<>();
     private MongoClient mongoClient;
+    private String targetUrl;
 
     public MigrationFixture(String prefix) {
         this.mongoDatabase = TestMongo.newDatabaseName(prefix);
@@ -76,12 +77,22 @@ public final class MigrationFixture {
         return this;
     }
 
+    /**
+     * Migrates into another MySQL than {@link TestMySql}: {@code url} (its database must exist)
+     * becomes {@code mysql.url}, and the checks read it.
+     */
+    public MigrationFixture target(String url) {
+        settings.put("mysql.url", url);
+        this.targetUrl = url;
+        return this;
+    }
+
     public MongoDatabase mongo() {
         return (mongoClient != null ? mongoClient : TestMongo.client()).getDatabase(mongoDatabase);
     }
 
     public Connection mysql() throws Exception {
-        return TestMySql.connect(mysqlUrl);
+        return TestMySql.connect(targetUrl != null ? targetUrl : mysqlUrl);
     }
 
     /** Builds the real job (preflight, tables, CDC source, sinks) and starts it. */
