@@ -271,16 +271,18 @@ public final class JobOptions {
                                     + " rows (with their child rows) by primary-key range, per"
                                     + " page; its memory is bounded by the page, not the table.");
 
-    public static final ConfigOption<Duration> RECONCILE_SWEEP_SLICE =
-            ConfigOptions.key("reconcile.sweep-slice")
+    public static final ConfigOption<Duration> RECONCILE_TIME_SLICE =
+            ConfigOptions.key("reconcile.time-slice")
                     .durationType()
                     .defaultValue(Duration.ofMillis(100))
                     .withDescription(
-                            "Task-thread time a sweep may take per timer firing (every 200 ms; at"
-                                    + " least one page runs): bounds how long a checkpoint"
-                                    + " barrier waits behind a sweep. A sweep of a large table"
-                                    + " spans many firings and checkpoints and continues after"
-                                    + " a restore.");
+                            "Task-thread time the reconcile operator may spend per timer firing"
+                                    + " (every 200 ms) on read-backs and on sweep pages (at least"
+                                    + " one batch or page runs): bounds how long a checkpoint"
+                                    + " barrier waits behind them. A sweep of a large table spans"
+                                    + " many firings and checkpoints and continues after a"
+                                    + " restore; due read-backs left over wait for the next"
+                                    + " firing.");
 
     public static final ConfigOption<Boolean> RECONCILE_REPAIR =
             ConfigOptions.key("reconcile.repair")
@@ -409,7 +411,7 @@ public final class JobOptions {
                     RECONCILE_SWEEP_INTERVAL,
                     RECONCILE_SWEEP_BUCKETS,
                     RECONCILE_SWEEP_PAGE_SIZE,
-                    RECONCILE_SWEEP_SLICE,
+                    RECONCILE_TIME_SLICE,
                     RECONCILE_REPAIR,
                     KAFKA_BOOTSTRAP_SERVERS,
                     KAFKA_CHANGELOG_TOPIC,

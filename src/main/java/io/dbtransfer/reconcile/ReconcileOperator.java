@@ -74,6 +74,9 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     /** How often due checks and sweeps are looked at. */
     static final long TICK_MS = 200;
 
+    /** Due keys read back per round (a firing runs rounds until its time slice is used). */
+    static final int CHECK_ROUND = 5 * MySqlReadBack.BATCH;
+
     /** Descriptor of the per-key state. */
     static final ValueStateDescriptor<KeyState> KEY_STATE =
             new ValueStateDescriptor<>("reconcile-key", KeyStateSerializer.INSTANCE);
@@ -108,6 +111,8 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     // Gauges are read by the metric reporter thread: plain values refreshed on every tick.
     private transient volatile int lastSweepConsistent;
     private transient volatile long lastSweepMillis;
+    private transient volatile long sweepsDone;
+    private transient volatile long sweepPosition;
     private transient volatile int pendingCount;
     private transient volatile long checkLagMs;
 
@@ -173,6 +178,8 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         group.gauge("reconcilePending", () -> pendingCount);
         group.gauge("reconcileLastSweepConsistent", () -> lastSweepConsistent);
         group.gauge("reconcileLastSweepMillis", () -> lastSweepMillis);
+        group.gauge("reconcileSweepsDone", () -> sweepsDone);
+        group.gauge("reconcileSweepKeys", () -> sweepPosition);
         group.gauge("reconcileCheckLagMs", () -> checkLagMs);
         if (settings.mongoUri != null) {
             // Lazy: the driver connects on first use (a mismatch), not here.
@@ -276,15 +283,41 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
 
     /** Reads back every key whose check is due, batched per collection. */
     void runDueChecks() throws Exception {
-        long now = now();
-        Map<String, List<String>> dueByCollection = new HashMap<>();
-        for (Map.Entry<String, Pending> e : unverified.entrySet()) {
-            if (e.getValue().dueAt <= now) {
-                dueByCollection
-                        .computeIfAbsent(KeyTexts.collection(e.getKey()), c -> new ArrayList<>())
-                        .add(e.getKey());
+        runDueChecks(System.nanoTime() + settings.sliceMs * 1_000_000L);
+    }
+
+    /**
+     * Reads back keys whose check is due, batched per collection, a round of at most {@link
+     * #CHECK_ROUND} keys at a time until {@code deadline} ({@link System#nanoTime}); at least one
+     * round runs, due keys left over wait for the next firing.
+     */
+    private void runDueChecks(long deadline) throws Exception {
+        do {
+            long now = now();
+            Map<String, List<String>> dueByCollection = new HashMap<>();
+            int due = 0;
+            for (Map.Entry<String, Pending> e : unverified.entrySet()) {
+                if (e.getValue().dueAt <= now) {
+                    dueByCollection
+                            .computeIfAbsent(
+                                    KeyTexts.collection(e.getKey()), c -> new ArrayList<>())
+                            .add(e.getKey());
+                    if (++due >= CHECK_ROUND) {
+                        break;
+                    }
+                }
             }
-        }
+            if (due == 0) {
+                return;
+            }
+            checkRound(dueByCollection);
+            if (due < CHECK_ROUND) {
+                return;
+            }
+        } while (System.nanoTime() < deadline);
+    }
+
+    private void checkRound(Map<String, List<String>> dueByCollection) throws Exception {
         for (Map.Entry<String, List<String>> e : dueByCollection.entrySet()) {
             TableSpec table = settings.mapping.tableFor(e.getKey());
             ColumnType keyType = table.columns.get(0).type;
@@ -568,7 +601,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     }
 
     /**
-     * Runs the sweep for at most {@code reconcile.sweep-slice} of this firing (at least one page):
+     * Runs the sweep for at most {@code reconcile.time-slice} of this firing (at least one page):
      * starts one when it is due, does pages of it, finishes it. Between firings checkpoints and
      * changes go on; the cursor is in operator state, so a restore continues where it stood.
      */
@@ -584,7 +617,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                             task.getNumberOfParallelSubtasks(),
                             now());
         }
-        long deadline = System.nanoTime() + settings.sweepSliceMs * 1_000_000L;
+        long deadline = System.nanoTime() + settings.sliceMs * 1_000_000L;
         do {
             if (sweeper.step(sweep, connection(), sweepEnv)) {
                 lastSweepConsistent = sweep.consistent ? 1 : 0;
@@ -598,10 +631,12 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                         sweep.pages,
                         sweep.consistent ? "consistent" : "differences found");
                 sweep = null;
+                sweepsDone++;
                 nextSweepAt = now() + settings.sweepIntervalMs;
                 break;
             }
         } while (System.nanoTime() < deadline);
+        sweepPosition = sweep == null ? 0 : sweep.stateKeys + sweep.mysqlKeys;
         runDueChecks();
     }
 

@@ -41,8 +41,11 @@ public final class ReconcileSettings implements Serializable {
     /** Keys (state keys, parent rows) per sweep page. */
     public final int sweepPageSize;
 
-    /** Task-thread time a sweep may take per timer firing (at least one page runs). */
-    public final long sweepSliceMs;
+    /**
+     * Task-thread time read-backs and sweep pages may take per timer firing (at least one batch or
+     * page runs).
+     */
+    public final long sliceMs;
 
     /**
      * Source MongoDB URI, to re-read documents (names the columns of {@code different} mismatches;
@@ -160,7 +163,7 @@ public final class ReconcileSettings implements Serializable {
                 policy,
                 repair,
                 JobOptions.RECONCILE_SWEEP_PAGE_SIZE.defaultValue(),
-                JobOptions.RECONCILE_SWEEP_SLICE.defaultValue().toMillis());
+                JobOptions.RECONCILE_TIME_SLICE.defaultValue().toMillis());
     }
 
     /** All settings, with the sweep's page size and time slice per firing. */
@@ -181,17 +184,17 @@ public final class ReconcileSettings implements Serializable {
             MismatchPolicy policy,
             boolean repair,
             int sweepPageSize,
-            long sweepSliceMs) {
+            long sliceMs) {
         this.sweepPageSize = sweepPageSize;
-        this.sweepSliceMs = sweepSliceMs;
+        this.sliceMs = sliceMs;
         if (sweepPageSize < 1) {
             throw new IllegalArgumentException(
                     "reconcile.sweep-page-size must be at least 1 (got "
                             + sweepPageSize
                             + "); a page of 1000 keys is the default");
         }
-        if (sweepSliceMs < 0) {
-            throw new IllegalArgumentException("reconcile.sweep-slice must not be negative");
+        if (sliceMs < 0) {
+            throw new IllegalArgumentException("reconcile.time-slice must not be negative");
         }
         this.mongoUri = mongoUri;
         this.mongoPassword = mongoPassword;
@@ -220,7 +223,7 @@ public final class ReconcileSettings implements Serializable {
         }
     }
 
-    /** These settings with another sweep page size and time slice per firing. */
+    /** These settings with another sweep page size and time slice per firing (ms). */
     public ReconcileSettings withSweepPaging(int pageSize, long sliceMs) {
         return new ReconcileSettings(
                 jdbcUrl,
@@ -273,6 +276,6 @@ public final class ReconcileSettings implements Serializable {
                 config.mismatchPolicy(),
                 config.get(JobOptions.RECONCILE_REPAIR),
                 config.get(JobOptions.RECONCILE_SWEEP_PAGE_SIZE),
-                config.get(JobOptions.RECONCILE_SWEEP_SLICE).toMillis());
+                config.get(JobOptions.RECONCILE_TIME_SLICE).toMillis());
     }
 }
