@@ -112,6 +112,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     private transient volatile int lastSweepConsistent;
     private transient volatile long lastSweepMillis;
     private transient volatile long sweepsDone;
+    private transient volatile long lastSweepKeys;
     private transient volatile long sweepPosition;
     private transient volatile int pendingCount;
     private transient volatile long checkLagMs;
@@ -179,6 +180,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         group.gauge("reconcileLastSweepConsistent", () -> lastSweepConsistent);
         group.gauge("reconcileLastSweepMillis", () -> lastSweepMillis);
         group.gauge("reconcileSweepsDone", () -> sweepsDone);
+        group.gauge("reconcileLastSweepKeys", () -> lastSweepKeys);
         group.gauge("reconcileSweepKeys", () -> sweepPosition);
         group.gauge("reconcileCheckLagMs", () -> checkLagMs);
         if (settings.mongoUri != null) {
@@ -630,6 +632,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                         sweep.mysqlKeys,
                         sweep.pages,
                         sweep.consistent ? "consistent" : "differences found");
+                lastSweepKeys = sweep.stateKeys + sweep.mysqlKeys;
                 sweep = null;
                 sweepsDone++;
                 nextSweepAt = now() + settings.sweepIntervalMs;
