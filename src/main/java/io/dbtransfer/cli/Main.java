@@ -67,6 +67,19 @@ public final class Main {
                                             : java.nio.file.Path.of(a.get("out", null)))
                             .run();
                 }
+            case "benchmark-sweep":
+                {
+                    CliArgs a = CliArgs.parse(rest);
+                    a.requireKnown(java.util.Set.of("docs", "heap", "page-size", "out"));
+                    return new io.dbtransfer.bench.SweepBenchmark(
+                                    (int) a.getLong("docs", 1_000_000, 1000, 50_000_000),
+                                    a.get("heap", "1g"),
+                                    (int) a.getLong("page-size", 1000, 1, 1_000_000),
+                                    a.get("out", null) == null
+                                            ? null
+                                            : java.nio.file.Path.of(a.get("out", null)))
+                            .run();
+                }
             default:
                 System.err.println("dbtransfer: unknown command '" + args[0] + "'");
                 usage();
@@ -153,7 +166,10 @@ public final class Main {
                         + " table (embedded servers)\n"
                         + "            [--docs 50000] [--live-rate 1000] [--live-seconds 60]"
                         + " [--variant-live-seconds 10]\n"
-                        + "            [--out benchmarks/results/DATE.md] [--no-tradeoffs]");
+                        + "            [--out benchmarks/results/DATE.md] [--no-tradeoffs]\n"
+                        + "  benchmark-sweep reconcile sweeps over N documents, TaskManager heap"
+                        + " capped\n"
+                        + "            [--docs 1000000] [--heap 1g] [--page-size 1000] [--out FILE.md]");
     }
 
     /** One readable line for an unexpected failure: the innermost cause's message. */

@@ -263,7 +263,32 @@ public final class JobOptions {
             ConfigOptions.key("reconcile.sweep-buckets")
                     .intType()
                     .defaultValue(256)
-                    .withDescription("Digest buckets per collection in a sweep.");
+                    .withDescription(
+                            "No longer used (sweeps compare key by key in pages, see"
+                                    + " reconcile.sweep-page-size); accepted for old"
+                                    + " configurations.");
+
+    public static final ConfigOption<Integer> RECONCILE_SWEEP_PAGE_SIZE =
+            ConfigOptions.key("reconcile.sweep-page-size")
+                    .intType()
+                    .defaultValue(1000)
+                    .withDescription(
+                            "Keys per sweep page: a sweep reads this many state keys, or parent"
+                                    + " rows (with their child rows) by primary-key range, per"
+                                    + " page; its memory is bounded by the page, not the table.");
+
+    public static final ConfigOption<Duration> RECONCILE_TIME_SLICE =
+            ConfigOptions.key("reconcile.time-slice")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(100))
+                    .withDescription(
+                            "Task-thread time the reconcile operator may spend per timer firing"
+                                    + " (every 200 ms) on read-backs and on sweep pages (at least"
+                                    + " one batch or page runs): bounds how long a checkpoint"
+                                    + " barrier waits behind them. A sweep of a large table spans"
+                                    + " many firings and checkpoints and continues after a"
+                                    + " restore; due read-backs left over wait for the next"
+                                    + " firing.");
 
     public static final ConfigOption<Boolean> RECONCILE_REPAIR =
             ConfigOptions.key("reconcile.repair")
@@ -391,6 +416,8 @@ public final class JobOptions {
                     RECONCILE_MAX_RECHECKS,
                     RECONCILE_SWEEP_INTERVAL,
                     RECONCILE_SWEEP_BUCKETS,
+                    RECONCILE_SWEEP_PAGE_SIZE,
+                    RECONCILE_TIME_SLICE,
                     RECONCILE_REPAIR,
                     KAFKA_BOOTSTRAP_SERVERS,
                     KAFKA_CHANGELOG_TOPIC,

@@ -124,6 +124,200 @@ public final class MySqlReadBack {
         return out;
     }
 
+    /** One page of a keyset-paged read: what MySQL holds per key text, in key order. */
+    public static final class Page {
+        /** Per key text (parent and child rows in the page's key range). */
+        public final Map<String, Observed> keys = new LinkedHashMap<>();
+
+        /**
+         * The last key of the page's range (the next page starts after it), or {@code null}: the
+         * page reached the end of every table.
+         */
+        public String last;
+
+        /** Rows read (parent and child). */
+        public long rows;
+    }
+
+    /**
+     * Reads the keys after {@code after} ({@code null}: from the start) in the key column's order:
+     * at most {@code pageSize} parent rows, and every child row whose document key falls in the
+     * same range — at most {@code 16 × pageSize} per child table, the range shrinks when more are
+     * there (so orphan child rows with keys beyond the last parent row are found as well, and no
+     * page grows with the table). Memory is bounded by the page; every query is an index range scan
+     * on the tables' leading key column.
+     */
+    public static Page page(Connection c, TableSpec table, String after, int pageSize)
+            throws SQLException {
+        List<TableSpec> descendants = RowHasher.descendants(table);
+        int childLimit = pageSize * 16;
+        boolean[] unlimited = new boolean[descendants.size()];
+        String hi = null;
+        for (int attempt = 0; ; attempt++) {
+            List<String[]> parents = new ArrayList<>();
+            List<Long> versions = new ArrayList<>();
+            String sql =
+                    "SELECT "
+                            + columnList(table)
+                            + ", "
+                            + MySqlDialect.quote(TableSpec.VERSION_COLUMN)
+                            + " FROM "
+                            + MySqlDialect.quote(table.name)
+                            + range(table, after, hi != null)
+                            + " ORDER BY "
+                            + MySqlDialect.quote(table.columns.get(0).name)
+                            + " LIMIT "
+                            + pageSize;
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                bindRange(ps, table, after, hi);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        parents.add(row(rs, table));
+                        versions.add(ValueCodec.readVersion(rs, table.columns.size() + 1));
+                    }
+                }
+            }
+            if (hi == null && parents.size() == pageSize) {
+                hi = parents.get(parents.size() - 1)[0];
+            }
+            List<List<String[]>> children = new ArrayList<>();
+            String narrowed = null;
+            for (int t = 0; t < descendants.size(); t++) {
+                boolean all = unlimited[t] || attempt >= 64;
+                List<String[]> rows =
+                        childRange(c, descendants.get(t), after, hi, all ? -1 : childLimit);
+                if (!all && rows.size() == childLimit) {
+                    // More child rows in the range than a page holds: end the range before the
+                    // last key read (its rows may go on) — or, when the rows are all of one key,
+                    // at that key, read whole.
+                    String lastKey = rows.get(rows.size() - 1)[0];
+                    for (int i = rows.size() - 1; i >= 0 && narrowed == null; i--) {
+                        if (!rows.get(i)[0].equals(lastKey)) {
+                            narrowed = rows.get(i)[0];
+                        }
+                    }
+                    if (narrowed == null) {
+                        narrowed = lastKey;
+                        unlimited[t] = true;
+                    }
+                    break;
+                }
+                children.add(rows);
+            }
+            if (narrowed != null) {
+                hi = narrowed;
+                continue;
+            }
+            Page out = new Page();
+            for (int i = 0; i < parents.size(); i++) {
+                Observed o = out.keys.computeIfAbsent(parents.get(i)[0], k -> new Observed());
+                addParent(o, table, parents.get(i), versions.get(i));
+                o.parent = null; // a sweep keeps only version and hash per key
+                out.rows++;
+            }
+            for (int t = 0; t < descendants.size(); t++) {
+                for (String[] row : children.get(t)) {
+                    Observed o = out.keys.computeIfAbsent(row[0], k -> new Observed());
+                    o.hash = o.hash.plus(RowHasher.row(descendants.get(t), row));
+                    o.childRows++;
+                    out.rows++;
+                }
+            }
+            out.last = hi;
+            return out;
+        }
+    }
+
+    private static List<String[]> childRange(
+            Connection c, TableSpec child, String after, String hi, int limit) throws SQLException {
+        String sql =
+                "SELECT "
+                        + columnList(child)
+                        + " FROM "
+                        + MySqlDialect.quote(child.name)
+                        + range(child, after, hi != null)
+                        + " ORDER BY "
+                        + MySqlDialect.quote(child.columns.get(0).name)
+                        + (limit < 0 ? "" : " LIMIT " + limit);
+        List<String[]> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bindRange(ps, child, after, hi);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row(rs, child));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String range(TableSpec table, String after, boolean bounded) {
+        String key = MySqlDialect.quote(table.columns.get(0).name);
+        StringJoiner where = new StringJoiner(" AND ", " WHERE ", "").setEmptyValue("");
+        if (after != null) {
+            where.add(key + " > ?");
+        }
+        if (bounded) {
+            where.add(key + " <= ?");
+        }
+        return where.toString();
+    }
+
+    private static void bindRange(PreparedStatement ps, TableSpec table, String after, String hi)
+            throws SQLException {
+        int i = 1;
+        if (after != null) {
+            bindKey(ps, i++, table, after);
+        }
+        if (hi != null) {
+            bindKey(ps, i, table, hi);
+        }
+    }
+
+    /** Binds a key text in the key column's type (integers as integers: exact comparisons). */
+    private static void bindKey(PreparedStatement ps, int index, TableSpec table, String keyText)
+            throws SQLException {
+        switch (table.columns.get(0).type.kind) {
+            case INT:
+            case BIGINT:
+                ps.setLong(index, Long.parseLong(keyText));
+                break;
+            default:
+                ps.setString(index, keyText);
+        }
+    }
+
+    /** The keys among {@code keys} that have a parent row in MySQL (batched). */
+    public static java.util.Set<String> present(
+            Connection c, TableSpec table, Collection<String> keys) throws SQLException {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        List<String> all = new ArrayList<>(keys);
+        for (int from = 0; from < all.size(); from += BATCH) {
+            List<String> batch = all.subList(from, Math.min(all.size(), from + BATCH));
+            String sql =
+                    "SELECT "
+                            + MySqlDialect.quote(table.columns.get(0).name)
+                            + " FROM "
+                            + MySqlDialect.quote(table.name)
+                            + " WHERE "
+                            + MySqlDialect.quote(table.columns.get(0).name)
+                            + " IN ("
+                            + placeholders(batch.size())
+                            + ")";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < batch.size(); i++) {
+                    bindKey(ps, i + 1, table, batch.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(CanonicalValues.fromJdbc(rs, 1, table.columns.get(0).type));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** Every row MySQL holds for one document key, with values. */
     public static final class Rows {
         /** The parent row, or {@code null}. */

@@ -23,7 +23,6 @@ import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -52,8 +51,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Keyed by document (the sink's routing key): keeps per key the source version and the {@link
  * RowHasher} hash of the rows the source says must exist, reads keys back from MySQL after the
- * checkpoint covering their change completed, sweeps bucket digests periodically, and emits a
- * {@link MismatchRecord} for every difference.
+ * checkpoint covering their change completed, sweeps state and MySQL periodically in bounded,
+ * resumable pages ({@link Sweep}), and emits a {@link MismatchRecord} for every difference.
  *
  * <p>Exactly-once commits happen in the sink's committer after the checkpoint completed, so a key
  * MySQL has not caught up with is rechecked with backoff; only {@code maxRechecks} rechecks without
@@ -75,6 +74,9 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     /** How often due checks and sweeps are looked at. */
     static final long TICK_MS = 200;
 
+    /** Due keys read back per round (a firing runs rounds until its time slice is used). */
+    static final int CHECK_ROUND = 5 * MySqlReadBack.BATCH;
+
     /** Descriptor of the per-key state. */
     static final ValueStateDescriptor<KeyState> KEY_STATE =
             new ValueStateDescriptor<>("reconcile-key", KeyStateSerializer.INSTANCE);
@@ -86,6 +88,10 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     private static final ListStateDescriptor<String> PENDING =
             new ListStateDescriptor<>("reconcile-pending", Types.STRING);
 
+    /** The running sweep's cursor of every subtask (a union: each picks its own on restore). */
+    private static final ListStateDescriptor<SweepCursor> SWEEP =
+            new ListStateDescriptor<>("reconcile-sweep", SweepCursorSerializer.INSTANCE);
+
     private final ReconcileSettings settings;
 
     private transient ValueState<KeyState> keyState;
@@ -93,6 +99,10 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     private transient Map<String, Pending> unverified;
     private transient Connection connection;
     private transient long nextSweepAt;
+    private transient ListState<SweepCursor> sweepState;
+    private transient SweepCursor sweep;
+    private transient Sweep sweeper;
+    private transient Sweep.Env sweepEnv;
     private transient Counter checked;
     private transient Counter mismatches;
     private transient Counter repairs;
@@ -101,6 +111,9 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     // Gauges are read by the metric reporter thread: plain values refreshed on every tick.
     private transient volatile int lastSweepConsistent;
     private transient volatile long lastSweepMillis;
+    private transient volatile long sweepsDone;
+    private transient volatile long lastSweepKeys;
+    private transient volatile long sweepPosition;
     private transient volatile int pendingCount;
     private transient volatile long checkLagMs;
 
@@ -130,7 +143,17 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         keyState = getKeyedStateStore().getState(KEY_STATE);
         pendingState = context.getOperatorStateStore().getUnionListState(PENDING);
         unverified = new LinkedHashMap<>();
+        sweepState = context.getOperatorStateStore().getUnionListState(SWEEP);
         if (context.isRestored()) {
+            org.apache.flink.api.common.TaskInfo task = getRuntimeContext().getTaskInfo();
+            for (SweepCursor c : sweepState.get()) {
+                // Continued only by the same subtask at the same parallelism (after a rescale
+                // the key ranges moved: the next sweep starts over).
+                if (c.subtask == task.getIndexOfThisSubtask()
+                        && c.parallelism == task.getNumberOfParallelSubtasks()) {
+                    sweep = c;
+                }
+            }
             long now = now();
             for (String entry : pendingState.get()) {
                 String[] parts = entry.split("\t", 3);
@@ -156,6 +179,9 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         group.gauge("reconcilePending", () -> pendingCount);
         group.gauge("reconcileLastSweepConsistent", () -> lastSweepConsistent);
         group.gauge("reconcileLastSweepMillis", () -> lastSweepMillis);
+        group.gauge("reconcileSweepsDone", () -> sweepsDone);
+        group.gauge("reconcileLastSweepKeys", () -> lastSweepKeys);
+        group.gauge("reconcileSweepKeys", () -> sweepPosition);
         group.gauge("reconcileCheckLagMs", () -> checkLagMs);
         if (settings.mongoUri != null) {
             // Lazy: the driver connects on first use (a mismatch), not here.
@@ -163,7 +189,12 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             normalizer = new DocumentNormalizer(settings.mapping, settings.policy);
         }
         lastSweepConsistent = -1;
+        sweeper = new Sweep(settings.mapping, settings.sweepPageSize);
+        sweepEnv = new SweepEnv();
         nextSweepAt = now() + settings.sweepIntervalMs;
+        if (sweep != null) {
+            LOG.info("Continuing the restored reconcile sweep at {}", sweep);
+        }
         scheduleTick();
     }
 
@@ -174,6 +205,9 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         TableSpec table = settings.mapping.tableFor(change.collection);
         if (table == null) {
             return;
+        }
+        if (sweep != null) {
+            sweep.sawIdType(change.collection, KeyTexts.idType(change.routingKey()));
         }
         KeyState old = keyState.value();
         if (old != null && !old.is(KeyState.UNKNOWN_TO_SOURCE) && old.version > change.version) {
@@ -201,6 +235,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             entries.add(p.firstSeen + "\t" + p.attempts + "\t" + e.getKey());
         }
         pendingState.update(entries);
+        sweepState.update(sweep == null ? List.of() : List.of(sweep));
     }
 
     @Override
@@ -233,9 +268,8 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     private void onTick() throws Exception {
         try {
             runDueChecks();
-            if (settings.sweepIntervalMs > 0 && now() >= nextSweepAt) {
-                sweep();
-                nextSweepAt = now() + settings.sweepIntervalMs;
+            if (settings.sweepIntervalMs > 0) {
+                sweepSlice();
             }
         } catch (SQLException e) {
             LOG.warn(
@@ -251,15 +285,41 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
 
     /** Reads back every key whose check is due, batched per collection. */
     void runDueChecks() throws Exception {
-        long now = now();
-        Map<String, List<String>> dueByCollection = new HashMap<>();
-        for (Map.Entry<String, Pending> e : unverified.entrySet()) {
-            if (e.getValue().dueAt <= now) {
-                dueByCollection
-                        .computeIfAbsent(KeyTexts.collection(e.getKey()), c -> new ArrayList<>())
-                        .add(e.getKey());
+        runDueChecks(System.nanoTime() + settings.sliceMs * 1_000_000L);
+    }
+
+    /**
+     * Reads back keys whose check is due, batched per collection, a round of at most {@link
+     * #CHECK_ROUND} keys at a time until {@code deadline} ({@link System#nanoTime}); at least one
+     * round runs, due keys left over wait for the next firing.
+     */
+    private void runDueChecks(long deadline) throws Exception {
+        do {
+            long now = now();
+            Map<String, List<String>> dueByCollection = new HashMap<>();
+            int due = 0;
+            for (Map.Entry<String, Pending> e : unverified.entrySet()) {
+                if (e.getValue().dueAt <= now) {
+                    dueByCollection
+                            .computeIfAbsent(
+                                    KeyTexts.collection(e.getKey()), c -> new ArrayList<>())
+                            .add(e.getKey());
+                    if (++due >= CHECK_ROUND) {
+                        break;
+                    }
+                }
             }
-        }
+            if (due == 0) {
+                return;
+            }
+            checkRound(dueByCollection);
+            if (due < CHECK_ROUND) {
+                return;
+            }
+        } while (System.nanoTime() < deadline);
+    }
+
+    private void checkRound(Map<String, List<String>> dueByCollection) throws Exception {
         for (Map.Entry<String, List<String>> e : dueByCollection.entrySet()) {
             TableSpec table = settings.mapping.tableFor(e.getKey());
             ColumnType keyType = table.columns.get(0).type;
@@ -543,160 +603,133 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     }
 
     /**
-     * Compares per-bucket digests of this subtask's keys with the same digests computed from every
-     * MySQL row this subtask owns; keys of differing buckets whose digests differ and that are not
-     * in flight are read back and judged like any other key.
+     * Runs the sweep for at most {@code reconcile.time-slice} of this firing (at least one page):
+     * starts one when it is due, does pages of it, finishes it. Between firings checkpoints and
+     * changes go on; the cursor is in operator state, so a restore continues where it stood.
      */
-    void sweep() throws Exception {
-        long started = now();
-        boolean consistent = true;
-        for (Map.Entry<String, TableSpec> e : settings.mapping.byCollection().entrySet()) {
-            String collection = e.getKey();
-            TableSpec table = e.getValue();
-            ColumnType keyType = table.columns.get(0).type;
-            int buckets = settings.buckets;
-            Hash128[] stateDigest = zeros(buckets);
-            // The _id types this subtask has seen in the collection: a MySQL key text that fits
-            // several (an integer as Int32 and Int64) is claimed only in a type the source uses,
-            // so two subtasks never both claim one row.
-            java.util.Set<String> idTypes = new java.util.HashSet<>();
-            Map<String, Hash128> stateKeys = new HashMap<>();
-            Map<String, String> stateRouting = new HashMap<>();
-            getKeyedStateBackend()
-                    .applyToAllKeys(
-                            VoidNamespace.INSTANCE,
-                            VoidNamespaceSerializer.INSTANCE,
-                            KEY_STATE,
-                            (Object key, ValueState<KeyState> s) -> {
-                                String routingKey = (String) key;
-                                KeyState st = s.value();
-                                if (st == null
-                                        || !KeyTexts.collection(routingKey).equals(collection)) {
-                                    return;
-                                }
-                                idTypes.add(KeyTexts.idType(routingKey));
-                                if (!st.expectsRows()) {
-                                    return;
-                                }
-                                String text = KeyTexts.keyText(routingKey, keyType);
-                                if (text == null) {
-                                    return;
-                                }
-                                Hash128 d = RowHasher.keyDigest(text, st.version, st.hash());
-                                int b = RowHasher.bucket(text, buckets);
-                                stateDigest[b] = stateDigest[b].xor(d);
-                                stateKeys.put(text, d);
-                                stateRouting.put(text, routingKey);
-                            });
-            Map<String, String> ownerOf = new HashMap<>();
-            Map<String, MySqlReadBack.Observed> mysql =
-                    MySqlReadBack.scan(
-                            connection(),
-                            table,
-                            text -> {
-                                String owner = owner(collection, text, keyType, idTypes);
-                                if (owner != null) {
-                                    ownerOf.put(text, owner);
-                                }
-                                return owner != null;
-                            });
-            Hash128[] mysqlDigest = zeros(buckets);
-            for (Map.Entry<String, MySqlReadBack.Observed> o : mysql.entrySet()) {
-                int b = RowHasher.bucket(o.getKey(), buckets);
-                mysqlDigest[b] = mysqlDigest[b].xor(digest(o.getKey(), o.getValue()));
+    void sweepSlice() throws Exception {
+        if (sweep == null) {
+            if (now() < nextSweepAt) {
+                return;
             }
-            List<Integer> differing = new ArrayList<>();
-            for (int b = 0; b < buckets; b++) {
-                if (!stateDigest[b].equals(mysqlDigest[b])) {
-                    differing.add(b);
-                }
-            }
-            if (differing.isEmpty()) {
-                continue;
-            }
-            // Drill down: name the keys of differing buckets whose digests differ.
-            java.util.Set<Integer> drill = new java.util.HashSet<>(differing);
-            java.util.Set<String> suspects = new java.util.HashSet<>();
-            for (Map.Entry<String, Hash128> s : stateKeys.entrySet()) {
-                if (drill.contains(RowHasher.bucket(s.getKey(), buckets))) {
-                    MySqlReadBack.Observed o = mysql.get(s.getKey());
-                    if (o == null || !digest(s.getKey(), o).equals(s.getValue())) {
-                        suspects.add(s.getKey());
-                    }
-                }
-            }
-            for (String text : mysql.keySet()) {
-                if (!stateKeys.containsKey(text)
-                        && drill.contains(RowHasher.bucket(text, buckets))) {
-                    suspects.add(text);
-                }
-            }
-            for (String text : suspects) {
-                String routingKey =
-                        stateRouting.containsKey(text) ? stateRouting.get(text) : ownerOf.get(text);
-                if (routingKey == null) {
-                    continue;
-                }
-                if (unverified.containsKey(routingKey)) {
-                    continue; // in flight: the regular check covers it
-                }
-                setCurrentKey(routingKey);
-                KeyState st = keyState.value();
-                if (st != null && st.is(KeyState.REPORTED)) {
-                    consistent = false; // a known, already reported difference
-                    continue;
-                }
-                consistent = false;
-                Pending p = new Pending(started);
-                p.checkpointId = 0;
-                p.dueAt = started;
-                p.detectedBy = "sweep";
-                unverified.put(routingKey, p);
-            }
-            consistent = false; // a differing bucket is inconsistent even when all its keys are in
-            // flight
+            org.apache.flink.api.common.TaskInfo task = getRuntimeContext().getTaskInfo();
+            sweep =
+                    new SweepCursor(
+                            task.getIndexOfThisSubtask(),
+                            task.getNumberOfParallelSubtasks(),
+                            now());
         }
-        lastSweepConsistent = consistent ? 1 : 0;
-        lastSweepMillis = now() - started;
+        long deadline = System.nanoTime() + settings.sliceMs * 1_000_000L;
+        do {
+            if (sweeper.step(sweep, connection(), sweepEnv)) {
+                lastSweepConsistent = sweep.consistent ? 1 : 0;
+                lastSweepMillis = now() - sweep.startedAt;
+                LOG.info(
+                        "Reconcile sweep done in {} ms: {} state keys, {} MySQL keys, {} pages,"
+                                + " {}",
+                        lastSweepMillis,
+                        sweep.stateKeys,
+                        sweep.mysqlKeys,
+                        sweep.pages,
+                        sweep.consistent ? "consistent" : "differences found");
+                lastSweepKeys = sweep.stateKeys + sweep.mysqlKeys;
+                sweep = null;
+                sweepsDone++;
+                nextSweepAt = now() + settings.sweepIntervalMs;
+                break;
+            }
+        } while (System.nanoTime() < deadline);
+        sweepPosition = sweep == null ? 0 : sweep.stateKeys + sweep.mysqlKeys;
         runDueChecks();
     }
 
-    private static Hash128 digest(String keyText, MySqlReadBack.Observed o) {
-        return RowHasher.keyDigest(keyText, o.version == null ? -1 : o.version, o.hash);
+    /** The position of the running sweep, or {@code null} (for tests). */
+    SweepCursor sweepCursor() {
+        return sweep;
     }
 
-    /** The routing key under which this subtask judges a MySQL key, or {@code null}: not ours. */
-    private String owner(
-            String collection, String keyText, ColumnType keyType, java.util.Set<String> idTypes) {
-        List<String> candidates = KeyTexts.candidates(collection, keyText, keyType);
-        if (candidates.size() > 1 && !idTypes.isEmpty()) {
-            List<String> seen = new ArrayList<>();
-            for (String c : candidates) {
-                if (idTypes.contains(KeyTexts.idType(c))) {
-                    seen.add(c);
-                }
-            }
-            if (!seen.isEmpty()) {
-                candidates = seen;
-            }
-        }
-        if (candidates.isEmpty()) {
-            return null;
-        }
-        try {
-            for (String c : candidates) {
-                if (owns(c)) {
-                    setCurrentKey(c);
-                    if (keyState.value() != null) {
-                        return c;
+    /** The keyed state as a sweep sees it; used on the task thread only. */
+    private final class SweepEnv implements Sweep.Env {
+        @Override
+        public List<Sweep.StateKey> stateKeys(int keyGroup, String after, int n) throws Exception {
+            int maxParallelism = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
+            // The n smallest (key group, key) after the cursor; a bounded max-heap. Both state
+            // backends list keys grouped by ascending key group, so the scan stops once the heap
+            // is full and a later key group begins (a backend that does not is scanned whole).
+            java.util.PriorityQueue<Sweep.StateKey> best =
+                    new java.util.PriorityQueue<>(n + 1, STATE_ORDER.reversed());
+            try (java.util.stream.Stream<?> stream =
+                    getKeyedStateBackend().getKeys(KEY_STATE.getName(), VoidNamespace.INSTANCE)) {
+                java.util.Iterator<?> it = stream.iterator();
+                boolean ordered = true;
+                int previous = -1;
+                while (it.hasNext()) {
+                    String key = (String) it.next();
+                    int group = KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism);
+                    if (group < previous) {
+                        ordered = false;
+                    }
+                    previous = group;
+                    if (group < keyGroup
+                            || (group == keyGroup && after != null && key.compareTo(after) <= 0)) {
+                        continue;
+                    }
+                    Sweep.StateKey k = new Sweep.StateKey(group, key, null);
+                    if (best.size() < n) {
+                        best.add(k);
+                    } else if (STATE_ORDER.compare(k, best.peek()) < 0) {
+                        best.poll();
+                        best.add(k);
+                    } else if (ordered && group > best.peek().keyGroup) {
+                        break;
                     }
                 }
             }
-        } catch (Exception e) {
-            throw new IllegalStateException("Reading reconcile state failed", e);
+            List<Sweep.StateKey> out = new ArrayList<>(best);
+            out.sort(STATE_ORDER);
+            // Values are read after the key stream is closed: the heap backend's iterator must
+            // not see state reads (they may rehash its map).
+            for (int i = 0; i < out.size(); i++) {
+                Sweep.StateKey k = out.get(i);
+                setCurrentKey(k.routingKey);
+                out.set(i, new Sweep.StateKey(k.keyGroup, k.routingKey, keyState.value()));
+            }
+            return out;
         }
-        return owns(candidates.get(0)) ? candidates.get(0) : null;
+
+        @Override
+        public boolean owns(String routingKey) {
+            return ReconcileOperator.this.owns(routingKey);
+        }
+
+        @Override
+        public KeyState state(String routingKey) throws Exception {
+            setCurrentKey(routingKey);
+            return keyState.value();
+        }
+
+        @Override
+        public void suspect(String routingKey) throws Exception {
+            if (unverified.containsKey(routingKey)) {
+                return; // in flight: the regular check covers it
+            }
+            setCurrentKey(routingKey);
+            KeyState st = keyState.value();
+            if (st != null && st.is(KeyState.REPORTED)) {
+                return; // a known, already reported difference
+            }
+            long now = now();
+            Pending p = new Pending(now);
+            p.checkpointId = 0;
+            p.dueAt = now;
+            p.detectedBy = "sweep";
+            unverified.put(routingKey, p);
+        }
     }
+
+    private static final java.util.Comparator<Sweep.StateKey> STATE_ORDER =
+            java.util.Comparator.<Sweep.StateKey>comparingInt(k -> k.keyGroup)
+                    .thenComparing(k -> k.routingKey);
 
     private boolean owns(String routingKey) {
         org.apache.flink.api.common.TaskInfo task = getRuntimeContext().getTaskInfo();
@@ -713,12 +746,6 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             oldest = Math.min(oldest, p.firstSeen);
         }
         return oldest == Long.MAX_VALUE ? 0 : now() - oldest;
-    }
-
-    private static Hash128[] zeros(int n) {
-        Hash128[] out = new Hash128[n];
-        java.util.Arrays.fill(out, Hash128.ZERO);
-        return out;
     }
 
     private Connection connection() throws SQLException {

@@ -35,8 +35,17 @@ public final class ReconcileSettings implements Serializable {
     /** Time between sweeps; 0 disables sweeps. */
     public final long sweepIntervalMs;
 
-    /** Number of sweep buckets per collection. */
+    /** Number of sweep buckets per collection (no longer used: sweeps compare key by key). */
     public final int buckets;
+
+    /** Keys (state keys, parent rows) per sweep page. */
+    public final int sweepPageSize;
+
+    /**
+     * Task-thread time read-backs and sweep pages may take per timer firing (at least one batch or
+     * page runs).
+     */
+    public final long sliceMs;
 
     /**
      * Source MongoDB URI, to re-read documents (names the columns of {@code different} mismatches;
@@ -137,6 +146,56 @@ public final class ReconcileSettings implements Serializable {
             String mongoDatabase,
             MismatchPolicy policy,
             boolean repair) {
+        this(
+                jdbcUrl,
+                username,
+                password,
+                mapping,
+                checkDelayMs,
+                recheckDelayMs,
+                maxBackoffMs,
+                maxRechecks,
+                sweepIntervalMs,
+                buckets,
+                mongoUri,
+                mongoPassword,
+                mongoDatabase,
+                policy,
+                repair,
+                JobOptions.RECONCILE_SWEEP_PAGE_SIZE.defaultValue(),
+                JobOptions.RECONCILE_TIME_SLICE.defaultValue().toMillis());
+    }
+
+    /** All settings, with the sweep's page size and time slice per firing. */
+    public ReconcileSettings(
+            String jdbcUrl,
+            String username,
+            String password,
+            Mapping mapping,
+            long checkDelayMs,
+            long recheckDelayMs,
+            long maxBackoffMs,
+            int maxRechecks,
+            long sweepIntervalMs,
+            int buckets,
+            String mongoUri,
+            String mongoPassword,
+            String mongoDatabase,
+            MismatchPolicy policy,
+            boolean repair,
+            int sweepPageSize,
+            long sliceMs) {
+        this.sweepPageSize = sweepPageSize;
+        this.sliceMs = sliceMs;
+        if (sweepPageSize < 1) {
+            throw new IllegalArgumentException(
+                    "reconcile.sweep-page-size must be at least 1 (got "
+                            + sweepPageSize
+                            + "); a page of 1000 keys is the default");
+        }
+        if (sliceMs < 0) {
+            throw new IllegalArgumentException("reconcile.time-slice must not be negative");
+        }
         this.mongoUri = mongoUri;
         this.mongoPassword = mongoPassword;
         this.mongoDatabase = mongoDatabase;
@@ -162,6 +221,28 @@ public final class ReconcileSettings implements Serializable {
         if (maxRechecks < 0) {
             throw new IllegalArgumentException("reconcile.max-rechecks must not be negative");
         }
+    }
+
+    /** These settings with another sweep page size and time slice per firing (ms). */
+    public ReconcileSettings withSweepPaging(int pageSize, long sliceMs) {
+        return new ReconcileSettings(
+                jdbcUrl,
+                username,
+                password,
+                mapping,
+                checkDelayMs,
+                recheckDelayMs,
+                maxBackoffMs,
+                maxRechecks,
+                sweepIntervalMs,
+                buckets,
+                mongoUri,
+                mongoPassword,
+                mongoDatabase,
+                policy,
+                repair,
+                pageSize,
+                sliceMs);
     }
 
     /** The delay before recheck number {@code attempt} (0-based). */
@@ -193,6 +274,8 @@ public final class ReconcileSettings implements Serializable {
                                 MongoSourceFactory.parse(config.get(JobOptions.MONGO_URI))),
                 config.get(JobOptions.MONGO_DATABASE),
                 config.mismatchPolicy(),
-                config.get(JobOptions.RECONCILE_REPAIR));
+                config.get(JobOptions.RECONCILE_REPAIR),
+                config.get(JobOptions.RECONCILE_SWEEP_PAGE_SIZE),
+                config.get(JobOptions.RECONCILE_TIME_SLICE).toMillis());
     }
 }
