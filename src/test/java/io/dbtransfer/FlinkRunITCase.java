@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -81,7 +82,12 @@ class FlinkRunITCase {
 
             String savepoint = cluster.stopWithSavepoint(first);
             assertThat(Path.of(java.net.URI.create(savepoint))).isDirectory();
-            assertThat(cluster.rest("/jobs/" + first)).contains("\"state\":\"FINISHED\"");
+            // The REST API serves a cached job view for up to web.refresh-interval (3 s), so the
+            // state it shows right after the stop may still be the earlier RUNNING one.
+            Eventually.waitUntil(
+                    Duration.ofSeconds(10),
+                    "the stopped job to show FINISHED",
+                    () -> cluster.rest("/jobs/" + first).contains("\"state\":\"FINISHED\""));
 
             // While the job is down.
             String updated = docs.get(10).getString("_id");

@@ -137,7 +137,8 @@ class SweepPagingITCase {
                 Statement st = c.createStatement()) {
             // Orphan child rows beyond the last order, more than a small page holds.
             for (int n = 0; n < 40; n++) {
-                st.execute("INSERT INTO o_items VALUES (500, " + n + ", 'orphan')");
+                st.execute(
+                        "INSERT INTO o_items (o_id, _idx, sku) VALUES (500, " + n + ", 'orphan')");
             }
             long total = 0;
             try (ResultSet rs =
@@ -194,8 +195,8 @@ class SweepPagingITCase {
             st.execute("DELETE FROM o_items WHERE o_id = 4 AND _idx = 0");
             st.execute("DELETE FROM o_items WHERE o_id = 9");
             st.execute("DELETE FROM o WHERE _id = 9");
-            st.execute("INSERT INTO o VALUES (77, 1, 5)");
-            st.execute("INSERT INTO o_items VALUES (88, 0, 'orphan')");
+            st.execute("INSERT INTO o (_id, total, _src_version) VALUES (77, 1, 5)");
+            st.execute("INSERT INTO o_items (o_id, _idx, sku) VALUES (88, 0, 'orphan')");
             st.execute("UPDATE o SET _src_version = _src_version + 1 WHERE _id = 21");
             SweepCursor cursor = new SweepCursor(0, 1, 0);
             while (!sweep.step(cursor, c, env)) {

@@ -223,7 +223,7 @@ class XaRescaleAndMySqlRestartITCase {
     private static void assertPrefixRecorded(String savepoint, int parallelism) throws Exception {
         List<XaWriterState> states = writerStates(savepoint);
         assertThat(states).hasSize(parallelism);
-        assertThat(states).allSatisfy(st -> assertThat(st.prefix()).startsWith("it-"));
+        assertThat(states).allSatisfy(st -> assertThat(st.prefix()).matches("dbt-[0-9a-f]{16}"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -43,7 +43,8 @@ public final class MigrationFixture {
         settings.put("source.heartbeat-interval", "500 ms");
         settings.put("source.split-size-mb", "1");
         settings.put("source.poll-await-time", "200 ms");
-        settings.put("sink.transaction-prefix", "it-" + mongoDatabase);
+        // No sink.transaction-prefix: every test runs with the derived default (dbt-<hash of the
+        // target database and tables>), unique per test database as it is per migration.
     }
 
     public MigrationFixture set(String key, Object value) {
