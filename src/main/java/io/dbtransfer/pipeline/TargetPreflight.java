@@ -18,9 +18,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -86,36 +88,36 @@ public final class TargetPreflight {
             return; // the URL names no database: the table creation reports that
         }
         boolean mariaDb = version.toLowerCase(Locale.ROOT).contains("mariadb");
-        Set<String> missing = new LinkedHashSet<>();
+        // the privileges missing on a table -> the tables that miss exactly these
+        Map<String, List<String>> missingByPrivileges = new LinkedHashMap<>();
         for (String table : tables) {
             String t = MySqlDialect.quote(database) + "." + MySqlDialect.quote(table);
-            String on = " on " + MySqlDialect.quote(table);
+            Set<String> lacks = new LinkedHashSet<>();
             if (!exists(c, table)) {
-                probe(
-                        c,
-                        "CREATE TABLE " + t + " (`_dbtransfer_preflight` INT)",
-                        "CREATE" + on,
-                        missing);
+                probe(c, "CREATE TABLE " + t + " (`_dbtransfer_preflight` INT)", "CREATE", lacks);
             }
-            probe(c, "SELECT 1 FROM " + t + " LIMIT 0", "SELECT" + on, missing);
-            probe(
-                    c,
-                    "INSERT INTO " + t + " (`_dbtransfer_preflight`) VALUES (1)",
-                    "INSERT" + on,
-                    missing);
+            probe(c, "SELECT 1 FROM " + t + " LIMIT 0", "SELECT", lacks);
+            probe(c, "INSERT INTO " + t + " (`_dbtransfer_preflight`) VALUES (1)", "INSERT", lacks);
             probe(
                     c,
                     "UPDATE " + t + " SET `_dbtransfer_preflight` = 1 WHERE 1 = 0",
-                    "UPDATE" + on,
-                    missing);
-            probe(c, "DELETE FROM " + t + " WHERE 1 = 0", "DELETE" + on, missing);
+                    "UPDATE",
+                    lacks);
+            probe(c, "DELETE FROM " + t + " WHERE 1 = 0", "DELETE", lacks);
+            if (!lacks.isEmpty()) {
+                missingByPrivileges
+                        .computeIfAbsent(String.join(", ", lacks), k -> new ArrayList<>())
+                        .add(MySqlDialect.quote(table));
+            }
         }
+        List<String> missing = new ArrayList<>();
+        missingByPrivileges.forEach((p, ts) -> missing.add(p + " on " + String.join(", ", ts)));
         if (!missing.isEmpty()) {
             throw new ConfigException(
                     "mysql.username: the MySQL user "
                             + user
                             + " lacks "
-                            + String.join(", ", missing)
+                            + String.join("; ", missing)
                             + " at "
                             + shown
                             + "; the sink creates its tables and reads and writes them. Grant"

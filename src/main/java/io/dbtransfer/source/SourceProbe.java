@@ -234,7 +234,7 @@ public final class SourceProbe {
         } catch (MongoCommandException e) {
             LOG.info(
                     "Oplog window not checked: cannot read local.oplog.rs ({}: {}); the role"
-                            + " clusterMonitor allows it",
+                            + " read on the database local allows it",
                     e.getErrorCodeName(),
                     e.getErrorMessage());
         } catch (RuntimeException e) {

@@ -41,23 +41,22 @@ class MongoEmulatorPrivilegesTest {
     @Test
     void readRoleIsReportedAndEnforced() {
         try (MongoEmulator mongo =
-                        MongoEmulator.start("reader", PASSWORD, List.of(EmulatedRole.read("shop")));
+                        MongoEmulator.start(
+                                "reader", PASSWORD, List.of(EmulatedRole.read("shop")));
                 MongoClient client = client(mongo, "reader")) {
             Document info = authInfo(client);
             assertThat(info.getList("authenticatedUsers", Document.class))
                     .containsExactly(new Document("user", "reader").append("db", "admin"));
             assertThat(info.getList("authenticatedUserRoles", Document.class))
                     .containsExactly(new Document("role", "read").append("db", "shop"));
-            List<Document> privileges =
-                    info.getList("authenticatedUserPrivileges", Document.class);
+            List<Document> privileges = info.getList("authenticatedUserPrivileges", Document.class);
             assertThat(privileges).hasSize(1);
             assertThat(privileges.get(0).get("resource"))
                     .isEqualTo(new Document("db", "shop").append("collection", ""));
             assertThat(privileges.get(0).getList("actions", String.class))
                     .contains("find", "changeStream");
 
-            assertThat(client.getDatabase("shop").getCollection("orders").find().first())
-                    .isNull();
+            assertThat(client.getDatabase("shop").getCollection("orders").find().first()).isNull();
             try (MongoChangeStreamCursor<ChangeStreamDocument<Document>> c =
                     client.getDatabase("shop").getCollection("orders").watch().cursor()) {
                 assertThat(c.tryNext()).isNull();
@@ -148,7 +147,8 @@ class MongoEmulatorPrivilegesTest {
             assertThat(last.get("ts", BsonTimestamp.class))
                     .isGreaterThan(first.get("ts", BsonTimestamp.class));
 
-            Document stats = client.getDatabase("local").runCommand(new Document("collStats", "oplog.rs"));
+            Document stats =
+                    client.getDatabase("local").runCommand(new Document("collStats", "oplog.rs"));
             assertThat(stats.getBoolean("capped")).isTrue();
             assertThat(((Number) stats.get("count")).intValue()).isEqualTo(201);
             long size = ((Number) stats.get("size")).longValue();
@@ -157,7 +157,8 @@ class MongoEmulatorPrivilegesTest {
                     .isEqualTo(EmulatedOplog.DEFAULT_MAX_SIZE);
 
             mongo.resizeOplog(size / 4);
-            Document capped = client.getDatabase("local").runCommand(new Document("collStats", "oplog.rs"));
+            Document capped =
+                    client.getDatabase("local").runCommand(new Document("collStats", "oplog.rs"));
             assertThat(((Number) capped.get("size")).longValue()).isLessThanOrEqualTo(size / 4);
             assertThat(((Number) capped.get("maxSize")).longValue()).isEqualTo(size / 4);
             int kept = ((Number) capped.get("count")).intValue();

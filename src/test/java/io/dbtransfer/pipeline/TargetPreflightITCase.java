@@ -19,9 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The MySQL pre-flight checks against the test server with real, limited users: a missing
- * privilege is named before any table exists; enough privileges pass without creating anything;
- * and what {@code XA RECOVER} needs on this server.
+ * The MySQL pre-flight checks against the test server with real, limited users: a missing privilege
+ * is named before any table exists; enough privileges pass without creating anything; and what
+ * {@code XA RECOVER} needs on this server.
  */
 class TargetPreflightITCase {
 
@@ -35,7 +35,8 @@ class TargetPreflightITCase {
             String db = c.getCatalog();
             for (String host : List.of("%", "localhost")) {
                 st.execute("CREATE USER '" + name + "'@'" + host + "' IDENTIFIED BY 'pw'");
-                st.execute("GRANT " + grants + " ON `" + db + "`.* TO '" + name + "'@'" + host + "'");
+                st.execute(
+                        "GRANT " + grants + " ON `" + db + "`.* TO '" + name + "'@'" + host + "'");
             }
         }
         return name;
@@ -75,8 +76,8 @@ class TargetPreflightITCase {
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("mysql.username: the MySQL user '" + user + "'@")
                     .hasMessageContaining(
-                            "lacks INSERT on `orders`, UPDATE on `orders`, DELETE on `orders`,"
-                                    + " CREATE on `orders_items`")
+                            "lacks INSERT, UPDATE, DELETE on `orders`; CREATE, INSERT, UPDATE,"
+                                    + " DELETE on `orders_items`, `_dbtransfer_dlq` at the target")
                     .hasMessageContaining("GRANT CREATE, ALTER, SELECT, INSERT, UPDATE, DELETE ON")
                     .satisfies(e -> assertThat(e.getMessage()).doesNotContain("SELECT on"));
         }
@@ -95,8 +96,9 @@ class TargetPreflightITCase {
 
     /**
      * Found by trying MariaDB 11.4: {@code XA RECOVER} needs no privilege at all; a user with only
-     * USAGE lists every prepared branch of the server (also other users'), so the exactly-once check
-     * passes there. MySQL 8 refuses it without {@code XA_RECOVER_ADMIN}, and the check says so.
+     * USAGE lists every prepared branch of the server (also other users'), so the exactly-once
+     * check passes there. MySQL 8 refuses it without {@code XA_RECOVER_ADMIN}, and the check says
+     * so.
      */
     @Test
     void xaRecoverForAUserWithOnlyTablePrivileges() throws Exception {
