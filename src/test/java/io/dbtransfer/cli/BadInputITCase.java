@@ -281,6 +281,52 @@ class BadInputITCase {
         }
     }
 
+    /**
+     * A MySQL user that may create tables but not write them: without the pre-flight check the
+     * tables were created and the job started, and every sink write failed (a restart loop).
+     */
+    @Test
+    void mySqlUserWithoutWritePrivilegesIsRefusedBeforeAnyTableIsCreated() throws Exception {
+        String db = TestMongo.newDatabaseName("nowrite");
+        TestMongo.client().getDatabase(db).getCollection("c").insertOne(new Document("_id", 1));
+        String mysql = TestMySql.newDatabase("nowrite");
+        String user = "nw_" + UUID.randomUUID().toString().substring(0, 8);
+        try (var c = TestMySql.connect(mysql);
+                var st = c.createStatement()) {
+            for (String host : List.of("%", "localhost")) {
+                st.execute("CREATE USER '" + user + "'@'" + host + "' IDENTIFIED BY 'pw'");
+                st.execute(
+                        "GRANT CREATE, ALTER, SELECT ON `"
+                                + c.getCatalog()
+                                + "`.* TO '"
+                                + user
+                                + "'@'"
+                                + host
+                                + "'");
+            }
+        }
+        Run r =
+                job(
+                        "--mongo-uri",
+                        TestMongo.uri(),
+                        "--database",
+                        db,
+                        "--collection",
+                        "c",
+                        "--mysql-url",
+                        mysql.replaceAll("([?&])(user|password)=[^&]*", "$1"),
+                        "--set",
+                        "mysql.username=" + user,
+                        "--set",
+                        "mysql.password=pw");
+        assertClearError(
+                r,
+                "mysql.username: the MySQL user '" + user + "'@",
+                "lacks INSERT, UPDATE, DELETE on `c`, `_dbtransfer_tombstone`, `_dbtransfer_dlq`",
+                "GRANT CREATE, ALTER, SELECT, INSERT, UPDATE, DELETE ON");
+        assertThat(tables(mysql)).as("no table touched").isEmpty();
+    }
+
     private static List<String> tables(String url) throws Exception {
         List<String> out = new ArrayList<>();
         try (var c = TestMySql.connect(url);
