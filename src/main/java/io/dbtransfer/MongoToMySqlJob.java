@@ -11,6 +11,7 @@ import io.dbtransfer.pipeline.JobEnvironment;
 import io.dbtransfer.pipeline.MigrationPipeline;
 import io.dbtransfer.pipeline.OperatorUids;
 import io.dbtransfer.pipeline.PipelineSinks;
+import io.dbtransfer.pipeline.Preflight;
 import io.dbtransfer.pipeline.TargetPreparation;
 import io.dbtransfer.reconcile.MismatchRecord;
 import io.dbtransfer.reconcile.MismatchTable;
@@ -121,6 +122,7 @@ public final class MongoToMySqlJob {
                         config.get(JobOptions.MONGO_URI),
                         config.get(JobOptions.MONGO_DATABASE),
                         config.collections());
+        Preflight.check(config, env.getParallelism());
         // flink run -s sets execution.state-recovery.path; StateRecoveryOptions also reads the
         // deprecated execution.savepoint.path (SavepointConfigOptions) that older callers set.
         boolean restoring =

@@ -137,6 +137,16 @@ public final class JobOptions {
                     .defaultValue(Duration.ofMillis(500))
                     .withDescription("How long a change-stream poll waits for events.");
 
+    public static final ConfigOption<Double> SOURCE_SNAPSHOT_RATE_ESTIMATE =
+            ConfigOptions.key("source.snapshot-rate-estimate")
+                    .doubleType()
+                    .defaultValue(1000.0)
+                    .withDescription(
+                            "Documents per second one source subtask is assumed to snapshot,"
+                                    + " for the start-up check that warns when the oplog window is"
+                                    + " shorter than twice the estimated snapshot time. Keep it"
+                                    + " conservative (lower than measured).");
+
     public static final ConfigOption<Delivery> SINK_DELIVERY =
             ConfigOptions.key("sink.delivery-guarantee")
                     .enumType(Delivery.class)
@@ -401,6 +411,7 @@ public final class JobOptions {
                     SOURCE_BATCH_SIZE,
                     SOURCE_POLL_MAX_BATCH_SIZE,
                     SOURCE_POLL_AWAIT,
+                    SOURCE_SNAPSHOT_RATE_ESTIMATE,
                     SINK_DELIVERY,
                     SINK_BATCH_SIZE,
                     SINK_FLUSH_INTERVAL,

@@ -48,14 +48,21 @@ final class ChangeStreamBackend extends MemoryBackend {
     /** SCRAM-SHA-256 authentication and its enforcement; null when access control is off. */
     private final ScramSha256Server auth;
 
+    /** The roles of the one user of {@link #auth}; enforced for find and change streams. */
+    private final List<EmulatedRole> roles;
+
     /** A backend without access control. */
     ChangeStreamBackend() {
-        this(null);
+        this(null, List.of());
     }
 
-    /** A backend that requires every connection to authenticate through {@code auth}. */
-    ChangeStreamBackend(ScramSha256Server auth) {
+    /**
+     * A backend that requires every connection to authenticate through {@code auth}, as a user
+     * holding {@code roles}.
+     */
+    ChangeStreamBackend(ScramSha256Server auth, List<EmulatedRole> roles) {
         this.auth = auth;
+        this.roles = List.copyOf(roles);
     }
 
     @Override
@@ -73,6 +80,11 @@ final class ChangeStreamBackend extends MemoryBackend {
     /** See {@link EmulatedOplog#expireHistory()}; waits for the running command. */
     synchronized void expireHistory() {
         emulatedOplog().expireHistory();
+    }
+
+    /** See {@link EmulatedOplog#resize(long)}; waits for the running command. */
+    synchronized void resizeOplog(long bytes) {
+        emulatedOplog().resize(bytes);
     }
 
     /** The collection if its database and it exist, without creating either. */
@@ -97,8 +109,18 @@ final class ChangeStreamBackend extends MemoryBackend {
         String name = command.toLowerCase(Locale.ROOT);
         if (auth != null) {
             auth.checkAuthorized(channel, command);
+            checkPrivileges(channel, database, name, query);
         }
         switch (name) {
+            case "connectionstatus":
+                reply = connectionStatus(channel, query);
+                break;
+            case "collstats":
+                reply =
+                        isOplog(database, query.get(command))
+                                ? emulatedOplog().collStats()
+                                : super.handleCommand(channel, database, command, query);
+                break;
             case "saslstart":
                 reply = saslOrRefuse(command).saslStart(channel, database, query);
                 break;
@@ -123,7 +145,9 @@ final class ChangeStreamBackend extends MemoryBackend {
                 reply = splitVector(query);
                 break;
             case "find":
-                if (query.containsKey("min") || query.containsKey("max")) {
+                if (isOplog(database, query.get(command))) {
+                    reply = findInOplog(query);
+                } else if (query.containsKey("min") || query.containsKey("max")) {
                     reply = findRange(database, query);
                 } else {
                     // mongod sends at most 101 documents in a find's first batch unless asked
@@ -158,6 +182,96 @@ final class ChangeStreamBackend extends MemoryBackend {
                 break;
         }
         return decorate(reply, changeStream);
+    }
+
+    // ---- access control ----
+
+    /**
+     * {@code connectionStatus}: the authenticated user, its roles and (with {@code showPrivileges})
+     * its privileges; empty lists without access control or authentication.
+     */
+    private Document connectionStatus(Channel channel, Document query) {
+        String user = auth == null ? null : auth.authenticatedUser(channel);
+        Document reply =
+                new Document(
+                        "authInfo",
+                        EmulatedRole.authInfo(
+                                user, roles, Utils.isTrue(query.get("showPrivileges"))));
+        Utils.markOkay(reply);
+        return reply;
+    }
+
+    /**
+     * As mongod: {@code find} needs the find action on the collection, a change stream needs find
+     * and changeStream on its scope (the collection, the database's collections, or every
+     * collection for a cluster-wide stream). Other commands are not checked.
+     */
+    private void checkPrivileges(Channel channel, String database, String name, Document query) {
+        if (channel == null || auth.authenticatedUser(channel) == null) {
+            return; // checkAuthorized let an open command through
+        }
+        List<String[]> needed = new ArrayList<>(); // {db, collection, action}
+        if (name.equals("find")) {
+            needed.add(new String[] {database, String.valueOf(query.get("find")), "find"});
+        } else if (name.equals("aggregate")) {
+            Document stage = changeStreamStage(query);
+            if (stage == null) {
+                return;
+            }
+            Object target = query.get("aggregate");
+            String db = database;
+            String coll = target instanceof Number ? "" : String.valueOf(target);
+            if (Utils.isTrue(stage.get("allChangesForCluster"))) {
+                db = "";
+                coll = "";
+            }
+            needed.add(new String[] {db, coll, "find"});
+            needed.add(new String[] {db, coll, "changeStream"});
+        }
+        for (String[] n : needed) {
+            if (!EmulatedRole.allows(roles, n[0], n[1], n[2])) {
+                throw new MongoServerError(
+                        ErrorCodes.UNAUTHORIZED,
+                        "Unauthorized",
+                        "not authorized on "
+                                + database
+                                + " to execute command { "
+                                + name
+                                + ": "
+                                + query.get(query.keySet().iterator().next())
+                                + " } (needs "
+                                + n[2]
+                                + ")");
+            }
+        }
+    }
+
+    private static boolean isOplog(String database, Object collection) {
+        return "local".equals(database) && "oplog.rs".equals(collection);
+    }
+
+    /**
+     * {@code find} on {@code local.oplog.rs}: the emulated oplog's entries as oplog documents,
+     * ordered by {@code $natural} (insertion order, or reversed for {@code -1}), at most {@code
+     * limit}; no filter or projection.
+     */
+    private Document findInOplog(Document query) {
+        Object filter = query.get("filter");
+        if (filter instanceof Document && !((Document) filter).isEmpty()) {
+            throw new MongoServerError(
+                    ErrorCodes.BAD_VALUE,
+                    "BadValue",
+                    "the emulator's local.oplog.rs supports sort {$natural: 1|-1} and limit only");
+        }
+        boolean descending = false;
+        if (query.get("sort") instanceof Document) {
+            Object natural = ((Document) query.get("sort")).get("$natural");
+            descending = natural instanceof Number && ((Number) natural).intValue() < 0;
+        }
+        int limit =
+                query.get("limit") instanceof Number ? Math.abs(intValue(query.get("limit"))) : 0;
+        List<Document> documents = emulatedOplog().oplogDocuments(descending, limit);
+        return cursorReply("local.oplog.rs", "firstBatch", documents, 0);
     }
 
     private ScramSha256Server saslOrRefuse(String command) {
@@ -565,6 +679,7 @@ final class ChangeStreamBackend extends MemoryBackend {
     private static final class ErrorCodes {
         static final int BAD_VALUE = 2;
         static final int FAILED_TO_PARSE = 9;
+        static final int UNAUTHORIZED = 13;
         static final int AUTHENTICATION_FAILED = 18;
         static final int NAMESPACE_NOT_FOUND = 26;
         static final int INVALID_OPTIONS = 72;

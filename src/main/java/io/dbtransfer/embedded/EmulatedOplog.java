@@ -8,6 +8,9 @@ import de.bwaldvogel.mongo.bson.BsonTimestamp;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.MongoServerError;
 import de.bwaldvogel.mongo.oplog.Oplog;
+import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -48,6 +51,20 @@ final class EmulatedOplog implements Oplog {
     /** Positions before this time have lost history (see {@link #expireHistory()}). */
     private volatile long horizon;
 
+    /**
+     * The size cap set by {@link #resize}, in bytes of encoded oplog documents; 0: the default,
+     * reported as {@link #DEFAULT_MAX_SIZE} and never enforced. Guarded by {@link #clockLock}.
+     */
+    private long maxSizeBytes;
+
+    /** The encoded size of all entries while a cap is set; guarded by {@link #clockLock}. */
+    private long sizeBytes;
+
+    /**
+     * What {@code collStats} reports as the oplog's maximum size without a cap: mongod's 990 MB.
+     */
+    static final long DEFAULT_MAX_SIZE = 990L * 1024 * 1024;
+
     EmulatedOplog(ChangeStreamBackend backend, CursorRegistry cursorRegistry) {
         this.backend = backend;
         this.cursorRegistry = cursorRegistry;
@@ -71,6 +88,134 @@ final class EmulatedOplog implements Oplog {
             long newHorizon = tick();
             horizon = newHorizon;
             entries.headMap(newHorizon, true).clear();
+            sizeBytes = 0;
+        }
+    }
+
+    /**
+     * Caps the oplog at {@code bytes} of encoded oplog documents, as {@code replSetResizeOplog}
+     * does on mongod (without its 990 MB minimum): from now on the oldest entries are dropped when
+     * the cap is exceeded, and streams positioned before a dropped entry fail with error 286.
+     */
+    void resize(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("the oplog size must be positive, got " + bytes);
+        }
+        synchronized (clockLock) {
+            maxSizeBytes = bytes;
+            sizeBytes = 0;
+            for (OplogEntry entry : entries.values()) {
+                sizeBytes += sizeOf(entry);
+            }
+            trim();
+        }
+    }
+
+    /** Drops the oldest entries while the cap is exceeded (the newest entry always stays). */
+    private void trim() {
+        while (maxSizeBytes > 0 && sizeBytes > maxSizeBytes && entries.size() > 1) {
+            Map.Entry<Long, OplogEntry> oldest = entries.pollFirstEntry();
+            sizeBytes -= sizeOf(oldest.getValue());
+            horizon = Math.max(horizon, oldest.getKey());
+        }
+    }
+
+    /**
+     * {@code collStats} of {@code local.oplog.rs} as mongod reports the fields that describe the
+     * oplog's capacity: {@code size} (bytes of the entries), {@code count}, {@code maxSize}, {@code
+     * capped}.
+     */
+    Document collStats() {
+        long size;
+        long max;
+        int count;
+        synchronized (clockLock) {
+            count = entries.size();
+            max = maxSizeBytes > 0 ? maxSizeBytes : DEFAULT_MAX_SIZE;
+            if (maxSizeBytes > 0) {
+                size = sizeBytes;
+            } else {
+                size = 0;
+                for (OplogEntry entry : entries.values()) {
+                    size += sizeOf(entry);
+                }
+            }
+        }
+        Document reply =
+                new Document("ns", "local.oplog.rs")
+                        .append("size", size)
+                        .append("count", count)
+                        .append("storageSize", size)
+                        .append("capped", true)
+                        .append("max", -1L)
+                        .append("maxSize", max);
+        Utils.markOkay(reply);
+        return reply;
+    }
+
+    /** The entries as {@code local.oplog.rs} documents, oldest (or newest) first, at most limit. */
+    List<Document> oplogDocuments(boolean newestFirst, int limit) {
+        Collection<OplogEntry> ordered =
+                newestFirst ? entries.descendingMap().values() : entries.values();
+        List<Document> out = new ArrayList<>();
+        for (OplogEntry entry : ordered) {
+            if (limit > 0 && out.size() >= limit) {
+                break;
+            }
+            out.add(oplogDocument(entry));
+        }
+        return out;
+    }
+
+    /**
+     * An entry as mongod's oplog stores it: {@code ts}, {@code t}, {@code v}, {@code op} (i, u, d,
+     * c), {@code ns}, {@code o} (the document, the update description, the key or the drop
+     * command), {@code o2} (the key of an update or replacement), {@code wall}.
+     */
+    private static Document oplogDocument(OplogEntry entry) {
+        Document d = new Document("ts", new BsonTimestamp(entry.time()));
+        d.put("t", 1L);
+        d.put("v", 2L);
+        String ns = entry.database() + "." + entry.collection();
+        switch (entry.operationType()) {
+            case "insert":
+                d.put("op", "i");
+                d.put("ns", ns);
+                d.put("o", entry.fullDocument().cloneDeeply());
+                break;
+            case "replace":
+            case "update":
+                d.put("op", "u");
+                d.put("ns", ns);
+                d.put(
+                        "o",
+                        entry.fullDocument() != null
+                                ? entry.fullDocument().cloneDeeply()
+                                : entry.updateDescription().cloneDeeply());
+                d.put("o2", new Document("_id", copy(entry.documentId())));
+                break;
+            case "delete":
+                d.put("op", "d");
+                d.put("ns", ns);
+                d.put("o", new Document("_id", copy(entry.documentId())));
+                break;
+            default:
+                d.put("op", "c");
+                d.put("ns", entry.database() + ".$cmd");
+                d.put("o", new Document("drop", entry.collection()));
+                break;
+        }
+        d.put("wall", entry.wallTime());
+        return d;
+    }
+
+    private static long sizeOf(OplogEntry entry) {
+        ByteBuf buffer = Unpooled.buffer();
+        try {
+            BsonEncoder.encodeDocument(oplogDocument(entry), buffer);
+            return buffer.writerIndex();
+        } finally {
+            buffer.release();
         }
     }
 
@@ -299,8 +444,7 @@ final class EmulatedOplog implements Oplog {
             Document updateDescription) {
         synchronized (clockLock) {
             long time = tick();
-            entries.put(
-                    time,
+            OplogEntry entry =
                     new OplogEntry(
                             time,
                             Instant.ofEpochMilli(wallClock.millis()),
@@ -309,7 +453,12 @@ final class EmulatedOplog implements Oplog {
                             ns[1],
                             id,
                             fullDocument,
-                            updateDescription));
+                            updateDescription);
+            entries.put(time, entry);
+            if (maxSizeBytes > 0) {
+                sizeBytes += sizeOf(entry);
+                trim();
+            }
         }
     }
 

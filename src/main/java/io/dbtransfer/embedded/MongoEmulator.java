@@ -3,6 +3,7 @@ package io.dbtransfer.embedded;
 import de.bwaldvogel.mongo.MongoServer;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -47,11 +48,20 @@ public final class MongoEmulator implements AutoCloseable {
      * Starts an emulator on a free port with access control: one user of the {@code admin} database
      * who authenticates with SCRAM-SHA-256 (the only mechanism offered); every other command on a
      * connection that has not authenticated fails with code 13 {@code Unauthorized}, a wrong
-     * password with code 18 {@code AuthenticationFailed}, as on mongod. The user may do everything
-     * once authenticated: there are no roles.
+     * password with code 18 {@code AuthenticationFailed}, as on mongod. The user holds {@link
+     * EmulatedRole#root()}: it may do everything once authenticated.
      */
     public static MongoEmulator start(String user, String password) {
-        return start(new ChangeStreamBackend(new ScramSha256Server(user, password)), 0);
+        return start(user, password, List.of(EmulatedRole.root()));
+    }
+
+    /**
+     * As {@link #start(String, String)}, for a user holding {@code roles}: {@code connectionStatus}
+     * reports them (and their privileges with {@code showPrivileges: true}), and {@code find} and
+     * change streams are refused with code 13 {@code Unauthorized} where they grant neither.
+     */
+    public static MongoEmulator start(String user, String password, List<EmulatedRole> roles) {
+        return start(new ChangeStreamBackend(new ScramSha256Server(user, password), roles), 0);
     }
 
     private static MongoEmulator start(ChangeStreamBackend backend, int port) {
@@ -119,6 +129,15 @@ public final class MongoEmulator implements AutoCloseable {
      */
     public void expireHistory() {
         backend.expireHistory();
+    }
+
+    /**
+     * Caps the emulated oplog at {@code bytes} (encoded oplog documents), like {@code
+     * replSetResizeOplog} on mongod but without its 990 MB minimum: the oldest entries are dropped
+     * from then on, and change streams positioned before them fail with error 286.
+     */
+    public void resizeOplog(long bytes) {
+        backend.resizeOplog(bytes);
     }
 
     /**

@@ -49,7 +49,14 @@ final class ScramSha256Server {
 
     /** Commands mongod answers before authentication (the handshake and the SASL exchange). */
     private static final Set<String> OPEN_COMMANDS =
-            Set.of("hello", "ismaster", "saslstart", "saslcontinue", "ping", "buildinfo");
+            Set.of(
+                    "hello",
+                    "ismaster",
+                    "saslstart",
+                    "saslcontinue",
+                    "ping",
+                    "buildinfo",
+                    "connectionstatus");
 
     private final String user;
     private final byte[] salt;
@@ -86,6 +93,11 @@ final class ScramSha256Server {
         }
         throw new MongoServerError(
                 UNAUTHORIZED, "Unauthorized", "Command " + command + " requires authentication");
+    }
+
+    /** The user a connection authenticated as, or null (not authenticated, or no channel). */
+    String authenticatedUser(Channel channel) {
+        return channel != null && authenticated.contains(channel) ? user : null;
     }
 
     /** Adds {@code saslSupportedMechs} to a {@code hello} reply when the client asks for them. */

@@ -15,16 +15,21 @@ import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
 import org.bson.BsonTimestamp;
 import org.bson.Document;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Checks the source before the job starts — reachable, authenticated, database and collections
- * present — and reads the operation time that versions snapshot records.
+ * present, the user allowed to read and watch them — reads the operation time that versions
+ * snapshot records, and the oplog's window.
  */
 public final class SourceProbe {
+    private static final Logger LOG = LoggerFactory.getLogger(SourceProbe.class);
 
     private SourceProbe() {}
 
@@ -87,6 +92,9 @@ public final class SourceProbe {
                     missing.add(c);
                 }
             }
+            if (missing.isEmpty()) {
+                checkPrivileges(client, database, collections, cs, shown);
+            }
             if (!missing.isEmpty()) {
                 throw new ConfigException(
                         "mongo.collections: "
@@ -130,6 +138,118 @@ public final class SourceProbe {
                             + "): "
                             + e.getErrorMessage());
         }
+    }
+
+    /**
+     * Refuses a user that may not read or watch the collections: {@code connectionStatus} with
+     * {@code showPrivileges} lists the user's privileges with its roles expanded by the server.
+     * Skipped (debug line) without access control or where the server cannot say.
+     */
+    static void checkPrivileges(
+            MongoClient client,
+            String database,
+            List<String> collections,
+            ConnectionString cs,
+            String shown) {
+        Document authInfo;
+        try {
+            Document status =
+                    client.getDatabase("admin")
+                            .runCommand(
+                                    new Document("connectionStatus", 1)
+                                            .append("showPrivileges", true));
+            authInfo = status.get("authInfo", Document.class);
+        } catch (MongoCommandException e) {
+            LOG.debug("Privilege check skipped: connectionStatus failed: {}", e.getErrorMessage());
+            return;
+        }
+        List<?> users = authInfo == null ? null : authInfo.get("authenticatedUsers", List.class);
+        List<?> privileges =
+                authInfo == null ? null : authInfo.get("authenticatedUserPrivileges", List.class);
+        if (users == null || users.isEmpty() || privileges == null) {
+            LOG.debug(
+                    "Privilege check skipped: no authenticated user (no access control) or no"
+                            + " privileges reported by {}",
+                    shown);
+            return;
+        }
+        List<String> missing =
+                MongoPrivileges.parse(privileges).missingForSource(database, collections);
+        if (missing.isEmpty()) {
+            return;
+        }
+        String user = cs.getUsername() != null ? cs.getUsername() : String.valueOf(users.get(0));
+        throw new ConfigException(
+                "mongo.uri: the MongoDB user '"
+                        + user
+                        + "' at "
+                        + shown
+                        + " lacks "
+                        + String.join(", ", missing)
+                        + " (roles "
+                        + roles(authInfo)
+                        + "); the snapshot needs find and the change stream needs find and"
+                        + " changeStream. Grant the built-in role read on the database:"
+                        + " db.getSiblingDB('admin').grantRolesToUser('"
+                        + user
+                        + "', [{role: 'read', db: '"
+                        + database
+                        + "'}]), or a role with these actions.");
+    }
+
+    private static String roles(Document authInfo) {
+        List<String> out = new ArrayList<>();
+        List<?> roles = authInfo.get("authenticatedUserRoles", List.class);
+        if (roles != null) {
+            for (Object r : roles) {
+                if (r instanceof Document) {
+                    out.add(((Document) r).get("role") + "@" + ((Document) r).get("db"));
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * The oplog's window: first and last entry of {@code local.oplog.rs} and its {@code collStats}
+     * size and cap; empty (logged) where it cannot be read, e.g. a user without read access to the
+     * {@code local} database.
+     */
+    public static Optional<OplogWindow> oplogWindow(MongoClient client) {
+        try {
+            MongoDatabase local = client.getDatabase("local");
+            Document first = oplogEnd(local, 1);
+            Document last = oplogEnd(local, -1);
+            if (first == null || last == null) {
+                LOG.debug("Oplog window unknown: local.oplog.rs is empty");
+                return Optional.empty();
+            }
+            Document stats = local.runCommand(new Document("collStats", "oplog.rs"));
+            return Optional.of(
+                    new OplogWindow(
+                            first.get("ts", BsonTimestamp.class).getTime() & 0xFFFFFFFFL,
+                            last.get("ts", BsonTimestamp.class).getTime() & 0xFFFFFFFFL,
+                            ((Number) stats.get("size")).longValue(),
+                            ((Number) stats.get("maxSize")).longValue()));
+        } catch (MongoCommandException e) {
+            LOG.info(
+                    "Oplog window not checked: cannot read local.oplog.rs ({}: {}); the role"
+                            + " read on the database local allows it",
+                    e.getErrorCodeName(),
+                    e.getErrorMessage());
+        } catch (RuntimeException e) {
+            LOG.debug("Oplog window not checked: {}", e.toString());
+        }
+        return Optional.empty();
+    }
+
+    private static Document oplogEnd(MongoDatabase local, int direction) {
+        return local.getCollection("oplog.rs")
+                .find()
+                .sort(new Document("$natural", direction))
+                .projection(new Document("ts", 1))
+                .limit(1)
+                .first();
     }
 
     /** mongod's code for a command that needs an authenticated (or more privileged) user. */

@@ -1,10 +1,14 @@
 package io.dbtransfer.cli;
 
 import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.embedded.EmulatedRole;
 import io.dbtransfer.embedded.MongoEmulator;
 import io.dbtransfer.testing.TestMongo;
 import io.dbtransfer.testing.TestMySql;
 
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -176,6 +180,163 @@ class BadInputITCase {
                     "Command listCollections requires authentication",
                     "DBTRANSFER_MONGO_PASSWORD");
         }
+    }
+
+    @Test
+    void mongoUserWithoutChangeStreamIsRefusedBeforeTheJobStarts() throws Exception {
+        EmulatedRole findOnly =
+                EmulatedRole.custom("snapshotOnly", EmulatedRole.Privilege.onDatabase("d", "find"));
+        try (MongoEmulator mongo = MongoEmulator.start("snap", "pw-1", List.of(findOnly))) {
+            String uri = mongo.connectionString().replace("mongodb://", "mongodb://snap:pw-1@");
+            try (MongoClient client = MongoClients.create(uri)) {
+                client.getDatabase("d").getCollection("c").insertOne(new Document("_id", 1));
+            }
+            String mysql = TestMySql.newDatabase("mongopriv");
+            Run r =
+                    job(
+                            Map.of(JobConfig.MONGO_PASSWORD_ENV, "pw-1"),
+                            "--mongo-uri",
+                            uri.replace("snap:pw-1@", "snap@"),
+                            "--database",
+                            "d",
+                            "--collection",
+                            "c",
+                            "--mysql-url",
+                            mysql);
+            assertClearError(
+                    r,
+                    "mongo.uri: the MongoDB user 'snap'",
+                    "lacks changeStream on d.c",
+                    "roles [snapshotOnly@admin]",
+                    "grantRolesToUser('snap', [{role: 'read', db: 'd'}])");
+            assertThat(tables(mysql)).as("no table touched").isEmpty();
+        }
+    }
+
+    /**
+     * A MongoDB user with the built-in read role passes; a short oplog gives a warning with both
+     * figures on stderr; a MySQL user that may only read is refused before any table exists.
+     */
+    @Test
+    void shortOplogWarnsAndReadOnlyMySqlUserIsRefused() throws Exception {
+        try (MongoEmulator mongo =
+                MongoEmulator.start(
+                        "reader",
+                        "pw-2",
+                        List.of(EmulatedRole.read("d"), EmulatedRole.read("local")))) {
+            String uri = mongo.connectionString().replace("mongodb://", "mongodb://reader:pw-2@");
+            try (MongoClient client = MongoClients.create(uri)) {
+                List<Document> docs = new ArrayList<>();
+                for (int i = 0; i < 300; i++) {
+                    docs.add(new Document("_id", i).append("pad", "x".repeat(200)));
+                }
+                client.getDatabase("d").getCollection("c").insertMany(docs);
+            }
+            mongo.resizeOplog(10_000);
+            String mysql = TestMySql.newDatabase("readonly");
+            String user = "ro_" + UUID.randomUUID().toString().substring(0, 8);
+            try (var c = TestMySql.connect(mysql);
+                    var st = c.createStatement()) {
+                for (String host : List.of("%", "localhost")) {
+                    st.execute("CREATE USER '" + user + "'@'" + host + "' IDENTIFIED BY 'pw'");
+                    st.execute(
+                            "GRANT SELECT ON `"
+                                    + c.getCatalog()
+                                    + "`.* TO '"
+                                    + user
+                                    + "'@'"
+                                    + host
+                                    + "'");
+                }
+            }
+            Run r =
+                    job(
+                            "--mongo-uri",
+                            uri,
+                            "--database",
+                            "d",
+                            "--collection",
+                            "c",
+                            "--mysql-url",
+                            mysql.replaceAll("([?&])(user|password)=[^&]*", "$1"),
+                            "--set",
+                            "mysql.username=" + user,
+                            "--set",
+                            "mysql.password=pw",
+                            "--set",
+                            "source.snapshot-rate-estimate=1");
+            assertClearError(
+                    r,
+                    "mysql.username: the MySQL user '" + user + "'@",
+                    "lacks CREATE, INSERT, UPDATE, DELETE on `c`, `_dbtransfer_tombstone`,",
+                    "GRANT CREATE, ALTER, SELECT, INSERT, UPDATE, DELETE ON");
+            assertThat(r.stderr())
+                    .contains("dbtransfer WARNING: the MongoDB oplog holds")
+                    .contains("it is full")
+                    .contains(
+                            "(300 documents at source.snapshot-rate-estimate = 1.0 documents/s"
+                                    + " per subtask, parallelism")
+                    .contains("replSetResizeOplog");
+            assertThat(tables(mysql)).as("no table touched").isEmpty();
+        }
+    }
+
+    /**
+     * A MySQL user that may create tables but not write them: without the pre-flight check the
+     * tables were created and the job started, and every sink write failed (a restart loop).
+     */
+    @Test
+    void mySqlUserWithoutWritePrivilegesIsRefusedBeforeAnyTableIsCreated() throws Exception {
+        String db = TestMongo.newDatabaseName("nowrite");
+        TestMongo.client().getDatabase(db).getCollection("c").insertOne(new Document("_id", 1));
+        String mysql = TestMySql.newDatabase("nowrite");
+        String user = "nw_" + UUID.randomUUID().toString().substring(0, 8);
+        try (var c = TestMySql.connect(mysql);
+                var st = c.createStatement()) {
+            for (String host : List.of("%", "localhost")) {
+                st.execute("CREATE USER '" + user + "'@'" + host + "' IDENTIFIED BY 'pw'");
+                st.execute(
+                        "GRANT CREATE, ALTER, SELECT ON `"
+                                + c.getCatalog()
+                                + "`.* TO '"
+                                + user
+                                + "'@'"
+                                + host
+                                + "'");
+            }
+        }
+        Run r =
+                job(
+                        "--mongo-uri",
+                        TestMongo.uri(),
+                        "--database",
+                        db,
+                        "--collection",
+                        "c",
+                        "--mysql-url",
+                        mysql.replaceAll("([?&])(user|password)=[^&]*", "$1"),
+                        "--set",
+                        "mysql.username=" + user,
+                        "--set",
+                        "mysql.password=pw");
+        assertClearError(
+                r,
+                "mysql.username: the MySQL user '" + user + "'@",
+                "lacks INSERT, UPDATE, DELETE on `c`, `_dbtransfer_tombstone`, `_dbtransfer_dlq`",
+                "GRANT CREATE, ALTER, SELECT, INSERT, UPDATE, DELETE ON");
+        assertThat(tables(mysql)).as("no table touched").isEmpty();
+    }
+
+    private static List<String> tables(String url) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (var c = TestMySql.connect(url);
+                var st = c.createStatement();
+                var rs = st.executeQuery("SHOW TABLES")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
     }
 
     @Test
