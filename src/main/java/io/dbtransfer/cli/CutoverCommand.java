@@ -366,6 +366,9 @@ public final class CutoverCommand implements Callable<Integer> {
                                 dead,
                                 allowDeadLetters,
                                 System.currentTimeMillis() - started);
+                if (certificate.toAbsolutePath().getParent() != null) {
+                    Files.createDirectories(certificate.toAbsolutePath().getParent());
+                }
                 Files.writeString(certificate, json);
                 String text = summary(verdict, reasons, covered, hwm, sweep, open, dead);
                 Path textFile =

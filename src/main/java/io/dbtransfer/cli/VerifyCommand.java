@@ -157,6 +157,9 @@ public final class VerifyCommand implements Callable<Integer> {
                         .put("inFluxKeys", inFlux)
                         .put("tables", tables)
                         .render();
+        if (report.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(report.toAbsolutePath().getParent());
+        }
         Files.writeString(report, json);
         out.println("verify: " + result);
         out.println("report: " + report.toAbsolutePath());
