@@ -25,7 +25,9 @@ import java.util.List;
 
 /**
  * Gets the target ready before the job starts: connection and privileges checked, tables created,
- * and on a fresh start existing rows handled as {@code sink.on-fresh-start} says.
+ * and on a fresh start existing rows handled as {@code sink.on-fresh-start} says. On every start
+ * (fresh, restored, re-run) the mapping the job applies is recorded in {@link MappingRecord#TABLE},
+ * so that {@code verify} and {@code cutover} check with it.
  *
  * <p><b>Fresh start or re-run?</b> {@code main()} — and so this class — runs again whenever Flink
  * re-runs the application: on every JobManager failover in application mode with HA, Flink recovers
