@@ -145,6 +145,8 @@ public final class Main implements Callable<Integer> {
         cl.registerConverter(Duration.class, new DurationConverter());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setAbbreviatedOptionsAllowed(false);
+        // As before picocli: a repeated single-valued option takes its last value.
+        cl.setOverwrittenOptionsAllowed(true);
         return cl;
     }
 
@@ -161,6 +163,7 @@ public final class Main implements Callable<Integer> {
     static void parse(Object command, String[] args) {
         CommandLine cl = new CommandLine(command);
         addHelpOption(cl);
+        cl.setOverwrittenOptionsAllowed(true);
         cl.registerConverter(Duration.class, new DurationConverter());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.parseArgs(args);

@@ -60,7 +60,8 @@ class RelativePathsITCase {
 
     @Test
     void relativePathsResolveAgainstTheCallersDirectory(@TempDir Path dir) throws Exception {
-        MigrationFixture f = new MigrationFixture("relative").collections("items:\n  columns:\n    v: INT\n");
+        MigrationFixture f =
+                new MigrationFixture("relative").collections("items:\n  columns:\n    v: INT\n");
         List<Document> docs = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             docs.add(new Document("_id", i).append("v", i * 3));

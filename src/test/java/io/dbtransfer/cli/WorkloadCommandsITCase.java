@@ -313,7 +313,7 @@ class WorkloadCommandsITCase {
                                         "x.tsv",
                                         "--sed",
                                         "1"))
-                .hasMessageStartingWith("Unknown option: '--sed'");
+                .hasMessageStartingWith("Unknown options: '--sed', '1'");
         Path notReviews = dir.resolve("other.tsv");
         Files.writeString(notReviews, "a\tb\n1\t2\n");
         assertThatThrownBy(
