@@ -256,8 +256,8 @@ public final class VerifyBenchmark {
                                         args[1],
                                         "--chunk-size",
                                         args[2],
-                                        "--recheck-delay-ms",
-                                        "1000"
+                                        "--recheck-delay",
+                                        "1s"
                                     },
                                     out,
                                     out)

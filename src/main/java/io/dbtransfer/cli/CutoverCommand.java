@@ -1,9 +1,6 @@
 package io.dbtransfer.cli;
 
-import io.dbtransfer.MongoToMySqlJob;
 import io.dbtransfer.config.ConfigException;
-import io.dbtransfer.config.JobConfig;
-import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.config.Redact;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
@@ -19,6 +16,9 @@ import io.dbtransfer.verify.VerifyReport;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoDatabase;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -33,6 +33,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 
 /**
  * {@code bin/dbtransfer cutover}: waits until the source is quiet (or a given time is covered),
@@ -41,69 +42,129 @@ import java.util.List;
  * mismatches and dead letters) and writes a consistency certificate (JSON and a readable summary).
  * Exit 0 only when consistent, 1 inconsistent, 2 error.
  */
-public final class CutoverCommand {
+@Command(
+        name = "cutover",
+        description = {
+            "Wait until the source is quiet (or a time is covered), drain, run a final sweep and"
+                    + " write a consistency certificate (JSON + summary).",
+            "Without --config the mapping the job recorded in the target is used (and its"
+                    + " collections and database unless given); a --config whose mapping differs"
+                    + " from the recorded one is refused."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:CONSISTENT: the certificate says the target holds the source",
+            "1:INCONSISTENT (the certificate lists the reasons)",
+            "2:bad input or an error, e.g. no recorded mapping, a differing --config, --timeout"
+                    + " passed before the source was quiet"
+        })
+public final class CutoverCommand implements Callable<Integer> {
 
-    private final String[] args;
+    @Mixin JobArgs job = new JobArgs();
+
+    @Option(
+            names = "--quiet-for",
+            paramLabel = "DURATION",
+            description =
+                    "Certify once the source has had no change for this long (default: 30s)."
+                            + " Excludes --covered-until.")
+    Duration quietForOption;
+
+    @Option(
+            names = "--covered-until",
+            paramLabel = "TIME",
+            description =
+                    "Certify every source change up to this ISO-8601 time, e.g."
+                            + " 2026-11-25T17:00:00Z, while writers go on.")
+    String coveredUntilText;
+
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "30m",
+            description = "Give up after this long (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(
+            names = "--settle",
+            paramLabel = "DURATION",
+            defaultValue = "3s",
+            description =
+                    "How long MySQL must stay unchanged to count as drained (default:"
+                            + " ${DEFAULT-VALUE}).")
+    Duration settle;
+
+    @Option(
+            names = "--out",
+            paramLabel = "FILE.json",
+            description =
+                    "The certificate; a .txt summary is written beside it (default:"
+                            + " ${DEFAULT-VALUE}, in the current directory).")
+    Path certificate = Path.of("dbtransfer-cutover-certificate.json");
+
+    @Option(
+            names = "--allow-dead-letters",
+            description = "Certify even with dead letters (documents the mapping cannot hold).")
+    boolean allowDeadLetters;
+
+    @Option(
+            names = "--chunk-size",
+            paramLabel = "N",
+            description = "Documents per compared chunk in the sweep (default: ${DEFAULT-VALUE}).")
+    int chunk = 1000;
+
+    @Option(
+            names = "--recheck-delay",
+            paramLabel = "DURATION",
+            description = "Wait before re-reading a differing document (default: 2s).")
+    Duration recheckDelay = Duration.ofSeconds(2);
+
+    /** The former option in milliseconds, still accepted. */
+    @Option(names = "--recheck-delay-ms", hidden = true, paramLabel = "MS")
+    void recheckDelayMs(Long ms) {
+        if (ms != null) {
+            recheckDelay = Duration.ofMillis(ms);
+        }
+    }
+
     private final PrintStream out;
     private final PrintStream err;
 
-    public CutoverCommand(String[] args, PrintStream out, PrintStream err) {
-        this.args = args;
+    CutoverCommand(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
     }
 
+    /** A cutover with these arguments (as on the command line after {@code cutover}). */
+    public CutoverCommand(String[] args, PrintStream out, PrintStream err) {
+        this(out, err);
+        Main.parse(this, args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        return run();
+    }
+
     /** Runs the cutover check; returns the exit code (errors are thrown). */
     public int run() throws Exception {
-        List<String> jobArgs = new ArrayList<>();
-        List<String> own = new ArrayList<>();
-        boolean allowDeadLetters = false;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--allow-dead-letters":
-                    allowDeadLetters = true;
-                    continue;
-                case "--quiet-for":
-                case "--covered-until":
-                case "--timeout":
-                case "--settle":
-                case "--out":
-                case "--chunk-size":
-                case "--recheck-delay-ms":
-                    own.add(a);
-                    if (i + 1 >= args.length) {
-                        throw new ConfigException("Option " + a + " needs a value");
-                    }
-                    own.add(args[++i]);
-                    continue;
-                default:
-                    if (i + 1 >= args.length) {
-                        throw new ConfigException("Option " + a + " needs a value");
-                    }
-                    jobArgs.add(a);
-                    jobArgs.add(args[++i]);
-            }
-        }
-        CliArgs o = CliArgs.parse(own.toArray(new String[0]));
-        if (o.has("quiet-for") && o.has("covered-until")) {
+        if (quietForOption != null && coveredUntilText != null) {
             throw new ConfigException(
                     "--quiet-for and --covered-until exclude each other: wait for a quiet source"
                             + " or certify up to a time, not both");
         }
-        Duration quietFor = o.getDuration("quiet-for", Duration.ofSeconds(30));
-        Instant coveredUntil = o.has("covered-until") ? instant(o.require("covered-until")) : null;
-        Duration timeout = o.getDuration("timeout", Duration.ofMinutes(30));
-        Duration settle = o.getDuration("settle", Duration.ofSeconds(3));
-        Path certificate = Path.of(o.get("out", "dbtransfer-cutover-certificate.json"));
-        int chunk = (int) o.getLong("chunk-size", 1000, 1, 1_000_000);
-        long recheckMs = o.getLong("recheck-delay-ms", 2000, 0, 3_600_000);
+        if (chunk < 1) {
+            throw new ConfigException("--chunk-size must be at least 1, got " + chunk);
+        }
+        Duration quietFor = quietForOption == null ? Duration.ofSeconds(30) : quietForOption;
+        Instant coveredUntil = coveredUntilText == null ? null : instant(coveredUntilText);
+        long recheckMs = recheckDelay.toMillis();
 
-        JobConfig config = MongoToMySqlJob.parseArgs(jobArgs.toArray(new String[0]));
-        Mapping mapping = config.mapping();
-        String uri = config.get(JobOptions.MONGO_URI);
-        String database = config.get(JobOptions.MONGO_DATABASE);
-        String mysqlUrl = config.get(JobOptions.MYSQL_URL);
+        CheckTarget target = CheckTarget.resolve(job, "cutover", err);
+        Mapping mapping = target.mapping;
+        String uri = target.mongoUri;
+        String database = target.database;
+        String mysqlUrl = target.mysqlUrl;
         ConsoleProgress progress = ConsoleProgress.forStderr(err);
         long started = System.currentTimeMillis();
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -112,10 +173,7 @@ public final class CutoverCommand {
                 SourceProbe.check(uri, database, new ArrayList<>(mapping.byCollection().keySet()));
         try (MongoClient client = SourceProbe.connect(uri, 10);
                 Connection mysql =
-                        MySqlConnections.open(
-                                mysqlUrl,
-                                config.get(JobOptions.MYSQL_USERNAME),
-                                config.mysqlPassword())) {
+                        MySqlConnections.open(mysqlUrl, target.mysqlUser, target.mysqlPassword)) {
             requireTables(mysql, mapping, mysqlUrl);
             MongoDatabase db = client.getDatabase(database);
             long coveredUpTo =
@@ -138,8 +196,8 @@ public final class CutoverCommand {
                         if (System.nanoTime() > deadline) {
                             throw new ConfigException(
                                     "--timeout "
-                                            + timeout.toSeconds()
-                                            + " s passed before the source database '"
+                                            + DurationConverter.format(timeout)
+                                            + " passed before the source database '"
                                             + database
                                             + "' was quiet for --quiet-for "
                                             + quietFor.toMillis() / 1000.0
@@ -207,7 +265,7 @@ public final class CutoverCommand {
                 long sweepStart = System.currentTimeMillis();
                 ChunkedVerifier verifier =
                         new ChunkedVerifier(
-                                new DocumentNormalizer(mapping, config.mismatchPolicy()),
+                                new DocumentNormalizer(mapping, target.policy),
                                 chunk,
                                 recheckMs,
                                 m -> progress.message("cutover: " + m));
@@ -308,6 +366,9 @@ public final class CutoverCommand {
                                 dead,
                                 allowDeadLetters,
                                 System.currentTimeMillis() - started);
+                if (certificate.toAbsolutePath().getParent() != null) {
+                    Files.createDirectories(certificate.toAbsolutePath().getParent());
+                }
                 Files.writeString(certificate, json);
                 String text = summary(verdict, reasons, covered, hwm, sweep, open, dead);
                 Path textFile =
@@ -404,7 +465,7 @@ public final class CutoverCommand {
                             + " do not exist at "
                             + Redact.uri(url)
                             + ". Point mysql.url at the database the job writes to, and use the"
-                            + " job's mapping (--config job.yaml).");
+                            + " job's mapping (leave out --config to use the recorded one).");
         }
     }
 

@@ -26,6 +26,8 @@ import org.bson.BsonDocument;
 import org.bson.Document;
 import org.bson.json.JsonParseException;
 import org.yaml.snakeyaml.Yaml;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -33,13 +35,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -47,43 +50,128 @@ import java.util.concurrent.CountDownLatch;
  * start the job, write live changes during the snapshot and after it, wait until MySQL has caught
  * up, compare both sides independently, report.
  */
-final class DemoCommand {
+@Command(
+        name = "demo",
+        description = {
+            "A whole live migration on embedded servers: MongoDB emulator + MariaDB, live writes"
+                    + " during the snapshot and after it, an independent comparison, a report."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:CONSISTENT",
+            "1:INCONSISTENT (or not caught up within --timeout)",
+            "2:bad input or an error"
+        })
+final class DemoCommand implements Callable<Integer> {
 
     private static final String DATABASE = "demo";
     private static final String COLLECTION = "reviews";
 
-    private final CliArgs args;
+    @Option(
+            names = "--docs",
+            paramLabel = "N",
+            description = "Generated documents (default: ${DEFAULT-VALUE}).")
+    int docs = 20_000;
 
-    DemoCommand(CliArgs args) {
-        this.args = args;
-        args.requireKnown(
-                Set.of(
-                        "docs",
-                        "live-rate",
-                        "live-changes",
-                        "load",
-                        "keep-running",
-                        "repair",
-                        "report",
-                        "timeout",
-                        "parallelism",
-                        "delivery",
-                        "work-dir"));
+    @Option(
+            names = "--live-rate",
+            paramLabel = "R",
+            description = "Live changes per second (default: ${DEFAULT-VALUE}).")
+    double rate = 300;
+
+    @Option(
+            names = "--live-changes",
+            paramLabel = "M",
+            description =
+                    "Live changes to apply (default: a fifth of the documents, at least 100).")
+    Long liveChangesOption;
+
+    @Option(
+            names = "--load",
+            paramLabel = "FILE.jsonl",
+            description =
+                    "Your own documents (MongoDB Extended JSON, one a line) instead of generated"
+                            + " ones; the mapping is inferred from them.")
+    Path load;
+
+    @Option(
+            names = "--delivery",
+            paramLabel = "MODE",
+            description = "exactly-once or idempotent (default: ${DEFAULT-VALUE}).")
+    String delivery = "exactly-once";
+
+    @Option(
+            names = "--parallelism",
+            paramLabel = "P",
+            description = "Job parallelism (default: ${DEFAULT-VALUE}).")
+    int parallelism = 2;
+
+    @Option(
+            names = "--report",
+            paramLabel = "PATH",
+            description =
+                    "JSON report (default: target/dbtransfer-demo-report.json in the checkout).")
+    Path reportOption;
+
+    @Option(
+            names = "--work-dir",
+            paramLabel = "DIR",
+            description = "MariaDB data and checkpoints (default: target/demo in the checkout).")
+    Path workDirOption;
+
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "5m",
+            description =
+                    "How long to wait for MySQL to catch up after the live writes (default:"
+                            + " ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(
+            names = "--keep-running",
+            description =
+                    "Keep the servers and the job running after the report, and print the"
+                            + " verify and cutover commands for them.")
+    boolean keepRunning;
+
+    @Option(names = "--repair", description = "Let reconciliation repair rows it finds wrong.")
+    boolean repair;
+
+    @Override
+    public Integer call() throws Exception {
+        return run();
     }
 
     int run() throws Exception {
         long started = System.currentTimeMillis();
-        int docs = (int) args.getLong("docs", 20_000, 1, 5_000_000);
-        double rate = args.getDouble("live-rate", 300, 0.1);
-        long liveChanges = args.getLong("live-changes", Math.max(100, docs / 5), 0, 100_000_000);
-        int parallelism = (int) args.getLong("parallelism", 2, 1, 16);
-        long timeoutMs = args.getLong("timeout", 300, 10, 86_400) * 1000;
-        Path report = Path.of(args.get("report", "target/dbtransfer-demo-report.json"));
-        Path workDir = Path.of(args.get("work-dir", "target/demo"));
-        String delivery = args.get("delivery", "exactly-once");
-        String load = args.get("load", null);
+        if (docs < 1 || docs > 5_000_000) {
+            throw new ConfigException("--docs must be between 1 and 5000000, got " + docs);
+        }
+        if (rate < 0.1) {
+            throw new ConfigException("--live-rate must be at least 0.1, got " + rate);
+        }
+        long liveChanges = liveChangesOption == null ? Math.max(100, docs / 5) : liveChangesOption;
+        if (liveChanges < 0 || liveChanges > 100_000_000) {
+            throw new ConfigException(
+                    "--live-changes must be between 0 and 100000000, got " + liveChanges);
+        }
+        if (parallelism < 1 || parallelism > 16) {
+            throw new ConfigException("--parallelism must be between 1 and 16, got " + parallelism);
+        }
+        if (timeout.toMillis() < 1000) {
+            throw new ConfigException(
+                    "--timeout must be at least 1s, got " + DurationConverter.format(timeout));
+        }
+        long timeoutMs = timeout.toMillis();
+        Path report =
+                reportOption != null
+                        ? reportOption
+                        : Main.inHome("target/dbtransfer-demo-report.json");
+        Path workDir = workDirOption != null ? workDirOption : Main.inHome("target/demo");
+        workDir = workDir.toAbsolutePath();
 
-        List<Document> documents = load == null ? generate(docs) : readJsonLines(Path.of(load));
+        List<Document> documents = load == null ? generate(docs) : readJsonLines(load);
         int hold = Math.max(1, documents.size() / 10);
         Deque<Document> heldBack =
                 new ArrayDeque<>(documents.subList(documents.size() - hold, documents.size()));
@@ -258,7 +346,7 @@ final class DemoCommand {
                 for (String s : result.samples) {
                     System.out.println("  " + s);
                 }
-                if (args.flag("keep-running")) {
+                if (keepRunning) {
                     System.out.println();
                     System.out.println("Still running (Ctrl-C stops everything):");
                     System.out.println(
@@ -272,10 +360,20 @@ final class DemoCommand {
                             "  Change a row in MySQL behind the job's back and watch it appear in "
                                     + MismatchTable.TABLE
                                     + " within two sweeps (reconcile.sweep-interval 5 s)"
-                                    + (args.flag("repair")
+                                    + (repair
                                             ? ", with status repaired: the row is rewritten"
                                                     + " from MongoDB."
                                             : "; --repair also repairs it."));
+                    System.out.println(
+                            "  Check it independently of the job, with the mapping the job"
+                                    + " recorded in MySQL (run from any directory):");
+                    String servers =
+                            " --mongo-uri "
+                                    + shellQuote(mongo.connectionString())
+                                    + " --mysql-url "
+                                    + shellQuote(mysqlUrl);
+                    System.out.println("    bin/dbtransfer verify" + servers);
+                    System.out.println("    bin/dbtransfer cutover" + servers);
                     CountDownLatch forever = new CountDownLatch(1);
                     Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
                     forever.await();
@@ -302,7 +400,7 @@ final class DemoCommand {
         root.put("source.heartbeat-interval", "500 ms");
         root.put("sink.transaction-prefix", "dbtransfer-demo");
         root.put("reconcile.sweep-interval", "5 s");
-        root.put("reconcile.repair", args.flag("repair"));
+        root.put("reconcile.repair", repair);
         root.put(
                 "collections",
                 new Yaml()
@@ -311,6 +409,11 @@ final class DemoCommand {
                                         ? ReviewDocuments.mappingYaml(COLLECTION)
                                         : inferredYaml));
         return JobConfig.fromMap(root, Map.of());
+    }
+
+    /** {@code s} quoted for a POSIX shell. */
+    static String shellQuote(String s) {
+        return s.matches("[A-Za-z0-9_/:.,=@%+-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 
     private static List<Document> generate(int count) {

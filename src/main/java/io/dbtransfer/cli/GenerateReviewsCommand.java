@@ -1,34 +1,60 @@
 package io.dbtransfer.cli;
 
+import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.workload.ReviewTsvGenerator;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * {@code bin/dbtransfer generate-reviews --rows N [--seed S] --out FILE.tsv[.gz]}: writes a
  * deterministic Amazon-reviews-shaped TSV (see {@link ReviewTsvGenerator}).
  */
-final class GenerateReviewsCommand {
+@Command(
+        name = "generate-reviews",
+        description = "Write a deterministic Amazon-reviews-shaped TSV (.gz compresses).",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:file written", "2:bad input or an error"})
+final class GenerateReviewsCommand implements Callable<Integer> {
 
-    private final CliArgs args;
+    @Option(names = "--rows", required = true, paramLabel = "N", description = "Rows to write.")
+    long rows;
+
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "FILE.tsv[.gz]",
+            description = "The file to write.")
+    Path file;
+
+    @Option(
+            names = "--seed",
+            paramLabel = "S",
+            description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed = 1;
+
     private final PrintStream out;
     private final PrintStream err;
 
-    GenerateReviewsCommand(CliArgs args, PrintStream out, PrintStream err) {
-        this.args = args;
+    GenerateReviewsCommand(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
-        args.requireKnown(Set.of("rows", "seed", "out"));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        return run();
     }
 
     int run() throws Exception {
-        args.require("rows");
-        long rows = args.getLong("rows", 0, 0, 2_000_000_000L);
-        long seed = args.getLong("seed", 1, Long.MIN_VALUE, Long.MAX_VALUE);
-        Path file = Path.of(args.require("out"));
+        if (rows < 0 || rows > 2_000_000_000L) {
+            throw new ConfigException("--rows must be between 0 and 2000000000, got " + rows);
+        }
         long started = System.currentTimeMillis();
         ConsoleProgress progress = ConsoleProgress.forStderr(err);
         ReviewTsvGenerator.writeTsv(

@@ -15,34 +15,71 @@ import org.bson.BsonDocument;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * {@code bin/dbtransfer infer-mapping --mongo-uri URI --database DB --collection C [--sample N|all]
  * [--out mapping.yaml]}: samples documents, reports every field path with its BSON types and
  * frequency (conflicts flagged), writes a proposed mapping and prints its MySQL DDL.
  */
-final class InferMappingCommand {
+@Command(
+        name = "infer-mapping",
+        description = "Field paths, types and a proposed mapping + MySQL DDL of a collection.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:mapping proposed", "2:bad input or an error (e.g. empty collection)"})
+final class InferMappingCommand implements Callable<Integer> {
 
-    private final CliArgs args;
+    @Option(
+            names = "--mongo-uri",
+            required = true,
+            paramLabel = "URI",
+            description = "Source MongoDB.")
+    String uri;
+
+    @Option(names = "--database", required = true, paramLabel = "DB", description = "Database.")
+    String database;
+
+    @Option(names = "--collection", required = true, paramLabel = "C", description = "Collection.")
+    String collection;
+
+    @Option(
+            names = "--sample",
+            paramLabel = "N|all",
+            defaultValue = "1000",
+            description = "Documents to sample, or all (default: ${DEFAULT-VALUE}).")
+    String sampleText;
+
+    @Option(
+            names = "--out",
+            paramLabel = "FILE.yaml",
+            description = "Write the proposed mapping here instead of printing it.")
+    Path file;
+
     private final PrintStream out;
 
-    InferMappingCommand(CliArgs args, PrintStream out) {
-        this.args = args;
+    InferMappingCommand(PrintStream out) {
         this.out = out;
-        args.requireKnown(Set.of("mongo-uri", "database", "collection", "sample", "out"));
+    }
+
+    /** An infer-mapping with these arguments (as on the command line after the command). */
+    InferMappingCommand(String[] args, PrintStream out) {
+        this(out);
+        Main.parse(this, args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        return run();
     }
 
     int run() throws Exception {
-        String uri = args.require("mongo-uri");
-        String database = args.require("database");
-        String collection = args.require("collection");
-        String sampleText = args.get("sample", "1000");
         long sample;
         if (sampleText.equals("all")) {
             sample = 0;
@@ -88,13 +125,12 @@ final class InferMappingCommand {
         }
         Object parsed = new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml);
         Mapping mapping = JobConfig.parseMapping(((java.util.Map<?, ?>) parsed).get("collections"));
-        String file = args.get("out", null);
         if (file == null) {
             out.println();
             out.println("Proposed mapping:");
             out.print(yaml);
         } else {
-            Files.writeString(Path.of(file), yaml, StandardCharsets.UTF_8);
+            Files.writeString(file, yaml, StandardCharsets.UTF_8);
             out.println();
             out.println("Proposed mapping written to " + file);
         }

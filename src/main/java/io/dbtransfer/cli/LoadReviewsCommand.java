@@ -5,54 +5,95 @@ import io.dbtransfer.workload.ReviewTsvLoader;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * {@code bin/dbtransfer load-reviews --tsv FILE[.gz] --mongo-uri URI [...]}: loads an Amazon
  * reviews TSV into MongoDB (see {@link ReviewTsvLoader}); exit 0 if every line loaded, 1 if any
  * line was rejected, 2 for bad options.
  */
-final class LoadReviewsCommand {
+@Command(
+        name = "load-reviews",
+        description = "Load an Amazon reviews TSV into MongoDB as nested documents.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:every line loaded",
+            "1:some line was rejected (all are listed with line and reason in --rejects)",
+            "2:bad input or an error"
+        })
+final class LoadReviewsCommand implements Callable<Integer> {
 
     /** At most this many rejected lines are printed; all of them are in the rejects file. */
     static final int MAX_REJECTS_SHOWN = 50;
 
-    private final CliArgs args;
+    @Option(names = "--tsv", required = true, paramLabel = "FILE[.gz]", description = "The TSV.")
+    Path tsv;
+
+    @Option(names = "--mongo-uri", required = true, paramLabel = "URI", description = "MongoDB.")
+    String uri;
+
+    @Option(
+            names = "--database",
+            paramLabel = "DB",
+            description = "Database (default: ${DEFAULT-VALUE}).")
+    String database = "reviews";
+
+    @Option(
+            names = "--collection",
+            paramLabel = "C",
+            description = "Collection (default: ${DEFAULT-VALUE}).")
+    String collection = "reviews";
+
+    @Option(
+            names = "--hold-back",
+            paramLabel = "P%",
+            description = "Share of rows held back for live inserts (default: ${DEFAULT-VALUE}).")
+    String holdBackText = "0%";
+
+    @Option(
+            names = "--hold-back-file",
+            paramLabel = "FILE.jsonl",
+            description = "Where held-back rows go (default: <tsv>.held-back.jsonl).")
+    Path holdBackFileOption;
+
+    @Option(
+            names = "--rejects",
+            paramLabel = "FILE.tsv",
+            description = "Rejected lines with their reason (default: <tsv>.rejects.tsv).")
+    Path rejectsOption;
+
+    @Option(
+            names = "--batch",
+            paramLabel = "N",
+            description = "Documents per insert (default: ${DEFAULT-VALUE}).")
+    int batch = 1000;
+
     private final PrintStream out;
     private final PrintStream err;
 
-    LoadReviewsCommand(CliArgs args, PrintStream out, PrintStream err) {
-        this.args = args;
+    LoadReviewsCommand(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
-        args.requireKnown(
-                Set.of(
-                        "tsv",
-                        "mongo-uri",
-                        "database",
-                        "collection",
-                        "hold-back",
-                        "hold-back-file",
-                        "rejects",
-                        "batch"));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        return run();
     }
 
     int run() throws Exception {
-        Path tsv = Path.of(args.require("tsv"));
         if (!Files.isRegularFile(tsv)) {
             throw new ConfigException("--tsv: file " + tsv + " does not exist");
         }
-        String uri = args.require("mongo-uri");
-        String database = args.get("database", "reviews");
-        String collection = args.get("collection", "reviews");
-        int holdBack = basisPoints(args.get("hold-back", "0%"));
-        Path holdBackFile =
-                args.has("hold-back-file") ? Path.of(args.require("hold-back-file")) : null;
+        int holdBack = basisPoints(holdBackText);
+        Path holdBackFile = holdBackFileOption;
         if (holdBackFile != null && holdBack == 0) {
             throw new ConfigException(
                     "--hold-back-file needs --hold-back P% (the share of rows to hold back)");
@@ -60,8 +101,10 @@ final class LoadReviewsCommand {
         if (holdBack > 0 && holdBackFile == null) {
             holdBackFile = Path.of(tsv + ".held-back.jsonl");
         }
-        Path rejects = Path.of(args.get("rejects", tsv + ".rejects.tsv"));
-        int batch = (int) args.getLong("batch", 1000, 1, 100_000);
+        Path rejects = rejectsOption != null ? rejectsOption : Path.of(tsv + ".rejects.tsv");
+        if (batch < 1 || batch > 100_000) {
+            throw new ConfigException("--batch must be between 1 and 100000, got " + batch);
+        }
 
         ConsoleProgress progress = ConsoleProgress.forStderr(err);
         long[] shown = {0};

@@ -2,174 +2,195 @@ package io.dbtransfer.cli;
 
 import io.dbtransfer.config.ConfigException;
 
-import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 
-/** Entry point of {@code bin/dbtransfer}: dispatches to a command. */
-public final class Main {
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
 
-    private Main() {}
+/** Entry point of {@code bin/dbtransfer}: parses the command line (picocli) and runs a command. */
+@Command(
+        name = "dbtransfer",
+        synopsisSubcommandLabel = "COMMAND",
+        description = "Live migration of a MongoDB database into MySQL/MariaDB, and its tools.",
+        footer = {
+            "",
+            "Durations everywhere: 250ms, 30s, 5m, 1h. Options take --name VALUE or --name=VALUE.",
+            "Relative paths resolve against the current directory; defaults under target/ are in"
+                    + " the checkout ("
+                    + Main.HOME_PROPERTY
+                    + ").",
+            "'bin/dbtransfer COMMAND --help' lists a command's options and exit codes."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the command succeeded", "2:bad input or an error (explained on stderr)"},
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Callable<Integer> {
+
+    /**
+     * System property {@code bin/dbtransfer} sets to the checkout: default output under {@code
+     * target/} lands there, whatever the current directory (without it, the current directory).
+     */
+    public static final String HOME_PROPERTY = "dbtransfer.home";
+
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Show this help (options and exit codes) and exit.")
+    boolean help;
+
+    private final PrintStream out;
+
+    private Main(PrintStream out) {
+        this.out = out;
+    }
 
     public static void main(String[] args) {
-        System.exit(exec(args, System.err));
+        System.exit(exec(args, System.out, System.err));
     }
 
     /** Runs a command and returns its exit code; an error is explained on {@code err}: 2. */
-    static int exec(String[] args, java.io.PrintStream err) {
-        try {
-            return run(args);
-        } catch (ConfigException e) {
-            err.println("dbtransfer: " + e.getMessage());
-            return 2;
-        } catch (Exception e) {
-            err.println("dbtransfer: " + describe(e));
-            err.println("  (details in the log file: target/dbtransfer.log)");
-            org.slf4j.LoggerFactory.getLogger(Main.class).error("Command failed", e);
-            return 2;
-        }
+    static int exec(String[] args, PrintStream err) {
+        return exec(args, System.out, err);
     }
 
-    static int run(String[] args) throws Exception {
-        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
-            usage();
-            return args.length == 0 ? 2 : 0;
-        }
-        String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        switch (args[0]) {
-            case "demo":
-                return new DemoCommand(CliArgs.parse(rest)).run();
-            case "migrate":
-                return new MigrateCommand(rest).run();
-            case "generate-reviews":
-                return new GenerateReviewsCommand(CliArgs.parse(rest), System.out, System.err)
-                        .run();
-            case "load-reviews":
-                return new LoadReviewsCommand(CliArgs.parse(rest), System.out, System.err).run();
-            case "infer-mapping":
-                return new InferMappingCommand(CliArgs.parse(rest), System.out).run();
-            case "verify":
-                return new VerifyCommand(rest, System.out, System.err).run();
-            case "cutover":
-                return new CutoverCommand(rest, System.out, System.err).run();
-            case "simulate":
-                return new SimulateCommand(CliArgs.parse(rest), System.out, System.err).run();
-            case "benchmark":
-                return benchmark(CliArgs.parse(rest));
-            case "benchmark-verify":
-                {
-                    CliArgs a = CliArgs.parse(rest);
-                    a.requireKnown(java.util.Set.of("docs", "chunk-size", "verify-heap", "out"));
-                    return new io.dbtransfer.bench.VerifyBenchmark(
-                                    (int) a.getLong("docs", 50_000, 1000, 50_000_000),
-                                    (int) a.getLong("chunk-size", 1000, 1, 1_000_000),
-                                    a.get("verify-heap", "256m"),
-                                    a.get("out", null) == null
-                                            ? null
-                                            : java.nio.file.Path.of(a.get("out", null)))
-                            .run();
-                }
-            case "benchmark-sweep":
-                {
-                    CliArgs a = CliArgs.parse(rest);
-                    a.requireKnown(java.util.Set.of("docs", "heap", "page-size", "out"));
-                    return new io.dbtransfer.bench.SweepBenchmark(
-                                    (int) a.getLong("docs", 1_000_000, 1000, 50_000_000),
-                                    a.get("heap", "1g"),
-                                    (int) a.getLong("page-size", 1000, 1, 1_000_000),
-                                    a.get("out", null) == null
-                                            ? null
-                                            : java.nio.file.Path.of(a.get("out", null)))
-                            .run();
-                }
-            default:
-                System.err.println("dbtransfer: unknown command '" + args[0] + "'");
-                usage();
-                return 2;
-        }
+    /** Runs a command and returns its exit code; an error is explained on {@code err}: 2. */
+    static int exec(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cl = commandLine(out, err);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setExecutionExceptionHandler(
+                (e, commandLine, parseResult) -> {
+                    if (e instanceof ConfigException) {
+                        err.println("dbtransfer: " + e.getMessage());
+                        return 2;
+                    }
+                    err.println("dbtransfer: " + describe(e));
+                    err.println("  (details in the log file: " + logFile() + ")");
+                    org.slf4j.LoggerFactory.getLogger(Main.class).error("Command failed", e);
+                    return 2;
+                });
+        cl.setParameterExceptionHandler(
+                (e, a) -> {
+                    CommandLine where = e.getCommandLine();
+                    err.println("dbtransfer: " + e.getMessage());
+                    if (!CommandLine.UnmatchedArgumentException.printSuggestions(
+                            e, new PrintWriter(err, true))) {
+                        err.println();
+                    }
+                    err.println(
+                            "Try 'bin/dbtransfer "
+                                    + (where.getParent() == null
+                                            ? ""
+                                            : where.getCommandName() + " ")
+                                    + "--help' for the options.");
+                    return 2;
+                });
+        return cl.execute(args);
     }
 
-    private static int benchmark(CliArgs a) throws Exception {
-        a.requireKnown(
-                java.util.Set.of(
-                        "docs",
-                        "live-rate",
-                        "live-seconds",
-                        "variant-live-seconds",
-                        "out",
-                        "no-tradeoffs"));
-        return new io.dbtransfer.bench.BenchmarkCommand(
-                        (int) a.getLong("docs", 50_000, 1000, 50_000_000),
-                        a.getDouble("live-rate", 1000, 1),
-                        java.time.Duration.ofSeconds(a.getLong("live-seconds", 60, 0, 86_400)),
-                        java.time.Duration.ofSeconds(
-                                a.getLong("variant-live-seconds", 10, 0, 86_400)),
-                        a.get("out", null) == null
-                                ? null
-                                : java.nio.file.Path.of(a.get("out", null)),
-                        !a.flag("no-tradeoffs"))
-                .run();
+    /**
+     * Parses and runs a command in this JVM; bad options and failures are thrown (for tests).
+     * {@code --help} prints the usage on {@code out} and returns 0.
+     */
+    static int run(String... args) throws Exception {
+        return run(System.out, System.err, args);
     }
 
-    private static void usage() {
-        System.out.println(
-                "Usage: bin/dbtransfer <command> [options]\n"
-                        + "  demo      embedded MongoDB emulator + MariaDB, live writes, consistency"
-                        + " report\n"
-                        + "            [--docs N] [--live-rate R] [--live-changes M] [--load"
-                        + " FILE.jsonl]\n"
-                        + "            [--delivery exactly-once|idempotent] [--parallelism P]\n"
-                        + "            [--report PATH] [--timeout SECONDS] [--keep-running]"
-                        + " [--repair]\n"
-                        + "  migrate   the job in a local Flink MiniCluster against real servers\n"
-                        + "            --config job.yaml | --mongo-uri URI --database DB"
-                        + " --collection C --mysql-url URL\n"
-                        + "            [--set key=value]… [--checkpoint-dir DIR]"
-                        + " [--from-savepoint PATH]\n"
-                        + "  verify    compare MongoDB and MySQL through the mapping, independent of"
-                        + " the job\n"
-                        + "            --config job.yaml | --mongo-uri URI --database DB"
-                        + " --mysql-url URL\n"
-                        + "            [--report PATH] [--chunk-size 1000]"
-                        + " [--recheck-delay-ms 2000]; exit 0 consistent, 1 not, 2 error\n"
-                        + "  cutover   wait until the source is quiet (or a time is covered),"
-                        + " drain, final sweep,\n"
-                        + "            write a consistency certificate (JSON + summary)\n"
-                        + "            --config job.yaml | --mongo-uri URI --database DB"
-                        + " --mysql-url URL\n"
-                        + "            [--quiet-for 30s | --covered-until 2026-11-25T17:00:00Z]"
-                        + " [--timeout 30m] [--settle 3s]\n"
-                        + "            [--out dbtransfer-cutover-certificate.json]"
-                        + " [--allow-dead-letters] [--chunk-size 1000]\n"
-                        + "            [--recheck-delay-ms 2000]; exit 0 consistent, 1 not,"
-                        + " 2 error\n"
-                        + "  generate-reviews  a deterministic Amazon-reviews-shaped TSV\n"
-                        + "            --rows N --out FILE.tsv[.gz] [--seed S]\n"
-                        + "  load-reviews      an Amazon reviews TSV into MongoDB as nested"
-                        + " documents\n"
-                        + "            --tsv FILE[.gz] --mongo-uri URI [--database reviews]"
-                        + " [--collection reviews]\n"
-                        + "            [--hold-back P%] [--hold-back-file FILE.jsonl]"
-                        + " [--rejects FILE.tsv] [--batch 1000]\n"
-                        + "            exit 1 if any line was rejected (all are listed with"
-                        + " line and reason)\n"
-                        + "  infer-mapping     field paths, types and a proposed mapping + DDL\n"
-                        + "            --mongo-uri URI --database DB --collection C"
-                        + " [--sample N|all] [--out mapping.yaml]\n"
-                        + "  simulate  live inserts/updates/replaces/deletes on a review"
-                        + " collection, logged\n"
-                        + "            --mongo-uri URI --rate R --duration D|--changes N"
-                        + " [--database reviews]\n"
-                        + "            [--collection reviews]"
-                        + " [--mix insert:40,update:40,replace:5,delete:15]\n"
-                        + "            [--hold-back-file FILE.jsonl] [--log changes.jsonl]"
-                        + " [--seed S]\n"
-                        + "  benchmark ceilings, closed-DB baseline, live migration, trade-off"
-                        + " table (embedded servers)\n"
-                        + "            [--docs 50000] [--live-rate 1000] [--live-seconds 60]"
-                        + " [--variant-live-seconds 10]\n"
-                        + "            [--out benchmarks/results/DATE.md] [--no-tradeoffs]\n"
-                        + "  benchmark-sweep reconcile sweeps over N documents, TaskManager heap"
-                        + " capped\n"
-                        + "            [--docs 1000000] [--heap 1g] [--page-size 1000] [--out FILE.md]");
+    /** As {@link #run(String...)}, with the command's output on {@code out} and {@code err}. */
+    static int run(PrintStream out, PrintStream err, String... args) throws Exception {
+        CommandLine cl = commandLine(out, err);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        ParseResult parsed = cl.parseArgs(args);
+        if (CommandLine.executeHelpRequest(parsed) != null) {
+            return 0;
+        }
+        ParseResult leaf = parsed;
+        while (leaf.hasSubcommand()) {
+            leaf = leaf.subcommand();
+        }
+        Object command = leaf.commandSpec().userObject();
+        if (command instanceof CommandLine.IHelpCommandInitializable2) {
+            return cl.execute(args);
+        }
+        @SuppressWarnings("unchecked")
+        Callable<Integer> callable = (Callable<Integer>) command;
+        return callable.call();
+    }
+
+    /** The command line with every command, writing to {@code out} and {@code err}. */
+    static CommandLine commandLine(PrintStream out, PrintStream err) {
+        CommandLine cl = new CommandLine(new Main(out));
+        cl.addSubcommand(new DemoCommand());
+        cl.addSubcommand(new MigrateCommand());
+        cl.addSubcommand(new VerifyCommand(out, err));
+        cl.addSubcommand(new CutoverCommand(out, err));
+        cl.addSubcommand(new InferMappingCommand(out));
+        cl.addSubcommand(new GenerateReviewsCommand(out, err));
+        cl.addSubcommand(new LoadReviewsCommand(out, err));
+        cl.addSubcommand(new SimulateCommand(out, err));
+        cl.addSubcommand(new BenchmarkCommands.Benchmark());
+        cl.addSubcommand(new BenchmarkCommands.BenchmarkVerify());
+        cl.addSubcommand(new BenchmarkCommands.BenchmarkSweep());
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (!(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                addHelpOption(sub);
+            }
+        }
+        cl.registerConverter(Duration.class, new DurationConverter());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setAbbreviatedOptionsAllowed(false);
+        // As before picocli: a repeated single-valued option takes its last value.
+        cl.setOverwrittenOptionsAllowed(true);
+        return cl;
+    }
+
+    private static void addHelpOption(CommandLine command) {
+        command.getCommandSpec()
+                .addOption(
+                        CommandLine.Model.OptionSpec.builder("-h", "--help")
+                                .usageHelp(true)
+                                .description("Show this help (options and exit codes) and exit.")
+                                .build());
+    }
+
+    /** Parses {@code args} into {@code command}'s options (a command used on its own). */
+    static void parse(Object command, String[] args) {
+        CommandLine cl = new CommandLine(command);
+        addHelpOption(cl);
+        cl.setOverwrittenOptionsAllowed(true);
+        cl.registerConverter(Duration.class, new DurationConverter());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.parseArgs(args);
+    }
+
+    /** Without a command: the usage, exit 2. */
+    @Override
+    public Integer call() {
+        CommandLine.usage(this, out);
+        return 2;
+    }
+
+    /** The checkout ({@value #HOME_PROPERTY}), or the current directory. */
+    static Path home() {
+        String home = System.getProperty(HOME_PROPERTY);
+        return home == null || home.isBlank() ? Path.of("") : Path.of(home);
+    }
+
+    /** A default output path under the checkout (see {@link #home()}). */
+    static Path inHome(String relative) {
+        return home().resolve(relative);
+    }
+
+    private static String logFile() {
+        return System.getProperty(
+                "dbtransfer.log.file", inHome("target/dbtransfer.log").toString());
     }
 
     /** One readable line for an unexpected failure: the innermost cause's message. */

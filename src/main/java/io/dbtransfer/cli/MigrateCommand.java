@@ -13,20 +13,63 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.concurrent.Callable;
 
 /**
  * {@code bin/dbtransfer migrate}: the job in a local Flink MiniCluster against real servers, for
  * users without a Flink cluster. Checkpoints are kept in {@code --checkpoint-dir}, so a stopped
  * migration resumes with {@code --from-savepoint <checkpoint dir>/<job id>/chk-N}.
  */
-final class MigrateCommand {
-    private final String[] args;
+@Command(
+        name = "migrate",
+        description = {
+            "Run the job in a local Flink MiniCluster against real servers (no Flink cluster"
+                    + " needed). Ctrl-C stops it; resume with --from-savepoint."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:the job finished",
+            "2:bad input or an error (unreachable server, bad mapping, job failure)"
+        })
+final class MigrateCommand implements Callable<Integer> {
 
+    @Mixin JobArgs job = new JobArgs();
+
+    @Option(
+            names = "--checkpoint-dir",
+            paramLabel = "DIR",
+            description =
+                    "Where checkpoints are kept (default: target/migrate-checkpoints in the"
+                            + " checkout).")
+    Path checkpointDir;
+
+    @Option(
+            names = "--from-savepoint",
+            paramLabel = "PATH",
+            description = "Resume from a savepoint or retained checkpoint (<dir>/<job id>/chk-N).")
+    String resume;
+
+    @Option(
+            names = "--parallelism",
+            paramLabel = "P",
+            description = "Parallelism of the local job (default: ${DEFAULT-VALUE}).")
+    int parallelism = 2;
+
+    MigrateCommand() {}
+
+    /** A migrate with these arguments (as on the command line after {@code migrate}). */
     MigrateCommand(String[] args) {
-        this.args = args;
+        Main.parse(this, args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        return run();
     }
 
     int run() throws Exception {
@@ -47,38 +90,18 @@ final class MigrateCommand {
 
     /** Checks both sides, starts the job in a local MiniCluster and returns its client. */
     JobClient start() throws Exception {
-        List<String> jobArgs = new ArrayList<>();
-        String checkpointDir = "target/migrate-checkpoints";
-        String resume = null;
-        int parallelism = 2;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (i + 1 >= args.length) {
-                throw new ConfigException("Option " + a + " needs a value");
-            }
-            switch (a) {
-                case "--checkpoint-dir":
-                    checkpointDir = args[++i];
-                    break;
-                case "--from-savepoint":
-                    resume = args[++i];
-                    break;
-                case "--parallelism":
-                    try {
-                        parallelism = Integer.parseInt(args[++i]);
-                    } catch (NumberFormatException e) {
-                        throw new ConfigException("--parallelism needs a whole number");
-                    }
-                    break;
-                default:
-                    jobArgs.add(a);
-                    jobArgs.add(args[++i]);
-            }
+        if (parallelism < 1) {
+            throw new ConfigException("--parallelism must be at least 1, got " + parallelism);
         }
-        JobConfig config = MongoToMySqlJob.parseArgs(jobArgs.toArray(new String[0]));
+        String checkpointDir =
+                (this.checkpointDir != null
+                                ? this.checkpointDir
+                                : Main.inHome("target/migrate-checkpoints"))
+                        .toAbsolutePath()
+                        .toString();
+        JobConfig config = job.load();
         Configuration cluster =
-                JobEnvironment.localCluster(
-                        Path.of(checkpointDir).toAbsolutePath().toUri().toString());
+                JobEnvironment.localCluster(Path.of(checkpointDir).toUri().toString());
         cluster.set(
                 CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);

@@ -10,6 +10,8 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import org.bson.Document;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -17,66 +19,115 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * {@code bin/dbtransfer simulate --mongo-uri URI --rate R --duration D [...]}: writes live changes
  * to a review collection (see {@link LiveChangeSimulator}) and logs each one.
  */
-final class SimulateCommand {
+@Command(
+        name = "simulate",
+        description = "Live inserts/updates/replaces/deletes on a review collection, logged.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the changes were written", "2:bad input or an error"})
+final class SimulateCommand implements Callable<Integer> {
 
-    private final CliArgs args;
+    @Option(names = "--mongo-uri", required = true, paramLabel = "URI", description = "MongoDB.")
+    String uri;
+
+    @Option(
+            names = "--database",
+            paramLabel = "DB",
+            description = "Database (default: ${DEFAULT-VALUE}).")
+    String database = "reviews";
+
+    @Option(
+            names = "--collection",
+            paramLabel = "C",
+            description = "Collection (default: ${DEFAULT-VALUE}).")
+    String collectionName = "reviews";
+
+    @Option(
+            names = "--rate",
+            required = true,
+            paramLabel = "R",
+            description = "Changes per second.")
+    double rate;
+
+    @Option(
+            names = "--duration",
+            paramLabel = "DURATION",
+            description = "How long to write, e.g. 60s or 5m (or give --changes).")
+    Duration duration;
+
+    @Option(names = "--changes", paramLabel = "N", description = "Stop after N changes.")
+    Long changesOption;
+
+    @Option(
+            names = "--mix",
+            paramLabel = "MIX",
+            description = "Share of each kind of change (default: ${DEFAULT-VALUE}).")
+    String mixText = ChangeMix.DEFAULT.toString();
+
+    @Option(
+            names = "--hold-back-file",
+            paramLabel = "FILE.jsonl",
+            description = "Documents to insert (from load-reviews --hold-back).")
+    Path holdBackFile;
+
+    @Option(names = "--log", paramLabel = "FILE.jsonl", description = "Log every change here.")
+    Path logFile;
+
+    @Option(
+            names = "--seed",
+            paramLabel = "S",
+            description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed = 1;
+
     private final PrintStream out;
     private final PrintStream err;
 
-    SimulateCommand(CliArgs args, PrintStream out, PrintStream err) {
-        this.args = args;
+    SimulateCommand(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
-        args.requireKnown(
-                Set.of(
-                        "mongo-uri",
-                        "database",
-                        "collection",
-                        "rate",
-                        "duration",
-                        "changes",
-                        "mix",
-                        "hold-back-file",
-                        "log",
-                        "seed"));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        return run();
     }
 
     int run() throws Exception {
         ChangeMix mix;
         try {
-            mix = ChangeMix.parse(args.get("mix", ChangeMix.DEFAULT.toString()));
+            mix = ChangeMix.parse(mixText);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("--mix: " + e.getMessage());
         }
-        String uri = args.require("mongo-uri");
-        String database = args.get("database", "reviews");
-        String collectionName = args.get("collection", "reviews");
-        args.require("rate");
-        double rate = args.getDouble("rate", 0, 0.001);
-        Duration duration = args.getDuration("duration", null);
-        long changes = args.getLong("changes", Long.MAX_VALUE, 1, Long.MAX_VALUE);
-        if (duration == null && !args.has("changes")) {
+        if (rate < 0.001) {
+            throw new ConfigException("--rate must be at least 0.001, got " + rate);
+        }
+        if (duration != null && duration.isZero()) {
+            throw new ConfigException("--duration must be at least 1ms");
+        }
+        if (changesOption != null && changesOption < 1) {
+            throw new ConfigException("--changes must be at least 1, got " + changesOption);
+        }
+        long changes = changesOption == null ? Long.MAX_VALUE : changesOption;
+        if (duration == null && changesOption == null) {
             throw new ConfigException(
                     "--duration is required (e.g. --duration 60s), or --changes N to stop after N"
                             + " changes");
         }
-        long seed = args.getLong("seed", 1, Long.MIN_VALUE, Long.MAX_VALUE);
         Deque<Document> heldBack = new ArrayDeque<>();
-        if (args.has("hold-back-file")) {
-            Path file = Path.of(args.require("hold-back-file"));
+        if (holdBackFile != null) {
+            Path file = holdBackFile;
             try {
                 heldBack.addAll(ExtendedJsonLines.read(file));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("--hold-back-file: " + e.getMessage());
             }
         }
-        Path logFile = args.has("log") ? Path.of(args.require("log")) : null;
 
         try (MongoClient client = MongoClients.create(uri);
                 ChangeLogWriter log = logFile == null ? null : new ChangeLogWriter(logFile)) {

@@ -1,9 +1,6 @@
 package io.dbtransfer.cli;
 
-import io.dbtransfer.MongoToMySqlJob;
 import io.dbtransfer.config.ConfigException;
-import io.dbtransfer.config.JobConfig;
-import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.pipeline.MySqlConnections;
 import io.dbtransfer.source.SourceProbe;
@@ -11,79 +8,114 @@ import io.dbtransfer.verify.ChunkedVerifier;
 import io.dbtransfer.verify.VerifyReport;
 
 import com.mongodb.client.MongoClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 
 /**
- * {@code bin/dbtransfer verify}: compares MongoDB and MySQL through the mapping, independent of the
- * job; prints progress on stderr, a summary on stdout, writes a JSON report. Exit 0 consistent, 1
- * inconsistent, 2 error.
+ * {@code bin/dbtransfer verify}: compares MongoDB and MySQL through the job's mapping, independent
+ * of the job; prints progress on stderr, a summary on stdout, writes a JSON report. Exit 0
+ * consistent, 1 inconsistent, 2 error.
  */
-public final class VerifyCommand {
+@Command(
+        name = "verify",
+        description = {
+            "Compare MongoDB and MySQL through the job's mapping, independent of the job.",
+            "Without --config the mapping the job recorded in the target is used (and its"
+                    + " collections and database unless given); a --config whose mapping differs"
+                    + " from the recorded one is refused."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:CONSISTENT",
+            "1:INCONSISTENT (missing, extra or different rows; see the report)",
+            "2:bad input or an error, e.g. no recorded mapping or a differing --config"
+        })
+public final class VerifyCommand implements Callable<Integer> {
 
-    private final String[] args;
+    @Mixin JobArgs job = new JobArgs();
+
+    @Option(
+            names = "--report",
+            paramLabel = "PATH",
+            description = "JSON report (default: ${DEFAULT-VALUE}, in the current directory).")
+    Path report = Path.of("dbtransfer-verify-report.json");
+
+    @Option(
+            names = "--chunk-size",
+            paramLabel = "N",
+            description = "Documents per compared chunk (default: ${DEFAULT-VALUE}).")
+    int chunk = 1000;
+
+    @Option(
+            names = "--recheck-delay",
+            paramLabel = "DURATION",
+            description =
+                    "Wait before re-reading a differing document, to tell changes in flight"
+                            + " from real differences (default: 2s).")
+    Duration recheckDelay = Duration.ofSeconds(2);
+
+    /** The former option in milliseconds, still accepted. */
+    @Option(names = "--recheck-delay-ms", hidden = true, paramLabel = "MS")
+    void recheckDelayMs(Long ms) {
+        if (ms != null) {
+            recheckDelay = Duration.ofMillis(ms);
+        }
+    }
+
     private final PrintStream out;
     private final PrintStream err;
 
-    public VerifyCommand(String[] args, PrintStream out, PrintStream err) {
-        this.args = args;
+    VerifyCommand(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
     }
 
+    /** A verify with these arguments (as on the command line after {@code verify}). */
+    public VerifyCommand(String[] args, PrintStream out, PrintStream err) {
+        this(out, err);
+        Main.parse(this, args);
+    }
+
+    /** Runs the comparison; returns the exit code. */
+    @Override
+    public Integer call() throws Exception {
+        return run();
+    }
+
     /** Runs the comparison; returns the exit code. */
     public int run() throws Exception {
-        List<String> jobArgs = new ArrayList<>();
-        Path report = Path.of("dbtransfer-verify-report.json");
-        int chunk = 1000;
-        long recheckMs = 2000;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (i + 1 >= args.length) {
-                throw new ConfigException("Option " + a + " needs a value");
-            }
-            String v = args[++i];
-            switch (a) {
-                case "--report":
-                    report = Path.of(v);
-                    break;
-                case "--chunk-size":
-                    chunk = number(a, v);
-                    break;
-                case "--recheck-delay-ms":
-                    recheckMs = number(a, v);
-                    break;
-                default:
-                    jobArgs.add(a);
-                    jobArgs.add(v);
-            }
+        if (chunk < 1) {
+            throw new ConfigException("--chunk-size must be at least 1, got " + chunk);
         }
-        JobConfig config = MongoToMySqlJob.parseArgs(jobArgs.toArray(new String[0]));
-        DocumentNormalizer normalizer =
-                new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
+        CheckTarget target = CheckTarget.resolve(job, "verify", err);
+        DocumentNormalizer normalizer = new DocumentNormalizer(target.mapping, target.policy);
         VerifyReport result;
         // Reachable, authenticated, collections present: a clear error naming the setting.
         SourceProbe.check(
-                config.get(JobOptions.MONGO_URI),
-                config.get(JobOptions.MONGO_DATABASE),
-                new ArrayList<>(config.mapping().byCollection().keySet()));
-        try (MongoClient client = SourceProbe.connect(config.get(JobOptions.MONGO_URI), 10);
+                target.mongoUri,
+                target.database,
+                new ArrayList<>(target.mapping.byCollection().keySet()));
+        try (MongoClient client = SourceProbe.connect(target.mongoUri, 10);
                 Connection conn =
                         MySqlConnections.open(
-                                config.get(JobOptions.MYSQL_URL),
-                                config.get(JobOptions.MYSQL_USERNAME),
-                                config.mysqlPassword())) {
+                                target.mysqlUrl, target.mysqlUser, target.mysqlPassword)) {
             result =
                     new ChunkedVerifier(
-                                    normalizer, chunk, recheckMs, m -> err.println("verify: " + m))
-                            .verify(
-                                    client.getDatabase(config.get(JobOptions.MONGO_DATABASE)),
-                                    conn);
+                                    normalizer,
+                                    chunk,
+                                    recheckDelay.toMillis(),
+                                    m -> err.println("verify: " + m))
+                            .verify(client.getDatabase(target.database), conn);
         }
         List<Object> inFlux = new ArrayList<>();
         for (String[] k : result.inFluxKeys) {
@@ -125,17 +157,12 @@ public final class VerifyCommand {
                         .put("inFluxKeys", inFlux)
                         .put("tables", tables)
                         .render();
+        if (report.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(report.toAbsolutePath().getParent());
+        }
         Files.writeString(report, json);
         out.println("verify: " + result);
         out.println("report: " + report.toAbsolutePath());
         return result.verdict().equals("CONSISTENT") ? 0 : 1;
-    }
-
-    private static int number(String option, String value) {
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new ConfigException(option + " needs a whole number, got '" + value + "'");
-        }
     }
 }

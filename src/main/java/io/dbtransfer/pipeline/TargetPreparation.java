@@ -8,6 +8,7 @@ import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.sink.MySqlDialect;
 import io.dbtransfer.sink.SchemaManager;
 import io.dbtransfer.source.SourceVersion;
+import io.dbtransfer.verify.MappingRecord;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +25,9 @@ import java.util.List;
 
 /**
  * Gets the target ready before the job starts: connection and privileges checked, tables created,
- * and on a fresh start existing rows handled as {@code sink.on-fresh-start} says.
+ * and on a fresh start existing rows handled as {@code sink.on-fresh-start} says. On every start
+ * (fresh, restored, re-run) the mapping the job applies is recorded in {@link MappingRecord#TABLE},
+ * so that {@code verify} and {@code cutover} check with it.
  *
  * <p><b>Fresh start or re-run?</b> {@code main()} — and so this class — runs again whenever Flink
  * re-runs the application: on every JobManager failover in application mode with HA, Flink recovers
@@ -104,6 +107,14 @@ public final class TargetPreparation {
             }
             SchemaManager.createTables(c, config.mapping());
             DeadLetterTable.create(c);
+            // Every outcome: a savepoint upgrade that changes the mapping rewrites the record.
+            MappingRecord.write(
+                    c,
+                    config.get(JobOptions.MONGO_DATABASE),
+                    config.mapping(),
+                    config.collections(),
+                    config.mismatchPolicy(),
+                    identity == null ? "a job without a fixed job id" : "job " + identity);
             if (outcome == Outcome.FRESH_START && identity != null) {
                 // After the rows were handled: a crash before this line leaves no record, and
                 // the next main() handles them again, before any job was submitted.

@@ -42,19 +42,18 @@ class InferMappingCommandITCase {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         int code =
                 new InferMappingCommand(
-                                CliArgs.parse(
-                                        new String[] {
-                                            "--mongo-uri",
-                                            TestMongo.uri(),
-                                            "--database",
-                                            db,
-                                            "--collection",
-                                            "orders",
-                                            "--sample",
-                                            "all",
-                                            "--out",
-                                            out.toString()
-                                        }),
+                                (new String[] {
+                                    "--mongo-uri",
+                                    TestMongo.uri(),
+                                    "--database",
+                                    db,
+                                    "--collection",
+                                    "orders",
+                                    "--sample",
+                                    "all",
+                                    "--out",
+                                    out.toString()
+                                }),
                                 new PrintStream(buffer, true, StandardCharsets.UTF_8))
                         .run();
         String printed = buffer.toString(StandardCharsets.UTF_8);
@@ -84,13 +83,13 @@ class InferMappingCommandITCase {
     void anEmptyCollectionOrABadSampleIsRefusedWithTheReason() {
         String db = TestMongo.newDatabaseName("infer_empty");
         String[] base = {"--mongo-uri", TestMongo.uri(), "--database", db, "--collection", "none"};
-        assertThatThrownBy(() -> new InferMappingCommand(CliArgs.parse(base), System.out).run())
+        assertThatThrownBy(() -> new InferMappingCommand(base, System.out).run())
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("holds no documents");
         String[] bad = java.util.Arrays.copyOf(base, base.length + 2);
         bad[base.length] = "--sample";
         bad[base.length + 1] = "some";
-        assertThatThrownBy(() -> new InferMappingCommand(CliArgs.parse(bad), System.out).run())
+        assertThatThrownBy(() -> new InferMappingCommand(bad, System.out).run())
                 .hasMessageContaining("--sample: 'some' is not valid");
     }
 }

@@ -39,14 +39,10 @@ class WorkloadCommandsITCase {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-        CliArgs a = CliArgs.parse(args);
-        int exit =
-                switch (name) {
-                    case "generate-reviews" -> new GenerateReviewsCommand(a, o, e).run();
-                    case "load-reviews" -> new LoadReviewsCommand(a, o, e).run();
-                    case "simulate" -> new SimulateCommand(a, o, e).run();
-                    default -> throw new IllegalArgumentException(name);
-                };
+        String[] all = new String[args.length + 1];
+        all[0] = name;
+        System.arraycopy(args, 0, all, 1, args.length);
+        int exit = Main.run(o, e, all);
         return new Run(
                 exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -268,9 +264,11 @@ class WorkloadCommandsITCase {
                                         "10",
                                         "--duration",
                                         "soon"))
-                .hasMessageStartingWith("--duration needs a duration such as 60s");
+                .hasMessageStartingWith(
+                        "Invalid value for option '--duration': 'soon' is not a"
+                                + " duration: give a number with a unit: 250ms, 30s, 5m or 1h");
         assertThatThrownBy(() -> command("simulate", "--mongo-uri", uri, "--duration", "1s"))
-                .hasMessage("--rate is required");
+                .hasMessage("Missing required option: '--rate=R'");
         assertThatThrownBy(
                         () ->
                                 command(
@@ -304,7 +302,7 @@ class WorkloadCommandsITCase {
                                         "h.jsonl"))
                 .hasMessageStartingWith("--hold-back-file needs --hold-back");
         assertThatThrownBy(() -> command("generate-reviews", "--rows", "10"))
-                .hasMessage("--out is required");
+                .hasMessage("Missing required option: '--out=FILE.tsv[.gz]'");
         assertThatThrownBy(
                         () ->
                                 command(
@@ -315,7 +313,7 @@ class WorkloadCommandsITCase {
                                         "x.tsv",
                                         "--sed",
                                         "1"))
-                .hasMessageStartingWith("Unknown option --sed");
+                .hasMessageStartingWith("Unknown options: '--sed', '1'");
         Path notReviews = dir.resolve("other.tsv");
         Files.writeString(notReviews, "a\tb\n1\t2\n");
         assertThatThrownBy(

@@ -1,7 +1,6 @@
 package io.dbtransfer.verify;
 
 import io.dbtransfer.cli.VerifyCommand;
-import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.normalize.DocumentNormalizer;
@@ -116,8 +115,9 @@ class VerifyCommandITCase {
         String[] bad = cmd.clone();
         bad[List.of(bad).indexOf("--chunk-size") + 1] = "lots";
         assertThatThrownBy(() -> run(bad))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("--chunk-size needs a whole number");
+                .isInstanceOf(picocli.CommandLine.ParameterException.class)
+                .hasMessageContaining(
+                        "Invalid value for option '--chunk-size': 'lots' is not an int");
     }
 
     private static String[] withMapping(String[] args, Path dir) throws Exception {
