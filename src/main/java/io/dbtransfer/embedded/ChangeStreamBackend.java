@@ -8,6 +8,7 @@ import de.bwaldvogel.mongo.backend.Utils;
 import de.bwaldvogel.mongo.backend.ValueComparator;
 import de.bwaldvogel.mongo.backend.aggregation.Aggregation;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.backend.memory.MemoryDatabase;
 import de.bwaldvogel.mongo.bson.BinData;
 import de.bwaldvogel.mongo.bson.BsonTimestamp;
 import de.bwaldvogel.mongo.bson.Document;
@@ -29,6 +30,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * mongo-java-server's memory backend plus what Flink CDC's MongoDB source needs from a replica set:
@@ -63,6 +65,19 @@ final class ChangeStreamBackend extends MemoryBackend {
     ChangeStreamBackend(ScramSha256Server auth, List<EmulatedRole> roles) {
         this.auth = auth;
         this.roles = List.copyOf(roles);
+    }
+
+    /** Documents read from storage by queries, over all collections (see IdIndexedCollection). */
+    private final LongAdder documentsExamined = new LongAdder();
+
+    @Override
+    public MemoryDatabase openOrCreateDatabase(String databaseName) {
+        return new IdIndexedDatabase(databaseName, getCursorRegistry(), documentsExamined);
+    }
+
+    /** Documents read from storage by queries so far (mongod's {@code totalDocsExamined}). */
+    long documentsExamined() {
+        return documentsExamined.sum();
     }
 
     @Override
@@ -571,9 +586,19 @@ final class ChangeStreamBackend extends MemoryBackend {
         return id instanceof MinKey || id instanceof MaxKey ? null : id;
     }
 
-    /** Stored documents matching the filter with {@code lower <= _id < upper}, by {@code _id}. */
+    /**
+     * Stored documents matching the filter with {@code lower <= _id < upper}, by {@code _id}: read
+     * from the ordered {@code _id} index, or, if it cannot answer, by scanning and sorting.
+     */
     private static List<Document> documentsInIdRange(
             MongoCollection<?> collection, Document filter, Object lower, Object upper) {
+        if (collection instanceof IdIndexedCollection) {
+            List<Document> documents =
+                    ((IdIndexedCollection) collection).inIdOrder(lower, upper, filter, 0);
+            if (documents != null) {
+                return documents;
+            }
+        }
         Comparator<Object> order = ValueComparator.asc();
         List<Document> documents = new ArrayList<>();
         for (Document document : collection.handleQuery(new Document("$query", filter), 0, 0)) {

@@ -148,6 +148,15 @@ public final class MongoEmulator implements AutoCloseable {
         return backend.emulatedOplog().currentTime();
     }
 
+    /**
+     * Documents the emulator has read from storage to answer queries since it started, over all
+     * collections: mongod's {@code totalDocsExamined}, summed. A query served by the ordered {@code
+     * _id} index adds the candidates it read; one that scans adds the collection's size.
+     */
+    public long documentsExamined() {
+        return backend.documentsExamined();
+    }
+
     /** Closes client connections and stops the server; idempotent. */
     @Override
     public void close() {
