@@ -13,14 +13,15 @@ import io.dbtransfer.reconcile.RowHasher;
 import io.dbtransfer.sink.MySqlDialect;
 import io.dbtransfer.source.ChangeRecord;
 
+import com.mongodb.client.FindIterable;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
 import org.bson.BsonDocument;
+import org.bson.BsonInt32;
 import org.bson.BsonValue;
-import org.bson.conversions.Bson;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -202,14 +203,16 @@ public final class ChunkedVerifier {
         BsonValue lastId = null;
         String lowerText = null;
         while (true) {
-            Bson filter = lastId == null ? new BsonDocument() : Filters.gt("_id", lastId);
             Map<String, Hash128> src = new LinkedHashMap<>();
             String lastText = null;
             int read = 0;
-            try (MongoCursor<BsonDocument> cursor =
-                    coll.find(filter).sort(Sorts.ascending("_id")).limit(chunkSize).iterator()) {
+            BsonValue after = lastId;
+            try (MongoCursor<BsonDocument> cursor = page(coll, after).iterator()) {
                 while (cursor.hasNext()) {
                     BsonDocument doc = cursor.next();
+                    if (after != null && after.equals(doc.get("_id"))) {
+                        continue; // the previous page's last document: min() is inclusive
+                    }
                     read++;
                     lastId = doc.get("_id");
                     String text = KeyTexts.keyText(routingKey(collection, lastId), keyType(table));
@@ -276,6 +279,24 @@ public final class ChunkedVerifier {
                 lowerText = upperText;
             }
         }
+    }
+
+    /**
+     * The next page of documents in {@code _id} order after {@code after} (the first page when
+     * null). Not {@code _id > after}: MongoDB's {@code $gt} only matches values of the bound's own
+     * BSON type, so a collection of numbers followed by strings would end at the last number. An
+     * index bound ({@code min}, inclusive, with the {@code _id} index as hint) spans every type in
+     * index order; the page holds one more document, as the first is {@code after} itself.
+     */
+    private FindIterable<BsonDocument> page(MongoCollection<BsonDocument> coll, BsonValue after) {
+        if (after == null) {
+            return coll.find().sort(Sorts.ascending("_id")).limit(chunkSize);
+        }
+        return coll.find()
+                .min(new BsonDocument("_id", after))
+                .hint(new BsonDocument("_id", new BsonInt32(1)))
+                .sort(Sorts.ascending("_id"))
+                .limit(chunkSize + 1);
     }
 
     /**

@@ -235,6 +235,75 @@ class VerifyInFluxITCase {
         assertThat(keys(json, "mismatches")).isEqualTo(extras);
     }
 
+    /**
+     * A collection whose {@code _id}s are of several BSON types: MongoDB's {@code $gt} only matches
+     * values of the bound's own type, so paging by {@code _id > last} ended at the last number and
+     * never read the strings after it. A string document the job had lost from MySQL was then
+     * missed: verify said CONSISTENT. (Single-digit numbers, so that MySQL's text order of the key
+     * column is MongoDB's order here.)
+     */
+    @Test
+    void documentsAfterTheLastNumberAreReadAndAMissingOneIsFound(@TempDir Path dir)
+            throws Exception {
+        MigrationFixture f =
+                new MigrationFixture("verify_mixed")
+                        .collections("items:\n  key-type: VARCHAR(16)\n  columns:\n    v: INT\n");
+        MongoCollection<Document> coll = f.mongo().getCollection("items");
+        JobConfig config = f.config();
+        DocumentNormalizer normalizer =
+                new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
+        List<Document> docs = new ArrayList<>();
+        for (int i = 1; i <= 9; i++) {
+            docs.add(new Document("_id", i).append("v", i));
+        }
+        for (int i = 1; i <= 6; i++) {
+            docs.add(new Document("_id", String.format("s%02d", i)).append("v", 100 + i));
+        }
+        coll.insertMany(docs);
+        List<RowChange> rows = new ArrayList<>();
+        for (BsonDocument d : f.mongo().getCollection("items", BsonDocument.class).find()) {
+            rows.add(
+                    normalizer.normalize(
+                                    ChangeRecord.upsert(
+                                            "items",
+                                            CanonicalValues.canonicalJson(d.get("_id")),
+                                            d.toJson(CanonicalValues.CANONICAL),
+                                            7L),
+                                    0L)
+                            .change);
+        }
+        try (Connection c = f.mysql()) {
+            SchemaManager.createTables(c, config.mapping());
+            c.setAutoCommit(false);
+            new ChangeApplier(config.mapping()).apply(c, rows);
+            c.commit();
+        }
+        Path report = dir.resolve("report.json");
+        String[] args = {
+            "--config",
+            f.writeJobFile(dir.resolve("job.yaml")).toString(),
+            "--report",
+            report.toString(),
+            "--chunk-size",
+            "5",
+            "--recheck-delay",
+            "0s"
+        };
+        assertThat(run(args)).isZero();
+        Document json = Document.parse(Files.readString(report));
+        assertThat(json.getString("verdict")).as(json.toJson()).isEqualTo("CONSISTENT");
+        assertThat(json.get("sourceDocuments", Number.class).longValue()).isEqualTo(15);
+        try (Connection c = f.mysql();
+                Statement st = c.createStatement()) {
+            st.execute("DELETE FROM items WHERE _id = 's04'");
+        }
+        assertThat(run(args)).as("a row lost after the last number").isEqualTo(1);
+        json = Document.parse(Files.readString(report));
+        assertThat(json.getString("verdict")).as(json.toJson()).isEqualTo("INCONSISTENT");
+        assertThat(json.get("missing", Number.class).longValue()).isEqualTo(1);
+        assertThat(keys(json, "mismatches")).containsExactly("s04");
+    }
+
     private static Set<String> keys(Document json, String list) {
         Set<String> out = new TreeSet<>();
         for (Document d : json.getList(list, Document.class)) {
