@@ -53,26 +53,7 @@ class VerifyInFluxITCase {
         MongoCollection<Document> coll = f.mongo().getCollection("reviews");
         coll.insertMany(docs);
         JobConfig config = f.config();
-        DocumentNormalizer normalizer =
-                new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
-        List<RowChange> rows = new ArrayList<>();
-        for (BsonDocument d : f.mongo().getCollection("reviews", BsonDocument.class).find()) {
-            rows.add(
-                    normalizer.normalize(
-                                    ChangeRecord.upsert(
-                                            "reviews",
-                                            CanonicalValues.canonicalJson(d.get("_id")),
-                                            d.toJson(CanonicalValues.CANONICAL),
-                                            7L),
-                                    0L)
-                            .change);
-        }
-        try (Connection c = f.mysql()) {
-            SchemaManager.createTables(c, config.mapping());
-            c.setAutoCommit(false);
-            new ChangeApplier(config.mapping()).apply(c, rows);
-            c.commit();
-        }
+        copyToMySql(f, config, "reviews");
         Set<String> moving =
                 new TreeSet<>(
                         List.of(
@@ -250,8 +231,6 @@ class VerifyInFluxITCase {
                         .collections("items:\n  key-type: VARCHAR(16)\n  columns:\n    v: INT\n");
         MongoCollection<Document> coll = f.mongo().getCollection("items");
         JobConfig config = f.config();
-        DocumentNormalizer normalizer =
-                new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
         List<Document> docs = new ArrayList<>();
         for (int i = 1; i <= 9; i++) {
             docs.add(new Document("_id", i).append("v", i));
@@ -260,24 +239,7 @@ class VerifyInFluxITCase {
             docs.add(new Document("_id", String.format("s%02d", i)).append("v", 100 + i));
         }
         coll.insertMany(docs);
-        List<RowChange> rows = new ArrayList<>();
-        for (BsonDocument d : f.mongo().getCollection("items", BsonDocument.class).find()) {
-            rows.add(
-                    normalizer.normalize(
-                                    ChangeRecord.upsert(
-                                            "items",
-                                            CanonicalValues.canonicalJson(d.get("_id")),
-                                            d.toJson(CanonicalValues.CANONICAL),
-                                            7L),
-                                    0L)
-                            .change);
-        }
-        try (Connection c = f.mysql()) {
-            SchemaManager.createTables(c, config.mapping());
-            c.setAutoCommit(false);
-            new ChangeApplier(config.mapping()).apply(c, rows);
-            c.commit();
-        }
+        copyToMySql(f, config, "items");
         Path report = dir.resolve("report.json");
         String[] args = {
             "--config",
@@ -302,6 +264,34 @@ class VerifyInFluxITCase {
         assertThat(json.getString("verdict")).as(json.toJson()).isEqualTo("INCONSISTENT");
         assertThat(json.get("missing", Number.class).longValue()).isEqualTo(1);
         assertThat(keys(json, "mismatches")).containsExactly("s04");
+    }
+
+    /**
+     * Writes every document of {@code collection} to MySQL as the job would (normalizer and
+     * applier), so that a test starts from a target that equals the source.
+     */
+    private static void copyToMySql(MigrationFixture f, JobConfig config, String collection)
+            throws Exception {
+        DocumentNormalizer normalizer =
+                new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
+        List<RowChange> rows = new ArrayList<>();
+        for (BsonDocument d : f.mongo().getCollection(collection, BsonDocument.class).find()) {
+            rows.add(
+                    normalizer.normalize(
+                                    ChangeRecord.upsert(
+                                            collection,
+                                            CanonicalValues.canonicalJson(d.get("_id")),
+                                            d.toJson(CanonicalValues.CANONICAL),
+                                            7L),
+                                    0L)
+                            .change);
+        }
+        try (Connection c = f.mysql()) {
+            SchemaManager.createTables(c, config.mapping());
+            c.setAutoCommit(false);
+            new ChangeApplier(config.mapping()).apply(c, rows);
+            c.commit();
+        }
     }
 
     private static Set<String> keys(Document json, String list) {
