@@ -1,12 +1,14 @@
 package io.dbtransfer;
 
-import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
-import io.dbtransfer.deadletter.DeadLetterTable;
-import io.dbtransfer.kafka.KafkaOutputs;
+import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.DeliveryGuarantee;
+import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.outputs.DeadLetterTable;
+import io.dbtransfer.outputs.KafkaOutputs;
+import io.dbtransfer.outputs.MismatchTable;
 import io.dbtransfer.pipeline.JobEnvironment;
 import io.dbtransfer.pipeline.MigrationPipeline;
 import io.dbtransfer.pipeline.OperatorUids;
@@ -14,9 +16,7 @@ import io.dbtransfer.pipeline.PipelineSinks;
 import io.dbtransfer.pipeline.Preflight;
 import io.dbtransfer.pipeline.TargetPreparation;
 import io.dbtransfer.reconcile.MismatchRecord;
-import io.dbtransfer.reconcile.MismatchTable;
 import io.dbtransfer.reconcile.ReconcileSettings;
-import io.dbtransfer.sink.DeliveryGuarantee;
 import io.dbtransfer.sink.MySqlChangeSink;
 import io.dbtransfer.sink.SinkOptions;
 import io.dbtransfer.source.MongoSourceFactory;

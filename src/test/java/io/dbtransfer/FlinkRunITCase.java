@@ -2,7 +2,7 @@ package io.dbtransfer;
 
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.embedded.MongoEmulator;
-import io.dbtransfer.reconcile.MismatchTable;
+import io.dbtransfer.outputs.MismatchTable;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.FlinkStandaloneCluster;
 import io.dbtransfer.testing.MigrationFixture;

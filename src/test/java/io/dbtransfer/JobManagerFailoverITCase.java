@@ -1,6 +1,6 @@
 package io.dbtransfer;
 
-import io.dbtransfer.source.SourceVersion;
+import io.dbtransfer.model.SourceVersion;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.FlinkStandaloneCluster;
 import io.dbtransfer.testing.MigrationFixture;

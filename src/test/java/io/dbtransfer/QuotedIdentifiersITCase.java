@@ -1,6 +1,6 @@
 package io.dbtransfer;
 
-import io.dbtransfer.config.ConfigException;
+import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.testing.MigrationFixture;
 
 import org.apache.flink.core.execution.JobClient;

@@ -5,12 +5,12 @@ import io.dbtransfer.embedded.EmbeddedMariaDb;
 import io.dbtransfer.embedded.MongoEmulator;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.MismatchPolicy;
+import io.dbtransfer.model.NormalizeResult;
+import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.normalize.MismatchPolicy;
-import io.dbtransfer.normalize.NormalizeResult;
-import io.dbtransfer.normalize.RowChange;
 import io.dbtransfer.pipeline.MySqlConnections;
-import io.dbtransfer.source.ChangeRecord;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import com.mongodb.client.MongoClient;

@@ -1,13 +1,13 @@
 package io.dbtransfer.bench;
 
+import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.SchemaManager;
+import io.dbtransfer.dialect.ValueCodec;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.normalize.ChildRows;
-import io.dbtransfer.normalize.RowChange;
-import io.dbtransfer.sink.MySqlDialect;
-import io.dbtransfer.sink.SchemaManager;
-import io.dbtransfer.sink.ValueCodec;
+import io.dbtransfer.model.ChildRows;
+import io.dbtransfer.model.RowChange;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;

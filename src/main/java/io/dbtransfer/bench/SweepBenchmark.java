@@ -1,17 +1,17 @@
 package io.dbtransfer.bench;
 
+import io.dbtransfer.dialect.SchemaManager;
 import io.dbtransfer.embedded.EmbeddedMariaDb;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.ColumnType.Kind;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.normalize.ChildRows;
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.model.ChildRows;
+import io.dbtransfer.model.RowChange;
 import io.dbtransfer.reconcile.MismatchRecord;
 import io.dbtransfer.reconcile.ReconcileOperator;
 import io.dbtransfer.reconcile.ReconcileSettings;
-import io.dbtransfer.sink.SchemaManager;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.typeinfo.TypeInformation;

@@ -3,7 +3,7 @@ package io.dbtransfer.cli;
 import io.dbtransfer.bench.BenchmarkCommand;
 import io.dbtransfer.bench.SweepBenchmark;
 import io.dbtransfer.bench.VerifyBenchmark;
-import io.dbtransfer.config.ConfigException;
+import io.dbtransfer.model.ConfigException;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,14 +1,14 @@
 package io.dbtransfer.cli;
 
-import io.dbtransfer.config.ConfigException;
-import io.dbtransfer.config.Redact;
+import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.Redact;
+import io.dbtransfer.model.SourceVersion;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.pipeline.MySqlConnections;
-import io.dbtransfer.reconcile.RowHasher;
 import io.dbtransfer.source.SourceProbe;
-import io.dbtransfer.source.SourceVersion;
 import io.dbtransfer.verify.ChunkedVerifier;
 import io.dbtransfer.verify.SourceWatch;
 import io.dbtransfer.verify.TargetLedger;

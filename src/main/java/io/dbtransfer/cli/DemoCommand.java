@@ -1,15 +1,15 @@
 package io.dbtransfer.cli;
 
 import io.dbtransfer.MongoToMySqlJob;
-import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.embedded.EmbeddedMariaDb;
 import io.dbtransfer.embedded.MongoEmulator;
 import io.dbtransfer.mapping.MappingInference;
+import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.outputs.MismatchTable;
 import io.dbtransfer.pipeline.JobEnvironment;
 import io.dbtransfer.pipeline.MySqlConnections;
-import io.dbtransfer.reconcile.MismatchTable;
 import io.dbtransfer.verify.ConsistencyChecker;
 import io.dbtransfer.verify.ConsistencyReport;
 import io.dbtransfer.workload.LiveChangeSimulator;

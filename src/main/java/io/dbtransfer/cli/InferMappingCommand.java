@@ -1,11 +1,11 @@
 package io.dbtransfer.cli;
 
-import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.dialect.MySqlDialect;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.MappingInference;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.sink.MySqlDialect;
+import io.dbtransfer.model.ConfigException;
 
 import com.mongodb.client.FindIterable;
 import com.mongodb.client.MongoClient;

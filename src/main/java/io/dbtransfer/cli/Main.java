@@ -1,6 +1,6 @@
 package io.dbtransfer.cli;
 
-import io.dbtransfer.config.ConfigException;
+import io.dbtransfer.model.ConfigException;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

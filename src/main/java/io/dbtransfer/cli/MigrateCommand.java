@@ -1,9 +1,9 @@
 package io.dbtransfer.cli;
 
 import io.dbtransfer.MongoToMySqlJob;
-import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
+import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.pipeline.JobEnvironment;
 
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -116,7 +116,7 @@ final class MigrateCommand implements Callable<Integer> {
                 "Migrating "
                         + config.collections()
                         + " → "
-                        + io.dbtransfer.config.Redact.uri(config.get(JobOptions.MYSQL_URL))
+                        + io.dbtransfer.model.Redact.uri(config.get(JobOptions.MYSQL_URL))
                         + " (job "
                         + job.getJobID()
                         + "). Checkpoints: "

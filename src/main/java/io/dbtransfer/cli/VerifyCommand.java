@@ -1,6 +1,6 @@
 package io.dbtransfer.cli;
 
-import io.dbtransfer.config.ConfigException;
+import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.pipeline.MySqlConnections;
 import io.dbtransfer.source.SourceProbe;

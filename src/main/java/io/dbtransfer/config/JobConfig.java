@@ -1,8 +1,11 @@
 package io.dbtransfer.config;
 
 import io.dbtransfer.mapping.Mapping;
+import io.dbtransfer.mapping.MappingParser;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.normalize.MismatchPolicy;
+import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.MismatchPolicy;
+import io.dbtransfer.model.Redact;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;

@@ -5,8 +5,13 @@ import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.source.ChangeOp;
-import io.dbtransfer.source.ChangeRecord;
+import io.dbtransfer.model.ChangeOp;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.ChildRows;
+import io.dbtransfer.model.DeadLetter;
+import io.dbtransfer.model.MismatchPolicy;
+import io.dbtransfer.model.NormalizeResult;
+import io.dbtransfer.model.RowChange;
 
 import org.bson.BsonArray;
 import org.bson.BsonDocument;

@@ -1,12 +1,12 @@
 package io.dbtransfer.pipeline;
 
-import io.dbtransfer.normalize.DeadLetter;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.DeadLetter;
+import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.normalize.RowChange;
 import io.dbtransfer.reconcile.MismatchRecord;
 import io.dbtransfer.reconcile.ReconcileOperator;
 import io.dbtransfer.reconcile.ReconcileSettings;
-import io.dbtransfer.source.ChangeRecord;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;

@@ -1,7 +1,7 @@
 package io.dbtransfer.pipeline;
 
-import io.dbtransfer.config.ConfigException;
-import io.dbtransfer.config.Redact;
+import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.Redact;
 
 import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 

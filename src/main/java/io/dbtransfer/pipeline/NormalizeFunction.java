@@ -1,12 +1,12 @@
 package io.dbtransfer.pipeline;
 
-import io.dbtransfer.normalize.DeadLetter;
+import io.dbtransfer.model.ChangeOp;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.DeadLetter;
+import io.dbtransfer.model.NormalizeResult;
+import io.dbtransfer.model.RowChange;
+import io.dbtransfer.model.SourceVersion;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.normalize.NormalizeResult;
-import io.dbtransfer.normalize.RowChange;
-import io.dbtransfer.source.ChangeOp;
-import io.dbtransfer.source.ChangeRecord;
-import io.dbtransfer.source.SourceVersion;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;

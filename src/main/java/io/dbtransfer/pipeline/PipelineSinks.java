@@ -1,7 +1,7 @@
 package io.dbtransfer.pipeline;
 
-import io.dbtransfer.normalize.DeadLetter;
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.model.DeadLetter;
+import io.dbtransfer.model.RowChange;
 
 import org.apache.flink.api.connector.sink2.Sink;
 

@@ -25,7 +25,7 @@ public final class Preflight {
 
     /**
      * Refuses a target the sink could not use (one-line {@link
-     * io.dbtransfer.config.ConfigException}); warns (log and stderr) when the oplog is short.
+     * io.dbtransfer.model.ConfigException}); warns (log and stderr) when the oplog is short.
      */
     public static void check(JobConfig config, int parallelism) {
         oplogWarning(config, parallelism).ifPresent(Preflight::warn);

@@ -1,13 +1,13 @@
 package io.dbtransfer.pipeline;
 
-import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
-import io.dbtransfer.config.Redact;
-import io.dbtransfer.deadletter.DeadLetterTable;
+import io.dbtransfer.dialect.MySqlDialect;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.reconcile.MismatchTable;
-import io.dbtransfer.sink.MySqlDialect;
+import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.Redact;
+import io.dbtransfer.outputs.DeadLetterTable;
+import io.dbtransfer.outputs.MismatchTable;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

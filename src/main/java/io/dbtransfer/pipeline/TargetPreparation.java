@@ -1,13 +1,13 @@
 package io.dbtransfer.pipeline;
 
-import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
-import io.dbtransfer.deadletter.DeadLetterTable;
+import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.SchemaManager;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.sink.MySqlDialect;
-import io.dbtransfer.sink.SchemaManager;
-import io.dbtransfer.source.SourceVersion;
+import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.SourceVersion;
+import io.dbtransfer.outputs.DeadLetterTable;
 import io.dbtransfer.verify.MappingRecord;
 
 import org.slf4j.Logger;

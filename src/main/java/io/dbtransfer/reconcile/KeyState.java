@@ -1,5 +1,7 @@
 package io.dbtransfer.reconcile;
 
+import io.dbtransfer.hashing.Hash128;
+
 /**
  * What the reconcile operator keeps per document key: source version, hash of the rows the source
  * says must exist (zero and {@link #DELETED} for a delete, kept until verified) and flags. In state

@@ -1,15 +1,20 @@
 package io.dbtransfer.reconcile;
 
+import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.hashing.Hash128;
+import io.dbtransfer.hashing.KeyTexts;
+import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.normalize.DeadLetter;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.DeadLetter;
+import io.dbtransfer.model.NormalizeResult;
+import io.dbtransfer.model.RowChange;
+import io.dbtransfer.model.SourceVersion;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.normalize.NormalizeResult;
-import io.dbtransfer.normalize.RowChange;
-import io.dbtransfer.source.ChangeRecord;
+import io.dbtransfer.outputs.MismatchTable;
 import io.dbtransfer.source.SourceProbe;
-import io.dbtransfer.source.SourceVersion;
 
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;

@@ -3,7 +3,7 @@ package io.dbtransfer.reconcile;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.mapping.Mapping;
-import io.dbtransfer.normalize.MismatchPolicy;
+import io.dbtransfer.model.MismatchPolicy;
 import io.dbtransfer.source.MongoSourceFactory;
 
 import java.io.Serializable;

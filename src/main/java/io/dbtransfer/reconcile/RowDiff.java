@@ -1,7 +1,8 @@
 package io.dbtransfer.reconcile;
 
+import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.normalize.ChildRows;
+import io.dbtransfer.model.ChildRows;
 
 import java.util.ArrayList;
 import java.util.Arrays;

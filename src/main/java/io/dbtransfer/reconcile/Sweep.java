@@ -1,5 +1,9 @@
 package io.dbtransfer.reconcile;
 
+import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.hashing.Hash128;
+import io.dbtransfer.hashing.KeyTexts;
+import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;

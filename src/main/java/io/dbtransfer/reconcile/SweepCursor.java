@@ -1,5 +1,7 @@
 package io.dbtransfer.reconcile;
 
+import io.dbtransfer.hashing.KeyTexts;
+
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;

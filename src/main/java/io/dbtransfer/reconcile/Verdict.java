@@ -1,5 +1,6 @@
 package io.dbtransfer.reconcile;
 
+import io.dbtransfer.dialect.MySqlReadBack;
 import io.dbtransfer.mapping.TableSpec;
 
 /**

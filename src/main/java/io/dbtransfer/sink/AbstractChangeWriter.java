@@ -1,7 +1,10 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.connect.MySqlConnections;
+import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.SchemaManager;
 import io.dbtransfer.mapping.Mapping;
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.model.RowChange;
 
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.connector.sink2.SinkWriter;

@@ -1,12 +1,17 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.dialect.DeadLetterRows;
+import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.SchemaManager;
+import io.dbtransfer.dialect.TombstoneKey;
+import io.dbtransfer.dialect.ValueCodec;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.KeyIdentity;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.normalize.ChildRows;
-import io.dbtransfer.normalize.DeadLetter;
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.model.ChildRows;
+import io.dbtransfer.model.DeadLetter;
+import io.dbtransfer.model.RowChange;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,7 +1,8 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.mapping.Mapping;
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.model.RowChange;
 
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.WriterInitContext;

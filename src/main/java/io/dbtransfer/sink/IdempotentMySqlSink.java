@@ -1,7 +1,7 @@
 package io.dbtransfer.sink;
 
 import io.dbtransfer.mapping.Mapping;
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.model.RowChange;
 
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;

@@ -1,8 +1,10 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.dialect.MySqlDialect;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.model.DeliveryGuarantee;
+import io.dbtransfer.model.RowChange;
 
 import org.apache.flink.api.connector.sink2.Sink;
 

@@ -1,5 +1,8 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.connect.MySqlConnections;
+import io.dbtransfer.model.DeliveryGuarantee;
+
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

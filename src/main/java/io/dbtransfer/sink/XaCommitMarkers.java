@@ -1,5 +1,7 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.dialect.MySqlDialect;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

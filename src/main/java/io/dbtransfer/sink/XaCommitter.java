@@ -1,5 +1,8 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.connect.MySqlConnections;
+import io.dbtransfer.dialect.SchemaManager;
+
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.groups.SinkCommitterMetricGroup;

@@ -1,6 +1,6 @@
 package io.dbtransfer.sink;
 
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.model.RowChange;
 
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,7 +1,7 @@
 package io.dbtransfer.sink;
 
-import io.dbtransfer.normalize.ChildRows;
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.model.ChildRows;
+import io.dbtransfer.model.RowChange;
 
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 

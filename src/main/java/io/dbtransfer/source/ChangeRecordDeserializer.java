@@ -1,6 +1,9 @@
 package io.dbtransfer.source;
 
 import io.dbtransfer.mapping.CanonicalValues;
+import io.dbtransfer.model.ChangeOp;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.SourceVersion;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Field;

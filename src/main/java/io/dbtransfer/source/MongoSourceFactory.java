@@ -1,9 +1,10 @@
 package io.dbtransfer.source;
 
-import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
-import io.dbtransfer.config.Redact;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.Redact;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;

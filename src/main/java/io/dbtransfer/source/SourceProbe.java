@@ -1,8 +1,9 @@
 package io.dbtransfer.source;
 
-import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.config.JobConfig;
-import io.dbtransfer.config.Redact;
+import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.Redact;
+import io.dbtransfer.model.SourceVersion;
 
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;

@@ -1,17 +1,17 @@
 package io.dbtransfer.verify;
 
+import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.hashing.Hash128;
+import io.dbtransfer.hashing.KeyTexts;
+import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.NormalizeResult;
+import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.normalize.NormalizeResult;
-import io.dbtransfer.normalize.RowChange;
-import io.dbtransfer.reconcile.Hash128;
-import io.dbtransfer.reconcile.KeyTexts;
-import io.dbtransfer.reconcile.MySqlReadBack;
-import io.dbtransfer.reconcile.RowHasher;
-import io.dbtransfer.sink.MySqlDialect;
-import io.dbtransfer.source.ChangeRecord;
 
 import com.mongodb.client.FindIterable;
 import com.mongodb.client.MongoCollection;

@@ -3,10 +3,10 @@ package io.dbtransfer.verify;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.normalize.ChildRows;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.ChildRows;
+import io.dbtransfer.model.NormalizeResult;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.normalize.NormalizeResult;
-import io.dbtransfer.source.ChangeRecord;
 
 import com.mongodb.client.MongoCursor;
 import com.mongodb.client.MongoDatabase;

@@ -4,7 +4,7 @@ import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.normalize.MismatchPolicy;
+import io.dbtransfer.model.MismatchPolicy;
 
 import org.bson.BsonArray;
 import org.bson.BsonDocument;

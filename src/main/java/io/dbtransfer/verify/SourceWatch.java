@@ -1,12 +1,12 @@
 package io.dbtransfer.verify;
 
-import io.dbtransfer.config.ConfigException;
+import io.dbtransfer.hashing.KeyTexts;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.reconcile.KeyTexts;
-import io.dbtransfer.source.SourceVersion;
+import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.SourceVersion;
 
 import com.mongodb.client.MongoChangeStreamCursor;
 import com.mongodb.client.MongoDatabase;

@@ -1,13 +1,13 @@
 package io.dbtransfer.verify;
 
-import io.dbtransfer.deadletter.DeadLetterTable;
+import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.ValueCodec;
+import io.dbtransfer.hashing.KeyTexts;
+import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.reconcile.KeyTexts;
-import io.dbtransfer.reconcile.MismatchTable;
-import io.dbtransfer.reconcile.RowHasher;
-import io.dbtransfer.sink.MySqlDialect;
-import io.dbtransfer.sink.ValueCodec;
+import io.dbtransfer.outputs.DeadLetterTable;
+import io.dbtransfer.outputs.MismatchTable;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -63,7 +63,7 @@ public final class TargetLedger {
      * The highest source version MySQL shows evidence of having applied: the largest {@code
      * _src_version} of the mapped parent tables, tombstone version of those tables, and {@code
      * src_version} of their collections' dead letters (a skipped document leaves no row). 0 when
-     * there is none. Compare with {@link io.dbtransfer.source.SourceVersion#compare}.
+     * there is none. Compare with {@link io.dbtransfer.model.SourceVersion#compare}.
      */
     public static long highWaterMark(Connection c, Mapping mapping) throws SQLException {
         long max = 0;

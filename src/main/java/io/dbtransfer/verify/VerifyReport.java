@@ -1,6 +1,6 @@
 package io.dbtransfer.verify;
 
-import io.dbtransfer.reconcile.Hash128;
+import io.dbtransfer.hashing.Hash128;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,7 +32,7 @@ public final class VerifyReport {
 
     /**
      * What one collection and its tables hold. The digests are the XOR over every key of {@link
-     * io.dbtransfer.reconcile.RowHasher#keyDigest} (key text, version 0, document hash: parent and
+     * io.dbtransfer.hashing.RowHasher#keyDigest} (key text, version 0, document hash: parent and
      * child rows), so they do not depend on the chunk size and two runs over the same data give the
      * same digests.
      */

@@ -1,16 +1,16 @@
 package io.dbtransfer.cli;
 
 import io.dbtransfer.config.JobConfig;
-import io.dbtransfer.deadletter.DeadLetterTable;
+import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.hashing.Hash128;
+import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.normalize.RowChange;
-import io.dbtransfer.reconcile.Hash128;
-import io.dbtransfer.reconcile.MismatchTable;
-import io.dbtransfer.reconcile.MySqlReadBack;
-import io.dbtransfer.reconcile.RowHasher;
-import io.dbtransfer.source.ChangeRecord;
+import io.dbtransfer.outputs.DeadLetterTable;
+import io.dbtransfer.outputs.MismatchTable;
 import io.dbtransfer.source.SourceProbe;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;

@@ -1,8 +1,8 @@
 package io.dbtransfer.cli;
 
-import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.mapping.Mapping;
+import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.testing.TestMongo;
 
 import org.bson.BsonDocument;

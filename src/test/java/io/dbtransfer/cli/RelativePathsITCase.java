@@ -2,11 +2,11 @@ package io.dbtransfer.cli;
 
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.mapping.CanonicalValues;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.normalize.RowChange;
 import io.dbtransfer.pipeline.TargetPreparation;
 import io.dbtransfer.sink.ChangeApplier;
-import io.dbtransfer.source.ChangeRecord;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.TestMongo;
 

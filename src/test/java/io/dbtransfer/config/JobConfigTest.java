@@ -2,6 +2,8 @@ package io.dbtransfer.config;
 
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.Redact;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,6 +1,6 @@
 package io.dbtransfer.mapping;
 
-import io.dbtransfer.deadletter.DeadLetterTable;
+import io.dbtransfer.outputs.DeadLetterTable;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.IndependentOracle;
 import io.dbtransfer.testing.MigrationFixture;

@@ -1,11 +1,11 @@
 package io.dbtransfer.mapping;
 
 import io.dbtransfer.config.JobConfig;
-import io.dbtransfer.normalize.ChildRows;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.ChildRows;
+import io.dbtransfer.model.MismatchPolicy;
+import io.dbtransfer.model.NormalizeResult;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.normalize.MismatchPolicy;
-import io.dbtransfer.normalize.NormalizeResult;
-import io.dbtransfer.source.ChangeRecord;
 
 import org.bson.BsonArray;
 import org.bson.BsonBinary;

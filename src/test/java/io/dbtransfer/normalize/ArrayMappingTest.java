@@ -1,11 +1,16 @@
 package io.dbtransfer.normalize;
 
-import io.dbtransfer.config.ConfigException;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.source.ChangeRecord;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.ChildRows;
+import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.DeadLetter;
+import io.dbtransfer.model.MismatchPolicy;
+import io.dbtransfer.model.NormalizeResult;
+import io.dbtransfer.model.RowChange;
 
 import org.bson.BsonDocument;
 import org.junit.jupiter.api.Test;

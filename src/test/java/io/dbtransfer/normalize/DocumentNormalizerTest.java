@@ -3,7 +3,10 @@ package io.dbtransfer.normalize;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.Mapping;
-import io.dbtransfer.source.ChangeRecord;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.DeadLetter;
+import io.dbtransfer.model.MismatchPolicy;
+import io.dbtransfer.model.NormalizeResult;
 
 import org.bson.BsonDocument;
 import org.bson.BsonObjectId;

@@ -1,6 +1,6 @@
 package io.dbtransfer.pipeline;
 
-import io.dbtransfer.config.ConfigException;
+import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.testing.TestMySql;
 
 import org.junit.jupiter.api.Test;

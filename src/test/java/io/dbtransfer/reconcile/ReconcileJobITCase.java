@@ -1,6 +1,7 @@
 package io.dbtransfer.reconcile;
 
 import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.outputs.MismatchTable;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.verify.ChunkedVerifier;

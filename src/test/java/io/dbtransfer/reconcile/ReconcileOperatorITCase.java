@@ -1,14 +1,15 @@
 package io.dbtransfer.reconcile;
 
+import io.dbtransfer.dialect.SchemaManager;
+import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.ColumnType.Kind;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.normalize.ChildRows;
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.model.ChildRows;
+import io.dbtransfer.model.RowChange;
 import io.dbtransfer.sink.ChangeApplier;
-import io.dbtransfer.sink.SchemaManager;
 import io.dbtransfer.testing.TestMySql;
 
 import org.apache.flink.api.common.state.ValueStateDescriptor;

@@ -1,5 +1,6 @@
 package io.dbtransfer.reconcile;
 
+import io.dbtransfer.outputs.MismatchTable;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.workload.ReviewDocuments;

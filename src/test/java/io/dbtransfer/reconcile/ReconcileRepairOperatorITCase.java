@@ -1,12 +1,12 @@
 package io.dbtransfer.reconcile;
 
 import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.dialect.SchemaManager;
 import io.dbtransfer.mapping.CanonicalValues;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.normalize.RowChange;
 import io.dbtransfer.sink.ChangeApplier;
-import io.dbtransfer.sink.SchemaManager;
-import io.dbtransfer.source.ChangeRecord;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.verify.ConsistencyReport;
 import io.dbtransfer.workload.ReviewDocuments;

@@ -1,8 +1,8 @@
 package io.dbtransfer.reconcile;
 
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.dialect.SchemaManager;
+import io.dbtransfer.model.RowChange;
 import io.dbtransfer.sink.ChangeApplier;
-import io.dbtransfer.sink.SchemaManager;
 import io.dbtransfer.testing.TestMySql;
 
 import org.apache.flink.api.common.typeinfo.Types;

@@ -1,6 +1,6 @@
 package io.dbtransfer.reconcile;
 
-import io.dbtransfer.normalize.ChildRows;
+import io.dbtransfer.model.ChildRows;
 
 import org.junit.jupiter.api.Test;
 

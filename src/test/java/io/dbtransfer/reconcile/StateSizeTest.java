@@ -1,5 +1,7 @@
 package io.dbtransfer.reconcile;
 
+import io.dbtransfer.hashing.Hash128;
+
 import org.apache.flink.api.common.ExecutionConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;

@@ -1,5 +1,8 @@
 package io.dbtransfer.reconcile;
 
+import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.hashing.Hash128;
+
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,7 +1,9 @@
 package io.dbtransfer.sink;
 
-import io.dbtransfer.deadletter.DeadLetterTable;
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.dialect.SchemaManager;
+import io.dbtransfer.model.DeliveryGuarantee;
+import io.dbtransfer.model.RowChange;
+import io.dbtransfer.outputs.DeadLetterTable;
 import io.dbtransfer.testing.TestMySql;
 
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;

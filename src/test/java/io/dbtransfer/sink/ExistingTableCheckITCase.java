@@ -1,5 +1,6 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.dialect.SchemaManager;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;

@@ -1,9 +1,9 @@
 package io.dbtransfer.sink;
 
-import io.dbtransfer.deadletter.DeadLetterTable;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.RowsToDocument;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.outputs.DeadLetterTable;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.MySqlDocuments;

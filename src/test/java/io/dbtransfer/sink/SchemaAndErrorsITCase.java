@@ -1,7 +1,10 @@
 package io.dbtransfer.sink;
 
-import io.dbtransfer.deadletter.DeadLetterTable;
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.connect.MySqlConnections;
+import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.SchemaManager;
+import io.dbtransfer.model.RowChange;
+import io.dbtransfer.outputs.DeadLetterTable;
 import io.dbtransfer.testing.TestMySql;
 
 import org.junit.jupiter.api.Test;

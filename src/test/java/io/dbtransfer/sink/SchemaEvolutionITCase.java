@@ -1,6 +1,7 @@
 package io.dbtransfer.sink;
 
 import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.dialect.SchemaManager;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.testing.TestMySql;
 

@@ -1,12 +1,14 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.TombstoneKey;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.ColumnType.Kind;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.normalize.ChildRows;
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.model.ChildRows;
+import io.dbtransfer.model.RowChange;
 
 import java.math.BigDecimal;
 import java.sql.Connection;

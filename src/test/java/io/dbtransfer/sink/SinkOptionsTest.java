@@ -1,5 +1,7 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.model.DeliveryGuarantee;
+
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

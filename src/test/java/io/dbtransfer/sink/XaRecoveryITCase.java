@@ -1,6 +1,6 @@
 package io.dbtransfer.sink;
 
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.model.RowChange;
 import io.dbtransfer.testing.TestMySql;
 
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;

@@ -1,5 +1,9 @@
 package io.dbtransfer.source;
 
+import io.dbtransfer.model.ChangeOp;
+import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.SourceVersion;
+
 import org.apache.flink.cdc.connectors.mongodb.internal.MongoDBEnvelope;
 import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Schema;
 import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.data.Struct;

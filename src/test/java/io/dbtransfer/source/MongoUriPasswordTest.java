@@ -1,6 +1,6 @@
 package io.dbtransfer.source;
 
-import io.dbtransfer.config.ConfigException;
+import io.dbtransfer.model.ConfigException;
 
 import com.mongodb.AuthenticationMechanism;
 import com.mongodb.ConnectionString;

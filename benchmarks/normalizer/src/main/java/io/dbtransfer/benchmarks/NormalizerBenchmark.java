@@ -4,9 +4,9 @@ import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.normalize.MismatchPolicy;
-import io.dbtransfer.normalize.NormalizeResult;
-import io.dbtransfer.source.ChangeRecord;
+import io.dbtransfer.model.MismatchPolicy;
+import io.dbtransfer.model.NormalizeResult;
+import io.dbtransfer.model.ChangeRecord;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.bson.BsonDocument;

@@ -1,0 +1,499 @@
+package io.dbtransfer.dialect;
+
+import io.dbtransfer.hashing.Hash128;
+import io.dbtransfer.hashing.RowHasher;
+import io.dbtransfer.mapping.CanonicalValues;
+import io.dbtransfer.mapping.ColumnSpec;
+import io.dbtransfer.mapping.TableSpec;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.function.Predicate;
+
+/**
+ * Reads what MySQL holds for document keys, on its own (plain JDBC, no Flink): the parent row and
+ * its version, every child row, the tombstone version; hashed with {@link RowHasher}.
+ *
+ * <p>Keys are the texts of the parent table's single key column ({@code _id}); every child table's
+ * first column holds that document key.
+ */
+public final class MySqlReadBack {
+
+    /** Keys per {@code SELECT … WHERE key IN (…)}. */
+    public static final int BATCH = 500;
+
+    private MySqlReadBack() {}
+
+    /** What MySQL holds for one document key. */
+    public static final class Observed {
+        /** {@code _src_version} of the parent row, or {@code null} when there is none. */
+        public Long version;
+
+        /** Version of the key's tombstone, or {@code null}. */
+        public Long tombstoneVersion;
+
+        /** Sum of the row hashes of the parent and all child rows (zero when none). */
+        public Hash128 hash = Hash128.ZERO;
+
+        /** Parent row values (canonical; only kept by {@link #read}), or {@code null}. */
+        public String[] parent;
+
+        /** True when MySQL holds the parent row. */
+        public boolean hasParent;
+
+        /** Number of child rows. */
+        public int childRows;
+
+        /** True when MySQL holds any row (parent or child) for the key. */
+        public boolean hasRows() {
+            return hasParent || childRows > 0;
+        }
+    }
+
+    /** Reads the given keys (batched); keys MySQL knows nothing of map to an empty Observed. */
+    public static Map<String, Observed> read(
+            Connection connection, TableSpec table, Collection<String> keys) throws SQLException {
+        Map<String, Observed> out = new LinkedHashMap<>();
+        for (String k : keys) {
+            out.put(k, new Observed());
+        }
+        List<String> all = new ArrayList<>(keys);
+        for (int from = 0; from < all.size(); from += BATCH) {
+            List<String> batch = all.subList(from, Math.min(all.size(), from + BATCH));
+            readParents(connection, table, batch, out);
+            for (TableSpec child : RowHasher.descendants(table)) {
+                readChildren(connection, child, batch, out);
+            }
+            readTombstones(connection, table, batch, out);
+        }
+        return out;
+    }
+
+    /**
+     * Streams whole tables (parent, then each child table) and returns, for every key accepted by
+     * {@code filter}, what MySQL holds; child rows without a parent row appear with {@code version
+     * == null}.
+     */
+    public static Map<String, Observed> scan(
+            Connection connection, TableSpec table, Predicate<String> filter) throws SQLException {
+        Map<String, Observed> out = new HashMap<>();
+        String sql =
+                "SELECT "
+                        + columnList(table)
+                        + ", "
+                        + MySqlDialect.quote(TableSpec.VERSION_COLUMN)
+                        + " FROM "
+                        + MySqlDialect.quote(table.name);
+        try (Statement st = streaming(connection);
+                ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                String[] row = row(rs, table);
+                if (filter.test(row[0])) {
+                    Observed o = out.computeIfAbsent(row[0], k -> new Observed());
+                    addParent(o, table, row, ValueCodec.readVersion(rs, table.columns.size() + 1));
+                    o.parent = null; // a sweep keeps only version and hash per key
+                }
+            }
+        }
+        for (TableSpec child : RowHasher.descendants(table)) {
+            String childSql =
+                    "SELECT " + columnList(child) + " FROM " + MySqlDialect.quote(child.name);
+            try (Statement st = streaming(connection);
+                    ResultSet rs = st.executeQuery(childSql)) {
+                while (rs.next()) {
+                    String[] row = row(rs, child);
+                    if (filter.test(row[0])) {
+                        Observed o = out.computeIfAbsent(row[0], k -> new Observed());
+                        o.hash = o.hash.plus(RowHasher.row(child, row));
+                        o.childRows++;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One page of a keyset-paged read: what MySQL holds per key text, in key order. */
+    public static final class Page {
+        /** Per key text (parent and child rows in the page's key range). */
+        public final Map<String, Observed> keys = new LinkedHashMap<>();
+
+        /**
+         * The last key of the page's range (the next page starts after it), or {@code null}: the
+         * page reached the end of every table.
+         */
+        public String last;
+
+        /** Rows read (parent and child). */
+        public long rows;
+    }
+
+    /**
+     * Reads the keys after {@code after} ({@code null}: from the start) in the key column's order:
+     * at most {@code pageSize} parent rows, and every child row whose document key falls in the
+     * same range — at most {@code 16 × pageSize} per child table, the range shrinks when more are
+     * there (so orphan child rows with keys beyond the last parent row are found as well, and no
+     * page grows with the table). Memory is bounded by the page; every query is an index range scan
+     * on the tables' leading key column.
+     */
+    public static Page page(Connection c, TableSpec table, String after, int pageSize)
+            throws SQLException {
+        List<TableSpec> descendants = RowHasher.descendants(table);
+        int childLimit = pageSize * 16;
+        boolean[] unlimited = new boolean[descendants.size()];
+        String hi = null;
+        for (int attempt = 0; ; attempt++) {
+            List<String[]> parents = new ArrayList<>();
+            List<Long> versions = new ArrayList<>();
+            String sql =
+                    "SELECT "
+                            + columnList(table)
+                            + ", "
+                            + MySqlDialect.quote(TableSpec.VERSION_COLUMN)
+                            + " FROM "
+                            + MySqlDialect.quote(table.name)
+                            + range(table, after, hi != null)
+                            + " ORDER BY "
+                            + MySqlDialect.quote(table.columns.get(0).name)
+                            + " LIMIT "
+                            + pageSize;
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                bindRange(ps, table, after, hi);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        parents.add(row(rs, table));
+                        versions.add(ValueCodec.readVersion(rs, table.columns.size() + 1));
+                    }
+                }
+            }
+            if (hi == null && parents.size() == pageSize) {
+                hi = parents.get(parents.size() - 1)[0];
+            }
+            List<List<String[]>> children = new ArrayList<>();
+            String narrowed = null;
+            for (int t = 0; t < descendants.size(); t++) {
+                boolean all = unlimited[t] || attempt >= 64;
+                List<String[]> rows =
+                        childRange(c, descendants.get(t), after, hi, all ? -1 : childLimit);
+                if (!all && rows.size() == childLimit) {
+                    // More child rows in the range than a page holds: end the range before the
+                    // last key read (its rows may go on) — or, when the rows are all of one key,
+                    // at that key, read whole.
+                    String lastKey = rows.get(rows.size() - 1)[0];
+                    for (int i = rows.size() - 1; i >= 0 && narrowed == null; i--) {
+                        if (!rows.get(i)[0].equals(lastKey)) {
+                            narrowed = rows.get(i)[0];
+                        }
+                    }
+                    if (narrowed == null) {
+                        narrowed = lastKey;
+                        unlimited[t] = true;
+                    }
+                    break;
+                }
+                children.add(rows);
+            }
+            if (narrowed != null) {
+                hi = narrowed;
+                continue;
+            }
+            Page out = new Page();
+            for (int i = 0; i < parents.size(); i++) {
+                Observed o = out.keys.computeIfAbsent(parents.get(i)[0], k -> new Observed());
+                addParent(o, table, parents.get(i), versions.get(i));
+                o.parent = null; // a sweep keeps only version and hash per key
+                out.rows++;
+            }
+            for (int t = 0; t < descendants.size(); t++) {
+                for (String[] row : children.get(t)) {
+                    Observed o = out.keys.computeIfAbsent(row[0], k -> new Observed());
+                    o.hash = o.hash.plus(RowHasher.row(descendants.get(t), row));
+                    o.childRows++;
+                    out.rows++;
+                }
+            }
+            out.last = hi;
+            return out;
+        }
+    }
+
+    private static List<String[]> childRange(
+            Connection c, TableSpec child, String after, String hi, int limit) throws SQLException {
+        String sql =
+                "SELECT "
+                        + columnList(child)
+                        + " FROM "
+                        + MySqlDialect.quote(child.name)
+                        + range(child, after, hi != null)
+                        + " ORDER BY "
+                        + MySqlDialect.quote(child.columns.get(0).name)
+                        + (limit < 0 ? "" : " LIMIT " + limit);
+        List<String[]> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bindRange(ps, child, after, hi);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row(rs, child));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String range(TableSpec table, String after, boolean bounded) {
+        String key = MySqlDialect.quote(table.columns.get(0).name);
+        StringJoiner where = new StringJoiner(" AND ", " WHERE ", "").setEmptyValue("");
+        if (after != null) {
+            where.add(key + " > ?");
+        }
+        if (bounded) {
+            where.add(key + " <= ?");
+        }
+        return where.toString();
+    }
+
+    private static void bindRange(PreparedStatement ps, TableSpec table, String after, String hi)
+            throws SQLException {
+        int i = 1;
+        if (after != null) {
+            bindKey(ps, i++, table, after);
+        }
+        if (hi != null) {
+            bindKey(ps, i, table, hi);
+        }
+    }
+
+    /** Binds a key text in the key column's type (integers as integers: exact comparisons). */
+    private static void bindKey(PreparedStatement ps, int index, TableSpec table, String keyText)
+            throws SQLException {
+        switch (table.columns.get(0).type.kind) {
+            case INT:
+            case BIGINT:
+                ps.setLong(index, Long.parseLong(keyText));
+                break;
+            default:
+                ps.setString(index, keyText);
+        }
+    }
+
+    /** The keys among {@code keys} that have a parent row in MySQL (batched). */
+    public static java.util.Set<String> present(
+            Connection c, TableSpec table, Collection<String> keys) throws SQLException {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        List<String> all = new ArrayList<>(keys);
+        for (int from = 0; from < all.size(); from += BATCH) {
+            List<String> batch = all.subList(from, Math.min(all.size(), from + BATCH));
+            String sql =
+                    "SELECT "
+                            + MySqlDialect.quote(table.columns.get(0).name)
+                            + " FROM "
+                            + MySqlDialect.quote(table.name)
+                            + " WHERE "
+                            + MySqlDialect.quote(table.columns.get(0).name)
+                            + " IN ("
+                            + placeholders(batch.size())
+                            + ")";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < batch.size(); i++) {
+                    bindKey(ps, i + 1, table, batch.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(CanonicalValues.fromJdbc(rs, 1, table.columns.get(0).type));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Every row MySQL holds for one document key, with values. */
+    public static final class Rows {
+        /** The parent row, or {@code null}. */
+        public String[] parent;
+
+        /** Rows per child table name. */
+        public final Map<String, List<String[]>> children = new LinkedHashMap<>();
+    }
+
+    /** Reads the parent row and every child row of one key (canonical values). */
+    public static Rows rows(Connection connection, TableSpec table, String keyText)
+            throws SQLException {
+        Rows out = new Rows();
+        List<String[]> parents = select(connection, table, keyText);
+        out.parent = parents.isEmpty() ? null : parents.get(0);
+        for (TableSpec child : RowHasher.descendants(table)) {
+            out.children.put(child.name, select(connection, child, keyText));
+        }
+        return out;
+    }
+
+    private static List<String[]> select(Connection c, TableSpec table, String keyText)
+            throws SQLException {
+        String sql =
+                "SELECT "
+                        + columnList(table)
+                        + " FROM "
+                        + MySqlDialect.quote(table.name)
+                        + " WHERE "
+                        + MySqlDialect.quote(table.columns.get(0).name)
+                        + " = ?";
+        List<String[]> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, keyText);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row(rs, table));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Statement streaming(Connection connection) throws SQLException {
+        Statement st =
+                connection.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+        // MySQL Connector/J streams row by row with this fetch size instead of buffering the table.
+        st.setFetchSize(Integer.MIN_VALUE);
+        return st;
+    }
+
+    private static void readParents(
+            Connection c, TableSpec table, List<String> batch, Map<String, Observed> out)
+            throws SQLException {
+        String sql =
+                "SELECT "
+                        + columnList(table)
+                        + ", "
+                        + MySqlDialect.quote(TableSpec.VERSION_COLUMN)
+                        + " FROM "
+                        + MySqlDialect.quote(table.name)
+                        + " WHERE "
+                        + MySqlDialect.quote(table.columns.get(0).name)
+                        + " IN ("
+                        + placeholders(batch.size())
+                        + ")";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, batch);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String[] row = row(rs, table);
+                    Observed o = out.get(row[0]);
+                    if (o != null) {
+                        addParent(
+                                o,
+                                table,
+                                row,
+                                ValueCodec.readVersion(rs, table.columns.size() + 1));
+                    }
+                }
+            }
+        }
+    }
+
+    private static void readChildren(
+            Connection c, TableSpec child, List<String> batch, Map<String, Observed> out)
+            throws SQLException {
+        String sql =
+                "SELECT "
+                        + columnList(child)
+                        + " FROM "
+                        + MySqlDialect.quote(child.name)
+                        + " WHERE "
+                        + MySqlDialect.quote(child.columns.get(0).name)
+                        + " IN ("
+                        + placeholders(batch.size())
+                        + ")";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, batch);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String[] row = row(rs, child);
+                    Observed o = out.get(row[0]);
+                    if (o != null) {
+                        o.hash = o.hash.plus(RowHasher.row(child, row));
+                        o.childRows++;
+                    }
+                }
+            }
+        }
+    }
+
+    private static void readTombstones(
+            Connection c, TableSpec table, List<String> batch, Map<String, Observed> out)
+            throws SQLException {
+        Map<String, String> byEncoded = new HashMap<>();
+        for (String k : batch) {
+            byEncoded.put(TombstoneKey.encode(new String[] {k}, 1), k);
+        }
+        String sql =
+                "SELECT `pk`, `version` FROM "
+                        + MySqlDialect.quote(MySqlDialect.TOMBSTONE_TABLE)
+                        + " WHERE `tbl` = ? AND `pk` IN ("
+                        + placeholders(batch.size())
+                        + ")";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, table.name);
+            int i = 2;
+            for (String encoded : byEncoded.keySet()) {
+                ps.setString(i++, encoded);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String k = byEncoded.get(rs.getString(1));
+                    if (k != null && out.get(k) != null) {
+                        out.get(k).tombstoneVersion = ValueCodec.readVersion(rs, 2);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void addParent(Observed o, TableSpec table, String[] row, long version) {
+        o.parent = row;
+        o.hasParent = true;
+        o.version = version;
+        o.hash = o.hash.plus(RowHasher.row(table, row));
+    }
+
+    private static String[] row(ResultSet rs, TableSpec table) throws SQLException {
+        String[] values = new String[table.columns.size()];
+        for (int i = 0; i < values.length; i++) {
+            ColumnSpec c = table.columns.get(i);
+            values[i] = CanonicalValues.fromJdbc(rs, i + 1, c.type);
+        }
+        return values;
+    }
+
+    private static void bind(PreparedStatement ps, List<String> values) throws SQLException {
+        for (int i = 0; i < values.size(); i++) {
+            ps.setString(i + 1, values.get(i));
+        }
+    }
+
+    static String columnList(TableSpec table) {
+        StringJoiner j = new StringJoiner(", ");
+        for (ColumnSpec c : table.columns) {
+            j.add(MySqlDialect.quote(c.name));
+        }
+        return j.toString();
+    }
+
+    private static String placeholders(int n) {
+        StringJoiner j = new StringJoiner(", ");
+        for (int i = 0; i < n; i++) {
+            j.add("?");
+        }
+        return j.toString();
+    }
+}

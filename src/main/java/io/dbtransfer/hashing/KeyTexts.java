@@ -1,0 +1,95 @@
+package io.dbtransfer.hashing;
+
+import io.dbtransfer.mapping.CanonicalValues;
+import io.dbtransfer.mapping.ColumnType;
+import io.dbtransfer.normalize.DocumentNormalizer;
+
+import org.bson.BsonInt32;
+import org.bson.BsonInt64;
+import org.bson.BsonObjectId;
+import org.bson.BsonString;
+import org.bson.types.ObjectId;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Between the job's routing key ({@code collection \0 canonical-_id-JSON}) and the text of the
+ * {@code _id} column MySQL holds. Pure.
+ */
+public final class KeyTexts {
+
+    private KeyTexts() {}
+
+    /** The collection part of a routing key. */
+    public static String collection(String routingKey) {
+        return routingKey.substring(0, routingKey.indexOf('\u0000'));
+    }
+
+    /**
+     * The BSON type of a routing key's {@code _id}, from its canonical Extended JSON: {@code
+     * int32}, {@code int64}, {@code objectId}, {@code string} or {@code other}.
+     */
+    public static String idType(String routingKey) {
+        String json = routingKey.substring(routingKey.indexOf('\u0000') + 1);
+        if (json.startsWith("\"")) {
+            return "string";
+        }
+        if (json.startsWith("{\"$numberInt\"")) {
+            return "int32";
+        }
+        if (json.startsWith("{\"$numberLong\"")) {
+            return "int64";
+        }
+        if (json.startsWith("{\"$oid\"")) {
+            return "objectId";
+        }
+        return "other";
+    }
+
+    /** The key column text of a routing key, or {@code null} when it has none in that type. */
+    public static String keyText(String routingKey, ColumnType keyType) {
+        String json = routingKey.substring(routingKey.indexOf('\u0000') + 1);
+        try {
+            return DocumentNormalizer.keyValue(CanonicalValues.parseCanonicalJson(json), keyType);
+        } catch (CanonicalValues.MismatchException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The routing keys a key column text can come from, most likely first: for text keys an
+     * ObjectId (24 hex digits) and the string; for integer keys Int32 (when it fits) and Int64.
+     * Other {@code _id} types (documents, doubles, …) cannot be told from the column text.
+     */
+    public static List<String> candidates(String collection, String keyText, ColumnType keyType) {
+        List<String> out = new ArrayList<>(2);
+        String prefix = collection + '\u0000';
+        switch (keyType.kind) {
+            case INT:
+            case BIGINT:
+                {
+                    long v;
+                    try {
+                        v = Long.parseLong(keyText);
+                    } catch (NumberFormatException e) {
+                        return out;
+                    }
+                    if (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE) {
+                        out.add(prefix + CanonicalValues.canonicalJson(new BsonInt32((int) v)));
+                    }
+                    out.add(prefix + CanonicalValues.canonicalJson(new BsonInt64(v)));
+                    return out;
+                }
+            default:
+                if (ObjectId.isValid(keyText) && keyText.equals(keyText.toLowerCase())) {
+                    out.add(
+                            prefix
+                                    + CanonicalValues.canonicalJson(
+                                            new BsonObjectId(new ObjectId(keyText))));
+                }
+                out.add(prefix + CanonicalValues.canonicalJson(new BsonString(keyText)));
+                return out;
+        }
+    }
+}

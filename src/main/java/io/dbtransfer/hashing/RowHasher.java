@@ -1,0 +1,195 @@
+package io.dbtransfer.hashing;
+
+import io.dbtransfer.mapping.CanonicalValues;
+import io.dbtransfer.mapping.ColumnType;
+import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.model.ChildRows;
+
+import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one pure hash of the rows a document has in MySQL, used on both sides: from {@link
+ * io.dbtransfer.model.RowChange} values (source) and from rows read back through {@link
+ * CanonicalValues#fromJdbc} (MySQL).
+ *
+ * <p>Canonical encoding of a row: table name, then per column either {@code 0x00} (SQL NULL) or
+ * {@code 0x01}, the UTF-8 length and bytes of the value's normal form (DECIMAL at the column's
+ * scale, DATETIME with exactly 3 fractional digits, JSON with sorted keys and re-serialized
+ * numbers, DOUBLE/BOOLEAN re-printed). A row hashes to the first 128 bits of MD5 of that encoding
+ * (not a security hash; a stable, well-mixed one). A document hashes to the sum modulo 2^128 of its
+ * row hashes (parent and every child row), so child rows may be read in any order; a document with
+ * no rows (deleted) hashes to zero.
+ */
+public final class RowHasher {
+
+    private static final DateTimeFormatter LENIENT_DATETIME =
+            new DateTimeFormatterBuilder()
+                    .appendPattern("yyyy-MM-dd[ ]['T']HH:mm:ss")
+                    .optionalStart()
+                    .appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
+                    .optionalEnd()
+                    .toFormatter();
+
+    private RowHasher() {}
+
+    /** The hash of one row of {@code table}; values aligned with its columns. */
+    public static Hash128 row(TableSpec table, String[] values) {
+        if (values.length != table.columns.size()) {
+            throw new IllegalArgumentException(
+                    "Row of "
+                            + table.name
+                            + " has "
+                            + values.length
+                            + " values, the table has "
+                            + table.columns.size()
+                            + " columns");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        writeString(out, table.name);
+        for (int i = 0; i < values.length; i++) {
+            String v = normalForm(values[i], table.columns.get(i).type);
+            if (v == null) {
+                out.write(0);
+            } else {
+                out.write(1);
+                writeString(out, v);
+            }
+        }
+        return Hash128.of(md5(out.toByteArray()));
+    }
+
+    /**
+     * The hash of a whole document: parent row plus every child row set ({@code null} parent = no
+     * rows). Child row sets name their table; it must be {@code parentTable} or one of its
+     * descendants.
+     */
+    public static Hash128 document(TableSpec parentTable, String[] parent, ChildRows[] children) {
+        Hash128 sum = Hash128.ZERO;
+        if (parent != null) {
+            sum = sum.plus(row(parentTable, parent));
+        }
+        if (children != null) {
+            for (ChildRows set : children) {
+                TableSpec child = find(parentTable, set.table);
+                if (child == null) {
+                    throw new IllegalArgumentException(
+                            "Child table " + set.table + " is not below " + parentTable.name);
+                }
+                for (String[] r : set.rows) {
+                    sum = sum.plus(row(child, r));
+                }
+            }
+        }
+        return sum;
+    }
+
+    /** The per-key digest that bucket digests xor together: key text, version, document hash. */
+    public static Hash128 keyDigest(String keyText, long version, Hash128 document) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        writeString(out, keyText);
+        writeLong(out, version);
+        writeLong(out, document.hi);
+        writeLong(out, document.lo);
+        return Hash128.of(md5(out.toByteArray()));
+    }
+
+    /** The sweep bucket of a key text, in {@code [0, buckets)}. */
+    public static int bucket(String keyText, int buckets) {
+        byte[] h = md5(keyText.getBytes(StandardCharsets.UTF_8));
+        int v =
+                ((h[0] & 0xff) << 24)
+                        | ((h[1] & 0xff) << 16)
+                        | ((h[2] & 0xff) << 8)
+                        | (h[3] & 0xff);
+        return Math.floorMod(v, buckets);
+    }
+
+    /** Every descendant table of {@code parent} (depth first). */
+    public static List<TableSpec> descendants(TableSpec parent) {
+        List<TableSpec> out = new ArrayList<>();
+        for (TableSpec c : parent.children) {
+            out.add(c);
+            out.addAll(descendants(c));
+        }
+        return out;
+    }
+
+    private static TableSpec find(TableSpec parent, String name) {
+        for (TableSpec t : descendants(parent)) {
+            if (t.name.equals(name)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The form a canonical value is hashed in, so that equal data compares equal whichever side
+     * produced the text.
+     */
+    public static String normalForm(String value, ColumnType type) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return parsedForm(value, type);
+        } catch (RuntimeException e) {
+            // Text that does not parse as its type hashes as it is (still the same on both sides).
+            return value;
+        }
+    }
+
+    private static String parsedForm(String value, ColumnType type) {
+        switch (type.kind) {
+            case DECIMAL:
+                return new BigDecimal(value.trim())
+                        .setScale(type.scale, RoundingMode.UNNECESSARY)
+                        .toPlainString();
+            case DOUBLE:
+                return Double.toString(Double.parseDouble(value.trim()));
+            case INT:
+            case BIGINT:
+                return Long.toString(Long.parseLong(value.trim()));
+            case BOOLEAN:
+                return value.equals("1") || value.equalsIgnoreCase("true") ? "1" : "0";
+            case DATETIME:
+                return CanonicalValues.DATETIME.format(
+                        LocalDateTime.parse(value.trim(), LENIENT_DATETIME));
+            case JSON:
+                return CanonicalValues.canonicalJsonText(value);
+            default:
+                return value;
+        }
+    }
+
+    private static void writeString(ByteArrayOutputStream out, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        writeLong(out, b.length);
+        out.write(b, 0, b.length);
+    }
+
+    private static void writeLong(ByteArrayOutputStream out, long v) {
+        for (int i = 56; i >= 0; i -= 8) {
+            out.write((int) (v >>> i) & 0xff);
+        }
+    }
+
+    private static byte[] md5(byte[] data) {
+        try {
+            return MessageDigest.getInstance("MD5").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is not available in this JVM", e);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.dbtransfer.hashing;
+
+import io.dbtransfer.mapping.ColumnSpec;
+import io.dbtransfer.mapping.ColumnType;
+import io.dbtransfer.mapping.ColumnType.Kind;
+import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.model.ChildRows;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The canonical encoding: equal data hashes equal whatever text form a side produced. */
+class RowHasherTest {
+
+    private static ColumnSpec col(String name, ColumnType type) {
+        return new ColumnSpec(name, type, name);
+    }
+
+    static final TableSpec CHILD =
+            new TableSpec(
+                    "t_tags",
+                    List.of(
+                            col("t_id", ColumnType.varchar(10)),
+                            col("_idx", ColumnType.of(Kind.INT)),
+                            col("tag", ColumnType.of(Kind.TEXT))),
+                    2);
+
+    static final TableSpec T =
+            new TableSpec(
+                    "t",
+                    List.of(
+                            col("_id", ColumnType.varchar(10)),
+                            col("price", ColumnType.decimal(10, 2)),
+                            col("at", ColumnType.of(Kind.DATETIME)),
+                            col("doc", ColumnType.of(Kind.JSON)),
+                            col("name", ColumnType.of(Kind.TEXT)),
+                            col("ok", ColumnType.of(Kind.BOOLEAN)),
+                            col("d", ColumnType.of(Kind.DOUBLE))),
+                    1,
+                    List.of(CHILD));
+
+    private static String[] row(
+            String price, String at, String doc, String name, String ok, String d) {
+        return new String[] {"k1", price, at, doc, name, ok, d};
+    }
+
+    private static final String[] BASE =
+            row("1.50", "2024-01-02 03:04:05.100", "{\"a\": 1, \"b\": [1, 2]}", "x", "1", "0.5");
+
+    @Test
+    void decimalScaleDoesNotMatter() {
+        assertThat(RowHasher.row(T, row("1.5", BASE[2], BASE[3], "x", "1", "0.5")))
+                .isEqualTo(RowHasher.row(T, BASE));
+        assertThat(RowHasher.row(T, row("1.51", BASE[2], BASE[3], "x", "1", "0.5")))
+                .isNotEqualTo(RowHasher.row(T, BASE));
+    }
+
+    @Test
+    void datetimeHasMillisecondPrecision() {
+        assertThat(RowHasher.row(T, row("1.50", "2024-01-02 03:04:05.1", BASE[3], "x", "1", "0.5")))
+                .isEqualTo(RowHasher.row(T, BASE));
+        assertThat(
+                        RowHasher.row(
+                                T,
+                                row("1.50", "2024-01-02T03:04:05.100", BASE[3], "x", "1", "0.5")))
+                .isEqualTo(RowHasher.row(T, BASE));
+        assertThat(
+                        RowHasher.row(
+                                T,
+                                row("1.50", "2024-01-02 03:04:05.101", BASE[3], "x", "1", "0.5")))
+                .isNotEqualTo(RowHasher.row(T, BASE));
+    }
+
+    @Test
+    void jsonKeyOrderAndWhitespaceDoNotMatterButNullVersusAbsentDoes() {
+        assertThat(RowHasher.row(T, row("1.50", BASE[2], "{\"b\":[1,2],\"a\":1}", "x", "1", "0.5")))
+                .isEqualTo(RowHasher.row(T, BASE));
+        String withNull = "{\"a\": 1, \"b\": [1, 2], \"c\": null}";
+        assertThat(RowHasher.row(T, row("1.50", BASE[2], withNull, "x", "1", "0.5")))
+                .isNotEqualTo(RowHasher.row(T, BASE));
+        assertThat(
+                        RowHasher.row(
+                                T,
+                                row("1.50", BASE[2], "{\"a\": 1, \"b\": [2, 1]}", "x", "1", "0.5")))
+                .as("array order matters")
+                .isNotEqualTo(RowHasher.row(T, BASE));
+    }
+
+    @Test
+    void sqlNullDiffersFromEmptyStringAndFromTheWordNull() {
+        Hash128 nullName = RowHasher.row(T, row("1.50", BASE[2], BASE[3], null, "1", "0.5"));
+        assertThat(nullName)
+                .isNotEqualTo(RowHasher.row(T, row("1.50", BASE[2], BASE[3], "", "1", "0.5")))
+                .isNotEqualTo(RowHasher.row(T, row("1.50", BASE[2], BASE[3], "NULL", "1", "0.5")));
+    }
+
+    @Test
+    void booleanAndDoubleForms() {
+        assertThat(RowHasher.row(T, row("1.50", BASE[2], BASE[3], "x", "true", "0.50")))
+                .isEqualTo(RowHasher.row(T, BASE));
+    }
+
+    @Test
+    void valuesDoNotRunIntoEachOther() {
+        TableSpec two =
+                new TableSpec(
+                        "two",
+                        List.of(
+                                col("a", ColumnType.of(Kind.TEXT)),
+                                col("b", ColumnType.of(Kind.TEXT))),
+                        1);
+        assertThat(RowHasher.row(two, new String[] {"ab", "c"}))
+                .isNotEqualTo(RowHasher.row(two, new String[] {"a", "bc"}));
+    }
+
+    @Test
+    void documentHashIgnoresChildRowOrderButSeesEveryChildRow() {
+        String[][] tags = {{"k1", "0", "red"}, {"k1", "1", "blue"}};
+        String[][] reversed = {{"k1", "1", "blue"}, {"k1", "0", "red"}};
+        Hash128 a = RowHasher.document(T, BASE, new ChildRows[] {new ChildRows("t_tags", tags)});
+        assertThat(RowHasher.document(T, BASE, new ChildRows[] {new ChildRows("t_tags", reversed)}))
+                .isEqualTo(a);
+        assertThat(
+                        RowHasher.document(
+                                T,
+                                BASE,
+                                new ChildRows[] {
+                                    new ChildRows("t_tags", new String[][] {tags[0]})
+                                }))
+                .isNotEqualTo(a);
+        assertThat(RowHasher.document(T, BASE, new ChildRows[0])).isNotEqualTo(a);
+        assertThat(RowHasher.document(T, null, new ChildRows[0])).isEqualTo(Hash128.ZERO);
+    }
+
+    @Test
+    void unknownChildTableAndWrongWidthAreClearErrors() {
+        assertThatThrownBy(
+                        () ->
+                                RowHasher.document(
+                                        T,
+                                        BASE,
+                                        new ChildRows[] {new ChildRows("nope", new String[0][])}))
+                .hasMessageContaining("nope")
+                .hasMessageContaining("not below t");
+        assertThatThrownBy(() -> RowHasher.row(T, new String[] {"k1"}))
+                .hasMessageContaining("1 values")
+                .hasMessageContaining("7 columns");
+    }
+
+    @Test
+    void keyDigestCoversVersionAndBucketsAreStable() {
+        Hash128 h = RowHasher.row(T, BASE);
+        assertThat(RowHasher.keyDigest("k1", 1, h)).isNotEqualTo(RowHasher.keyDigest("k1", 2, h));
+        assertThat(RowHasher.keyDigest("k1", 1, h)).isNotEqualTo(RowHasher.keyDigest("k2", 1, h));
+        assertThat(RowHasher.bucket("k1", 256))
+                .isEqualTo(RowHasher.bucket("k1", 256))
+                .isBetween(0, 255);
+    }
+
+    @Test
+    void hash128SumCarriesAndIsOrderFree() {
+        Hash128 max = new Hash128(0, -1L);
+        assertThat(max.plus(new Hash128(0, 1))).isEqualTo(new Hash128(1, 0));
+        Hash128 a = new Hash128(5, 7);
+        Hash128 b = new Hash128(-3, -9);
+        assertThat(a.plus(b)).isEqualTo(b.plus(a));
+        assertThat(a.xor(b).xor(b)).isEqualTo(a);
+        assertThat(a.toHex()).hasSize(32);
+    }
+}
