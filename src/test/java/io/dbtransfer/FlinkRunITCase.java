@@ -1,8 +1,8 @@
 package io.dbtransfer;
 
 import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.embedded.MongoEmulator;
-import io.dbtransfer.outputs.MismatchTable;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.FlinkStandaloneCluster;
 import io.dbtransfer.testing.MigrationFixture;
@@ -276,13 +276,13 @@ class FlinkRunITCase {
         List<String> out = new ArrayList<>();
         try (Connection c = f.mysql();
                 Statement st = c.createStatement()) {
-            if (!st.executeQuery("SHOW TABLES LIKE '" + MismatchTable.TABLE + "'").next()) {
+            if (!st.executeQuery("SHOW TABLES LIKE '" + MismatchRows.TABLE + "'").next()) {
                 return out;
             }
             try (ResultSet rs =
                     st.executeQuery(
                             "SELECT kind, doc_key, differing_columns, status FROM "
-                                    + MismatchTable.TABLE)) {
+                                    + MismatchRows.TABLE)) {
                 while (rs.next()) {
                     out.add(
                             rs.getString(1)

@@ -1,5 +1,6 @@
 package io.dbtransfer;
 
+import io.dbtransfer.pipeline.MigrationJob;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.IndependentOracle;
 import io.dbtransfer.testing.MigrationFixture;
@@ -146,7 +147,7 @@ class SnapshotFailoverITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         env.setRestartStrategy(RestartStrategies.fixedDelayRestart(3, 500));
-        MongoToMySqlJob.build(env, f.config());
+        MigrationJob.build(env, f.config());
         slowDown(f, "docs");
         JobClient job = env.executeAsync("it-" + f.mongoDatabase);
         AtomicBoolean stop = new AtomicBoolean();

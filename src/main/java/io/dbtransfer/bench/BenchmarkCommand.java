@@ -1,6 +1,7 @@
 package io.dbtransfer.bench;
 
 import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.embedded.EmbeddedMariaDb;
 import io.dbtransfer.embedded.MongoEmulator;
 import io.dbtransfer.mapping.CanonicalValues;
@@ -10,7 +11,6 @@ import io.dbtransfer.model.MismatchPolicy;
 import io.dbtransfer.model.NormalizeResult;
 import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.pipeline.MySqlConnections;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import com.mongodb.client.MongoClient;

@@ -1,9 +1,9 @@
 package io.dbtransfer.bench;
 
-import io.dbtransfer.MongoToMySqlJob;
 import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.pipeline.MySqlConnections;
+import io.dbtransfer.pipeline.MigrationJob;
 import io.dbtransfer.verify.ConsistencyChecker;
 import io.dbtransfer.verify.ConsistencyReport;
 import io.dbtransfer.workload.LiveChangeSimulator;
@@ -126,7 +126,7 @@ final class JobRun {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(variant.parallelism);
-        MongoToMySqlJob.build(env, config);
+        MigrationJob.build(env, config);
         JobGraph graph = env.getStreamGraph().getJobGraph();
 
         Result r = new Result();

@@ -8,8 +8,8 @@ import io.dbtransfer.mapping.ColumnType.Kind;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ChildRows;
+import io.dbtransfer.model.MismatchRecord;
 import io.dbtransfer.model.RowChange;
-import io.dbtransfer.reconcile.MismatchRecord;
 import io.dbtransfer.reconcile.ReconcileOperator;
 import io.dbtransfer.reconcile.ReconcileSettings;
 

@@ -1,6 +1,5 @@
 package io.dbtransfer.bench;
 
-import io.dbtransfer.cli.VerifyCommand;
 import io.dbtransfer.embedded.EmbeddedMariaDb;
 import io.dbtransfer.embedded.MongoEmulator;
 import io.dbtransfer.workload.ReviewDocuments;
@@ -14,10 +13,7 @@ import org.yaml.snakeyaml.Yaml;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code bin/dbtransfer benchmark-verify}: on the same N review documents, the job's snapshot time
@@ -132,11 +130,17 @@ public final class VerifyBenchmark {
         }
     }
 
-    /** Runs {@link Child} with the heap cap; returns seconds, peak heap MB and exit code. */
+    /**
+     * Runs {@code bin/dbtransfer verify} (the CLI's main class) in a child JVM with the heap cap,
+     * as a user runs it; returns seconds, peak heap MB and exit code. The peak heap is the largest
+     * heap occupancy the JVM's own GC log reports (before each collection, and at exit).
+     */
     private String[] verifyInChildJvm(Path jobFile, Path report) throws Exception {
+        Path gcLog = jobFile.resolveSibling("verify-gc.log");
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx" + verifyHeap);
+        cmd.add("-Xlog:gc,gc+heap+exit:file=" + gcLog + ":uptime");
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("--add-opens") || a.startsWith("--add-exports")) {
                 cmd.add(a);
@@ -145,34 +149,70 @@ public final class VerifyBenchmark {
         cmd.add("-Dlog4j2.level=WARN");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add(Child.class.getName());
-        cmd.add(jobFile.toString());
-        cmd.add(report.toString());
-        cmd.add(String.valueOf(chunkSize));
+        cmd.add(CLI_MAIN);
+        cmd.addAll(
+                List.of(
+                        "verify",
+                        "--config",
+                        jobFile.toString(),
+                        "--report",
+                        report.toString(),
+                        "--chunk-size",
+                        String.valueOf(chunkSize),
+                        "--recheck-delay",
+                        "1s"));
+        long start = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String result = null;
+        StringBuilder output = new StringBuilder();
         try (BufferedReader r =
                 new BufferedReader(
                         new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
-                if (line.startsWith("RESULT ")) {
-                    result = line.substring(7);
-                } else if (line.startsWith("verify:")) {
+                output.append(line).append('\n');
+                if (line.startsWith("verify:")) {
                     System.out.println("   " + line);
                 }
             }
         }
         int code = p.waitFor();
-        if (result == null) {
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (!Files.exists(report)) {
             throw new IllegalStateException(
-                    "verify in the child JVM failed (exit "
+                    "verify in the child JVM wrote no report (exit "
                             + code
                             + "); with -Xmx"
                             + verifyHeap
-                            + " an OutOfMemoryError means its memory grows with the data");
+                            + " an OutOfMemoryError means its memory grows with the data:\n"
+                            + output);
         }
-        return result.split(" ");
+        return new String[] {
+            String.format(Locale.ROOT, "%.3f", seconds),
+            Long.toString(peakHeapMb(Files.readAllLines(gcLog))),
+            Integer.toString(code)
+        };
+    }
+
+    /** The main class of {@code bin/dbtransfer}, started as its own process. */
+    private static final String CLI_MAIN = "io.dbtransfer.cli.Main";
+
+    private static final Pattern GC_BEFORE = Pattern.compile(" (\\d+)M->\\d+M\\(\\d+M\\)");
+    private static final Pattern EXIT_USED = Pattern.compile("total \\d+K, used (\\d+)K");
+
+    /** The largest heap occupancy in a unified GC log: before any collection, or at exit. */
+    static long peakHeapMb(List<String> gcLog) {
+        long peak = 0;
+        for (String line : gcLog) {
+            Matcher m = GC_BEFORE.matcher(line);
+            if (m.find()) {
+                peak = Math.max(peak, Long.parseLong(m.group(1)));
+            }
+            m = EXIT_USED.matcher(line);
+            if (m.find()) {
+                peak = Math.max(peak, Long.parseLong(m.group(1)) / 1024);
+            }
+        }
+        return peak;
     }
 
     private String markdown(
@@ -238,42 +278,6 @@ public final class VerifyBenchmark {
 
     private static void say(String s) {
         System.out.println(s);
-    }
-
-    /** The child JVM: runs {@code verify} and prints {@code RESULT seconds peakHeapMb exit}. */
-    public static final class Child {
-        private Child() {}
-
-        public static void main(String[] args) throws Exception {
-            PrintStream out = System.out;
-            long start = System.nanoTime();
-            int code =
-                    new VerifyCommand(
-                                    new String[] {
-                                        "--config",
-                                        args[0],
-                                        "--report",
-                                        args[1],
-                                        "--chunk-size",
-                                        args[2],
-                                        "--recheck-delay",
-                                        "1s"
-                                    },
-                                    out,
-                                    out)
-                            .run();
-            double seconds = (System.nanoTime() - start) / 1e9;
-            long peak = 0;
-            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-                if (pool.getType() == MemoryType.HEAP) {
-                    peak += pool.getPeakUsage().getUsed();
-                }
-            }
-            out.println(
-                    String.format(
-                            Locale.ROOT, "RESULT %.3f %d %d", seconds, peak / (1024 * 1024), code));
-            System.exit(0);
-        }
     }
 
     /** Closes the embedded MariaDB with the other resources. */

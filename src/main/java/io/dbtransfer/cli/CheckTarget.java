@@ -2,12 +2,12 @@ package io.dbtransfer.cli;
 
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
+import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.model.MismatchPolicy;
 import io.dbtransfer.model.Redact;
-import io.dbtransfer.pipeline.MySqlConnections;
 import io.dbtransfer.verify.MappingRecord;
 
 import java.io.PrintStream;

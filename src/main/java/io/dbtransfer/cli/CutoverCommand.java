@@ -1,5 +1,6 @@
 package io.dbtransfer.cli;
 
+import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
@@ -7,7 +8,6 @@ import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.model.Redact;
 import io.dbtransfer.model.SourceVersion;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.pipeline.MySqlConnections;
 import io.dbtransfer.source.SourceProbe;
 import io.dbtransfer.verify.ChunkedVerifier;
 import io.dbtransfer.verify.SourceWatch;

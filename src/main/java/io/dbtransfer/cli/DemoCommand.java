@@ -1,15 +1,15 @@
 package io.dbtransfer.cli;
 
-import io.dbtransfer.MongoToMySqlJob;
 import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.connect.MySqlConnections;
+import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.embedded.EmbeddedMariaDb;
 import io.dbtransfer.embedded.MongoEmulator;
 import io.dbtransfer.mapping.MappingInference;
 import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.outputs.MismatchTable;
 import io.dbtransfer.pipeline.JobEnvironment;
-import io.dbtransfer.pipeline.MySqlConnections;
+import io.dbtransfer.pipeline.MigrationJob;
 import io.dbtransfer.verify.ConsistencyChecker;
 import io.dbtransfer.verify.ConsistencyReport;
 import io.dbtransfer.workload.LiveChangeSimulator;
@@ -223,7 +223,7 @@ final class DemoCommand implements Callable<Integer> {
                             parallelism,
                             JobEnvironment.localCluster(
                                     workDir.resolve("checkpoints").toUri().toString()));
-            MongoToMySqlJob.build(env, config);
+            MigrationJob.build(env, config);
             JobClient job = env.executeAsync("DBtransfer demo");
 
             List<Object> ids = new ArrayList<>();
@@ -287,7 +287,7 @@ final class DemoCommand implements Callable<Integer> {
                 long caughtUp = System.currentTimeMillis();
                 String jobStatus = job.getJobStatus().get().name();
                 long deadLetters = countDeadLetters(mysql);
-                long reconcileMismatches = MismatchTable.countOpen(mysql);
+                long reconcileMismatches = MismatchRows.countOpen(mysql);
                 JsonOut json =
                         new JsonOut()
                                 .put("verdict", result.consistent() ? "CONSISTENT" : "INCONSISTENT")
@@ -335,7 +335,7 @@ final class DemoCommand implements Callable<Integer> {
                         "  in-job reconcile     %s (%d mismatches in %s so far)%n",
                         reconcileMismatches == 0 ? "CONSISTENT" : "INCONSISTENT",
                         reconcileMismatches,
-                        MismatchTable.TABLE);
+                        MismatchRows.TABLE);
                 System.out.printf(
                         "  live changes applied %,d (%s)%n",
                         simulator.stats().total(), simulator.stats());
@@ -358,7 +358,7 @@ final class DemoCommand implements Callable<Integer> {
                     System.out.println("  MySQL:   " + mysqlUrl + "  (user root, no password)");
                     System.out.println(
                             "  Change a row in MySQL behind the job's back and watch it appear in "
-                                    + MismatchTable.TABLE
+                                    + MismatchRows.TABLE
                                     + " within two sweeps (reconcile.sweep-interval 5 s)"
                                     + (repair
                                             ? ", with status repaired: the row is rewritten"

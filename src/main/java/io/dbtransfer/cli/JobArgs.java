@@ -74,7 +74,7 @@ public final class JobArgs {
 
     /** The validated job configuration these options describe. */
     JobConfig load() {
-        return MongoToMySqlJob.parseArgs(toJobArgs());
+        return JobConfig.fromArgs(toJobArgs());
     }
 
     private static void add(List<String> a, String name, String value) {

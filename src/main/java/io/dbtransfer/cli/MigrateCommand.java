@@ -1,10 +1,10 @@
 package io.dbtransfer.cli;
 
-import io.dbtransfer.MongoToMySqlJob;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.pipeline.JobEnvironment;
+import io.dbtransfer.pipeline.MigrationJob;
 
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -110,7 +110,7 @@ final class MigrateCommand implements Callable<Integer> {
         }
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(parallelism, cluster);
-        MongoToMySqlJob.build(env, config);
+        MigrationJob.build(env, config);
         JobClient job = env.executeAsync("DBtransfer " + config.get(JobOptions.MONGO_DATABASE));
         System.out.println(
                 "Migrating "

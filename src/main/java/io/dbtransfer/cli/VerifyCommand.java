@@ -1,8 +1,8 @@
 package io.dbtransfer.cli;
 
+import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.pipeline.MySqlConnections;
 import io.dbtransfer.source.SourceProbe;
 import io.dbtransfer.verify.ChunkedVerifier;
 import io.dbtransfer.verify.VerifyReport;

@@ -4,6 +4,7 @@ import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.MappingParser;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.DeliveryGuarantee;
 import io.dbtransfer.model.MismatchPolicy;
 import io.dbtransfer.model.Redact;
 
@@ -277,9 +278,15 @@ public final class JobConfig implements Serializable {
 
     private static void normalizeEnums(Map<String, String> settings) {
         normalizeEnum(settings, JobOptions.SOURCE_STARTUP_MODE, JobOptions.StartupMode.values());
-        normalizeEnum(settings, JobOptions.SINK_DELIVERY, JobOptions.Delivery.values());
+        normalizeEnum(settings, JobOptions.SINK_DELIVERY, DeliveryGuarantee.values());
         normalizeEnum(settings, JobOptions.SINK_ON_FRESH_START, JobOptions.FreshStart.values());
-        normalizeEnum(settings, JobOptions.KAFKA_DELIVERY, JobOptions.KafkaDelivery.values());
+        normalizeEnum(
+                settings,
+                JobOptions.KAFKA_DELIVERY,
+                new Enum<?>[] {
+                    org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE,
+                    org.apache.flink.connector.base.DeliveryGuarantee.AT_LEAST_ONCE
+                });
     }
 
     /** Accepts {@code exactly-once} for EXACTLY_ONCE; names the choices when a value is wrong. */
@@ -293,7 +300,8 @@ public final class JobConfig implements Serializable {
         List<String> choices = new ArrayList<>();
         for (Enum<?> c : constants) {
             if (c.name().equals(name)) {
-                settings.put(option.key(), name);
+                // Flink parses an enum option by its toString (e.g. "at-least-once").
+                settings.put(option.key(), c.toString());
                 return;
             }
             choices.add(c.name().toLowerCase(Locale.ROOT).replace('_', '-'));
@@ -406,7 +414,8 @@ public final class JobConfig implements Serializable {
                     "kafka.mismatch-topic is set but reconcile.enabled is false: mismatches come"
                             + " from the reconcile operator; enable it or remove the topic");
         }
-        if (c.get(JobOptions.KAFKA_DELIVERY) == JobOptions.KafkaDelivery.EXACTLY_ONCE) {
+        if (c.get(JobOptions.KAFKA_DELIVERY)
+                == org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE) {
             Duration timeout = c.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT);
             Duration interval = c.get(JobOptions.CHECKPOINT_INTERVAL);
             if (timeout.compareTo(interval) <= 0) {
@@ -528,5 +537,52 @@ public final class JobConfig implements Serializable {
                                                 : Redact.uri(e.getValue()),
                                 (a, b) -> a,
                                 java.util.TreeMap::new));
+    }
+
+    /**
+     * Parses {@code --config FILE}, {@code --set key=value} and the shortcuts {@code --mongo-uri},
+     * {@code --mysql-url}, {@code --database}, {@code --collection}.
+     */
+    public static JobConfig fromArgs(String[] args) {
+        Path file = null;
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (i + 1 >= args.length) {
+                throw new ConfigException("Option " + a + " needs a value");
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--config":
+                    file = Path.of(v);
+                    break;
+                case "--set":
+                    int eq = v.indexOf('=');
+                    if (eq <= 0) {
+                        throw new ConfigException("--set needs key=value, got '" + v + "'");
+                    }
+                    overrides.put(v.substring(0, eq), v.substring(eq + 1));
+                    break;
+                case "--mongo-uri":
+                    overrides.put(JobOptions.MONGO_URI.key(), v);
+                    break;
+                case "--mysql-url":
+                    overrides.put(JobOptions.MYSQL_URL.key(), v);
+                    break;
+                case "--database":
+                    overrides.put(JobOptions.MONGO_DATABASE.key(), v);
+                    break;
+                case "--collection":
+                    overrides.merge(JobOptions.MONGO_COLLECTIONS.key(), v, (x, y) -> x + ";" + y);
+                    break;
+                default:
+                    throw new ConfigException(
+                            "Unknown option "
+                                    + a
+                                    + "; use --config FILE, --set key=value, --mongo-uri,"
+                                    + " --mysql-url, --database, --collection");
+            }
+        }
+        return load(file, overrides);
     }
 }

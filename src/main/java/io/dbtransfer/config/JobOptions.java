@@ -1,5 +1,7 @@
 package io.dbtransfer.config;
 
+import io.dbtransfer.model.DeliveryGuarantee;
+
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
@@ -24,18 +26,6 @@ public final class JobOptions {
         FAIL_IF_NOT_EMPTY,
         TRUNCATE,
         KEEP
-    }
-
-    /** The delivery guarantee of the Kafka topics. */
-    public enum KafkaDelivery {
-        EXACTLY_ONCE,
-        AT_LEAST_ONCE
-    }
-
-    /** The delivery guarantee of the MySQL change sink. */
-    public enum Delivery {
-        EXACTLY_ONCE,
-        IDEMPOTENT
     }
 
     public static final ConfigOption<String> MONGO_URI =
@@ -147,10 +137,10 @@ public final class JobOptions {
                                     + " shorter than twice the estimated snapshot time. Keep it"
                                     + " conservative (lower than measured).");
 
-    public static final ConfigOption<Delivery> SINK_DELIVERY =
+    public static final ConfigOption<DeliveryGuarantee> SINK_DELIVERY =
             ConfigOptions.key("sink.delivery-guarantee")
-                    .enumType(Delivery.class)
-                    .defaultValue(Delivery.EXACTLY_ONCE)
+                    .enumType(DeliveryGuarantee.class)
+                    .defaultValue(DeliveryGuarantee.EXACTLY_ONCE)
                     .withDescription(
                             "exactly_once: one XA transaction per checkpoint, committed after the"
                                     + " checkpoint completes (rows appear at checkpoint pace);"
@@ -343,15 +333,17 @@ public final class JobOptions {
                                     + " _dbtransfer_mismatch does; needs reconcile.enabled);"
                                     + " unset: none.");
 
-    public static final ConfigOption<KafkaDelivery> KAFKA_DELIVERY =
-            ConfigOptions.key("kafka.delivery")
-                    .enumType(KafkaDelivery.class)
-                    .defaultValue(KafkaDelivery.EXACTLY_ONCE)
-                    .withDescription(
-                            "exactly_once: one Kafka transaction per sink subtask and checkpoint,"
-                                    + " committed after the checkpoint completed (read with"
-                                    + " isolation.level=read_committed); at_least_once: flushed at"
-                                    + " checkpoints, replays after a failure appear again.");
+    public static final ConfigOption<org.apache.flink.connector.base.DeliveryGuarantee>
+            KAFKA_DELIVERY =
+                    ConfigOptions.key("kafka.delivery")
+                            .enumType(org.apache.flink.connector.base.DeliveryGuarantee.class)
+                            .defaultValue(
+                                    org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE)
+                            .withDescription(
+                                    "exactly_once: one Kafka transaction per sink subtask and checkpoint,"
+                                            + " committed after the checkpoint completed (read with"
+                                            + " isolation.level=read_committed); at_least_once: flushed at"
+                                            + " checkpoints, replays after a failure appear again.");
 
     public static final ConfigOption<String> KAFKA_TRANSACTIONAL_ID_PREFIX =
             ConfigOptions.key("kafka.transactional-id-prefix")

@@ -1,6 +1,7 @@
 package io.dbtransfer.connect;
 
-import io.dbtransfer.dialect.SchemaManager;
+import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.Redact;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -14,6 +15,11 @@ import java.util.Properties;
  * concurrent subtasks deadlocked on child deletes even with disjoint keys).
  */
 public final class MySqlConnections {
+
+    /** What the sink's MySQL user needs, named in privilege errors. */
+    public static final String PRIVILEGE_HINT =
+            "the sink's MySQL user needs CREATE, SELECT, INSERT, UPDATE and DELETE on the target"
+                    + " database (and XA_RECOVER_ADMIN on MySQL 8 for exactly-once delivery)";
 
     private MySqlConnections() {}
 
@@ -48,10 +54,10 @@ public final class MySqlConnections {
         } catch (SQLException e) {
             throw new SQLException(
                     "Cannot connect to MySQL at "
-                            + maskPassword(jdbcUrl)
+                            + Redact.uri(jdbcUrl)
                             + ": "
                             + e.getMessage()
-                            + SchemaManager.hint(e)
+                            + hint(e)
                             + (e.getSQLState() != null && e.getSQLState().startsWith("08")
                                     ? " (check host, port and that the server is running)"
                                     : ""),
@@ -78,11 +84,6 @@ public final class MySqlConnections {
         }
     }
 
-    /** The URL with the value of any {@code password=} parameter replaced by {@code ***}. */
-    public static String maskPassword(String jdbcUrl) {
-        return jdbcUrl == null ? null : jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1***");
-    }
-
     public static void closeQuietly(AutoCloseable c) {
         if (c != null) {
             try {
@@ -99,6 +100,92 @@ public final class MySqlConnections {
             Class.forName("com.mysql.cj.jdbc.Driver");
         } catch (ClassNotFoundException e) {
             // Another driver may serve the URL.
+        }
+    }
+
+    /** Opens a connection or throws a {@link ConfigException} that names the cause and the fix. */
+    public static Connection open(String url, String username, String password) {
+        loadDriver();
+        Properties props = new Properties();
+        if (username != null) {
+            props.setProperty("user", username);
+        }
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        props.putIfAbsent("connectTimeout", "10000");
+        try {
+            return DriverManager.getConnection(url, props);
+        } catch (SQLException e) {
+            throw explain(url, e);
+        }
+    }
+
+    /** A user-facing explanation of a MySQL error on the target at {@code url}. */
+    public static ConfigException explain(String url, SQLException e) {
+        String shown = Redact.uri(url);
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        switch (e.getErrorCode()) {
+            case 1045:
+                return new ConfigException(
+                        "mysql: access denied at "
+                                + shown
+                                + ". Check mysql.username and the password"
+                                + " (DBTRANSFER_MYSQL_PASSWORD or mysql.password-file).",
+                        e);
+            case 1049:
+                return new ConfigException(
+                        "mysql.url: the database in "
+                                + shown
+                                + " does not exist. Create it (CREATE DATABASE … CHARACTER SET"
+                                + " utf8mb4) or fix the URL.",
+                        e);
+            case 1044:
+            case 1142:
+                return new ConfigException(
+                        "mysql: the user lacks a privilege at "
+                                + shown
+                                + " ("
+                                + Redact.uri(e.getMessage())
+                                + "). Grant CREATE, SELECT, INSERT, UPDATE, DELETE and"
+                                + " XA_RECOVER_ADMIN on the target database.",
+                        e);
+            default:
+                if (state.startsWith("08")) {
+                    return new ConfigException(
+                            "mysql.url: cannot connect to "
+                                    + shown
+                                    + " ("
+                                    + Redact.uri(rootMessage(e))
+                                    + "). Check host, port and that the server is running.",
+                            e);
+                }
+                return new ConfigException(
+                        "mysql: error at " + shown + ": " + Redact.uri(e.getMessage()), e);
+        }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c.getClass().getSimpleName() + ": " + c.getMessage();
+    }
+
+    /** An actionable addition to a MySQL error message, or an empty string. */
+    public static String hint(SQLException e) {
+        switch (e.getErrorCode()) {
+            case 1044: // ER_DBACCESS_DENIED_ERROR
+            case 1045: // ER_ACCESS_DENIED_ERROR
+            case 1142: // ER_TABLEACCESS_DENIED_ERROR
+            case 1227: // ER_SPECIFIC_ACCESS_DENIED_ERROR
+            case 1401: // ER_XAER_RMERR (no XA_RECOVER_ADMIN)
+                return " (" + PRIVILEGE_HINT + ")";
+            case 1049: // ER_BAD_DB_ERROR
+                return " (create the database first)";
+            default:
+                return "";
         }
     }
 }

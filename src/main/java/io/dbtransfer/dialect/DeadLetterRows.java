@@ -58,6 +58,13 @@ public final class DeadLetterRows {
 
     private DeadLetterRows() {}
 
+    /** Creates the table if it does not exist. */
+    public static void create(Connection connection) throws SQLException {
+        try (java.sql.Statement st = connection.createStatement()) {
+            st.execute(DDL);
+        }
+    }
+
     /**
      * Appends dead letters on {@code conn}, inside the caller's transaction (the change sink uses
      * it for key collisions, so that the letter commits together with the flush that refused the

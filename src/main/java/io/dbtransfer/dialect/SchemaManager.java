@@ -34,11 +34,6 @@ import java.util.Map;
  */
 public final class SchemaManager {
 
-    /** What the sink's MySQL user needs, named in privilege errors. */
-    public static final String PRIVILEGE_HINT =
-            "the sink's MySQL user needs CREATE, SELECT, INSERT, UPDATE and DELETE on the target"
-                    + " database (and XA_RECOVER_ADMIN on MySQL 8 for exactly-once delivery)";
-
     private static final Logger LOG = LoggerFactory.getLogger(SchemaManager.class);
 
     private SchemaManager() {}
@@ -562,7 +557,7 @@ public final class SchemaManager {
                                     + " prepared XA branches of the previous run, listed by XA"
                                     + " RECOVER; let the previous version commit them — restore"
                                     + " it and stop it with a savepoint — then start again)"
-                            : hint(e);
+                            : MySqlConnections.hint(e);
             throw new SQLException(
                     "Could not " + what + ": " + e.getMessage() + why + "\n  SQL: " + sql,
                     e.getSQLState(),
@@ -580,26 +575,16 @@ public final class SchemaManager {
             s.execute(sql);
         } catch (SQLException e) {
             throw new SQLException(
-                    "Could not " + what + ": " + e.getMessage() + hint(e) + "\n  SQL: " + sql,
+                    "Could not "
+                            + what
+                            + ": "
+                            + e.getMessage()
+                            + MySqlConnections.hint(e)
+                            + "\n  SQL: "
+                            + sql,
                     e.getSQLState(),
                     e.getErrorCode(),
                     e);
-        }
-    }
-
-    /** An actionable addition to a MySQL error message, or an empty string. */
-    public static String hint(SQLException e) {
-        switch (e.getErrorCode()) {
-            case 1044: // ER_DBACCESS_DENIED_ERROR
-            case 1045: // ER_ACCESS_DENIED_ERROR
-            case 1142: // ER_TABLEACCESS_DENIED_ERROR
-            case 1227: // ER_SPECIFIC_ACCESS_DENIED_ERROR
-            case 1401: // ER_XAER_RMERR (no XA_RECOVER_ADMIN)
-                return " (" + PRIVILEGE_HINT + ")";
-            case 1049: // ER_BAD_DB_ERROR
-                return " (create the database first)";
-            default:
-                return "";
         }
     }
 }

@@ -2,7 +2,6 @@ package io.dbtransfer.hashing;
 
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.ColumnType;
-import io.dbtransfer.normalize.DocumentNormalizer;
 
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;
@@ -51,7 +50,7 @@ public final class KeyTexts {
     public static String keyText(String routingKey, ColumnType keyType) {
         String json = routingKey.substring(routingKey.indexOf('\u0000') + 1);
         try {
-            return DocumentNormalizer.keyValue(CanonicalValues.parseCanonicalJson(json), keyType);
+            return CanonicalValues.keyValue(CanonicalValues.parseCanonicalJson(json), keyType);
         } catch (CanonicalValues.MismatchException | RuntimeException e) {
             return null;
         }

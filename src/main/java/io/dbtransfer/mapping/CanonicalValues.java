@@ -445,4 +445,21 @@ public final class CanonicalValues {
         String s = value == null ? "<missing>" : json(value == null ? new BsonString("") : value);
         return s.length() <= max ? s : s.substring(0, max) + "…";
     }
+
+    /** The key column's value for a document key. */
+    public static String keyValue(BsonValue id, ColumnType keyType) throws MismatchException {
+        switch (keyType.kind) {
+            case VARCHAR:
+            case CHAR:
+                {
+                    String text = keyText(id);
+                    if (text.codePointCount(0, text.length()) > keyType.length) {
+                        throw new MismatchException("key is longer than " + keyType.toSql());
+                    }
+                    return text;
+                }
+            default:
+                return CanonicalValues.fromBson(id, keyType);
+        }
+    }
 }

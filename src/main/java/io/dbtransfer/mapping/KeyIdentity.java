@@ -1,5 +1,7 @@
 package io.dbtransfer.mapping;
 
+import io.dbtransfer.model.RowChange;
+
 import org.bson.BsonValue;
 
 import java.math.BigDecimal;
@@ -99,5 +101,17 @@ public final class KeyIdentity {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * The key the change sink's input is partitioned by: the row's target identity ({@link
+     * #target}), the same for every {@code _id} MySQL's key column could merge with this one
+     * ({@code 5} and {@code "5"}, an ObjectId and its hex string, {@code "a"} and {@code "a "}).
+     * Such documents thus meet on one sink subtask, which detects the collision; on two subtasks
+     * their open transactions would wait on each other's row lock until the lock wait timeout, then
+     * again after every restart. Parent tables have one key column ({@code _id}).
+     */
+    public static String sinkKey(RowChange c) {
+        return target(c.table, c.parent, 1);
     }
 }

@@ -2,7 +2,6 @@ package io.dbtransfer.mapping;
 
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.model.ConfigException;
-import io.dbtransfer.normalize.DocumentNormalizer;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -159,7 +158,7 @@ public final class MappingParser {
         for (Map.Entry<String, TableSpec> e : byCollection.entrySet()) {
             List<TableSpec> all = new ArrayList<>();
             all.add(e.getValue());
-            all.addAll(DocumentNormalizer.descendants(e.getValue()));
+            all.addAll(TableSpec.descendants(e.getValue()));
             for (TableSpec t : all) {
                 String where =
                         "collections."
@@ -233,9 +232,7 @@ public final class MappingParser {
                             : Names.identifier(String.valueOf(extra));
             columns.add(
                     new ColumnSpec(
-                            name,
-                            ColumnType.of(ColumnType.Kind.JSON),
-                            DocumentNormalizer.REST_OF_DOCUMENT));
+                            name, ColumnType.of(ColumnType.Kind.JSON), TableSpec.REST_OF_DOCUMENT));
         }
     }
 

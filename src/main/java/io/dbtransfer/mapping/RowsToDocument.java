@@ -124,7 +124,7 @@ public final class RowsToDocument {
     private static BsonValue object(
             TableSpec table, String[] row, int firstColumn, Map<String, String[][]> childRows) {
         BsonValue result = new BsonDocument();
-        int extra = DocumentNormalizer.extraIndex(table);
+        int extra = TableSpec.extraIndex(table);
         if (extra >= 0 && row[extra] != null) {
             BsonDocument rest =
                     BsonDocument.parse(row[extra]); // relaxed JSON of what no column took

@@ -101,4 +101,31 @@ public final class TableSpec implements Serializable {
     public String toString() {
         return name + columns;
     }
+
+    /** The source path of the column that holds the rest of the document as JSON. */
+    public static final String REST_OF_DOCUMENT = "*";
+
+    /** Every table below this one, depth first. */
+    public static List<TableSpec> descendants(TableSpec table) {
+        List<TableSpec> out = new ArrayList<>();
+        addDescendants(table, out);
+        return out;
+    }
+
+    private static void addDescendants(TableSpec table, List<TableSpec> out) {
+        for (TableSpec child : table.children) {
+            out.add(child);
+            addDescendants(child, out);
+        }
+    }
+
+    /** Index of the extra JSON column, or -1. */
+    public static int extraIndex(TableSpec table) {
+        for (int i = 0; i < table.columns.size(); i++) {
+            if (REST_OF_DOCUMENT.equals(table.columns.get(i).sourcePath)) {
+                return i;
+            }
+        }
+        return -1;
+    }
 }

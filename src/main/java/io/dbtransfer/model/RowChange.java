@@ -1,7 +1,5 @@
 package io.dbtransfer.model;
 
-import io.dbtransfer.mapping.KeyIdentity;
-
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -81,18 +79,6 @@ public class RowChange {
     /** The key that routes every change of one document along one path. */
     public String routingKey() {
         return collection + '\u0000' + key;
-    }
-
-    /**
-     * The key the change sink's input is partitioned by: the row's target identity ({@link
-     * KeyIdentity#target}), the same for every {@code _id} MySQL's key column could merge with this
-     * one ({@code 5} and {@code "5"}, an ObjectId and its hex string, {@code "a"} and {@code "a
-     * "}). Such documents thus meet on one sink subtask, which detects the collision; on two
-     * subtasks their open transactions would wait on each other's row lock until the lock wait
-     * timeout, then again after every restart. Parent tables have one key column ({@code _id}).
-     */
-    public String sinkKey() {
-        return KeyIdentity.target(table, parent, 1);
     }
 
     @Override

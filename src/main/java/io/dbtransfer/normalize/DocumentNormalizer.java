@@ -2,7 +2,6 @@ package io.dbtransfer.normalize;
 
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.ColumnSpec;
-import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ChangeOp;
@@ -27,16 +26,14 @@ import java.util.List;
  * Turns a MongoDB change into the rows MySQL must hold for that key. Pure: no Flink, no I/O.
  *
  * <p>Each column is filled from its source path (dotted paths reach into nested documents). A
- * column whose source path is {@value #REST_OF_DOCUMENT} receives, as one JSON object, every
- * top-level field no other column consumed — so no field is ever dropped silently. The first column
- * is the key column, filled from {@code _id}.
+ * column whose source path is {@value TableSpec#REST_OF_DOCUMENT} receives, as one JSON object,
+ * every top-level field no other column consumed — so no field is ever dropped silently. The first
+ * column is the key column, filled from {@code _id}.
  */
 public final class DocumentNormalizer implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Source path of the column that receives every otherwise unmapped field. */
-    public static final String REST_OF_DOCUMENT = "*";
-
     private static final int EXCERPT_CHARS = 200;
 
     private final Mapping mapping;
@@ -82,7 +79,7 @@ public final class DocumentNormalizer implements Serializable {
         }
         String[] keyValues;
         try {
-            keyValues = new String[] {keyValue(id, table.columns.get(0).type)};
+            keyValues = new String[] {CanonicalValues.keyValue(id, table.columns.get(0).type)};
         } catch (CanonicalValues.MismatchException e) {
             deadLetters.add(
                     letter(
@@ -126,7 +123,7 @@ public final class DocumentNormalizer implements Serializable {
             }
         }
         String[] values = fill(table, document, rest, 1, keyValues, "", mapped);
-        List<TableSpec> descendants = descendants(table);
+        List<TableSpec> descendants = TableSpec.descendants(table);
         List<List<String[]>> childRows = new ArrayList<>();
         for (int d = 0; d < descendants.size(); d++) {
             childRows.add(new ArrayList<>());
@@ -134,7 +131,7 @@ public final class DocumentNormalizer implements Serializable {
         for (TableSpec child : table.children) {
             addChildRows(child, document, rest, keyValues, "", descendants, childRows, mapped);
         }
-        int extra = extraIndex(table);
+        int extra = TableSpec.extraIndex(table);
         if (extra >= 0) {
             values[extra] = CanonicalValues.json(rest);
         } else if (!mapped.skip && !rest.isEmpty()) {
@@ -192,10 +189,10 @@ public final class DocumentNormalizer implements Serializable {
             Mapped mapped) {
         String[] values = new String[table.columns.size()];
         System.arraycopy(prefix, 0, values, 0, prefix.length);
-        boolean hasExtra = extraIndex(table) >= 0;
+        boolean hasExtra = TableSpec.extraIndex(table) >= 0;
         for (int i = firstColumn; i < table.columns.size(); i++) {
             ColumnSpec column = table.columns.get(i);
-            if (REST_OF_DOCUMENT.equals(column.sourcePath)) {
+            if (TableSpec.REST_OF_DOCUMENT.equals(column.sourcePath)) {
                 continue;
             }
             BsonValue value =
@@ -276,7 +273,7 @@ public final class DocumentNormalizer implements Serializable {
                 addChildRows(
                         grandChild, item, itemRest, keys, itemWhere, descendants, rows, mapped);
             }
-            int extra = extraIndex(child);
+            int extra = TableSpec.extraIndex(child);
             if (extra >= 0) {
                 row[extra] = CanonicalValues.json(itemRest);
             } else if (!itemRest.isEmpty() && !mapped.skip) {
@@ -319,47 +316,6 @@ public final class DocumentNormalizer implements Serializable {
     }
 
     /** Every child table below {@code table}, depth first (the order the sink expects). */
-    public static List<TableSpec> descendants(TableSpec table) {
-        List<TableSpec> out = new ArrayList<>();
-        addDescendants(table, out);
-        return out;
-    }
-
-    private static void addDescendants(TableSpec table, List<TableSpec> out) {
-        for (TableSpec child : table.children) {
-            out.add(child);
-            addDescendants(child, out);
-        }
-    }
-
-    /** Index of the extra JSON column, or -1. */
-    public static int extraIndex(TableSpec table) {
-        for (int i = 0; i < table.columns.size(); i++) {
-            if (REST_OF_DOCUMENT.equals(table.columns.get(i).sourcePath)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** The key column's value for a document key. */
-    public static String keyValue(BsonValue id, ColumnType keyType)
-            throws CanonicalValues.MismatchException {
-        switch (keyType.kind) {
-            case VARCHAR:
-            case CHAR:
-                {
-                    String text = CanonicalValues.keyText(id);
-                    if (text.codePointCount(0, text.length()) > keyType.length) {
-                        throw new CanonicalValues.MismatchException(
-                                "key is longer than " + keyType.toSql());
-                    }
-                    return text;
-                }
-            default:
-                return CanonicalValues.fromBson(id, keyType);
-        }
-    }
 
     /** Removes a dotted path; parents left empty by the removal are removed too. */
     static void removePath(BsonDocument document, String path) {

@@ -2,34 +2,19 @@ package io.dbtransfer.outputs;
 
 import io.dbtransfer.dialect.DeadLetterRows;
 import io.dbtransfer.model.DeadLetter;
-import io.dbtransfer.pipeline.MySqlConnections;
 
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
-
 /**
- * The MySQL table {@value #TABLE} that records every dead letter, written by flink-connector-jdbc's
- * {@link JdbcSink} (one statement per record, at-least-once; a unique key makes replays harmless);
- * its SQL is {@link DeadLetterRows}, which the change sink also uses for key collisions.
+ * The MySQL table {@value DeadLetterRows#TABLE} that records every dead letter, written by
+ * flink-connector-jdbc's {@link JdbcSink} (one statement per record, at-least-once; a unique key
+ * makes replays harmless); its SQL is {@link DeadLetterRows}, which the change sink also uses for
+ * key collisions.
  */
 public final class DeadLetterTable {
 
-    public static final String TABLE = DeadLetterRows.TABLE;
-
-    public static final String DDL = DeadLetterRows.DDL;
-
     private DeadLetterTable() {}
-
-    /** Creates the table if it does not exist. */
-    public static void create(Connection connection) throws SQLException {
-        try (Statement st = connection.createStatement()) {
-            st.execute(DDL);
-        }
-    }
 
     /** A sink that appends dead letters to the table (replays of the same letter are ignored). */
     public static JdbcSink<DeadLetter> sink(
@@ -42,6 +27,6 @@ public final class DeadLetterTable {
                                 .withBatchIntervalMs(1000)
                                 .withMaxRetries(3)
                                 .build())
-                .buildAtLeastOnce(MySqlConnections.jdbcSinkConnection(jdbcUrl, username, password));
+                .buildAtLeastOnce(JdbcOutputs.connection(jdbcUrl, username, password));
     }
 }

@@ -4,8 +4,8 @@ import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ChildRows;
 import io.dbtransfer.model.DeadLetter;
+import io.dbtransfer.model.MismatchRecord;
 import io.dbtransfer.model.RowChange;
-import io.dbtransfer.reconcile.MismatchRecord;
 
 import org.bson.BsonArray;
 import org.bson.BsonDocument;

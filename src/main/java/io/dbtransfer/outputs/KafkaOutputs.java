@@ -3,17 +3,13 @@ package io.dbtransfer.outputs;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.model.DeadLetter;
+import io.dbtransfer.model.MismatchRecord;
 import io.dbtransfer.model.RowChange;
-import io.dbtransfer.pipeline.OperatorUids;
-import io.dbtransfer.pipeline.PipelineSinks;
-import io.dbtransfer.reconcile.MismatchRecord;
 
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.util.function.SerializableFunction;
 
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -23,9 +19,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * Attaches the optional Kafka topics to the job's streams: the changelog (the rows the MySQL change
  * sink receives), the dead letters (the normalizer's side output) and the mismatches.
  *
- * <p>{@link #prepare} checks the brokers before anything else happens; {@link #withDeadLetterTopic}
- * and {@link #attach} add one {@link KafkaSink} per configured topic, each with a permanent uid
- * from {@link OperatorUids}.
+ * <p>{@link #prepare} checks the brokers before anything else happens; the sink factories give one
+ * {@link KafkaSink} per configured topic, which {@code MigrationPipeline} wires.
  */
 public final class KafkaOutputs {
 
@@ -46,53 +41,36 @@ public final class KafkaOutputs {
         return new KafkaOutputs(settings, config.mapping());
     }
 
-    /**
-     * The pipeline's sinks plus the dead-letter topic, when configured: {@code
-     * MigrationPipeline.define} attaches it to the normalizer's dead-letter side output (which the
-     * stream it returns no longer carries when reconciliation sits between normalize and the sink).
-     */
-    public PipelineSinks withDeadLetterTopic(PipelineSinks sinks) {
-        if (settings.deadLetterTopic == null) {
-            return sinks;
-        }
-        return sinks.withDeadLetterTopic(
-                sink(
+    /** The dead-letter topic's sink, or {@code null} when none is configured. */
+    public KafkaSink<DeadLetter> deadLetterSink() {
+        return settings.deadLetterTopic == null
+                ? null
+                : sink(
                         settings.deadLetterTopic,
                         (DeadLetter d) -> KafkaJson.messageKey(d.collection, d.key),
-                        KafkaJson::deadLetter));
+                        KafkaJson::deadLetter);
     }
 
-    /**
-     * Adds the changelog and mismatch topics' sinks. {@code rows} is what {@code
-     * MigrationPipeline.define} returns (what the MySQL change sink receives); {@code mismatches}
-     * may be null when reconciliation is off.
-     */
-    public void attach(
-            SingleOutputStreamOperator<RowChange> rows, DataStream<MismatchRecord> mismatches) {
-        if (settings.changelogTopic != null) {
-            KafkaJson json = new KafkaJson(mapping);
-            rows.sinkTo(
-                            sink(
-                                    settings.changelogTopic,
-                                    (RowChange c) -> KafkaJson.messageKey(c.collection, c.key),
-                                    json::changelog))
-                    .uid(OperatorUids.KAFKA_CHANGELOG_SINK)
-                    .name(OperatorUids.KAFKA_CHANGELOG_SINK_NAME);
+    /** The changelog topic's sink, or {@code null} when none is configured. */
+    public KafkaSink<RowChange> changelogSink() {
+        if (settings.changelogTopic == null) {
+            return null;
         }
-        if (settings.mismatchTopic != null) {
-            if (mismatches == null) {
-                throw new IllegalStateException(
-                        "kafka.mismatch-topic is set but there is no mismatch stream");
-            }
-            mismatches
-                    .sinkTo(
-                            sink(
-                                    settings.mismatchTopic,
-                                    (MismatchRecord m) -> KafkaJson.messageKey(m.collection, m.key),
-                                    KafkaJson::mismatch))
-                    .uid(OperatorUids.KAFKA_MISMATCH_SINK)
-                    .name(OperatorUids.KAFKA_MISMATCH_SINK_NAME);
-        }
+        KafkaJson json = new KafkaJson(mapping);
+        return sink(
+                settings.changelogTopic,
+                (RowChange c) -> KafkaJson.messageKey(c.collection, c.key),
+                json::changelog);
+    }
+
+    /** The mismatch topic's sink, or {@code null} when none is configured. */
+    public KafkaSink<MismatchRecord> mismatchSink() {
+        return settings.mismatchTopic == null
+                ? null
+                : sink(
+                        settings.mismatchTopic,
+                        (MismatchRecord m) -> KafkaJson.messageKey(m.collection, m.key),
+                        KafkaJson::mismatch);
     }
 
     private <T> KafkaSink<T> sink(

@@ -31,7 +31,8 @@ public final class KafkaSettings implements Serializable {
         this.deadLetterTopic = config.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC);
         this.mismatchTopic = config.get(JobOptions.KAFKA_MISMATCH_TOPIC);
         this.exactlyOnce =
-                config.get(JobOptions.KAFKA_DELIVERY) == JobOptions.KafkaDelivery.EXACTLY_ONCE;
+                config.get(JobOptions.KAFKA_DELIVERY)
+                        == org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE;
         this.transactionalIdPrefix = config.get(JobOptions.KAFKA_TRANSACTIONAL_ID_PREFIX);
         this.transactionTimeout = config.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT);
         this.clientProperties = new TreeMap<>(config.kafkaProperties());

@@ -1,156 +1,29 @@
 package io.dbtransfer.outputs;
 
-import io.dbtransfer.mapping.CanonicalValues;
-import io.dbtransfer.pipeline.MySqlConnections;
-import io.dbtransfer.reconcile.MismatchRecord;
+import io.dbtransfer.dialect.MismatchRows;
+import io.dbtransfer.model.MismatchRecord;
 
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-
 /**
- * The MySQL table {@value #TABLE} of reconciliation mismatches, written by flink-connector-jdbc's
- * {@link JdbcSink} (at-least-once; a unique key on collection, key, kind, versions and repair makes
- * replays harmless). One row per mismatch: {@code status} {@code open}, or {@code repaired} with
- * the {@code repair_version} the repair wrote.
+ * Writes reconciliation mismatches to {@link MismatchRows#TABLE} with flink-connector-jdbc's {@link
+ * JdbcSink} (at-least-once; the table's unique key makes replays harmless).
  */
 public final class MismatchTable {
 
-    public static final String TABLE = "_dbtransfer_mismatch";
-
-    private static final String REPAIR_VERSION_DDL =
-            "`repair_version` BIGINT UNSIGNED NULL COMMENT 'status repaired: _src_version written'";
-
-    private static final String NOTE_DDL = "`note` TEXT NULL";
-
-    public static final String DDL =
-            "CREATE TABLE IF NOT EXISTS `"
-                    + TABLE
-                    + "` ("
-                    + "`id` BIGINT NOT NULL AUTO_INCREMENT,"
-                    + "`collection` VARCHAR(255) NOT NULL,"
-                    + "`tbl` VARCHAR(64) NOT NULL,"
-                    + "`doc_key` VARCHAR(768) NOT NULL,"
-                    + "`kind` VARCHAR(16) NOT NULL,"
-                    + "`differing_columns` TEXT,"
-                    + "`src_version` BIGINT UNSIGNED NOT NULL,"
-                    + "`mysql_version` BIGINT NOT NULL COMMENT '-1: no parent row',"
-                    + "`first_seen` DATETIME(3) NOT NULL COMMENT 'UTC',"
-                    + "`status` VARCHAR(16) NOT NULL,"
-                    + "`detected_by` VARCHAR(16) NOT NULL,"
-                    + REPAIR_VERSION_DDL
-                    + ","
-                    + NOTE_DDL
-                    + ","
-                    + "`dedup` BINARY(32) NOT NULL,"
-                    + "PRIMARY KEY (`id`),"
-                    + "UNIQUE KEY `uq_dedup` (`dedup`),"
-                    + "KEY `ix_doc` (`collection`, `doc_key`(255))"
-                    + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
-
-    static final String INSERT =
-            "INSERT IGNORE INTO `"
-                    + TABLE
-                    + "` (`collection`, `tbl`, `doc_key`, `kind`, `differing_columns`,"
-                    + " `src_version`, `mysql_version`, `first_seen`, `status`, `detected_by`,"
-                    + " `repair_version`, `note`, `dedup`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                    + " ?, ?, UNHEX(SHA2(CONCAT_WS(CHAR(0), ?, ?, ?, ?, ?, NULLIF(?, 'open'), ?),"
-                    + " 256)))";
-
     private MismatchTable() {}
-
-    /**
-     * Creates the table, or adds the repair columns to a table an older version created.
-     *
-     * @throws SQLException when MySQL refuses
-     */
-    public static void create(Connection connection) throws SQLException {
-        try (Statement st = connection.createStatement()) {
-            st.execute(DDL);
-            for (String[] column :
-                    new String[][] {{"repair_version", REPAIR_VERSION_DDL}, {"note", NOTE_DDL}}) {
-                try (ResultSet rs =
-                        st.executeQuery(
-                                "SHOW COLUMNS FROM `" + TABLE + "` LIKE '" + column[0] + "'")) {
-                    if (rs.next()) {
-                        continue;
-                    }
-                }
-                st.execute("ALTER TABLE `" + TABLE + "` ADD COLUMN " + column[1]);
-            }
-        }
-    }
-
-    /** Open mismatches recorded so far; 0 when the table does not exist (yet). */
-    public static long countOpen(java.sql.Connection connection) throws java.sql.SQLException {
-        try (java.sql.Statement st = connection.createStatement()) {
-            try (java.sql.ResultSet rs = st.executeQuery("SHOW TABLES LIKE '" + TABLE + "'")) {
-                if (!rs.next()) {
-                    return 0;
-                }
-            }
-            try (java.sql.ResultSet rs =
-                    st.executeQuery(
-                            "SELECT COUNT(*) FROM `" + TABLE + "` WHERE `status` = 'open'")) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-    }
 
     /** A sink that appends mismatch records to the table. */
     public static JdbcSink<MismatchRecord> sink(String jdbcUrl, String username, String password) {
         return JdbcSink.<MismatchRecord>builder()
-                .withQueryStatement(
-                        INSERT,
-                        (ps, m) -> {
-                            ps.setString(1, m.collection);
-                            ps.setString(2, m.table);
-                            ps.setString(3, m.key);
-                            ps.setString(4, m.kind);
-                            ps.setString(5, m.differingColumns);
-                            ps.setString(6, Long.toUnsignedString(m.sourceVersion));
-                            ps.setLong(7, m.mysqlVersion);
-                            ps.setString(
-                                    8,
-                                    CanonicalValues.DATETIME.format(
-                                            LocalDateTime.ofInstant(
-                                                    Instant.ofEpochMilli(m.firstSeenMillis),
-                                                    ZoneOffset.UTC)));
-                            ps.setString(9, m.status);
-                            ps.setString(10, m.detectedBy);
-                            ps.setString(
-                                    11,
-                                    m.repairVersion < 0
-                                            ? null
-                                            : Long.toUnsignedString(m.repairVersion));
-                            ps.setString(12, m.note);
-                            ps.setString(13, m.collection);
-                            ps.setString(14, m.key);
-                            ps.setString(15, m.kind);
-                            ps.setString(16, Long.toUnsignedString(m.sourceVersion));
-                            ps.setString(17, Long.toString(m.mysqlVersion));
-                            // Open records hash as before; a repair differs from an open record.
-                            ps.setString(18, m.status);
-                            ps.setString(
-                                    19,
-                                    m.repairVersion < 0
-                                            ? null
-                                            : Long.toUnsignedString(m.repairVersion));
-                        })
+                .withQueryStatement(MismatchRows.INSERT, MismatchRows::bind)
                 .withExecutionOptions(
                         JdbcExecutionOptions.builder()
                                 .withBatchSize(1)
                                 .withBatchIntervalMs(200)
                                 .withMaxRetries(3)
                                 .build())
-                .buildAtLeastOnce(MySqlConnections.jdbcSinkConnection(jdbcUrl, username, password));
+                .buildAtLeastOnce(JdbcOutputs.connection(jdbcUrl, username, password));
     }
 }

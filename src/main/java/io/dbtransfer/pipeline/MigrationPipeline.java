@@ -1,10 +1,11 @@
 package io.dbtransfer.pipeline;
 
+import io.dbtransfer.mapping.KeyIdentity;
 import io.dbtransfer.model.ChangeRecord;
 import io.dbtransfer.model.DeadLetter;
+import io.dbtransfer.model.MismatchRecord;
 import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.reconcile.MismatchRecord;
 import io.dbtransfer.reconcile.ReconcileOperator;
 import io.dbtransfer.reconcile.ReconcileSettings;
 
@@ -31,7 +32,7 @@ import java.util.Map;
  * is keyed by {@link RowChange#routingKey()}, the same string, so normalize's output is
  * reinterpreted as keyed instead of shuffled again. Repairs enter that path in the reconcile
  * operator, which orders them with the key's live changes. The sink's input is keyed by the row's
- * target identity ({@link RowChange#sinkKey()}), so that {@code _id}s one MySQL row could hold
+ * target identity ({@link KeyIdentity#sinkKey}), so that {@code _id}s one MySQL row could hold
  * (e.g. {@code 5} and {@code "5"}) meet on one sink subtask.
  */
 public final class MigrationPipeline {
@@ -113,13 +114,38 @@ public final class MigrationPipeline {
         SingleOutputStreamOperator<RowChange> toSink =
                 reconcile == null ? rows : reconcile(rows, reconcile);
         // Partitioned again by the row's target identity, not the document: _ids that MySQL's key
-        // could merge must meet on one sink subtask (see RowChange#sinkKey). One document's
+        // could merge must meet on one sink subtask (see KeyIdentity#sinkKey). One document's
         // changes still travel one path (one reconcile subtask → one sink subtask), in order. The
         // sink holds no keyed state, so this changes no savepoint's keyed state.
-        toSink.keyBy(RowChange::sinkKey)
+        toSink.keyBy(KeyIdentity::sinkKey)
                 .sinkTo(sinks.changes)
                 .uid(OperatorUids.CHANGE_SINK)
                 .name(OperatorUids.CHANGE_SINK_NAME);
+        if (sinks.changelogTopic != null) {
+            toSink.sinkTo(sinks.changelogTopic)
+                    .uid(OperatorUids.KAFKA_CHANGELOG_SINK)
+                    .name(OperatorUids.KAFKA_CHANGELOG_SINK_NAME);
+        }
+        if (sinks.mismatches != null || sinks.mismatchTopic != null) {
+            if (reconcile == null) {
+                throw new IllegalArgumentException(
+                        "a mismatch output (table or kafka.mismatch-topic) needs reconciliation"
+                                + " (reconcile.enabled: true)");
+            }
+            DataStream<MismatchRecord> mismatches = mismatches(toSink);
+            if (sinks.mismatches != null) {
+                mismatches
+                        .sinkTo(sinks.mismatches)
+                        .uid(OperatorUids.MISMATCH_SINK)
+                        .name(OperatorUids.MISMATCH_SINK_NAME);
+            }
+            if (sinks.mismatchTopic != null) {
+                mismatches
+                        .sinkTo(sinks.mismatchTopic)
+                        .uid(OperatorUids.KAFKA_MISMATCH_SINK)
+                        .name(OperatorUids.KAFKA_MISMATCH_SINK_NAME);
+            }
+        }
         return toSink;
     }
 

@@ -2,12 +2,14 @@ package io.dbtransfer.pipeline;
 
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
+import io.dbtransfer.connect.MySqlConnections;
+import io.dbtransfer.dialect.DeadLetterRows;
+import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.dialect.MySqlDialect;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.DeliveryGuarantee;
 import io.dbtransfer.model.Redact;
-import io.dbtransfer.outputs.DeadLetterTable;
-import io.dbtransfer.outputs.MismatchTable;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,12 +58,12 @@ public final class TargetPreflight {
             addAll(t, tables);
         }
         tables.add(MySqlDialect.TOMBSTONE_TABLE);
-        tables.add(DeadLetterTable.TABLE);
+        tables.add(DeadLetterRows.TABLE);
         if (config.get(JobOptions.RECONCILE_ENABLED)) {
-            tables.add(MismatchTable.TABLE);
+            tables.add(MismatchRows.TABLE);
         }
         boolean exactlyOnce =
-                config.get(JobOptions.SINK_DELIVERY) == JobOptions.Delivery.EXACTLY_ONCE;
+                config.get(JobOptions.SINK_DELIVERY) == DeliveryGuarantee.EXACTLY_ONCE;
         try (Connection c =
                 MySqlConnections.open(
                         url, config.get(JobOptions.MYSQL_USERNAME), config.mysqlPassword())) {

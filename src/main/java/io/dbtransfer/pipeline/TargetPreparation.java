@@ -2,12 +2,13 @@ package io.dbtransfer.pipeline;
 
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
+import io.dbtransfer.connect.MySqlConnections;
+import io.dbtransfer.dialect.DeadLetterRows;
 import io.dbtransfer.dialect.MySqlDialect;
 import io.dbtransfer.dialect.SchemaManager;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.model.SourceVersion;
-import io.dbtransfer.outputs.DeadLetterTable;
 import io.dbtransfer.verify.MappingRecord;
 
 import org.slf4j.Logger;
@@ -106,7 +107,7 @@ public final class TargetPreparation {
                 outcome = Outcome.FRESH_START;
             }
             SchemaManager.createTables(c, config.mapping());
-            DeadLetterTable.create(c);
+            DeadLetterRows.create(c);
             // Every outcome: a savepoint upgrade that changes the mapping rewrites the record.
             MappingRecord.write(
                     c,

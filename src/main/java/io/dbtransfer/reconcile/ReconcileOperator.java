@@ -1,5 +1,6 @@
 package io.dbtransfer.reconcile;
 
+import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.dialect.MySqlReadBack;
 import io.dbtransfer.hashing.Hash128;
 import io.dbtransfer.hashing.KeyTexts;
@@ -9,11 +10,11 @@ import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ChangeRecord;
 import io.dbtransfer.model.DeadLetter;
+import io.dbtransfer.model.MismatchRecord;
 import io.dbtransfer.model.NormalizeResult;
 import io.dbtransfer.model.RowChange;
 import io.dbtransfer.model.SourceVersion;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.outputs.MismatchTable;
 import io.dbtransfer.source.SourceProbe;
 
 import org.apache.flink.api.common.state.ListState;
@@ -760,7 +761,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                             settings.jdbcUrl, settings.username, settings.password);
             connection.setAutoCommit(true);
             connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            MismatchTable.create(connection);
+            MismatchRows.create(connection);
         }
         return connection;
     }

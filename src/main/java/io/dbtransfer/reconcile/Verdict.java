@@ -2,6 +2,7 @@ package io.dbtransfer.reconcile;
 
 import io.dbtransfer.dialect.MySqlReadBack;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.model.MismatchRecord;
 
 /**
  * The outcome of comparing what the job holds for a key with what MySQL holds, and the pure rule

@@ -1,8 +1,8 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.dialect.DeadLetterRows;
 import io.dbtransfer.dialect.MySqlDialect;
-import io.dbtransfer.dialect.SchemaManager;
 import io.dbtransfer.dialect.TombstoneKey;
 import io.dbtransfer.dialect.ValueCodec;
 import io.dbtransfer.mapping.ColumnSpec;
@@ -46,7 +46,7 @@ import java.util.Set;
  * of it is a no-op (it never had the row). The first owner keeps the row until it is deleted; the
  * other document lands with its next change after that. Rows without an owner (written before the
  * column existed) are adopted by the next writer. The sink's input is partitioned by the target
- * identity ({@link RowChange#sinkKey()}), so colliding documents are always applied by one subtask,
+ * identity ({@link KeyIdentity#sinkKey}), so colliding documents are always applied by one subtask,
  * never by two open transactions waiting on each other's lock.
  */
 public final class ChangeApplier {
@@ -586,7 +586,7 @@ public final class ChangeApplier {
                         + (keys.size() > shown.size() ? " and more" : "")
                         + ": "
                         + e.getMessage()
-                        + SchemaManager.hint(e)
+                        + MySqlConnections.hint(e)
                         + " [SQLState "
                         + e.getSQLState()
                         + ", error "

@@ -1,5 +1,6 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.mapping.KeyIdentity;
 import io.dbtransfer.model.RowChange;
 
 import java.util.ArrayList;
@@ -26,13 +27,13 @@ public final class ChangeBuffer {
     }
 
     /**
-     * What a change locks in MySQL: its row's target identity ({@link RowChange#sinkKey()}), the
+     * What a change locks in MySQL: its row's target identity ({@link KeyIdentity#sinkKey}), the
      * same for {@code _id}s the key column merges ({@code 5} and {@code "5"}). The exactly-once
      * writer holds back changes whose row a branch of its own still has locked (prepared, not yet
      * committed) by this key, so a colliding document waits like a change of the same document.
      */
     public static String lockKey(RowChange c) {
-        return c.sinkKey();
+        return KeyIdentity.sinkKey(c);
     }
 
     /** Adds a change; returns {@code true} when it superseded (or lost to) a buffered one. */

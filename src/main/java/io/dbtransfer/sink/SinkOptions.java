@@ -1,7 +1,7 @@
 package io.dbtransfer.sink;
 
-import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.model.DeliveryGuarantee;
+import io.dbtransfer.model.Redact;
 
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -204,7 +204,7 @@ public final class SinkOptions implements Serializable {
     @Override
     public String toString() {
         return "SinkOptions{jdbcUrl="
-                + MySqlConnections.maskPassword(jdbcUrl)
+                + Redact.uri(jdbcUrl)
                 + ", username="
                 + username
                 + ", password="
@@ -289,7 +289,7 @@ public final class SinkOptions implements Serializable {
             checkArgument(
                     jdbcUrl != null && jdbcUrl.startsWith("jdbc:"),
                     "jdbcUrl must be a JDBC URL such as jdbc:mysql://host:3306/database, got %s",
-                    MySqlConnections.maskPassword(jdbcUrl));
+                    Redact.uri(jdbcUrl));
             checkArgument(deliveryGuarantee != null, "deliveryGuarantee must not be null");
             checkArgument(
                     batchSize >= 1 && batchSize <= MAX_BATCH_SIZE,

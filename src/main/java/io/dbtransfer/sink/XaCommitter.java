@@ -1,7 +1,6 @@
 package io.dbtransfer.sink;
 
 import io.dbtransfer.connect.MySqlConnections;
-import io.dbtransfer.dialect.SchemaManager;
 
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.metrics.Gauge;
@@ -97,7 +96,7 @@ final class XaCommitter implements Committer<XaCommittable> {
                                     + xid
                                     + ": "
                                     + e.getMessage()
-                                    + SchemaManager.hint(e),
+                                    + MySqlConnections.hint(e),
                             e);
                 }
             }

@@ -50,10 +50,10 @@ import org.slf4j.LoggerFactory;
  *       reconciliation's read-back reports such a key (MySQL newer, not converging) and {@code
  *       reconcile.repair} rewrites it.
  *   <li>A restore from a savepoint (or a re-run {@code main()} under HA) computes a new T0' in
- *       {@code MongoToMySqlJob.build}. That is sound: T0' is at or above every version already
- *       written (all earlier snapshot versions and every change seen so far), so chunks not yet
- *       finished in the savepoint are re-read at T0' and win over what their first read left;
- *       finished chunks are not read again; their keys' stream events lie after their H.
+ *       {@code MigrationJob.build}. That is sound: T0' is at or above every version already written
+ *       (all earlier snapshot versions and every change seen so far), so chunks not yet finished in
+ *       the savepoint are re-read at T0' and win over what their first read left; finished chunks
+ *       are not read again; their keys' stream events lie after their H.
  *   <li>A document deleted between a chunk's first read and its re-read: neither the re-read nor
  *       the stream (the delete precedes the new H) mentions it again, so in idempotent mode the
  *       first read's row stays. No version can fix that; reconciliation's sweep finds the row

@@ -52,7 +52,7 @@ public final class ConsistencyChecker {
             throws SQLException {
         ConsistencyReport report = new ConsistencyReport();
         Map<String, String[]> expected = new HashMap<>();
-        List<TableSpec> descendants = DocumentNormalizer.descendants(table);
+        List<TableSpec> descendants = TableSpec.descendants(table);
         List<Map<String, String[]>> expectedChildren = new ArrayList<>();
         for (int d = 0; d < descendants.size(); d++) {
             expectedChildren.add(new HashMap<>());

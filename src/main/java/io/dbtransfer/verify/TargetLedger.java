@@ -1,5 +1,7 @@
 package io.dbtransfer.verify;
 
+import io.dbtransfer.dialect.DeadLetterRows;
+import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.dialect.MySqlDialect;
 import io.dbtransfer.dialect.ValueCodec;
 import io.dbtransfer.hashing.KeyTexts;
@@ -92,13 +94,13 @@ public final class TargetLedger {
                             tables,
                             max);
         }
-        if (exists(c, DeadLetterTable.TABLE)) {
+        if (exists(c, DeadLetterRows.TABLE)) {
             List<String> collections = new ArrayList<>(mapping.byCollection().keySet());
             max =
                     maxVersion(
                             c,
                             "SELECT MAX(`src_version`) FROM `"
-                                    + DeadLetterTable.TABLE
+                                    + DeadLetterRows.TABLE
                                     + "` WHERE `collection` IN ("
                                     + placeholders(collections.size())
                                     + ")",
@@ -133,7 +135,7 @@ public final class TargetLedger {
         return entries(
                 c,
                 mapping,
-                MismatchTable.TABLE,
+                MismatchRows.TABLE,
                 "`status` = 'open'",
                 "CONCAT(`kind`, IF(`differing_columns` IS NULL OR `differing_columns` = '', '',"
                         + " CONCAT(' (', `differing_columns`, ')')), ', found by ', `detected_by`,"
@@ -145,7 +147,7 @@ public final class TargetLedger {
         return entries(
                 c,
                 mapping,
-                DeadLetterTable.TABLE,
+                DeadLetterRows.TABLE,
                 "1 = 1",
                 "CONCAT(`field_path`, ': ', `reason`, ' → ', `action`)");
     }

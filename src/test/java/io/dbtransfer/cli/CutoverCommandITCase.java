@@ -1,6 +1,8 @@
 package io.dbtransfer.cli;
 
 import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.dialect.DeadLetterRows;
+import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.dialect.MySqlReadBack;
 import io.dbtransfer.hashing.Hash128;
 import io.dbtransfer.hashing.RowHasher;
@@ -9,8 +11,6 @@ import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ChangeRecord;
 import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.outputs.DeadLetterTable;
-import io.dbtransfer.outputs.MismatchTable;
 import io.dbtransfer.source.SourceProbe;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
@@ -173,7 +173,7 @@ class CutoverCommandITCase {
             Eventually.waitUntil(
                     MigrationFixture.TIMEOUT,
                     "the dead letter in MySQL",
-                    () -> f.count(DeadLetterTable.TABLE) > 0);
+                    () -> f.count(DeadLetterRows.TABLE) > 0);
             f.awaitConsistent(MigrationFixture.TIMEOUT);
             Result dead = cutover(jobFile, cert, "--quiet-for", "1s");
             assertThat(dead.code).as(dead.output).isEqualTo(1);
@@ -192,10 +192,10 @@ class CutoverCommandITCase {
         String flagged = docs.get(7).getString("_id");
         try (Connection c = f.mysql();
                 Statement st = c.createStatement()) {
-            st.execute(MismatchTable.DDL);
+            st.execute(MismatchRows.DDL);
             st.execute(
                     "INSERT INTO "
-                            + MismatchTable.TABLE
+                            + MismatchRows.TABLE
                             + " (collection, tbl, doc_key, kind, src_version, mysql_version,"
                             + " first_seen, status, detected_by, dedup) VALUES ('reviews',"
                             + " 'reviews', '"
@@ -208,7 +208,7 @@ class CutoverCommandITCase {
         assertThat(open.output).contains("open mismatch: reviews " + flagged);
         try (Connection c = f.mysql();
                 Statement st = c.createStatement()) {
-            st.execute("UPDATE " + MismatchTable.TABLE + " SET status = 'resolved'");
+            st.execute("UPDATE " + MismatchRows.TABLE + " SET status = 'resolved'");
         }
 
         // 5. A row changed in MySQL behind the job's back.

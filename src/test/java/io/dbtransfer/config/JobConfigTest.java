@@ -3,6 +3,7 @@ package io.dbtransfer.config;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.DeliveryGuarantee;
 import io.dbtransfer.model.Redact;
 
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class JobConfigTest {
                                 + "collections:\n  reviews:\n    table: product_reviews\n    key-type: CHAR(24)\n"
                                 + "    columns:\n      stars: {path: rating.stars, type: INT}\n      title: TEXT\n",
                         Map.of());
-        assertThat(c.get(JobOptions.SINK_DELIVERY)).isEqualTo(JobOptions.Delivery.IDEMPOTENT);
+        assertThat(c.get(JobOptions.SINK_DELIVERY)).isEqualTo(DeliveryGuarantee.IDEMPOTENT);
         assertThat(c.get(JobOptions.SINK_BATCH_SIZE)).isEqualTo(500);
         assertThat(c.collections()).containsExactly("reviews");
         TableSpec t = c.mapping().tableFor("reviews");
@@ -195,7 +196,7 @@ class JobConfigTest {
                                 "kafka.delivery", "at-least-once",
                                 "kafka.transaction-timeout", "2 s"));
         assertThat(ok.get(JobOptions.KAFKA_DELIVERY))
-                .isEqualTo(JobOptions.KafkaDelivery.AT_LEAST_ONCE);
+                .isEqualTo(org.apache.flink.connector.base.DeliveryGuarantee.AT_LEAST_ONCE);
     }
 
     @Test

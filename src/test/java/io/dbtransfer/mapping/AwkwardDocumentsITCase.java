@@ -1,6 +1,6 @@
 package io.dbtransfer.mapping;
 
-import io.dbtransfer.outputs.DeadLetterTable;
+import io.dbtransfer.dialect.DeadLetterRows;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.IndependentOracle;
 import io.dbtransfer.testing.MigrationFixture;
@@ -123,7 +123,7 @@ class AwkwardDocumentsITCase {
                 PreparedStatement ps =
                         c.prepareStatement(
                                 "SELECT field_path, reason, action FROM `"
-                                        + DeadLetterTable.TABLE
+                                        + DeadLetterRows.TABLE
                                         + "` WHERE collection = 'awkward' AND doc_key = ?")) {
             ps.setString(1, CanonicalValues.canonicalJson(id));
             try (ResultSet rs = ps.executeQuery()) {

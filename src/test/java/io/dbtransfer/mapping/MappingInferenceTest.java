@@ -69,7 +69,7 @@ class MappingInferenceTest {
                         "_extra JSON")
                 .noneMatch(c -> c.startsWith("stars ")) // conflicting: kept in _extra
                 .noneMatch(c -> c.startsWith("ts ")); // timestamp: kept in _extra
-        assertThat(DocumentNormalizer.descendants(table))
+        assertThat(TableSpec.descendants(table))
                 .extracting(t -> t.name)
                 .contains(
                         "awkward_comments",

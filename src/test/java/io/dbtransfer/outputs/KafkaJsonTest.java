@@ -6,9 +6,9 @@ import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.model.ChangeRecord;
 import io.dbtransfer.model.DeadLetter;
 import io.dbtransfer.model.MismatchPolicy;
+import io.dbtransfer.model.MismatchRecord;
 import io.dbtransfer.model.NormalizeResult;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.reconcile.MismatchRecord;
 
 import org.bson.BsonDocument;
 import org.bson.BsonString;

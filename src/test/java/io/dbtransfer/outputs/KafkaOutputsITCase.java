@@ -1,5 +1,6 @@
 package io.dbtransfer.outputs;
 
+import io.dbtransfer.dialect.DeadLetterRows;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ConfigException;
@@ -354,7 +355,7 @@ class KafkaOutputsITCase {
                             st.executeQuery(
                                     "SELECT collection, doc_key, field_path, reason, action,"
                                             + " src_version FROM "
-                                            + DeadLetterTable.TABLE)) {
+                                            + DeadLetterRows.TABLE)) {
                 assertThat(rs.next()).isTrue();
                 assertThat(letter.getString("collection").getValue()).isEqualTo(rs.getString(1));
                 assertThat(letter.getString("key").getValue()).isEqualTo(rs.getString(2));

@@ -1,7 +1,7 @@
 package io.dbtransfer.reconcile;
 
+import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.outputs.MismatchTable;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.verify.ChunkedVerifier;
@@ -52,13 +52,12 @@ class ReconcileJobITCase {
         TreeSet<String> out = new TreeSet<>();
         try (Connection c = f.mysql();
                 Statement st = c.createStatement()) {
-            if (!st.executeQuery("SHOW TABLES LIKE '" + MismatchTable.TABLE + "'").next()) {
+            if (!st.executeQuery("SHOW TABLES LIKE '" + MismatchRows.TABLE + "'").next()) {
                 return out;
             }
             try (ResultSet rs =
                     st.executeQuery(
-                            "SELECT kind, doc_key, differing_columns FROM "
-                                    + MismatchTable.TABLE)) {
+                            "SELECT kind, doc_key, differing_columns FROM " + MismatchRows.TABLE)) {
                 while (rs.next()) {
                     out.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
                 }
@@ -148,7 +147,7 @@ class ReconcileJobITCase {
                                     "extra EXTRA-ROW rows"));
             Eventually.waitUntil(
                     MigrationFixture.TIMEOUT,
-                    "the four corruptions in " + MismatchTable.TABLE,
+                    "the four corruptions in " + MismatchRows.TABLE,
                     () -> mismatches(f).size() >= expected.size());
             assertThat(mismatches(f)).isEqualTo(expected);
 

@@ -8,6 +8,7 @@ import io.dbtransfer.mapping.ColumnType.Kind;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ChildRows;
+import io.dbtransfer.model.MismatchRecord;
 import io.dbtransfer.model.RowChange;
 import io.dbtransfer.sink.ChangeApplier;
 import io.dbtransfer.testing.TestMySql;

@@ -1,6 +1,6 @@
 package io.dbtransfer.reconcile;
 
-import io.dbtransfer.outputs.MismatchTable;
+import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.workload.ReviewDocuments;
@@ -51,13 +51,13 @@ class ReconcileRepairJobITCase {
         TreeSet<String> out = new TreeSet<>();
         try (Connection c = f.mysql();
                 Statement st = c.createStatement()) {
-            if (!st.executeQuery("SHOW TABLES LIKE '" + MismatchTable.TABLE + "'").next()) {
+            if (!st.executeQuery("SHOW TABLES LIKE '" + MismatchRows.TABLE + "'").next()) {
                 return out;
             }
             try (ResultSet rs =
                     st.executeQuery(
                             "SELECT kind, doc_key, differing_columns, status FROM "
-                                    + MismatchTable.TABLE)) {
+                                    + MismatchRows.TABLE)) {
                 while (rs.next()) {
                     out.add(
                             rs.getString(1)
@@ -188,7 +188,7 @@ class ReconcileRepairJobITCase {
                                     "extra ORPHAN child rows repaired"));
             Eventually.waitUntil(
                     MigrationFixture.TIMEOUT,
-                    "the seven corruptions in " + MismatchTable.TABLE,
+                    "the seven corruptions in " + MismatchRows.TABLE,
                     () -> records(f).size() >= expected.size());
             stop.set(true);
             traffic.join();

@@ -4,6 +4,7 @@ import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.dialect.SchemaManager;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.model.ChangeRecord;
+import io.dbtransfer.model.MismatchRecord;
 import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.sink.ChangeApplier;

@@ -1,9 +1,10 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.dialect.DeadLetterRows;
 import io.dbtransfer.dialect.SchemaManager;
+import io.dbtransfer.mapping.KeyIdentity;
 import io.dbtransfer.model.DeliveryGuarantee;
 import io.dbtransfer.model.RowChange;
-import io.dbtransfer.outputs.DeadLetterTable;
 import io.dbtransfer.testing.TestMySql;
 
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -69,7 +70,7 @@ class ChangeApplierCollisionITCase {
         return SinkFixtures.query(
                 conn,
                 "SELECT `doc_key`, `reason`, `action` FROM `"
-                        + DeadLetterTable.TABLE
+                        + DeadLetterRows.TABLE
                         + "` ORDER BY `id`",
                 3);
     }
@@ -240,7 +241,7 @@ class ChangeApplierCollisionITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.enableCheckpointing(100);
         env.fromData(List.of(upsert(TEXT_FIVE, "5", 20, 2)))
-                .keyBy(RowChange::sinkKey)
+                .keyBy(KeyIdentity::sinkKey)
                 .sinkTo(
                         MySqlChangeSink.builder()
                                 .options(

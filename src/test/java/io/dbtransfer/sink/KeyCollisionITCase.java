@@ -1,9 +1,9 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.dialect.DeadLetterRows;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.RowsToDocument;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.outputs.DeadLetterTable;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.MySqlDocuments;
@@ -242,7 +242,7 @@ class KeyCollisionITCase {
                 PreparedStatement ps =
                         c.prepareStatement(
                                 "SELECT reason FROM `"
-                                        + DeadLetterTable.TABLE
+                                        + DeadLetterRows.TABLE
                                         + "` WHERE collection = 'things' AND doc_key = ?")) {
             ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {

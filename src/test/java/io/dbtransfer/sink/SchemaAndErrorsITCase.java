@@ -1,10 +1,10 @@
 package io.dbtransfer.sink;
 
 import io.dbtransfer.connect.MySqlConnections;
+import io.dbtransfer.dialect.DeadLetterRows;
 import io.dbtransfer.dialect.MySqlDialect;
 import io.dbtransfer.dialect.SchemaManager;
 import io.dbtransfer.model.RowChange;
-import io.dbtransfer.outputs.DeadLetterTable;
 import io.dbtransfer.testing.TestMySql;
 
 import org.junit.jupiter.api.Test;
@@ -42,7 +42,7 @@ class SchemaAndErrorsITCase {
                             PARTS.name,
                             NOTES.name,
                             MySqlDialect.TOMBSTONE_TABLE,
-                            DeadLetterTable.TABLE);
+                            DeadLetterRows.TABLE);
             assertThat(
                             SinkFixtures.query(
                                     conn,
@@ -113,7 +113,7 @@ class SchemaAndErrorsITCase {
                     .isInstanceOf(SQLException.class)
                     .hasMessageContaining("Could not create table `items`")
                     .hasMessageContaining("denied")
-                    .hasMessageContaining(SchemaManager.PRIVILEGE_HINT);
+                    .hasMessageContaining(MySqlConnections.PRIVILEGE_HINT);
         } finally {
             try (Connection conn = TestMySql.connect(url);
                     Statement s = conn.createStatement()) {

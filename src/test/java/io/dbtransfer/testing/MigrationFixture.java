@@ -1,8 +1,8 @@
 package io.dbtransfer.testing;
 
-import io.dbtransfer.MongoToMySqlJob;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.pipeline.MigrationJob;
 import io.dbtransfer.verify.ConsistencyChecker;
 import io.dbtransfer.verify.ConsistencyReport;
 
@@ -98,7 +98,7 @@ public final class MigrationFixture {
 
     /** Builds the real job (preflight, tables, CDC source, sinks) and starts it. */
     public JobClient start(StreamExecutionEnvironment env) throws Exception {
-        MongoToMySqlJob.build(env, config());
+        MigrationJob.build(env, config());
         return env.executeAsync("it-" + mongoDatabase);
     }
 

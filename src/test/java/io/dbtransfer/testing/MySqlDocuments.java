@@ -4,7 +4,6 @@ import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.RowsToDocument;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.normalize.DocumentNormalizer;
 
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
@@ -36,7 +35,7 @@ public final class MySqlDocuments {
             return null;
         }
         Map<String, String[][]> children = new HashMap<>();
-        for (TableSpec child : DocumentNormalizer.descendants(table)) {
+        for (TableSpec child : TableSpec.descendants(table)) {
             children.put(child.name, rows(conn, child, key).toArray(new String[0][]));
         }
         return RowsToDocument.rebuild(table, id, parent.get(0), children);

@@ -1,4 +1,4 @@
-package io.dbtransfer.reconcile;
+package io.dbtransfer.model;
 
 /**
  * One difference between what the source says must exist for a document key and what MySQL holds. A
