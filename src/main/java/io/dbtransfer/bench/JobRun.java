@@ -62,6 +62,15 @@ final class JobRun {
         /** CPU seconds per part of the process tree during the snapshot (see {@link CpuBudget}). */
         Map<String, Double> snapshotCpu = Map.of();
 
+        /**
+         * MariaDB statement counters during the snapshot ({@link StatementCounters}), the harness's
+         * own progress queries included.
+         */
+        Map<String, Long> snapshotStatements = Map.of();
+
+        /** Progress queries ({@code SELECT COUNT(*)}) the harness sent during the snapshot. */
+        long harnessQueries;
+
         long percentile(double p) {
             if (latenciesMs.isEmpty()) {
                 return -1;
@@ -144,16 +153,18 @@ final class JobRun {
         cluster.start();
         try (Connection mysql = MySqlConnections.open(mysqlUrl, null, null);
                 CpuBudget.Recorder cpu = new CpuBudget.Recorder(mariaDbPid)) {
+            Map<String, Long> statementsBefore = StatementCounters.take(mysql);
             long start = System.nanoTime();
             JobID job = cluster.submitJob(graph).get().getJobID();
             boolean failed = false;
             double firstRow = -1;
             long visible;
             while ((visible = count(mysql, "reviews")) < documents) {
+                r.harnessQueries++;
                 if (firstRow < 0 && visible > 0) {
                     firstRow = (System.nanoTime() - start) / 1e9;
                 }
-                if (variant.injectFailure && !failed && count(mysql, "reviews") > documents / 3) {
+                if (variant.injectFailure && !failed && visible > documents / 3) {
                     cluster.terminateTaskManager(0).get();
                     cluster.startTaskManager();
                     failed = true;
@@ -167,6 +178,9 @@ final class JobRun {
             }
             r.snapshotSeconds = (System.nanoTime() - start) / 1e9;
             r.snapshotCpu = cpu.stop();
+            r.harnessQueries++;
+            r.snapshotStatements =
+                    StatementCounters.delta(statementsBefore, StatementCounters.take(mysql));
             r.docsPerSecond = documents / r.snapshotSeconds;
             r.firstRowSeconds = firstRow < 0 ? r.snapshotSeconds : firstRow;
             r.steadyDocsPerSecond =
