@@ -59,6 +59,9 @@ final class JobRun {
         boolean failureInjected;
         boolean reconcile;
 
+        /** Checkpoint interval while the source reported backlog (the snapshot), ms. */
+        long backlogIntervalMs;
+
         /** CPU seconds per part of the process tree during the snapshot (see {@link CpuBudget}). */
         Map<String, Double> snapshotCpu = Map.of();
 
@@ -133,6 +136,12 @@ final class JobRun {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
+        // -Ddbtransfer.bench.backlog-interval=1s: the checkpoint interval during the snapshot
+        // (unset: the job's default, JobEnvironment.BACKLOG_CHECKPOINT_INTERVAL).
+        String backlog = System.getProperty("dbtransfer.bench.backlog-interval");
+        if (backlog != null) {
+            conf.setString(CheckpointingOptions.CHECKPOINTING_INTERVAL_DURING_BACKLOG.key(), backlog);
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(variant.parallelism);
         MongoToMySqlJob.build(env, config);
@@ -142,6 +151,7 @@ final class JobRun {
         r.variant = variant.name;
         r.documents = documents;
         r.reconcile = variant.reconcile;
+        r.backlogIntervalMs = env.getCheckpointConfig().getCheckpointIntervalDuringBacklog();
         resetPeaks();
         MiniCluster cluster =
                 new MiniCluster(
