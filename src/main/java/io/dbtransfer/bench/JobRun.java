@@ -137,10 +137,11 @@ final class JobRun {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
         // -Ddbtransfer.bench.backlog-interval=1s: the checkpoint interval during the snapshot
-        // (unset: the job's default, JobEnvironment.BACKLOG_CHECKPOINT_INTERVAL).
+        // (unset: the regular interval, or the cluster config's backlog interval).
         String backlog = System.getProperty("dbtransfer.bench.backlog-interval");
         if (backlog != null) {
-            conf.setString(CheckpointingOptions.CHECKPOINTING_INTERVAL_DURING_BACKLOG.key(), backlog);
+            conf.setString(
+                    CheckpointingOptions.CHECKPOINTING_INTERVAL_DURING_BACKLOG.key(), backlog);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(variant.parallelism);

@@ -370,8 +370,8 @@ public final class ChangeApplier {
     }
 
     /**
-     * Deletes the rows of child table {@code d} of every document of {@code changes}: one
-     * statement per {@link #SELECT_CHUNK} distinct document keys.
+     * Deletes the rows of child table {@code d} of every document of {@code changes}: one statement
+     * per {@link #SELECT_CHUNK} distinct document keys.
      */
     private static void deleteChildren(
             Connection conn, TablePlan plan, int d, List<RowChange> changes) throws SQLException {
@@ -654,8 +654,10 @@ public final class ChangeApplier {
         final Map<String, Integer> descendantIndex = new HashMap<>();
         final String upsertParent;
         final String deleteParent;
+
         /** Per descendant: the delete of its rows for {@link #SELECT_CHUNK} documents. */
         final List<String> deleteChildrenChunk = new ArrayList<>();
+
         final List<String> insertChild = new ArrayList<>();
 
         TablePlan(TableSpec spec) {

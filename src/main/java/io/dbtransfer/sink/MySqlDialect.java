@@ -240,8 +240,8 @@ public final class MySqlDialect {
 
     /**
      * Deletes every row of up to {@code keys} documents in a child table in one statement; binds
-     * the document key of each document in turn: {@code key IN (?, …)}, for a compound document
-     * key {@code (k1 = ? AND k2 = ?) OR …} (the form {@link #selectVersionsForUpdate} uses, which
+     * the document key of each document in turn: {@code key IN (?, …)}, for a compound document key
+     * {@code (k1 = ? AND k2 = ?) OR …} (the form {@link #selectVersionsForUpdate} uses, which
      * MariaDB turns into range reads on the index).
      *
      * <p>It deletes exactly the union of the rows {@code keys} single-key deletes would: each

@@ -18,11 +18,11 @@ import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
 
 /**
- * Tells Flink that the source is processing backlog (FLIP-309) from the enumerator's start until
- * it assigns the stream split, so that {@code execution.checkpointing.interval-during-backlog}
- * paces checkpoints during the snapshot. Flink CDC 3.5.0 reports backlog only in its MySQL
- * connector; the incremental framework the MongoDB source is built on never calls {@link
- * #setIsProcessingBacklog}. Every other call is passed through unchanged.
+ * Tells Flink that the source is processing backlog (FLIP-309) from the enumerator's start until it
+ * assigns the stream split, so that {@code execution.checkpointing.interval-during-backlog} paces
+ * checkpoints during the snapshot. Flink CDC 3.5.0 reports backlog only in its MySQL connector; the
+ * incremental framework the MongoDB source is built on never calls {@link #setIsProcessingBacklog}.
+ * Every other call is passed through unchanged.
  *
  * <p>Flink CDC assigns the stream split once every snapshot chunk has finished (at parallelism
  * above 1: after the checkpoint that follows), so the live phase starts at most one backlog
@@ -41,8 +41,8 @@ final class SnapshotBacklogContext<S extends SourceSplit> implements SplitEnumer
 
     /**
      * Whether an enumerator restored from {@code checkpoint} is still in its snapshot: only an
-     * incremental-source state that has not assigned the stream split is (a stream-only state,
-     * or one of another source, is not).
+     * incremental-source state that has not assigned the stream split is (a stream-only state, or
+     * one of another source, is not).
      */
     static boolean inSnapshot(Object checkpoint) {
         return checkpoint instanceof HybridPendingSplitsState
