@@ -109,13 +109,17 @@ public final class BenchmarkCommand {
             Measurement insert;
             Measurement loadData;
             Map<String, Double> insertCpu;
+            Map<String, Long> insertStatements;
             try (Connection c =
                     MySqlConnections.open(
                             maria.db.jdbcUrl("ceilings") + "&allowLoadLocalInfile=true",
                             null,
                             null)) {
                 CpuBudget.Snapshot before = CpuBudget.take(maria.db.serverPid());
+                Map<String, Long> statementsBefore = StatementCounters.take(c);
                 insert = Ceilings.insert(c, table, rows, 1L, 1000);
+                insertStatements =
+                        StatementCounters.delta(statementsBefore, StatementCounters.take(c));
                 insertCpu = CpuBudget.between(before, CpuBudget.take(maria.db.serverPid()));
                 loadData = Ceilings.loadData(c, table, rows, 1L, work);
             }
@@ -256,6 +260,7 @@ public final class BenchmarkCommand {
                             insert,
                             loadData,
                             insertCpu,
+                            insertStatements,
                             results,
                             liveRate,
                             svg.getFileName().toString(),

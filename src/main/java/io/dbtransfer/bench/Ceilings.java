@@ -50,7 +50,8 @@ final class Ceilings {
 
     /**
      * Multi-row INSERT (rewritten JDBC batches of {@code batch} documents) of every parent and
-     * child row the job writes for these documents, one commit per batch.
+     * child row the job writes for these documents (with the version and the hidden {@code
+     * _src_key} the job writes too), one commit per batch.
      */
     static Measurement insert(
             Connection c, TableSpec table, List<RowChange> docs, long version, int batch)
@@ -70,6 +71,7 @@ final class Ceilings {
                 for (RowChange doc : docs) {
                     bind(parent, table.columns, doc.parent);
                     ValueCodec.bindVersion(parent, doc.parent.length + 1, version);
+                    parent.setString(doc.parent.length + 2, doc.key);
                     parent.addBatch();
                     rows++;
                     for (ChildRows set : doc.children) {
@@ -121,6 +123,8 @@ final class Ceilings {
                 writeTsv(writers.get(0), table.columns, doc.parent);
                 writers.get(0).write('\t');
                 writers.get(0).write(Long.toUnsignedString(version));
+                writers.get(0).write('\t');
+                writers.get(0).write(tsv(doc.key, ColumnType.of(ColumnType.Kind.TEXT)));
                 writers.get(0).write('\n');
                 rows++;
                 for (ChildRows set : doc.children) {
@@ -159,6 +163,7 @@ final class Ceilings {
         }
         if (withVersion) {
             cols.append(", ").append(MySqlDialect.quote(TableSpec.VERSION_COLUMN));
+            cols.append(", ").append(MySqlDialect.quote(MySqlDialect.SOURCE_KEY_COLUMN));
         }
         return "LOAD DATA LOCAL INFILE '"
                 + file.toAbsolutePath().toString().replace("'", "''")

@@ -59,8 +59,20 @@ final class JobRun {
         boolean failureInjected;
         boolean reconcile;
 
+        /** Checkpoint interval while the source reported backlog (the snapshot), ms. */
+        long backlogIntervalMs;
+
         /** CPU seconds per part of the process tree during the snapshot (see {@link CpuBudget}). */
         Map<String, Double> snapshotCpu = Map.of();
+
+        /**
+         * MariaDB statement counters during the snapshot ({@link StatementCounters}), the harness's
+         * own progress queries included.
+         */
+        Map<String, Long> snapshotStatements = Map.of();
+
+        /** Progress queries ({@code SELECT COUNT(*)}) the harness sent during the snapshot. */
+        long harnessQueries;
 
         long percentile(double p) {
             if (latenciesMs.isEmpty()) {
@@ -124,6 +136,13 @@ final class JobRun {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
+        // -Ddbtransfer.bench.backlog-interval=1s: the checkpoint interval during the snapshot
+        // (unset: the regular interval, or the cluster config's backlog interval).
+        String backlog = System.getProperty("dbtransfer.bench.backlog-interval");
+        if (backlog != null) {
+            conf.setString(
+                    CheckpointingOptions.CHECKPOINTING_INTERVAL_DURING_BACKLOG.key(), backlog);
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(variant.parallelism);
         MigrationJob.build(env, config);
@@ -133,6 +152,7 @@ final class JobRun {
         r.variant = variant.name;
         r.documents = documents;
         r.reconcile = variant.reconcile;
+        r.backlogIntervalMs = env.getCheckpointConfig().getCheckpointIntervalDuringBacklog();
         resetPeaks();
         MiniCluster cluster =
                 new MiniCluster(
@@ -144,16 +164,18 @@ final class JobRun {
         cluster.start();
         try (Connection mysql = MySqlConnections.open(mysqlUrl, null, null);
                 CpuBudget.Recorder cpu = new CpuBudget.Recorder(mariaDbPid)) {
+            Map<String, Long> statementsBefore = StatementCounters.take(mysql);
             long start = System.nanoTime();
             JobID job = cluster.submitJob(graph).get().getJobID();
             boolean failed = false;
             double firstRow = -1;
             long visible;
             while ((visible = count(mysql, "reviews")) < documents) {
+                r.harnessQueries++;
                 if (firstRow < 0 && visible > 0) {
                     firstRow = (System.nanoTime() - start) / 1e9;
                 }
-                if (variant.injectFailure && !failed && count(mysql, "reviews") > documents / 3) {
+                if (variant.injectFailure && !failed && visible > documents / 3) {
                     cluster.terminateTaskManager(0).get();
                     cluster.startTaskManager();
                     failed = true;
@@ -167,6 +189,9 @@ final class JobRun {
             }
             r.snapshotSeconds = (System.nanoTime() - start) / 1e9;
             r.snapshotCpu = cpu.stop();
+            r.harnessQueries++;
+            r.snapshotStatements =
+                    StatementCounters.delta(statementsBefore, StatementCounters.take(mysql));
             r.docsPerSecond = documents / r.snapshotSeconds;
             r.firstRowSeconds = firstRow < 0 ? r.snapshotSeconds : firstRow;
             r.steadyDocsPerSecond =

@@ -21,6 +21,7 @@ final class Report {
             Measurement insert,
             Measurement loadData,
             Map<String, Double> insertCpu,
+            Map<String, Long> insertStatements,
             List<JobRun.Result> runs,
             double liveRate,
             String chartFile,
@@ -76,8 +77,14 @@ final class Report {
         md.append(
                 String.format(
                         Locale.ROOT,
-                        "%s: %,d documents in %.1f s from job submission = **%,.0f docs/s** (first rows visible after %.1f s — job start and first checkpoint —, %,.0f docs/s from then on; peak JVM heap of the whole process, emulator and MariaDB client included: %d MB).%n%n",
+                        "%s (checkpoints during the snapshot: %s): %,d documents in %.1f s from job submission = **%,.0f docs/s** (first rows visible after %.1f s — job start and first checkpoint —, %,.0f docs/s from then on; peak JVM heap of the whole process, emulator and MariaDB client included: %d MB).%n%n",
                         baseline.variant,
+                        baseline.backlogIntervalMs >= Long.MAX_VALUE / 2
+                                ? "none"
+                                : String.format(
+                                        Locale.ROOT,
+                                        "every %.0f s",
+                                        baseline.backlogIntervalMs / 1000.0),
                         baseline.documents,
                         baseline.snapshotSeconds,
                         baseline.docsPerSecond,
@@ -92,6 +99,7 @@ final class Report {
         ratioRow(md, "**lower of source and INSERT ceilings**", lower, baseline);
         md.append('\n');
         cpuSection(md, baseline, insert, insertCpu);
+        statementSection(md, baseline, insert, insertStatements);
 
         md.append("## Live migration\n\n");
         long[] trend = baseline.lagTrend();
@@ -134,6 +142,43 @@ final class Report {
         md.append('\n').append(reconcileCost(runs)).append("\n\n");
         md.append("![throughput](").append(chartFile).append(")\n");
         return md.toString();
+    }
+
+    /** MariaDB's statement counters per 1,000 documents: the baseline snapshot vs the ceiling. */
+    private static void statementSection(
+            StringBuilder md,
+            JobRun.Result baseline,
+            Measurement insert,
+            Map<String, Long> insertStatements) {
+        md.append("### What MariaDB was asked to do (baseline snapshot)\n\n");
+        md.append(
+                String.format(
+                        Locale.ROOT,
+                        "`SHOW GLOBAL STATUS` deltas per 1,000 documents, from job submission until the"
+                                + " last snapshot row was visible, next to the multi-row INSERT ceiling on"
+                                + " the same rows. The job's column includes the harness's own %,d"
+                                + " progress queries (`SELECT COUNT(*)`, %.1f per 1,000 docs: in"
+                                + " `Questions` and `Com_select`) and the other sinks of the job"
+                                + " (dead letters, mismatches, reconcile's read-backs).%n%n",
+                        baseline.harnessQueries,
+                        baseline.harnessQueries * 1000.0 / baseline.documents));
+        md.append(
+                "| counter | job, total | job per 1,000 docs | ceiling, total | ceiling per 1,000 docs |\n"
+                        + "|---|---:|---:|---:|---:|\n");
+        for (String n : StatementCounters.NAMES) {
+            long job = baseline.snapshotStatements.getOrDefault(n, 0L);
+            long ceil = insertStatements.getOrDefault(n, 0L);
+            md.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %s | %,d | %,.1f | %,d | %,.1f |%n",
+                            n,
+                            job,
+                            job * 1000.0 / baseline.documents,
+                            ceil,
+                            ceil * 1000.0 / Math.max(1, insert.items)));
+        }
+        md.append('\n');
     }
 
     private static void ratioRow(

@@ -235,8 +235,34 @@ public final class MySqlDialect {
      * would wait for rows other subtasks' prepared branches hold locked until their commit.
      */
     public static String deleteChildren(TableSpec child, int documentKeyColumns) {
+        return deleteChildren(child, documentKeyColumns, 1);
+    }
+
+    /**
+     * Deletes every row of up to {@code keys} documents in a child table in one statement; binds
+     * the document key of each document in turn: {@code key IN (?, …)}, for a compound document key
+     * {@code (k1 = ? AND k2 = ?) OR …} (the form {@link #selectVersionsForUpdate} uses, which
+     * MariaDB turns into range reads on the index).
+     *
+     * <p>It deletes exactly the union of the rows {@code keys} single-key deletes would: each
+     * predicate compares the key columns with the columns' own collation, as {@code =} does.
+     */
+    public static String deleteChildren(TableSpec child, int documentKeyColumns, int keys) {
         checkChild(child, documentKeyColumns);
+        if (keys < 1) {
+            throw new IllegalArgumentException("keys must be >= 1, got " + keys);
+        }
         String index = child.keyColumns >= documentKeyColumns ? "PRIMARY" : quote(PARENT_KEY_INDEX);
+        List<ColumnSpec> keyColumns = child.columns.subList(0, documentKeyColumns);
+        String where;
+        if (keys == 1) {
+            where = keyPredicate(keyColumns);
+        } else if (documentKeyColumns == 1) {
+            where = quote(keyColumns.get(0).name) + " IN (" + placeholders(keys) + ")";
+        } else {
+            String tuple = "(" + keyPredicate(keyColumns) + ")";
+            where = String.join(" OR ", Collections.nCopies(keys, tuple));
+        }
         return "DELETE "
                 + quote(child.name)
                 + " FROM "
@@ -244,7 +270,7 @@ public final class MySqlDialect {
                 + " FORCE INDEX ("
                 + index
                 + ") WHERE "
-                + keyPredicate(child.columns.subList(0, documentKeyColumns));
+                + where;
     }
 
     /** Inserts one child row; binds all its columns. */

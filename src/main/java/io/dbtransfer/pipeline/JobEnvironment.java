@@ -20,6 +20,12 @@ public final class JobEnvironment {
     /**
      * Fixed max parallelism, no auto-generated uids, no Kryo fallback, exactly-once checkpoints
      * (the interval from the cluster config, else {@code job.checkpoint-interval}).
+     *
+     * <p>The snapshot is reported to Flink as backlog ({@link io.dbtransfer.source.GuardedSource}),
+     * so the cluster config's {@code execution.checkpointing.interval-during-backlog} paces the
+     * snapshot's checkpoints when set. The job sets no default: measured on 200,000 documents a 10
+     * s backlog interval delayed the first visible rows by the interval and left the rate after
+     * them unchanged (benchmarks/results/throughput-2026-12-02.md).
      */
     public static void configure(StreamExecutionEnvironment env, JobConfig config) {
         Configuration conf = new Configuration();

@@ -277,18 +277,14 @@ public final class ChangeApplier {
             }
         }
 
-        // 1. Children of every changed document go; upserts re-insert theirs in phase 4.
+        // 1. Children of every changed document go; upserts re-insert theirs in phase 4. One
+        // statement per child table and SELECT_CHUNK documents (set-based): in a snapshot almost
+        // no document has child rows yet, and one statement per document and child table was most
+        // of what the sink sent. Only changes that passed the ownership and version checks are in
+        // a.changes, so a colliding or stale change never deletes the owner's child rows.
         for (Applied a : work) {
             for (int d = 0; d < a.plan.descendants.size(); d++) {
-                TableSpec child = a.plan.descendants.get(d);
-                int keys = a.plan.spec.keyColumns;
-                runBatch(
-                        conn,
-                        a.plan.deleteChildren.get(d),
-                        "delete of old child rows",
-                        child.name,
-                        a.changes,
-                        (ps, c) -> bindColumns(ps, 1, child.columns.subList(0, keys), c.parent));
+                deleteChildren(conn, a.plan, d, a.changes);
             }
         }
         // 2. Parents of deletes.
@@ -376,6 +372,52 @@ public final class ChangeApplier {
                     });
         }
         return result;
+    }
+
+    /**
+     * Deletes the rows of child table {@code d} of every document of {@code changes}: one statement
+     * per {@link #SELECT_CHUNK} distinct document keys.
+     */
+    private static void deleteChildren(
+            Connection conn, TablePlan plan, int d, List<RowChange> changes) throws SQLException {
+        if (changes.isEmpty()) {
+            return;
+        }
+        TableSpec child = plan.descendants.get(d);
+        int keys = plan.spec.keyColumns;
+        List<ColumnSpec> keyCols = child.columns.subList(0, keys);
+        // Distinct document keys (exact values: the column's collation decides what they match).
+        Map<String, RowChange> distinct = new LinkedHashMap<>();
+        for (RowChange c : changes) {
+            distinct.putIfAbsent(TombstoneKey.encode(c.parent, keys), c);
+        }
+        List<RowChange> all = new ArrayList<>(distinct.values());
+        for (int from = 0; from < all.size(); from += SELECT_CHUNK) {
+            List<RowChange> chunk = all.subList(from, Math.min(all.size(), from + SELECT_CHUNK));
+            String sql =
+                    chunk.size() == SELECT_CHUNK
+                            ? plan.deleteChildrenChunk.get(d)
+                            : MySqlDialect.deleteChildren(child, keys, chunk.size());
+            try (PreparedStatement ps = conn.prepareStatement(sql)) {
+                int idx = 1;
+                for (RowChange c : chunk) {
+                    idx = bindColumns(ps, idx, keyCols, c.parent);
+                }
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                throw wrap(e, "delete of old child rows", child.name, chunk);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        "Cannot delete the old rows of table "
+                                + child.name
+                                + " for keys "
+                                + chunk.get(0).key
+                                + (chunk.size() > 1 ? " and more" : "")
+                                + ": "
+                                + e.getMessage(),
+                        e);
+            }
+        }
     }
 
     private Map<String, Owned> readVersions(
@@ -617,7 +659,10 @@ public final class ChangeApplier {
         final Map<String, Integer> descendantIndex = new HashMap<>();
         final String upsertParent;
         final String deleteParent;
-        final List<String> deleteChildren = new ArrayList<>();
+
+        /** Per descendant: the delete of its rows for {@link #SELECT_CHUNK} documents. */
+        final List<String> deleteChildrenChunk = new ArrayList<>();
+
         final List<String> insertChild = new ArrayList<>();
 
         TablePlan(TableSpec spec) {
@@ -628,7 +673,8 @@ public final class ChangeApplier {
             for (int i = 0; i < descendants.size(); i++) {
                 TableSpec child = descendants.get(i);
                 descendantIndex.put(child.name, i);
-                deleteChildren.add(MySqlDialect.deleteChildren(child, spec.keyColumns));
+                deleteChildrenChunk.add(
+                        MySqlDialect.deleteChildren(child, spec.keyColumns, SELECT_CHUNK));
                 insertChild.add(MySqlDialect.insertChild(child));
             }
         }

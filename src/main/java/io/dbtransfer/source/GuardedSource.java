@@ -22,7 +22,10 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Wraps the CDC source so that a failure that no restart can fix — the resume point gone from the
  * oplog — fails the job once with {@link ResumePointExpiredException} instead of restarting from
- * the same checkpoint forever. Everything else is passed through unchanged.
+ * the same checkpoint forever; and reports the snapshot phase as backlog ({@link
+ * SnapshotBacklogContext}), so that checkpoints follow {@code
+ * execution.checkpointing.interval-during-backlog} until the change stream starts. Everything else
+ * is passed through unchanged.
  */
 public final class GuardedSource<T, S extends SourceSplit, E>
         implements Source<T, S, E>, ResultTypeQueryable<T> {
@@ -49,13 +52,21 @@ public final class GuardedSource<T, S extends SourceSplit, E>
     @Override
     public SplitEnumerator<S, E> createEnumerator(SplitEnumeratorContext<S> context)
             throws Exception {
-        return delegate.createEnumerator(context);
+        SnapshotBacklogContext<S> backlog = new SnapshotBacklogContext<>(context);
+        SplitEnumerator<S, E> enumerator = delegate.createEnumerator(backlog);
+        backlog.enterBacklog();
+        return enumerator;
     }
 
     @Override
     public SplitEnumerator<S, E> restoreEnumerator(SplitEnumeratorContext<S> context, E checkpoint)
             throws Exception {
-        return delegate.restoreEnumerator(context, checkpoint);
+        SnapshotBacklogContext<S> backlog = new SnapshotBacklogContext<>(context);
+        SplitEnumerator<S, E> enumerator = delegate.restoreEnumerator(backlog, checkpoint);
+        if (SnapshotBacklogContext.inSnapshot(checkpoint)) {
+            backlog.enterBacklog();
+        }
+        return enumerator;
     }
 
     @Override

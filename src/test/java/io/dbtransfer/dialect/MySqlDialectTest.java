@@ -196,6 +196,18 @@ class MySqlDialectTest {
                 .isEqualTo(
                         "DELETE `tags` FROM `tags` FORCE INDEX (`ix_parent_key`)"
                                 + " WHERE `a` = ? AND `b` = ?");
+        // Set-based: several documents per statement, IN for one key column, OR of tuples else.
+        assertThat(MySqlDialect.deleteChildren(NOTES, 1, 3))
+                .isEqualTo(
+                        "DELETE `item_notes` FROM `item_notes` FORCE INDEX (PRIMARY)"
+                                + " WHERE `item_id` IN (?, ?, ?)");
+        assertThat(MySqlDialect.deleteChildren(tags, 2, 2))
+                .isEqualTo(
+                        "DELETE `tags` FROM `tags` FORCE INDEX (`ix_parent_key`)"
+                                + " WHERE (`a` = ? AND `b` = ?) OR (`a` = ? AND `b` = ?)");
+        assertThatThrownBy(() -> MySqlDialect.deleteChildren(NOTES, 1, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("keys must be >= 1");
         assertThat(MySqlDialect.insertChild(PARTS))
                 .isEqualTo("INSERT INTO `item_parts` (`item_id`, `_idx`, `sku`) VALUES (?, ?, ?)");
         assertThat(MySqlDialect.upsertTombstone())
