@@ -1,11 +1,12 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.dialect.SchemaManager;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.ColumnType.Kind;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.normalize.ChildRows;
-import io.dbtransfer.normalize.RowChange;
+import io.dbtransfer.model.ChildRows;
+import io.dbtransfer.model.RowChange;
 import io.dbtransfer.testing.TestMySql;
 
 import org.junit.jupiter.api.Test;
