@@ -2,6 +2,7 @@ package io.dbtransfer.hashing;
 
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.ColumnType;
+import io.dbtransfer.model.RoutingKey;
 
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;
@@ -20,17 +21,12 @@ public final class KeyTexts {
 
     private KeyTexts() {}
 
-    /** The collection part of a routing key. */
-    public static String collection(String routingKey) {
-        return routingKey.substring(0, routingKey.indexOf('\u0000'));
-    }
-
     /**
      * The BSON type of a routing key's {@code _id}, from its canonical Extended JSON: {@code
      * int32}, {@code int64}, {@code objectId}, {@code string} or {@code other}.
      */
     public static String idType(String routingKey) {
-        String json = routingKey.substring(routingKey.indexOf('\u0000') + 1);
+        String json = RoutingKey.keyJson(routingKey);
         if (json.startsWith("\"")) {
             return "string";
         }
@@ -48,7 +44,7 @@ public final class KeyTexts {
 
     /** The key column text of a routing key, or {@code null} when it has none in that type. */
     public static String keyText(String routingKey, ColumnType keyType) {
-        String json = routingKey.substring(routingKey.indexOf('\u0000') + 1);
+        String json = RoutingKey.keyJson(routingKey);
         try {
             return CanonicalValues.keyValue(CanonicalValues.parseCanonicalJson(json), keyType);
         } catch (CanonicalValues.MismatchException | RuntimeException e) {
@@ -63,7 +59,7 @@ public final class KeyTexts {
      */
     public static List<String> candidates(String collection, String keyText, ColumnType keyType) {
         List<String> out = new ArrayList<>(2);
-        String prefix = collection + '\u0000';
+        String prefix = RoutingKey.prefix(collection);
         switch (keyType.kind) {
             case INT:
             case BIGINT:

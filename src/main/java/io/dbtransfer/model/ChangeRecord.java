@@ -63,7 +63,7 @@ public class ChangeRecord {
 
     /** The key that routes every change of one document along one path. */
     public String routingKey() {
-        return collection + '\u0000' + key;
+        return RoutingKey.of(collection, key);
     }
 
     @Override

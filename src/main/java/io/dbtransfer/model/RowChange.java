@@ -78,7 +78,7 @@ public class RowChange {
 
     /** The key that routes every change of one document along one path. */
     public String routingKey() {
-        return collection + '\u0000' + key;
+        return RoutingKey.of(collection, key);
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.dbtransfer.model.ChangeRecord;
 import io.dbtransfer.model.DeadLetter;
 import io.dbtransfer.model.MismatchRecord;
 import io.dbtransfer.model.NormalizeResult;
+import io.dbtransfer.model.RoutingKey;
 import io.dbtransfer.model.RowChange;
 import io.dbtransfer.model.SourceVersion;
 import io.dbtransfer.normalize.DocumentNormalizer;
@@ -308,7 +309,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                 if (e.getValue().dueAt <= now) {
                     dueByCollection
                             .computeIfAbsent(
-                                    KeyTexts.collection(e.getKey()), c -> new ArrayList<>())
+                                    RoutingKey.collection(e.getKey()), c -> new ArrayList<>())
                             .add(e.getKey());
                     if (++due >= CHECK_ROUND) {
                         break;
@@ -481,7 +482,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     private Reread reread(
             String collection, TableSpec table, String routingKey, String keyText, long version) {
         Reread out = new Reread();
-        String keyJson = routingKey.substring(routingKey.indexOf('\u0000') + 1);
+        String keyJson = RoutingKey.keyJson(routingKey);
         try {
             BsonValue id = CanonicalValues.parseCanonicalJson(keyJson);
             MongoDatabase db = mongo.getDatabase(settings.mongoDatabase);

@@ -7,6 +7,7 @@ import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.model.RoutingKey;
 
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -96,7 +97,7 @@ public final class Sweep {
         // Per collection: key text -> routing key of the keys whose rows must exist.
         Map<String, Map<String, String>> expected = new LinkedHashMap<>();
         for (StateKey k : keys) {
-            String collection = KeyTexts.collection(k.routingKey);
+            String collection = RoutingKey.collection(k.routingKey);
             c.sawIdType(collection, KeyTexts.idType(k.routingKey));
             TableSpec table = mapping.tableFor(collection);
             if (table == null || k.state == null || !k.state.expectsRows()) {

@@ -10,6 +10,7 @@ import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ChangeRecord;
 import io.dbtransfer.model.NormalizeResult;
+import io.dbtransfer.model.RoutingKey;
 import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
 
@@ -346,7 +347,7 @@ public final class ChunkedVerifier {
     }
 
     private static String routingKey(String collection, BsonValue id) {
-        return collection + '\u0000' + CanonicalValues.canonicalJson(id);
+        return RoutingKey.of(collection, CanonicalValues.canonicalJson(id));
     }
 
     private RowChange normalize(String collection, BsonDocument doc) {
@@ -368,9 +369,7 @@ public final class ChunkedVerifier {
         List<BsonValue> ids = new ArrayList<>();
         for (String key : keys) {
             for (String routingKey : KeyTexts.candidates(collection, key, keyType)) {
-                ids.add(
-                        CanonicalValues.parseCanonicalJson(
-                                routingKey.substring(routingKey.indexOf('\u0000') + 1)));
+                ids.add(CanonicalValues.parseCanonicalJson(RoutingKey.keyJson(routingKey)));
             }
         }
         Map<String, Hash128> out = new HashMap<>();

@@ -6,6 +6,7 @@ import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.RoutingKey;
 import io.dbtransfer.model.SourceVersion;
 
 import com.mongodb.client.MongoChangeStreamCursor;
@@ -114,7 +115,7 @@ public final class SourceWatch implements Runnable, AutoCloseable {
                     ColumnType keyType = table.columns.get(0).type;
                     String text =
                             KeyTexts.keyText(
-                                    collection + '\u0000' + CanonicalValues.canonicalJson(id),
+                                    RoutingKey.of(collection, CanonicalValues.canonicalJson(id)),
                                     keyType);
                     if (text != null) {
                         changedLater.add(collection + '\u0000' + text);

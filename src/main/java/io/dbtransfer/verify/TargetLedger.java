@@ -8,6 +8,7 @@ import io.dbtransfer.hashing.KeyTexts;
 import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.model.RoutingKey;
 import io.dbtransfer.outputs.DeadLetterTable;
 import io.dbtransfer.outputs.MismatchTable;
 
@@ -214,7 +215,8 @@ public final class TargetLedger {
         if (table == null || recorded == null) {
             return recorded;
         }
-        String text = KeyTexts.keyText(collection + '\u0000' + recorded, table.columns.get(0).type);
+        String text =
+                KeyTexts.keyText(RoutingKey.of(collection, recorded), table.columns.get(0).type);
         return text == null ? recorded : text;
     }
 
