@@ -457,8 +457,14 @@ public final class SweepBenchmark {
             env.getCheckpointConfig().setCheckpointTimeout(timeout.toMillis());
             env.getCheckpointConfig().setTolerableCheckpointFailureNumber(0);
             ReconcileSettings settings =
-                    new ReconcileSettings(url, null, null, MAPPING, 1000, 1000, 5000, 3, 5000, 256)
-                            .withSweepPaging(pageSize, sliceMs);
+                    ReconcileSettings.builder(url, MAPPING)
+                            .checkDelayMs(1000)
+                            .recheckDelayMs(1000)
+                            .maxBackoffMs(5000)
+                            .maxRechecks(3)
+                            .sweepIntervalMs(5000)
+                            .sweepPaging(pageSize, sliceMs)
+                            .build();
             SingleOutputStreamOperator<RowChange> reconciled =
                     env.addSource(new Numbers(docs))
                             .setParallelism(1)

@@ -7,7 +7,6 @@ import io.dbtransfer.model.MismatchPolicy;
 import io.dbtransfer.source.MongoSourceFactory;
 
 import java.io.Serializable;
-import java.util.Objects;
 
 /**
  * Everything the reconcile operator needs: where MySQL (and MongoDB, for re-reads) is, the mapping,
@@ -34,9 +33,6 @@ public final class ReconcileSettings implements Serializable {
 
     /** Time between sweeps; 0 disables sweeps. */
     public final long sweepIntervalMs;
-
-    /** Number of sweep buckets per collection (no longer used: sweeps compare key by key). */
-    public final int buckets;
 
     /** Keys (state keys, parent rows) per sweep page. */
     public final int sweepPageSize;
@@ -67,182 +63,44 @@ public final class ReconcileSettings implements Serializable {
     /** Repair every mismatch (needs {@link #mongoUri}). */
     public final boolean repair;
 
-    public ReconcileSettings(
-            String jdbcUrl,
-            String username,
-            String password,
-            Mapping mapping,
-            long checkDelayMs,
-            long recheckDelayMs,
-            long maxBackoffMs,
-            int maxRechecks,
-            long sweepIntervalMs,
-            int buckets) {
-        this(
-                jdbcUrl,
-                username,
-                password,
-                mapping,
-                checkDelayMs,
-                recheckDelayMs,
-                maxBackoffMs,
-                maxRechecks,
-                sweepIntervalMs,
-                buckets,
-                null,
-                null,
-                MismatchPolicy.NULL_AND_KEEP_IN_EXTRA,
-                false);
+    private ReconcileSettings(Builder b) {
+        this.jdbcUrl = b.jdbcUrl;
+        this.username = b.username;
+        this.password = b.password;
+        this.mapping = b.mapping;
+        this.checkDelayMs = b.checkDelayMs;
+        this.recheckDelayMs = b.recheckDelayMs;
+        this.maxBackoffMs = b.maxBackoffMs;
+        this.maxRechecks = b.maxRechecks;
+        this.sweepIntervalMs = b.sweepIntervalMs;
+        this.sweepPageSize = b.sweepPageSize;
+        this.sliceMs = b.sliceMs;
+        this.mongoUri = b.mongoUri;
+        this.mongoPassword = b.mongoPassword;
+        this.mongoDatabase = b.mongoDatabase;
+        this.policy = b.policy;
+        this.repair = b.repair;
     }
 
-    /** All settings, with a source to re-read documents from and whether to repair. */
-    public ReconcileSettings(
-            String jdbcUrl,
-            String username,
-            String password,
-            Mapping mapping,
-            long checkDelayMs,
-            long recheckDelayMs,
-            long maxBackoffMs,
-            int maxRechecks,
-            long sweepIntervalMs,
-            int buckets,
-            String mongoUri,
-            String mongoDatabase,
-            MismatchPolicy policy,
-            boolean repair) {
-        this(
-                jdbcUrl,
-                username,
-                password,
-                mapping,
-                checkDelayMs,
-                recheckDelayMs,
-                maxBackoffMs,
-                maxRechecks,
-                sweepIntervalMs,
-                buckets,
-                mongoUri,
-                null,
-                mongoDatabase,
-                policy,
-                repair);
+    /**
+     * Settings for the target at {@code jdbcUrl} and the job's mapping; defaults as the options'.
+     */
+    public static Builder builder(String jdbcUrl, Mapping mapping) {
+        return new Builder(jdbcUrl, mapping);
     }
 
-    /** All settings, with the MongoDB password resolved by the caller. */
-    public ReconcileSettings(
-            String jdbcUrl,
-            String username,
-            String password,
-            Mapping mapping,
-            long checkDelayMs,
-            long recheckDelayMs,
-            long maxBackoffMs,
-            int maxRechecks,
-            long sweepIntervalMs,
-            int buckets,
-            String mongoUri,
-            String mongoPassword,
-            String mongoDatabase,
-            MismatchPolicy policy,
-            boolean repair) {
-        this(
-                jdbcUrl,
-                username,
-                password,
-                mapping,
-                checkDelayMs,
-                recheckDelayMs,
-                maxBackoffMs,
-                maxRechecks,
-                sweepIntervalMs,
-                buckets,
-                mongoUri,
-                mongoPassword,
-                mongoDatabase,
-                policy,
-                repair,
-                JobOptions.RECONCILE_SWEEP_PAGE_SIZE.defaultValue(),
-                JobOptions.RECONCILE_TIME_SLICE.defaultValue().toMillis());
-    }
-
-    /** All settings, with the sweep's page size and time slice per firing. */
-    public ReconcileSettings(
-            String jdbcUrl,
-            String username,
-            String password,
-            Mapping mapping,
-            long checkDelayMs,
-            long recheckDelayMs,
-            long maxBackoffMs,
-            int maxRechecks,
-            long sweepIntervalMs,
-            int buckets,
-            String mongoUri,
-            String mongoPassword,
-            String mongoDatabase,
-            MismatchPolicy policy,
-            boolean repair,
-            int sweepPageSize,
-            long sliceMs) {
-        this.sweepPageSize = sweepPageSize;
-        this.sliceMs = sliceMs;
-        if (sweepPageSize < 1) {
-            throw new IllegalArgumentException(
-                    "reconcile.sweep-page-size must be at least 1 (got "
-                            + sweepPageSize
-                            + "); a page of 1000 keys is the default");
-        }
-        if (sliceMs < 0) {
-            throw new IllegalArgumentException("reconcile.time-slice must not be negative");
-        }
-        this.mongoUri = mongoUri;
-        this.mongoPassword = mongoPassword;
-        this.mongoDatabase = mongoDatabase;
-        this.policy = Objects.requireNonNull(policy, "policy");
-        this.repair = repair;
-        if (repair && (mongoUri == null || mongoDatabase == null)) {
-            throw new IllegalArgumentException(
-                    "reconcile.repair needs mongo.uri and mongo.database to re-read documents");
-        }
-        this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
-        this.username = username;
-        this.password = password;
-        this.mapping = Objects.requireNonNull(mapping, "mapping");
-        this.checkDelayMs = checkDelayMs;
-        this.recheckDelayMs = recheckDelayMs;
-        this.maxBackoffMs = maxBackoffMs;
-        this.maxRechecks = maxRechecks;
-        this.sweepIntervalMs = sweepIntervalMs;
-        this.buckets = buckets;
-        if (buckets < 1) {
-            throw new IllegalArgumentException("reconcile.sweep-buckets must be at least 1");
-        }
-        if (maxRechecks < 0) {
-            throw new IllegalArgumentException("reconcile.max-rechecks must not be negative");
-        }
-    }
-
-    /** These settings with another sweep page size and time slice per firing (ms). */
-    public ReconcileSettings withSweepPaging(int pageSize, long sliceMs) {
-        return new ReconcileSettings(
-                jdbcUrl,
-                username,
-                password,
-                mapping,
-                checkDelayMs,
-                recheckDelayMs,
-                maxBackoffMs,
-                maxRechecks,
-                sweepIntervalMs,
-                buckets,
-                mongoUri,
-                mongoPassword,
-                mongoDatabase,
-                policy,
-                repair,
-                pageSize,
-                sliceMs);
+    /** A builder holding these settings. */
+    public Builder toBuilder() {
+        return builder(jdbcUrl, mapping)
+                .credentials(username, password)
+                .checkDelayMs(checkDelayMs)
+                .recheckDelayMs(recheckDelayMs)
+                .maxBackoffMs(maxBackoffMs)
+                .maxRechecks(maxRechecks)
+                .sweepIntervalMs(sweepIntervalMs)
+                .sweepPaging(sweepPageSize, sliceMs)
+                .source(mongoUri, mongoPassword, mongoDatabase, policy)
+                .repair(repair);
     }
 
     /** The delay before recheck number {@code attempt} (0-based). */
@@ -256,26 +114,150 @@ public final class ReconcileSettings implements Serializable {
 
     /** The settings of a job configuration ({@code reconcile.*}, {@code mysql.*}, the mapping). */
     public static ReconcileSettings from(JobConfig config) {
-        return new ReconcileSettings(
-                config.get(JobOptions.MYSQL_URL),
-                config.get(JobOptions.MYSQL_USERNAME),
-                config.mysqlPassword(),
-                config.mapping(),
-                config.get(JobOptions.RECONCILE_CHECK_DELAY).toMillis(),
-                config.get(JobOptions.RECONCILE_RECHECK_DELAY).toMillis(),
-                config.get(JobOptions.RECONCILE_MAX_BACKOFF).toMillis(),
-                config.get(JobOptions.RECONCILE_MAX_RECHECKS),
-                config.get(JobOptions.RECONCILE_SWEEP_INTERVAL).toMillis(),
-                config.get(JobOptions.RECONCILE_SWEEP_BUCKETS),
-                config.get(JobOptions.MONGO_URI),
-                config.get(JobOptions.MONGO_URI) == null
-                        ? null
-                        : MongoSourceFactory.password(
-                                MongoSourceFactory.parse(config.get(JobOptions.MONGO_URI))),
-                config.get(JobOptions.MONGO_DATABASE),
-                config.mismatchPolicy(),
-                config.get(JobOptions.RECONCILE_REPAIR),
-                config.get(JobOptions.RECONCILE_SWEEP_PAGE_SIZE),
-                config.get(JobOptions.RECONCILE_TIME_SLICE).toMillis());
+        String mongoUri = config.get(JobOptions.MONGO_URI);
+        return builder(config.get(JobOptions.MYSQL_URL), config.mapping())
+                .credentials(config.get(JobOptions.MYSQL_USERNAME), config.mysqlPassword())
+                .checkDelayMs(config.get(JobOptions.RECONCILE_CHECK_DELAY).toMillis())
+                .recheckDelayMs(config.get(JobOptions.RECONCILE_RECHECK_DELAY).toMillis())
+                .maxBackoffMs(config.get(JobOptions.RECONCILE_MAX_BACKOFF).toMillis())
+                .maxRechecks(config.get(JobOptions.RECONCILE_MAX_RECHECKS))
+                .sweepIntervalMs(config.get(JobOptions.RECONCILE_SWEEP_INTERVAL).toMillis())
+                .sweepPaging(
+                        config.get(JobOptions.RECONCILE_SWEEP_PAGE_SIZE),
+                        config.get(JobOptions.RECONCILE_TIME_SLICE).toMillis())
+                .source(
+                        mongoUri,
+                        mongoUri == null
+                                ? null
+                                : MongoSourceFactory.password(MongoSourceFactory.parse(mongoUri)),
+                        config.get(JobOptions.MONGO_DATABASE),
+                        config.mismatchPolicy())
+                .repair(config.get(JobOptions.RECONCILE_REPAIR))
+                .build();
+    }
+
+    /** Builds {@link ReconcileSettings}; {@link #build} checks them and names the setting. */
+    public static final class Builder {
+        private final String jdbcUrl;
+        private final Mapping mapping;
+        private String username;
+        private String password;
+        private long checkDelayMs = JobOptions.RECONCILE_CHECK_DELAY.defaultValue().toMillis();
+        private long recheckDelayMs = JobOptions.RECONCILE_RECHECK_DELAY.defaultValue().toMillis();
+        private long maxBackoffMs = JobOptions.RECONCILE_MAX_BACKOFF.defaultValue().toMillis();
+        private int maxRechecks = JobOptions.RECONCILE_MAX_RECHECKS.defaultValue();
+        private long sweepIntervalMs =
+                JobOptions.RECONCILE_SWEEP_INTERVAL.defaultValue().toMillis();
+        private int sweepPageSize = JobOptions.RECONCILE_SWEEP_PAGE_SIZE.defaultValue();
+        private long sliceMs = JobOptions.RECONCILE_TIME_SLICE.defaultValue().toMillis();
+        private String mongoUri;
+        private String mongoPassword;
+        private String mongoDatabase;
+        private MismatchPolicy policy = MismatchPolicy.NULL_AND_KEEP_IN_EXTRA;
+        private boolean repair;
+
+        private Builder(String jdbcUrl, Mapping mapping) {
+            this.jdbcUrl = jdbcUrl;
+            this.mapping = mapping;
+        }
+
+        /** The MySQL user and password; {@code null}: the URL's. */
+        public Builder credentials(String username, String password) {
+            this.username = username;
+            this.password = password;
+            return this;
+        }
+
+        /** {@code reconcile.check-delay}. */
+        public Builder checkDelayMs(long ms) {
+            this.checkDelayMs = ms;
+            return this;
+        }
+
+        /** {@code reconcile.recheck-delay}. */
+        public Builder recheckDelayMs(long ms) {
+            this.recheckDelayMs = ms;
+            return this;
+        }
+
+        /** {@code reconcile.max-backoff}. */
+        public Builder maxBackoffMs(long ms) {
+            this.maxBackoffMs = ms;
+            return this;
+        }
+
+        /** {@code reconcile.max-rechecks}. */
+        public Builder maxRechecks(int n) {
+            this.maxRechecks = n;
+            return this;
+        }
+
+        /** {@code reconcile.sweep-interval}; 0 disables sweeps. */
+        public Builder sweepIntervalMs(long ms) {
+            this.sweepIntervalMs = ms;
+            return this;
+        }
+
+        /** {@code reconcile.sweep-page-size} and {@code reconcile.time-slice}. */
+        public Builder sweepPaging(int pageSize, long sliceMs) {
+            this.sweepPageSize = pageSize;
+            this.sliceMs = sliceMs;
+            return this;
+        }
+
+        /**
+         * The source to re-read documents from (names the columns of {@code different} mismatches;
+         * repairs) and how to normalize them; a {@code null} URI: no re-reads.
+         */
+        public Builder source(
+                String mongoUri,
+                String mongoPassword,
+                String mongoDatabase,
+                MismatchPolicy policy) {
+            this.mongoUri = mongoUri;
+            this.mongoPassword = mongoPassword;
+            this.mongoDatabase = mongoDatabase;
+            this.policy = policy;
+            return this;
+        }
+
+        /** {@code reconcile.repair}. */
+        public Builder repair(boolean repair) {
+            this.repair = repair;
+            return this;
+        }
+
+        /** Checks the settings; a wrong one is named with the fix. */
+        public ReconcileSettings build() {
+            require(jdbcUrl != null, "mysql.url is required for reconciliation (set mysql.url)");
+            require(mapping != null, "reconciliation needs the job's mapping");
+            require(policy != null, "reconciliation needs the mismatch policy");
+            require(
+                    checkDelayMs >= 0 && recheckDelayMs >= 0 && maxBackoffMs >= 0,
+                    "reconcile.check-delay, reconcile.recheck-delay and reconcile.max-backoff must"
+                            + " not be negative");
+            require(
+                    maxRechecks >= 0,
+                    "reconcile.max-rechecks must not be negative (got " + maxRechecks + ")");
+            require(
+                    sweepIntervalMs >= 0,
+                    "reconcile.sweep-interval must not be negative; 0 disables sweeps");
+            require(
+                    sweepPageSize >= 1,
+                    "reconcile.sweep-page-size must be at least 1 (got "
+                            + sweepPageSize
+                            + "); a page of 1000 keys is the default");
+            require(sliceMs >= 0, "reconcile.time-slice must not be negative");
+            require(
+                    !repair || (mongoUri != null && mongoDatabase != null),
+                    "reconcile.repair needs mongo.uri and mongo.database to re-read documents");
+            return new ReconcileSettings(this);
+        }
+
+        private static void require(boolean ok, String message) {
+            if (!ok) {
+                throw new IllegalArgumentException(message);
+            }
+        }
     }
 }

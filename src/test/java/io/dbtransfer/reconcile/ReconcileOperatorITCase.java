@@ -90,7 +90,13 @@ class ReconcileOperatorITCase {
     }
 
     static ReconcileSettings settings(String url) {
-        return new ReconcileSettings(url, null, null, MAPPING, 0, 100, 400, 2, 10_000, 16);
+        return ReconcileSettings.builder(url, MAPPING)
+                .checkDelayMs(0)
+                .recheckDelayMs(100)
+                .maxBackoffMs(400)
+                .maxRechecks(2)
+                .sweepIntervalMs(10_000)
+                .build();
     }
 
     static KeyedOneInputStreamOperatorTestHarness<String, RowChange, RowChange> harness(String url)
@@ -261,7 +267,13 @@ class ReconcileOperatorITCase {
             conn.commit();
         }
         ReconcileSettings settings =
-                new ReconcileSettings(url, null, null, mapping, 0, 100, 400, 2, 10_000, 16);
+                ReconcileSettings.builder(url, mapping)
+                        .checkDelayMs(0)
+                        .recheckDelayMs(100)
+                        .maxBackoffMs(400)
+                        .maxRechecks(2)
+                        .sweepIntervalMs(10_000)
+                        .build();
         List<KeyedOneInputStreamOperatorTestHarness<String, RowChange, RowChange>> subtasks =
                 new ArrayList<>();
         for (int index = 0; index < 2; index++) {

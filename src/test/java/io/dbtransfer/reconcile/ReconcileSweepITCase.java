@@ -38,8 +38,14 @@ class ReconcileSweepITCase {
     static KeyedOneInputStreamOperatorTestHarness<String, RowChange, RowChange> harness(String url)
             throws Exception {
         ReconcileSettings settings =
-                new ReconcileSettings(url, null, null, MAPPING, 0, 100, 400, 2, INTERVAL, 16)
-                        .withSweepPaging(5, 0);
+                ReconcileSettings.builder(url, MAPPING)
+                        .checkDelayMs(0)
+                        .recheckDelayMs(100)
+                        .maxBackoffMs(400)
+                        .maxRechecks(2)
+                        .sweepIntervalMs(INTERVAL)
+                        .sweepPaging(5, 0)
+                        .build();
         // 128 key groups (Flink's default maximum parallelism): the state phase crosses them.
         return new KeyedOneInputStreamOperatorTestHarness<>(
                 new ReconcileOperator(settings), RowChange::routingKey, Types.STRING, 128, 1, 0);

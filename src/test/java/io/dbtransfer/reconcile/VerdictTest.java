@@ -87,17 +87,13 @@ class VerdictTest {
     @Test
     void backoffDoublesUpToTheCap() {
         ReconcileSettings s =
-                new ReconcileSettings(
-                        "jdbc:mysql://x/",
-                        null,
-                        null,
-                        new io.dbtransfer.mapping.Mapping(java.util.Map.of()),
-                        0,
-                        100,
-                        1000,
-                        3,
-                        0,
-                        4);
+                ReconcileSettings.builder(
+                                "jdbc:mysql://x/",
+                                new io.dbtransfer.mapping.Mapping(java.util.Map.of()))
+                        .recheckDelayMs(100)
+                        .maxBackoffMs(1000)
+                        .maxRechecks(3)
+                        .build();
         assertThat(s.backoff(0)).isEqualTo(100);
         assertThat(s.backoff(1)).isEqualTo(200);
         assertThat(s.backoff(5)).isEqualTo(1000);
