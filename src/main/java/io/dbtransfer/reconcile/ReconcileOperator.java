@@ -5,16 +5,11 @@ import io.dbtransfer.dialect.MySqlReadBack;
 import io.dbtransfer.hashing.Hash128;
 import io.dbtransfer.hashing.KeyTexts;
 import io.dbtransfer.hashing.RowHasher;
-import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.TableSpec;
-import io.dbtransfer.model.ChangeRecord;
-import io.dbtransfer.model.DeadLetter;
 import io.dbtransfer.model.MismatchRecord;
-import io.dbtransfer.model.NormalizeResult;
 import io.dbtransfer.model.RoutingKey;
 import io.dbtransfer.model.RowChange;
-import io.dbtransfer.model.SourceVersion;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.source.SourceProbe;
 
@@ -36,11 +31,6 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoDatabase;
-import com.mongodb.client.model.Filters;
-import org.bson.BsonDocument;
-import org.bson.BsonValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,8 +42,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.StringJoiner;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Keyed by document (the sink's routing key): keeps per key the source version and the {@link
@@ -113,8 +101,10 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     private transient Counter checked;
     private transient Counter mismatches;
     private transient Counter repairs;
-    private transient MongoClient mongo;
-    private transient DocumentNormalizer normalizer;
+
+    /** Re-reads documents from MongoDB; {@code null}: no source configured. */
+    private transient DocumentRereader rereader;
+
     // Gauges are read by the metric reporter thread: plain values refreshed on every tick.
     private transient volatile int lastSweepConsistent;
     private transient volatile long lastSweepMillis;
@@ -192,8 +182,13 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         group.gauge("reconcileCheckLagMs", () -> checkLagMs);
         if (settings.mongoUri != null) {
             // Lazy: the driver connects on first use (a mismatch), not here.
-            mongo = SourceProbe.connect(settings.mongoUri, settings.mongoPassword, MONGO_TIMEOUT_S);
-            normalizer = new DocumentNormalizer(settings.mapping, settings.policy);
+            rereader =
+                    new DocumentRereader(
+                            SourceProbe.connect(
+                                    settings.mongoUri, settings.mongoPassword, MONGO_TIMEOUT_S),
+                            settings.mongoDatabase,
+                            new DocumentNormalizer(settings.mapping, settings.policy),
+                            MONGO_TIMEOUT_S);
         }
         lastSweepConsistent = -1;
         sweeper = new Sweep(settings.mapping, settings.sweepPageSize);
@@ -261,9 +256,9 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     @Override
     public void close() throws Exception {
         closeConnection();
-        if (mongo != null) {
-            mongo.close();
-            mongo = null;
+        if (rereader != null) {
+            rereader.close();
+            rereader = null;
         }
         super.close();
     }
@@ -384,12 +379,9 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                 unverified.remove(routingKey);
                 break;
             case MISMATCH:
-                if (state != null
-                        && state.is(KeyState.REPAIRED)
-                        && pending != null
-                        && pending.attempts < settings.maxRechecks) {
-                    // A repair at the key's own version: until its transaction commits, MySQL
-                    // still shows the corruption at that version. Give it the recheck budget.
+                if (pending != null
+                        && MismatchHandling.awaitRepair(
+                                state, pending.attempts, settings.maxRechecks)) {
                     pending.dueAt = now() + settings.backoff(pending.attempts);
                     pending.attempts++;
                     break;
@@ -397,43 +389,33 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                 checked.inc();
                 mismatches.inc();
                 unverified.remove(routingKey);
-                MismatchRecord m = new MismatchRecord();
-                m.collection = collection;
-                m.table = table.name;
-                m.key = keyText;
-                m.kind = verdict.kind;
-                m.differingColumns = verdict.differing;
-                m.sourceVersion =
-                        state == null || state.is(KeyState.UNKNOWN_TO_SOURCE) ? 0 : state.version;
-                m.mysqlVersion = observed.version == null ? -1 : observed.version;
-                m.firstSeenMillis = pending == null ? now() : pending.firstSeen;
-                m.status = MismatchRecord.OPEN;
-                m.detectedBy = pending == null ? "check" : pending.detectedBy;
-                Reread reread = null;
-                if (mongo != null
-                        && (settings.repair || MismatchRecord.DIFFERENT.equals(verdict.kind))) {
-                    reread = reread(collection, table, routingKey, keyText, m.sourceVersion);
-                }
+                MismatchRecord m =
+                        MismatchHandling.record(
+                                collection,
+                                table.name,
+                                keyText,
+                                verdict,
+                                state,
+                                observed,
+                                pending == null ? now() : pending.firstSeen,
+                                pending == null ? "check" : pending.detectedBy);
+                DocumentRereader.Reread reread =
+                        MismatchHandling.needsReread(
+                                        rereader != null, settings.repair, verdict.kind)
+                                ? rereader.read(
+                                        collection, table, routingKey, keyText, m.sourceVersion)
+                                : null;
                 if (reread != null
                         && reread.problem == null
                         && MismatchRecord.DIFFERENT.equals(verdict.kind)) {
                     m.differingColumns =
                             differingColumns(table, keyText, state, observed, reread, m);
                 }
-                if (!settings.repair) {
-                    markReported(state, observed);
-                } else if (state != null && state.is(KeyState.REPAIRED)) {
-                    m.note =
-                            "the repair at version "
-                                    + Long.toUnsignedString(state.version)
-                                    + " did not converge; not repaired again until the key"
-                                    + " changes";
-                    markReported(state, observed);
-                } else if (reread.problem != null) {
-                    m.note = "not repaired: " + reread.problem;
-                    markReported(state, observed);
-                } else {
+                if (MismatchHandling.decide(settings.repair, state, reread, m)
+                        == MismatchHandling.Action.REPAIR) {
                     repair(routingKey, table, reread, m);
+                } else {
+                    markReported(state, observed);
                 }
                 if (MismatchRecord.REPAIRED.equals(m.status)) {
                     LOG.info("Reconciliation mismatch repaired: {}", m);
@@ -459,70 +441,6 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         keyState.update(marked);
     }
 
-    /** A document re-read from MongoDB, normalized as the job normalizes it. */
-    static final class Reread {
-        /** The server's operation time right before the read (a source version). */
-        long operationTime;
-
-        /**
-         * The rows MongoDB holds now, at the job's version of the key: an upsert, or a delete when
-         * the document is gone; {@code null} when it could not be read or normalized.
-         */
-        RowChange change;
-
-        /** Why there is no change, or {@code null}. */
-        String problem;
-    }
-
-    /**
-     * Reads the document of {@code routingKey} from MongoDB by {@code _id} and normalizes it with
-     * the job's {@link DocumentNormalizer}; the result carries {@code version}. Runs in the mailbox
-     * thread (a timer), so no change of the key is processed meanwhile.
-     */
-    private Reread reread(
-            String collection, TableSpec table, String routingKey, String keyText, long version) {
-        Reread out = new Reread();
-        String keyJson = RoutingKey.keyJson(routingKey);
-        try {
-            BsonValue id = CanonicalValues.parseCanonicalJson(keyJson);
-            MongoDatabase db = mongo.getDatabase(settings.mongoDatabase);
-            // Operation time first, then the find: the read reflects every change up to it.
-            out.operationTime = SourceProbe.operationTime(mongo);
-            BsonDocument doc =
-                    db.getCollection(collection, BsonDocument.class)
-                            .find(Filters.eq("_id", id))
-                            .maxTime(MONGO_TIMEOUT_S, TimeUnit.SECONDS)
-                            .first();
-            if (doc == null) {
-                out.change =
-                        RowChange.delete(
-                                collection, table.name, keyJson, version, new String[] {keyText});
-                return out;
-            }
-            NormalizeResult result =
-                    normalizer.normalize(
-                            ChangeRecord.upsert(
-                                    collection,
-                                    keyJson,
-                                    doc.toJson(CanonicalValues.CANONICAL),
-                                    version),
-                            System.currentTimeMillis());
-            if (result.change == null) {
-                StringJoiner reasons = new StringJoiner("; ");
-                for (DeadLetter d : result.deadLetters) {
-                    reasons.add(d.fieldPath + ": " + d.reason);
-                }
-                out.problem =
-                        "the document re-read from MongoDB cannot be normalized (" + reasons + ")";
-            } else {
-                out.change = result.change;
-            }
-        } catch (RuntimeException e) {
-            out.problem = "re-reading the document from MongoDB failed: " + e.getMessage();
-        }
-        return out;
-    }
-
     /**
      * Names what differs by comparing MySQL's rows with the rows of the re-read document — when
      * that document is still what the job holds for the key (same hash); otherwise it changed
@@ -533,7 +451,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             String keyText,
             KeyState state,
             MySqlReadBack.Observed observed,
-            Reread reread,
+            DocumentRereader.Reread reread,
             MismatchRecord m) {
         RowChange now = reread.change;
         Hash128 sourceNow =
@@ -587,7 +505,8 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
      * state and MySQL is found and repaired again. A key is repaired once per version: a mismatch
      * after its repair is reported open, not repaired again, until the key changes.
      */
-    private void repair(String routingKey, TableSpec table, Reread reread, MismatchRecord m)
+    private void repair(
+            String routingKey, TableSpec table, DocumentRereader.Reread reread, MismatchRecord m)
             throws Exception {
         RowChange r = reread.change;
         r.repair = true;
@@ -601,12 +520,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         // Read back after the checkpoint that commits the repair, like any change.
         unverified.put(routingKey, new Pending(now()));
         repairs.inc();
-        m.status = MismatchRecord.REPAIRED;
-        m.repairVersion = r.version;
-        m.note =
-                (r.delete ? "deleted" : "rewritten")
-                        + " from the document read from MongoDB at "
-                        + SourceVersion.format(reread.operationTime);
+        MismatchHandling.repaired(m, r, reread.operationTime);
     }
 
     /**
