@@ -3,6 +3,7 @@ package io.dbtransfer;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.IndependentOracle;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TaskManagerKills;
 import io.dbtransfer.workload.ReviewDocuments;
 
@@ -12,10 +13,8 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
@@ -23,7 +22,7 @@ import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,15 +40,8 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The whole job against a real MongoDB wire server and a real MySQL-compatible server. */
+@ExtendWith(SharedMiniCluster.class)
 class MongoToMySqlJobITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
 
     private static final String REVIEWS = ReviewDocuments.mappingYaml("reviews");
 

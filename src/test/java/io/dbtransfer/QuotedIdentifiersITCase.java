@@ -2,18 +2,17 @@ package io.dbtransfer;
 
 import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.SharedMiniCluster;
 
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -29,15 +28,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * migrate end to end (snapshot, changes, dead letters): every SQL identifier is quoted. Collection
  * names the CDC source cannot read are refused before the job starts.
  */
+@ExtendWith(SharedMiniCluster.class)
 class QuotedIdentifiersITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
 
     /** Quotes and keywords; Flink CDC 3.5 cannot read collections with spaces or backticks. */
     static final String COLLECTION = "select'where\"order";

@@ -4,22 +4,21 @@ import io.dbtransfer.pipeline.MigrationJob;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.IndependentOracle;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TaskManagerKills;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.restartstrategy.RestartStrategies;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -56,15 +55,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * right. MySQL is compared with MongoDB by {@link IndependentOracle}, which shares no code with the
  * job.
  */
+@ExtendWith(SharedMiniCluster.class)
 class SnapshotFailoverITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
 
     private static final int DOCS = 1500;
     private static final String PAD = "p".repeat(6000); // ~85 documents per 1 MB chunk

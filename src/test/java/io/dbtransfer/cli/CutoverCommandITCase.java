@@ -14,13 +14,12 @@ import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.source.SourceProbe;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TestMongo;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
@@ -28,7 +27,7 @@ import com.mongodb.client.model.Updates;
 import org.bson.BsonDocument;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -58,15 +57,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * key of a dead letter, an open mismatch and a corrupted row with exit 1; unreachable databases
  * give exit 2 with the setting named.
  */
+@ExtendWith(SharedMiniCluster.class)
 class CutoverCommandITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
 
     @Test
     void waitsForQuietCertifiesAndNamesEachInconsistency(@TempDir Path dir) throws Exception {

@@ -4,17 +4,16 @@ import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TestMongo;
 import io.dbtransfer.verify.MappingRecord;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -37,15 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * not the default one: assuming the default reported every row different), refuse a {@code
  * --config} whose mapping differs, and refuse when nothing is recorded.
  */
+@ExtendWith(SharedMiniCluster.class)
 class RecordedMappingITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
 
     /** Exit code and output (stdout and stderr together). */
     record Run(int exit, String output) {}

@@ -1,5 +1,6 @@
 package io.dbtransfer.embedded;
 
+import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TestMongo;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -13,9 +14,7 @@ import org.apache.flink.cdc.connectors.shaded.org.apache.kafka.connect.source.So
 import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.Collector;
 
@@ -28,7 +27,7 @@ import org.bson.BsonDocument;
 import org.bson.BsonValue;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,19 +50,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * several chunks with writes between each chunk's watermarks, then the change stream; replaying
  * what it emits must give exactly the collection as the driver reads it at the end.
  */
+@ExtendWith(SharedMiniCluster.class)
 class MongoEmulatorCdcITCase {
 
     private static final int DOCUMENTS = 3000;
     private static final String PAYLOAD = "p".repeat(1000);
     private static final Duration CONVERGENCE = Duration.ofSeconds(40);
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
 
     /** Snapshot hook calls: two per chunk (after the low, before the high watermark). */
     private static final AtomicInteger HOOK_CALLS = new AtomicInteger();

@@ -5,16 +5,15 @@ import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.IndependentOracle;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.MySqlDocuments;
+import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TaskManagerKills;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
@@ -23,7 +22,7 @@ import org.bson.BsonDocument;
 import org.bson.BsonValue;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -47,15 +46,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * document is checked by reading MySQL on its own (rows → document) against MongoDB, or found in
  * the dead-letter table with a reason.
  */
+@ExtendWith(SharedMiniCluster.class)
 class AwkwardDocumentsITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
 
     private static final String AWKWARD =
             "awkward:\n"

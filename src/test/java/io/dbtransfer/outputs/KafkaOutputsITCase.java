@@ -7,6 +7,7 @@ import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.IndependentOracle;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TaskManagerKills;
 import io.dbtransfer.testing.TestKafka;
 
@@ -14,10 +15,8 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.restartstrategy.RestartStrategies;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.mongodb.client.MongoChangeStreamCursor;
 import com.mongodb.client.MongoCollection;
@@ -29,7 +28,7 @@ import org.bson.BsonDocument;
 import org.bson.BsonValue;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -55,15 +54,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * change exactly once across a TaskManager failure (read with {@code read_committed}), dead letters
  * and mismatches reach their topics, and bad Kafka settings stop the job before it starts.
  */
+@ExtendWith(SharedMiniCluster.class)
 class KafkaOutputsITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
 
     private static final String ITEMS =
             "items:\n  key-type: BIGINT\n  columns:\n    qty: INT\n    name: VARCHAR(50)\n";

@@ -4,22 +4,21 @@ import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.verify.ChunkedVerifier;
 import io.dbtransfer.verify.ConsistencyReport;
 import io.dbtransfer.verify.VerifyReport;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -38,15 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * from the traffic — reach {@code _dbtransfer_mismatch} with the right kind, key and differing
  * column (the changed column is named from the document re-read from MongoDB).
  */
+@ExtendWith(SharedMiniCluster.class)
 class ReconcileJobITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
 
     static TreeSet<String> mismatches(MigrationFixture f) throws Exception {
         TreeSet<String> out = new TreeSet<>();

@@ -3,18 +3,17 @@ package io.dbtransfer.reconcile;
 import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,15 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code repaired}; afterwards MySQL equals MongoDB (both read directly) and later sweeps record
  * nothing new.
  */
+@ExtendWith(SharedMiniCluster.class)
 class ReconcileRepairJobITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
 
     static TreeSet<String> records(MigrationFixture f) throws Exception {
         TreeSet<String> out = new TreeSet<>();

@@ -7,13 +7,12 @@ import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.MySqlDocuments;
+import io.dbtransfer.testing.SharedMiniCluster;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.restartstrategy.RestartStrategies;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
@@ -24,7 +23,7 @@ import org.bson.BsonObjectId;
 import org.bson.BsonString;
 import org.bson.BsonValue;
 import org.bson.types.ObjectId;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -48,15 +47,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * rows, and of each colliding pair one owns the row while the other is dead-lettered with a reason
  * naming both keys — checked by reading MongoDB and MySQL on their own.
  */
+@ExtendWith(SharedMiniCluster.class)
 class KeyCollisionITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
 
     private static final String MAPPING =
             "things:\n"

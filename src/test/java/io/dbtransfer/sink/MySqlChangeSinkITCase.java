@@ -9,6 +9,7 @@ import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ChildRows;
 import io.dbtransfer.model.DeliveryGuarantee;
 import io.dbtransfer.model.RowChange;
+import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TestMySql;
 
 import org.apache.flink.api.common.JobID;
@@ -25,14 +26,12 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -61,18 +60,10 @@ import static io.dbtransfer.sink.SinkFixtures.upsert;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The sink in Flink jobs on a MiniCluster against the shared test MySQL, in both modes. */
+@ExtendWith(SharedMiniCluster.class)
 class MySqlChangeSinkITCase {
 
     private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
 
     private static final int SINK_PARALLELISM = 2;
 

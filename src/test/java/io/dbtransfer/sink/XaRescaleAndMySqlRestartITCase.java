@@ -3,6 +3,7 @@ package io.dbtransfer.sink;
 import io.dbtransfer.embedded.EmbeddedMariaDb;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.apache.flink.api.common.JobStatus;
@@ -20,16 +21,14 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.runtime.state.OperatorStateHandle;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -56,17 +55,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The whole job under live writes: rescaling 2 → 1 → 3 from savepoints whose sink writer state
  * holds changes, and a MySQL server crash and restart on the same data directory.
  */
+@ExtendWith(SharedMiniCluster.class)
 class XaRescaleAndMySqlRestartITCase {
 
     private static final Logger LOG = LoggerFactory.getLogger(XaRescaleAndMySqlRestartITCase.class);
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
 
     private static final String REVIEWS = ReviewDocuments.mappingYaml("reviews");
 

@@ -1,6 +1,7 @@
 package io.dbtransfer.source;
 
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TestMongo;
 
 import org.apache.flink.api.common.JobStatus;
@@ -9,9 +10,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
@@ -19,7 +18,7 @@ import com.mongodb.client.model.Updates;
 import org.bson.Document;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -33,15 +32,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * A resume point that has left the oplog (error 286) fails the job once with a message that says
  * what happened and how to re-snapshot — instead of restarting from the same checkpoint forever.
  */
+@ExtendWith(SharedMiniCluster.class)
 class ResumePointExpiredITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
 
     @Test
     void expiredResumePointStopsTheJobWithARecoveryPathAndReSnapshotRecovers(@TempDir Path dir)
