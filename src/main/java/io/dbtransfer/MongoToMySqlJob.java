@@ -120,6 +120,7 @@ public final class MongoToMySqlJob {
         long snapshotVersion =
                 SourceProbe.check(
                         config.get(JobOptions.MONGO_URI),
+                        config.mongoPassword(),
                         config.get(JobOptions.MONGO_DATABASE),
                         config.collections());
         Preflight.check(config, env.getParallelism());
@@ -146,6 +147,7 @@ public final class MongoToMySqlJob {
                         kafka.withDeadLetterTopic(sinks(config)),
                         SnapshotEstimates.read(
                                 config.get(JobOptions.MONGO_URI),
+                                config.mongoPassword(),
                                 config.get(JobOptions.MONGO_DATABASE),
                                 config.collections()),
                         reconcile ? ReconcileSettings.from(config) : null);

@@ -270,8 +270,10 @@ public final class ReconcileSettings implements Serializable {
                 config.get(JobOptions.MONGO_URI),
                 config.get(JobOptions.MONGO_URI) == null
                         ? null
-                        : MongoSourceFactory.password(
-                                MongoSourceFactory.parse(config.get(JobOptions.MONGO_URI))),
+                        : config.mongoPassword() != null
+                                ? config.mongoPassword()
+                                : MongoSourceFactory.password(
+                                        MongoSourceFactory.parse(config.get(JobOptions.MONGO_URI))),
                 config.get(JobOptions.MONGO_DATABASE),
                 config.mismatchPolicy(),
                 config.get(JobOptions.RECONCILE_REPAIR),

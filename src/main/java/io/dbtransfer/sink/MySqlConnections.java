@@ -1,5 +1,7 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.config.Redact;
+
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -46,7 +48,7 @@ public final class MySqlConnections {
         } catch (SQLException e) {
             throw new SQLException(
                     "Cannot connect to MySQL at "
-                            + maskPassword(jdbcUrl)
+                            + Redact.uri(jdbcUrl)
                             + ": "
                             + e.getMessage()
                             + SchemaManager.hint(e)
@@ -74,11 +76,6 @@ public final class MySqlConnections {
                 .matches(".*[?&]" + key.toLowerCase(Locale.ROOT) + "=.*")) {
             props.setProperty(key, value);
         }
-    }
-
-    /** The URL with the value of any {@code password=} parameter replaced by {@code ***}. */
-    public static String maskPassword(String jdbcUrl) {
-        return jdbcUrl == null ? null : jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
 
     static void closeQuietly(AutoCloseable c) {

@@ -1,5 +1,7 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.config.Redact;
+
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -201,7 +203,7 @@ public final class SinkOptions implements Serializable {
     @Override
     public String toString() {
         return "SinkOptions{jdbcUrl="
-                + MySqlConnections.maskPassword(jdbcUrl)
+                + Redact.uri(jdbcUrl)
                 + ", username="
                 + username
                 + ", password="
@@ -286,7 +288,7 @@ public final class SinkOptions implements Serializable {
             checkArgument(
                     jdbcUrl != null && jdbcUrl.startsWith("jdbc:"),
                     "jdbcUrl must be a JDBC URL such as jdbc:mysql://host:3306/database, got %s",
-                    MySqlConnections.maskPassword(jdbcUrl));
+                    Redact.uri(jdbcUrl));
             checkArgument(deliveryGuarantee != null, "deliveryGuarantee must not be null");
             checkArgument(
                     batchSize >= 1 && batchSize <= MAX_BATCH_SIZE,
