@@ -48,7 +48,11 @@ public final class MongoSourceFactory {
                     collection,
                     new GuardedSource<>(
                             createUnguarded(config, List.of(collection), snapshotVersion),
-                            TypeInformation.of(ChangeRecord.class)));
+                            TypeInformation.of(ChangeRecord.class),
+                            new SourceMetrics.Spec(
+                                    collection,
+                                    config.get(JobOptions.MONGO_URI),
+                                    config.mongoPassword())));
         }
         return sources;
     }
