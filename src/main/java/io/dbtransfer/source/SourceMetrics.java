@@ -70,13 +70,16 @@ final class SourceMetrics {
     private ScheduledExecutorService probe;
 
     SourceMetrics(Spec spec, SourceReaderContext context) {
+        this(spec, context.metricGroup(), context.getIndexOfSubtask());
+    }
+
+    /** Registers the metrics in {@code readerGroup} (the reader's) for the given subtask. */
+    SourceMetrics(Spec spec, MetricGroup readerGroup, int subtask) {
         MetricGroup group =
-                context.metricGroup()
-                        .addGroup("dbtransfer")
-                        .addGroup("collection", spec.collection);
+                readerGroup.addGroup("dbtransfer").addGroup("collection", spec.collection);
         group.gauge("phase", (Gauge<Integer>) this::phase);
         group.gauge("resume_point_age_seconds", (Gauge<Double>) this::resumePointAgeSeconds);
-        if (spec.mongoUri != null && context.getIndexOfSubtask() == 0) {
+        if (spec.mongoUri != null && subtask == 0) {
             group.gauge("oplog_window_seconds", (Gauge<Double>) () -> oplogWindowSeconds);
             probe =
                     Executors.newSingleThreadScheduledExecutor(
