@@ -85,7 +85,7 @@ class SinkOptionsTest {
         assertThat(o.toString())
                 .doesNotContain("s3cret")
                 .doesNotContain("hunter2")
-                .contains("password=***&ssl=true");
+                .contains("password=" + io.dbtransfer.config.Redact.MASK + "&ssl=true");
     }
 
     @Test
