@@ -143,7 +143,8 @@ class TlsVerifiedITCase {
                                 new String[] {
                                     "--mongo-uri", TestMongo.uri(),
                                     "--database", f.mongoDatabase,
-                                    "--mysql-url", url("VERIFY_CA", ca)
+                                    "--mysql-url", url("VERIFY_CA", ca),
+                                    "--report", dir.resolve("verify-report.json").toString()
                                 },
                                 ps,
                                 ps)
@@ -176,9 +177,14 @@ class TlsVerifiedITCase {
                         () ->
                                 new VerifyCommand(
                                                 new String[] {
-                                                    "--mongo-uri", TestMongo.uri(),
-                                                    "--database", f.mongoDatabase,
-                                                    "--mysql-url", url("VERIFY_CA", otherCa)
+                                                    "--mongo-uri",
+                                                    TestMongo.uri(),
+                                                    "--database",
+                                                    f.mongoDatabase,
+                                                    "--mysql-url",
+                                                    url("VERIFY_CA", otherCa),
+                                                    "--report",
+                                                    dir.resolve("wrong-report.json").toString()
                                                 },
                                                 ps,
                                                 ps)
