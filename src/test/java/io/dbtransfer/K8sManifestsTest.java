@@ -8,6 +8,7 @@ import org.apache.flink.kubernetes.operator.api.spec.FlinkDeploymentSpec;
 import org.apache.flink.kubernetes.operator.api.spec.FlinkVersion;
 import org.apache.flink.kubernetes.operator.api.spec.UpgradeMode;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -19,6 +20,7 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,6 +30,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The manifests in {@code k8s/}, read with the Flink Kubernetes Operator's own model classes
@@ -92,10 +95,8 @@ class K8sManifestsTest {
         assertThat(spec.getTaskManager().getResource().getCpu()).isPositive();
     }
 
-    @Test
-    void jobArgsPointAtTheConfigMapMountAndItHoldsAValidJobFile(@TempDir Path tmp)
-            throws Exception {
-        FlinkDeploymentSpec spec = spec();
+    /** The volume that holds the job file named by the job's {@code --config} argument. */
+    private static Volume jobFileVolume(FlinkDeploymentSpec spec) {
         List<String> args = List.of(spec.getJob().getArgs());
         assertThat(args).hasSize(2).first().isEqualTo("--config");
         Path jobFile = Path.of(args.get(1));
@@ -104,18 +105,44 @@ class K8sManifestsTest {
                         .filter(m -> Path.of(m.getMountPath()).equals(jobFile.getParent()))
                         .findFirst()
                         .orElseThrow(() -> new AssertionError("no mount at " + jobFile));
-        Volume volume =
-                spec.getPodTemplate().getSpec().getVolumes().stream()
-                        .filter(v -> v.getName().equals(mount.getName()))
-                        .findFirst()
-                        .orElseThrow();
-        ConfigMap cm = YAML.readValue(K8S.resolve("job-configmap.yaml").toFile(), ConfigMap.class);
-        assertThat(volume.getConfigMap().getName()).isEqualTo(cm.getMetadata().getName());
-        String fileName = jobFile.getFileName().toString();
-        assertThat(cm.getData()).containsKey(fileName);
+        return spec.getPodTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getName().equals(mount.getName()))
+                .findFirst()
+                .orElseThrow();
+    }
 
-        Path local = Files.writeString(tmp.resolve(fileName), cm.getData().get(fileName));
-        JobConfig config = JobConfig.load(local, Map.of());
+    private static String jobFileName(FlinkDeploymentSpec spec) {
+        return Path.of(spec.getJob().getArgs()[1]).getFileName().toString();
+    }
+
+    /**
+     * The job file comes from kustomize's ConfigMap generator, whose name the FlinkDeployment's
+     * volume refers to (rewritten to the hash-suffixed name through kustomizeconfig.yaml), and is a
+     * valid job file.
+     */
+    @Test
+    void jobArgsPointAtTheGeneratedConfigMapAndItHoldsAValidJobFile() throws Exception {
+        FlinkDeploymentSpec spec = spec();
+        Volume volume = jobFileVolume(spec);
+        JsonNode kustomization = YAML.readTree(K8S.resolve("kustomization.yaml").toFile());
+        assertThat(kustomization.path("resources").toString()).contains("flink-deployment.yaml");
+        JsonNode generator = kustomization.path("configMapGenerator").get(0);
+        assertThat(generator.path("name").asText()).isEqualTo(volume.getConfigMap().getName());
+        assertThat(generator.path("files").toString()).contains(jobFileName(spec));
+        assertThat(kustomization.path("generatorOptions").path("disableNameSuffixHash").asBoolean())
+                .as("the hash suffix is what turns a job file edit into a spec change")
+                .isFalse();
+        JsonNode fieldSpec =
+                YAML.readTree(K8S.resolve("kustomizeconfig.yaml").toFile())
+                        .path("nameReference")
+                        .get(0)
+                        .path("fieldSpecs")
+                        .get(0);
+        assertThat(fieldSpec.path("kind").asText()).isEqualTo("FlinkDeployment");
+        assertThat(fieldSpec.path("path").asText())
+                .isEqualTo("spec/podTemplate/spec/volumes/configMap/name");
+
+        JobConfig config = JobConfig.load(K8S.resolve(jobFileName(spec)), Map.of());
         assertThat(config.get(JobOptions.MONGO_URI)).isNotBlank();
         assertThat(config.get(JobOptions.MYSQL_URL)).isNotBlank();
         assertThat(config.get(JobOptions.MYSQL_PASSWORD)).isNull();
@@ -124,6 +151,89 @@ class K8sManifestsTest {
                         Integer.parseInt(
                                 spec.getFlinkConfiguration().get("pipeline.max-parallelism")));
         assertThat(config.collections()).isNotEmpty();
+        // Dropping the state of a removed collection is a decision per upgrade, never a default.
+        assertThat(spec.getJob().getAllowNonRestoredState()).isNotEqualTo(Boolean.TRUE);
+    }
+
+    /**
+     * What {@code kubectl apply -k k8s/} applies, rendered by kubectl's kustomize: the
+     * FlinkDeployment (read with the operator's model classes) mounts the generated ConfigMap,
+     * which holds {@code job.yaml}; and an edit of the job file changes the FlinkDeployment's spec,
+     * only in that ConfigMap's name, so the operator upgrades the job with a savepoint.
+     */
+    @Test
+    void aJobFileEditChangesTheRenderedSpecSoTheOperatorTakesASavepoint(@TempDir Path tmp)
+            throws Exception {
+        assumeTrue(kubectlAvailable(), "kubectl (with kustomize) is not on the PATH");
+        Rendered before = render(K8S);
+        String jobFile = jobFileName(before.deployment.getSpec());
+        assertThat(jobFileVolume(before.deployment.getSpec()).getConfigMap().getName())
+                .isEqualTo(before.configMap.getMetadata().getName())
+                .startsWith("dbtransfer-job-");
+        assertThat(before.configMap.getData().get(jobFile))
+                .isEqualTo(Files.readString(K8S.resolve(jobFile)));
+
+        Path copy = tmp.resolve("k8s");
+        Files.createDirectories(copy);
+        try (Stream<Path> files = Files.list(K8S)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(
+                copy.resolve(jobFile),
+                Files.readString(K8S.resolve(jobFile))
+                        .replace("sink:\n", "sink:\n  batch-size: 500\n"));
+        Rendered after = render(copy);
+        assertThat(after.configMap.getData().get(jobFile)).contains("batch-size: 500");
+        String oldName = before.configMap.getMetadata().getName();
+        String newName = after.configMap.getMetadata().getName();
+        assertThat(newName).isNotEqualTo(oldName);
+        JsonNode specBefore = YAML.valueToTree(before.deployment.getSpec());
+        JsonNode specAfter = YAML.valueToTree(after.deployment.getSpec());
+        assertThat(specAfter).as("a job file edit is a spec change").isNotEqualTo(specBefore);
+        assertThat(specAfter.toString().replace(newName, oldName))
+                .as("and changes nothing but the ConfigMap's name")
+                .isEqualTo(specBefore.toString());
+    }
+
+    /** The FlinkDeployment and the ConfigMap kustomize renders from a directory. */
+    private record Rendered(FlinkDeployment deployment, ConfigMap configMap) {}
+
+    private static Rendered render(Path dir) throws Exception {
+        Process p =
+                new ProcessBuilder("kubectl", "kustomize", dir.toString())
+                        .redirectErrorStream(true)
+                        .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        FlinkDeployment deployment = null;
+        ConfigMap configMap = null;
+        for (String doc : out.split("(?m)^---$")) {
+            JsonNode node = YAML.readTree(doc);
+            switch (node.path("kind").asText()) {
+                case "FlinkDeployment" ->
+                        deployment = YAML.treeToValue(node, FlinkDeployment.class);
+                case "ConfigMap" -> configMap = YAML.treeToValue(node, ConfigMap.class);
+                default -> throw new AssertionError("unexpected resource " + node.path("kind"));
+            }
+        }
+        assertThat(deployment).isNotNull();
+        assertThat(configMap).isNotNull();
+        return new Rendered(deployment, configMap);
+    }
+
+    private static boolean kubectlAvailable() {
+        try {
+            Process p =
+                    new ProcessBuilder("kubectl", "kustomize", "--help")
+                            .redirectErrorStream(true)
+                            .start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     @Test

@@ -30,6 +30,7 @@ import java.util.Set;
 final class CheckTarget {
     final JobConfig config;
     final String mongoUri;
+    final String mongoPassword;
     final String database;
     final String mysqlUrl;
     final String mysqlUser;
@@ -40,6 +41,7 @@ final class CheckTarget {
     private CheckTarget(JobConfig config, String database, Mapping mapping, MismatchPolicy policy) {
         this.config = config;
         this.mongoUri = config.get(JobOptions.MONGO_URI);
+        this.mongoPassword = config.mongoPassword();
         this.database = database;
         this.mysqlUrl = config.get(JobOptions.MYSQL_URL);
         this.mysqlUser = config.get(JobOptions.MYSQL_USERNAME);

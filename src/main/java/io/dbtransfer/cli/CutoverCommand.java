@@ -170,8 +170,12 @@ public final class CutoverCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + timeout.toNanos();
 
         long now =
-                SourceProbe.check(uri, database, new ArrayList<>(mapping.byCollection().keySet()));
-        try (MongoClient client = SourceProbe.connect(uri, 10);
+                SourceProbe.check(
+                        uri,
+                        target.mongoPassword,
+                        database,
+                        new ArrayList<>(mapping.byCollection().keySet()));
+        try (MongoClient client = SourceProbe.connect(uri, target.mongoPassword, 10);
                 Connection mysql =
                         MySqlConnections.open(mysqlUrl, target.mysqlUser, target.mysqlPassword)) {
             requireTables(mysql, mapping, mysqlUrl);

@@ -103,9 +103,10 @@ public final class VerifyCommand implements Callable<Integer> {
         // Reachable, authenticated, collections present: a clear error naming the setting.
         SourceProbe.check(
                 target.mongoUri,
+                target.mongoPassword,
                 target.database,
                 new ArrayList<>(target.mapping.byCollection().keySet()));
-        try (MongoClient client = SourceProbe.connect(target.mongoUri, 10);
+        try (MongoClient client = SourceProbe.connect(target.mongoUri, target.mongoPassword, 10);
                 Connection conn =
                         MySqlConnections.open(
                                 target.mysqlUrl, target.mysqlUser, target.mysqlPassword)) {

@@ -70,7 +70,7 @@ public final class JobConfig implements Serializable {
     public static final String KAFKA_PASSWORD_ENV = "DBTRANSFER_KAFKA_PASSWORD";
 
     /** Prefix of the Kafka client properties passed through ({@code kafka.properties.<name>}). */
-    public static final String KAFKA_PROPERTIES_PREFIX = JobOptions.KAFKA_PROPERTIES.key() + ".";
+    public static final String KAFKA_PROPERTIES_PREFIX = Redact.KAFKA_PROPERTIES_PREFIX;
 
     private final Map<String, String> settings;
     private final Mapping mapping;
@@ -121,19 +121,50 @@ public final class JobConfig implements Serializable {
         }
         String file = options().get(JobOptions.MYSQL_PASSWORD_FILE);
         if (file != null) {
-            try {
-                List<String> lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
-                return lines.isEmpty() ? "" : lines.get(0).strip();
-            } catch (IOException e) {
-                throw new ConfigException(
-                        "mysql.password-file: cannot read '"
-                                + file
-                                + "' ("
-                                + e.getClass().getSimpleName()
-                                + "); check the path and its permissions");
-            }
+            return readPasswordFile(JobOptions.MYSQL_PASSWORD_FILE, file);
         }
         return options().get(JobOptions.MYSQL_PASSWORD);
+    }
+
+    /**
+     * The MongoDB password from {@value #MONGO_PASSWORD_ENV} or {@code mongo.password-file}; null
+     * when neither is given (then the one in {@code mongo.uri}, if any, is used).
+     */
+    public String mongoPassword() {
+        String env = System.getenv(MONGO_PASSWORD_ENV);
+        if (env != null && !env.isEmpty()) {
+            return env;
+        }
+        String file = options().get(JobOptions.MONGO_PASSWORD_FILE);
+        return file == null ? null : readPasswordFile(JobOptions.MONGO_PASSWORD_FILE, file);
+    }
+
+    /** The first line of a password file, stripped; a clear error naming the setting if unread. */
+    private static String readPasswordFile(ConfigOption<String> option, String file) {
+        Path path = Path.of(file);
+        if (!Files.isRegularFile(path)) {
+            throw new ConfigException(
+                    option.key()
+                            + ": '"
+                            + file
+                            + "' "
+                            + (Files.exists(path) ? "is not a file" : "does not exist")
+                            + "; give the path of a file whose first line is the password (on"
+                            + " Kubernetes: the mount path of the secret plus its key)");
+        }
+        try {
+            List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+            return lines.isEmpty() ? "" : lines.get(0).strip();
+        } catch (IOException e) {
+            throw new ConfigException(
+                    option.key()
+                            + ": cannot read '"
+                            + file
+                            + "' ("
+                            + e.getClass().getSimpleName()
+                            + "); check the path and its permissions (the file must be readable by"
+                            + " the user running the job)");
+        }
     }
 
     /**
@@ -524,19 +555,9 @@ public final class JobConfig implements Serializable {
         return c;
     }
 
-    /** Settings for display, secrets masked. */
+    /** Settings for display, secrets masked (see {@link Redact}). */
     public Map<String, String> redactedSettings() {
-        return settings.entrySet().stream()
-                .collect(
-                        Collectors.toMap(
-                                Map.Entry::getKey,
-                                e ->
-                                        e.getKey().contains("password")
-                                                        || e.getKey().contains("jaas")
-                                                ? "******"
-                                                : Redact.uri(e.getValue()),
-                                (a, b) -> a,
-                                java.util.TreeMap::new));
+        return Redact.settings(settings);
     }
 
     /**

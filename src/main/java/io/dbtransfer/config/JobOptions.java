@@ -35,7 +35,18 @@ public final class JobOptions {
                     .withDescription(
                             "MongoDB connection string of the source replica set, e.g."
                                     + " mongodb://user@host1:27017,host2:27017/?replicaSet=rs0."
-                                    + " The password may come from DBTRANSFER_MONGO_PASSWORD.");
+                                    + " The password may come from DBTRANSFER_MONGO_PASSWORD or"
+                                    + " mongo.password-file.");
+
+    public static final ConfigOption<String> MONGO_PASSWORD_FILE =
+            ConfigOptions.key("mongo.password-file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "File whose first line is the password of the user named in"
+                                    + " mongo.uri (e.g. a mounted Kubernetes secret);"
+                                    + " DBTRANSFER_MONGO_PASSWORD wins over it, it wins over a"
+                                    + " password in the URI.");
 
     public static final ConfigOption<String> MONGO_DATABASE =
             ConfigOptions.key("mongo.database")
@@ -390,6 +401,7 @@ public final class JobOptions {
     public static final List<ConfigOption<?>> ALL =
             List.of(
                     MONGO_URI,
+                    MONGO_PASSWORD_FILE,
                     MONGO_DATABASE,
                     MONGO_COLLECTIONS,
                     MYSQL_URL,

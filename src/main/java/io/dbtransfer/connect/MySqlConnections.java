@@ -151,6 +151,10 @@ public final class MySqlConnections {
                                 + " XA_RECOVER_ADMIN on the target database.",
                         e);
             default:
+                Throwable tls = tlsCause(e);
+                if (tls != null) {
+                    return new ConfigException(tlsFailure(shown, tls), e);
+                }
                 if (state.startsWith("08")) {
                     return new ConfigException(
                             "mysql.url: cannot connect to "
@@ -163,6 +167,40 @@ public final class MySqlConnections {
                 return new ConfigException(
                         "mysql: error at " + shown + ": " + Redact.uri(e.getMessage()), e);
         }
+    }
+
+    /** The TLS failure in the cause chain (handshake, certificate), or null. */
+    private static Throwable tlsCause(Throwable e) {
+        for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLException
+                    || c instanceof java.security.cert.CertificateException) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** What failed in the TLS handshake and which URL properties to check. */
+    private static String tlsFailure(String shown, Throwable tls) {
+        String root = rootMessage(tls);
+        boolean name =
+                root.contains("No subject alternative")
+                        || root.contains("does not match")
+                        || root.contains("hostname");
+        return "mysql.url: the TLS handshake with "
+                + shown
+                + " failed ("
+                + Redact.uri(root)
+                + "). "
+                + (name
+                        ? "The server's certificate does not name the host of the URL"
+                                + " (sslMode=VERIFY_IDENTITY): connect by a name the certificate"
+                                + " lists, or use sslMode=VERIFY_CA."
+                        : "The server's certificate is not trusted: the trust store of"
+                                + " trustCertificateKeyStoreUrl (or the JVM's, if the URL names"
+                                + " none) must hold the CA that signed it; check that URL, its"
+                                + " trustCertificateKeyStoreType and trustCertificateKeyStorePassword,"
+                                + " and sslMode.");
     }
 
     private static String rootMessage(Throwable t) {

@@ -52,15 +52,22 @@ public final class EmbeddedMariaDb implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    private final List<String> serverOptions;
     private Process server;
     private Process watchdog;
     private final Thread shutdownHook;
     private boolean closed;
 
     private EmbeddedMariaDb(
-            Path dir, int port, Process server, Process watchdog, Thread shutdownHook) {
+            Path dir,
+            int port,
+            List<String> serverOptions,
+            Process server,
+            Process watchdog,
+            Thread shutdownHook) {
         this.dir = dir;
         this.port = port;
+        this.serverOptions = serverOptions;
         this.server = server;
         this.watchdog = watchdog;
         this.shutdownHook = shutdownHook;
@@ -71,6 +78,16 @@ public final class EmbeddedMariaDb implements AutoCloseable {
      * temporary directory when {@code null}); returns once it accepts connections.
      */
     public static EmbeddedMariaDb start(Path baseDir) throws IOException {
+        return start(baseDir, List.of());
+    }
+
+    /**
+     * As {@link #start(Path)}, with more {@code mariadbd} options, e.g. {@code --ssl-ca=…}, {@code
+     * --ssl-cert=…} and {@code --ssl-key=…} for a server certificate of the caller's own CA (kept
+     * across {@link #restart()}).
+     */
+    public static EmbeddedMariaDb start(Path baseDir, List<String> serverOptions)
+            throws IOException {
         Path dir;
         if (baseDir == null) {
             dir = Files.createTempDirectory("dbtransfer-mariadb-");
@@ -95,7 +112,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             throw new IOException("Could not unpack or initialise MariaDB in " + dir, e);
         }
         for (int attempt = 1; ; attempt++) {
-            EmbeddedMariaDb db = launch(dir, freePort());
+            EmbeddedMariaDb db = launch(dir, freePort(), List.copyOf(serverOptions));
             try {
                 db.awaitReady();
                 LOG.info(
@@ -118,8 +135,9 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     }
 
     /** Starts the server process, its watchdog and its shutdown hook. */
-    private static EmbeddedMariaDb launch(Path dir, int port) throws IOException {
-        Process server = startProcess(dir, port);
+    private static EmbeddedMariaDb launch(Path dir, int port, List<String> serverOptions)
+            throws IOException {
+        Process server = startProcess(dir, port, serverOptions);
         Process watchdog = startWatchdog(server.pid(), dir);
         EmbeddedMariaDb[] self = new EmbeddedMariaDb[1];
         Thread hook =
@@ -129,13 +147,14 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                             deleteRecursively(dir);
                         },
                         "embedded-mariadb-stop-" + port);
-        self[0] = new EmbeddedMariaDb(dir, port, server, watchdog, hook);
+        self[0] = new EmbeddedMariaDb(dir, port, serverOptions, server, watchdog, hook);
         Runtime.getRuntime().addShutdownHook(hook);
         return self[0];
     }
 
     /** Starts {@code mariadbd} on the data directory under {@code dir}. */
-    private static Process startProcess(Path dir, int port) throws IOException {
+    private static Process startProcess(Path dir, int port, List<String> serverOptions)
+            throws IOException {
         Path bin = dir.resolve("base");
         Path data = dir.resolve("data");
         Path tmp = dir.resolve("tmp");
@@ -160,6 +179,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         if ("root".equals(System.getProperty("user.name"))) {
             cmd.add("--user=root");
         }
+        cmd.addAll(serverOptions);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.directory(bin.toFile());
         pb.environment().put("LD_LIBRARY_PATH", bin.resolve("libs").toString());
@@ -282,7 +302,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             throw new IllegalStateException("MariaDB on port " + port + " is still running");
         }
         long t0 = System.nanoTime();
-        server = startProcess(dir, port);
+        server = startProcess(dir, port, serverOptions);
         watchdog = startWatchdog(server.pid(), dir);
         awaitReady();
         LOG.info(

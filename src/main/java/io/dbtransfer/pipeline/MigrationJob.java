@@ -33,6 +33,7 @@ public final class MigrationJob {
         long snapshotVersion =
                 SourceProbe.check(
                         config.get(JobOptions.MONGO_URI),
+                        config.mongoPassword(),
                         config.get(JobOptions.MONGO_DATABASE),
                         config.collections());
         Preflight.check(config, env.getParallelism());

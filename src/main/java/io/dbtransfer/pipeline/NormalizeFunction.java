@@ -44,8 +44,40 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
     private transient Counter ignoredFields;
     private transient Meter recordsRate;
     private transient MetricGroup group;
-    private transient Map<String, Counter> snapshotReadByCollection;
+    private transient Map<String, CollectionMetrics> byCollection;
     private transient volatile long changeLagMs;
+
+    /**
+     * The per-collection metrics ({@code collection=<name>}) of one subtask. Prometheus-style
+     * names; {@code snapshotDocumentsRead} and {@code snapshotEstimatedTotal} are the names of the
+     * previous release, kept for one more.
+     */
+    private static final class CollectionMetrics {
+        final Counter snapshotRead;
+        final Counter deadLetters;
+        volatile double changeLagSeconds = Double.NaN;
+
+        CollectionMetrics(MetricGroup group, Long estimate, boolean reportsEstimate) {
+            snapshotRead = group.counter("snapshotDocumentsRead");
+            group.counter("snapshot_documents_read_total", snapshotRead);
+            deadLetters = group.counter("dead_letters_total");
+            group.gauge("change_lag_seconds", (Gauge<Double>) () -> changeLagSeconds);
+            if (estimate != null) {
+                // This subtask's share: the shares of all subtasks sum to the collection's ratio.
+                group.gauge(
+                        "snapshot_progress_ratio",
+                        (Gauge<Double>)
+                                () ->
+                                        estimate <= 0
+                                                ? Double.NaN
+                                                : (double) snapshotRead.getCount() / estimate);
+                if (reportsEstimate) {
+                    group.gauge("snapshotEstimatedTotal", (Gauge<Long>) () -> estimate);
+                    group.gauge("snapshot_documents_estimated", (Gauge<Long>) () -> estimate);
+                }
+            }
+        }
+    }
 
     public NormalizeFunction(DocumentNormalizer normalizer) {
         this(normalizer, Map.of());
@@ -63,40 +95,49 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
     @Override
     public void open(OpenContext openContext) {
         MetricGroup group = getRuntimeContext().getMetricGroup().addGroup("dbtransfer");
-        snapshotRecords = group.counter("snapshotRecords");
-        changeEvents = group.counter("changeEvents");
-        deletes = group.counter("deletes");
-        deadLetters = group.counter("deadLetters");
-        skippedDocuments = group.counter("skippedDocuments");
-        ignoredFields = group.counter("ignoredFields");
+        // Each counter under its Prometheus-style name (snake_case, _total) and, for one more
+        // release, under its previous camelCase name.
+        snapshotRecords = both(group, "snapshotRecords", "snapshot_records_total");
+        changeEvents = both(group, "changeEvents", "change_events_total");
+        deletes = both(group, "deletes", "deletes_total");
+        deadLetters = both(group, "deadLetters", "dead_letters_total");
+        skippedDocuments = both(group, "skippedDocuments", "skipped_documents_total");
+        ignoredFields = both(group, "ignoredFields", "ignored_fields_total");
         recordsRate = group.meter("recordsPerSecond", new MeterView(60));
         group.meter("changeEventsPerSecond", new MeterView(changeEvents, 60));
         // Source wall time (the change event's cluster time, seconds) to now, of the last change.
         group.gauge("changeLagMs", (Gauge<Long>) () -> changeLagMs);
+        group.gauge("change_lag_seconds", (Gauge<Double>) () -> changeLagMs / 1000.0);
         this.group = group;
-        snapshotReadByCollection = new HashMap<>();
-        if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
-            snapshotEstimates.forEach(
-                    (collection, estimate) ->
-                            group.addGroup("collection", collection)
-                                    .gauge("snapshotEstimatedTotal", (Gauge<Long>) () -> estimate));
-        }
+        byCollection = new HashMap<>();
         for (String collection : snapshotEstimates.keySet()) {
-            snapshotRead(collection);
+            collection(collection);
         }
     }
 
-    private Counter snapshotRead(String collection) {
-        return snapshotReadByCollection.computeIfAbsent(
-                collection, c -> group.addGroup("collection", c).counter("snapshotDocumentsRead"));
+    private static Counter both(MetricGroup group, String old, String name) {
+        Counter c = group.counter(old);
+        group.counter(name, c);
+        return c;
+    }
+
+    private CollectionMetrics collection(String collection) {
+        return byCollection.computeIfAbsent(
+                collection,
+                c ->
+                        new CollectionMetrics(
+                                group.addGroup("collection", c),
+                                snapshotEstimates.get(c),
+                                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0));
     }
 
     @Override
     public void processElement(ChangeRecord record, Context ctx, Collector<RowChange> out) {
         recordsRate.markEvent();
+        CollectionMetrics metrics = collection(record.collection);
         if (record.snapshot) {
             snapshotRecords.inc();
-            snapshotRead(record.collection).inc();
+            metrics.snapshotRead.inc();
         } else {
             changeEvents.inc();
             changeLagMs =
@@ -104,6 +145,7 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
                             0,
                             System.currentTimeMillis()
                                     - SourceVersion.seconds(record.version) * 1000);
+            metrics.changeLagSeconds = changeLagMs / 1000.0;
         }
         if (record.op == ChangeOp.DELETE) {
             deletes.inc();
@@ -112,6 +154,7 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
         ignoredFields.inc(result.ignoredFields);
         for (DeadLetter letter : result.deadLetters) {
             deadLetters.inc();
+            metrics.deadLetters.inc();
             ctx.output(DEAD_LETTERS, letter);
         }
         if (result.change != null) {

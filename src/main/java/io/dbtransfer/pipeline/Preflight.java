@@ -40,10 +40,13 @@ public final class Preflight {
         String uri = config.get(JobOptions.MONGO_URI);
         Map<String, Long> counts =
                 SnapshotEstimates.read(
-                        uri, config.get(JobOptions.MONGO_DATABASE), config.collections());
+                        uri,
+                        config.mongoPassword(),
+                        config.get(JobOptions.MONGO_DATABASE),
+                        config.collections());
         long documents = counts.values().stream().mapToLong(Long::longValue).sum();
         Optional<OplogWindow> window;
-        try (MongoClient client = SourceProbe.connect(uri, 10)) {
+        try (MongoClient client = SourceProbe.connect(uri, config.mongoPassword(), 10)) {
             window = SourceProbe.oplogWindow(client);
         } catch (RuntimeException e) {
             LOG.debug("Oplog window not checked: {}", e.toString());

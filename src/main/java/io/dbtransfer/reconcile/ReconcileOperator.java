@@ -101,6 +101,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     private transient Counter checked;
     private transient Counter mismatches;
     private transient Counter repairs;
+    private transient Counter mismatchesOpen;
 
     /** Re-reads documents from MongoDB; {@code null}: no source configured. */
     private transient DocumentRereader rereader;
@@ -170,9 +171,20 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     public void open() throws Exception {
         super.open();
         MetricGroup group = getMetricGroup().addGroup("dbtransfer");
+        // Prometheus-style names (snake_case, base units, _total counters) next to the previous
+        // release's camelCase ones, kept for one more release.
         checked = group.counter("reconcileChecked");
+        group.counter("reconcile_checked_total", checked);
         mismatches = group.counter("reconcileMismatches");
+        group.counter("mismatches_total", mismatches);
         repairs = group.counter("reconcileRepairs");
+        group.counter("mismatches_repaired_total", repairs);
+        mismatchesOpen = group.counter("mismatches_open_total");
+        group.gauge("reconcile_pending_keys", () -> pendingCount);
+        group.gauge("reconcile_last_sweep_consistent", () -> lastSweepConsistent);
+        group.gauge("reconcile_last_sweep_duration_seconds", () -> lastSweepMillis / 1000.0);
+        group.gauge("reconcile_sweeps", () -> sweepsDone);
+        group.gauge("reconcile_check_lag_seconds", () -> checkLagMs / 1000.0);
         group.gauge("reconcilePending", () -> pendingCount);
         group.gauge("reconcileLastSweepConsistent", () -> lastSweepConsistent);
         group.gauge("reconcileLastSweepMillis", () -> lastSweepMillis);
@@ -420,6 +432,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                 if (MismatchRecord.REPAIRED.equals(m.status)) {
                     LOG.info("Reconciliation mismatch repaired: {}", m);
                 } else {
+                    mismatchesOpen.inc();
                     LOG.warn("Reconciliation mismatch: {}", m);
                 }
                 output.collect(MISMATCHES, new StreamRecord<>(m));

@@ -129,7 +129,10 @@ public final class ReconcileSettings implements Serializable {
                         mongoUri,
                         mongoUri == null
                                 ? null
-                                : MongoSourceFactory.password(MongoSourceFactory.parse(mongoUri)),
+                                : config.mongoPassword() != null
+                                        ? config.mongoPassword()
+                                        : MongoSourceFactory.password(
+                                                MongoSourceFactory.parse(mongoUri)),
                         config.get(JobOptions.MONGO_DATABASE),
                         config.mismatchPolicy())
                 .repair(config.get(JobOptions.RECONCILE_REPAIR))

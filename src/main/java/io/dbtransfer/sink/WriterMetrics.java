@@ -2,6 +2,7 @@ package io.dbtransfer.sink;
 
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 
 /** The writer's metrics, registered on its Flink metric group. */
@@ -46,21 +47,39 @@ final class WriterMetrics {
 
     volatile int deferred;
 
+    /**
+     * Registers every metric under its previous camelCase name (kept for one release) and, in the
+     * group {@code dbtransfer}, under its Prometheus-style name (snake_case, base units, {@code
+     * _total} counters): {@code flink_taskmanager_job_task_operator_dbtransfer_sink_…}.
+     */
     WriterMetrics(SinkWriterMetricGroup group) {
-        recordsIn = group.counter("recordsIn");
-        recordsCollapsed = group.counter("recordsCollapsed");
-        rowsWritten = group.counter("rowsWritten");
-        staleSkipped = group.counter("staleSkipped");
-        flushes = group.counter("flushes");
-        retries = group.counter("retries");
-        transactionsPrepared = group.counter("transactionsPrepared");
-        orphansRolledBack = group.counter("orphansRolledBack");
-        tombstonesPurged = group.counter("tombstonesPurged");
-        keyCollisions = group.counter("keyCollisions");
+        MetricGroup prom = group.addGroup("dbtransfer").addGroup("sink");
+        recordsIn = both(group, prom, "recordsIn", "changes_total");
+        recordsCollapsed = both(group, prom, "recordsCollapsed", "changes_collapsed_total");
+        rowsWritten = both(group, prom, "rowsWritten", "rows_written_total");
+        staleSkipped = both(group, prom, "staleSkipped", "stale_skipped_total");
+        flushes = both(group, prom, "flushes", "flushes_total");
+        retries = both(group, prom, "retries", "retries_total");
+        transactionsPrepared =
+                both(group, prom, "transactionsPrepared", "transactions_prepared_total");
+        orphansRolledBack = both(group, prom, "orphansRolledBack", "orphans_rolled_back_total");
+        tombstonesPurged = both(group, prom, "tombstonesPurged", "tombstones_purged_total");
+        keyCollisions = both(group, prom, "keyCollisions", "key_collisions_total");
         recordsSend = group.getNumRecordsSendCounter();
         group.gauge("lastFlushDurationMs", (Gauge<Long>) () -> lastFlushDurationMs);
         group.gauge("lastCommitLatencyMs", (Gauge<Double>) () -> lastCommitLatencyMs);
         group.gauge("deferredChanges", (Gauge<Integer>) () -> deferred);
+        prom.gauge(
+                "last_flush_duration_seconds", (Gauge<Double>) () -> lastFlushDurationMs / 1000.0);
+        prom.gauge(
+                "last_commit_duration_seconds", (Gauge<Double>) () -> lastCommitLatencyMs / 1000.0);
+        prom.gauge("deferred_changes", (Gauge<Integer>) () -> deferred);
+    }
+
+    private static Counter both(MetricGroup group, MetricGroup prom, String old, String name) {
+        Counter c = group.counter(old);
+        prom.counter(name, c);
+        return c;
     }
 
     void flushed(ChangeApplier.Result r, long durationMs) {

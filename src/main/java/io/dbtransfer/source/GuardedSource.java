@@ -33,10 +33,17 @@ public final class GuardedSource<T, S extends SourceSplit, E>
 
     private final Source<T, S, E> delegate;
     private final TypeInformation<T> type;
+    private final SourceMetrics.Spec metrics;
 
     public GuardedSource(Source<T, S, E> delegate, TypeInformation<T> type) {
+        this(delegate, type, null);
+    }
+
+    /** A guarded source whose readers report {@link SourceMetrics} (null: none). */
+    GuardedSource(Source<T, S, E> delegate, TypeInformation<T> type, SourceMetrics.Spec metrics) {
         this.delegate = delegate;
         this.type = type;
+        this.metrics = metrics;
     }
 
     @Override
@@ -46,7 +53,9 @@ public final class GuardedSource<T, S extends SourceSplit, E>
 
     @Override
     public SourceReader<T, S> createReader(SourceReaderContext context) throws Exception {
-        return new GuardedReader<>(delegate.createReader(context));
+        return new GuardedReader<>(
+                delegate.createReader(context),
+                metrics == null ? null : new SourceMetrics(metrics, context));
     }
 
     @Override
@@ -87,9 +96,15 @@ public final class GuardedSource<T, S extends SourceSplit, E>
     /** Passes every call through; turns "history lost" into a failure without restarts. */
     static final class GuardedReader<T, S extends SourceSplit> implements SourceReader<T, S> {
         private final SourceReader<T, S> reader;
+        private final SourceMetrics metrics;
 
         GuardedReader(SourceReader<T, S> reader) {
+            this(reader, null);
+        }
+
+        GuardedReader(SourceReader<T, S> reader, SourceMetrics metrics) {
             this.reader = reader;
+            this.metrics = metrics;
         }
 
         @Override
@@ -102,6 +117,9 @@ public final class GuardedSource<T, S extends SourceSplit, E>
             try {
                 return reader.pollNext(output);
             } catch (Exception e) {
+                if (metrics != null) {
+                    metrics.failed();
+                }
                 throw classify(e);
             }
         }
@@ -115,7 +133,11 @@ public final class GuardedSource<T, S extends SourceSplit, E>
 
         @Override
         public List<S> snapshotState(long checkpointId) {
-            return reader.snapshotState(checkpointId);
+            List<S> splits = reader.snapshotState(checkpointId);
+            if (metrics != null) {
+                metrics.checkpointed(splits);
+            }
+            return splits;
         }
 
         @Override
@@ -125,6 +147,9 @@ public final class GuardedSource<T, S extends SourceSplit, E>
 
         @Override
         public void addSplits(List<S> splits) {
+            if (metrics != null) {
+                metrics.splitsAdded(splits);
+            }
             reader.addSplits(splits);
         }
 
@@ -156,6 +181,9 @@ public final class GuardedSource<T, S extends SourceSplit, E>
 
         @Override
         public void close() throws Exception {
+            if (metrics != null) {
+                metrics.close();
+            }
             reader.close();
         }
     }

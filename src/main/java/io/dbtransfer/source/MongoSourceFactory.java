@@ -49,7 +49,11 @@ public final class MongoSourceFactory {
                     collection,
                     new GuardedSource<>(
                             createUnguarded(config, List.of(collection), snapshotVersion),
-                            TypeInformation.of(ChangeRecord.class)));
+                            TypeInformation.of(ChangeRecord.class),
+                            new SourceMetrics.Spec(
+                                    collection,
+                                    config.get(JobOptions.MONGO_URI),
+                                    config.mongoPassword())));
         }
         return sources;
     }
@@ -59,7 +63,8 @@ public final class MongoSourceFactory {
             JobConfig config, List<String> collectionNames, long snapshotVersion) {
         Configuration c = config.options();
         String uri = c.get(JobOptions.MONGO_URI);
-        ConnectionString cs = parse(uri);
+        String configured = config.mongoPassword();
+        ConnectionString cs = configured == null ? parse(uri) : parse(uri, configured);
         String database = c.get(JobOptions.MONGO_DATABASE);
         List<String> collections = new ArrayList<>();
         for (String coll : collectionNames) {
@@ -82,7 +87,7 @@ public final class MongoSourceFactory {
         if (cs.getUsername() != null) {
             builder.username(cs.getUsername());
         }
-        String password = password(cs);
+        String password = configured != null ? configured : password(cs);
         if (password != null) {
             builder.password(password);
         }
@@ -164,7 +169,8 @@ public final class MongoSourceFactory {
                                     + m.group(2)
                                     + "' but no password was given: set the environment variable "
                                     + JobConfig.MONGO_PASSWORD_ENV
-                                    + " for the process that builds the job (flink run).");
+                                    + " for the process that builds the job (flink run), or"
+                                    + " mongo.password-file.");
                 }
                 return parseValid(
                         uri,

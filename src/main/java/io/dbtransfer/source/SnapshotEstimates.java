@@ -21,8 +21,14 @@ public final class SnapshotEstimates {
      * never stops the job.
      */
     public static Map<String, Long> read(String uri, String database, List<String> collections) {
+        return read(uri, null, database, collections);
+    }
+
+    /** As {@link #read(String, String, List)}, with a password resolved elsewhere (or null). */
+    public static Map<String, Long> read(
+            String uri, String password, String database, List<String> collections) {
         Map<String, Long> out = new LinkedHashMap<>();
-        try (MongoClient client = SourceProbe.connect(uri, 10)) {
+        try (MongoClient client = SourceProbe.connect(uri, password, 10)) {
             MongoDatabase db = client.getDatabase(database);
             for (String c : collections) {
                 try {

@@ -73,9 +73,23 @@ public final class SourceProbe {
      * @throws ConfigException naming the setting and the cause when the source cannot be used
      */
     public static long check(String uri, String database, List<String> collections) {
+        return check(uri, null, database, collections);
+    }
+
+    /**
+     * Verifies the source with a password resolved elsewhere ({@link JobConfig#mongoPassword()};
+     * {@code null}: the URI's or the environment's) and returns the snapshot version.
+     *
+     * @throws ConfigException naming the setting and the cause when the source cannot be used
+     */
+    public static long check(
+            String uri, String password, String database, List<String> collections) {
         String shown = Redact.uri(uri);
-        ConnectionString cs = MongoSourceFactory.parse(uri);
-        try (MongoClient client = connect(uri, 10)) {
+        ConnectionString cs =
+                password == null
+                        ? MongoSourceFactory.parse(uri)
+                        : MongoSourceFactory.parse(uri, password);
+        try (MongoClient client = connect(uri, password, 10)) {
             MongoDatabase db = client.getDatabase(database);
             long version = operationTime(db.runCommand(new Document("ping", 1)));
             if (version == 0) {
@@ -116,7 +130,7 @@ public final class SourceProbe {
                             + " within 10 s. Check host, port, replicaSet name and that the"
                             + " server is running.");
         } catch (MongoSecurityException e) {
-            throw new ConfigException(authenticationFailed(cs, shown, e));
+            throw new ConfigException(authenticationFailed(cs, shown, password != null, e));
         } catch (MongoCommandException e) {
             if (e.getErrorCode() == UNAUTHORIZED && cs.getUsername() == null) {
                 throw new ConfigException(
@@ -129,7 +143,7 @@ public final class SourceProbe {
                                 + " plus authSource=DB if the user is not defined in admin)"
                                 + " and its password into the environment variable "
                                 + JobConfig.MONGO_PASSWORD_ENV
-                                + ".");
+                                + " or the file named by mongo.password-file.");
             }
             throw new ConfigException(
                     "mongo.uri: the server at "
@@ -261,7 +275,7 @@ public final class SourceProbe {
      * password came from, and what to fix; never the password.
      */
     static String authenticationFailed(
-            ConnectionString cs, String shown, MongoSecurityException e) {
+            ConnectionString cs, String shown, boolean fromFile, MongoSecurityException e) {
         MongoCredential credential = e.getCredential();
         String mechanism =
                 credential != null && credential.getMechanism() != null
@@ -272,7 +286,7 @@ public final class SourceProbe {
         String passwordFrom =
                 env != null && !env.isEmpty()
                         ? "the environment variable " + JobConfig.MONGO_PASSWORD_ENV
-                        : "the URI";
+                        : fromFile ? "mongo.password-file" : "the URI";
         String reason =
                 e.getCause() instanceof MongoCommandException
                         ? ((MongoCommandException) e.getCause()).getErrorMessage()
@@ -291,7 +305,7 @@ public final class SourceProbe {
                 + reason
                 + " Fix the user name in mongo.uri, the password in "
                 + JobConfig.MONGO_PASSWORD_ENV
-                + ", or authSource=DB in mongo.uri if the user is defined in another"
+                + " or mongo.password-file, or authSource=DB in mongo.uri if the user is defined in another"
                 + " database.";
     }
 

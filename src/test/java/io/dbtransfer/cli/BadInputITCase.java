@@ -182,6 +182,55 @@ class BadInputITCase {
         }
     }
 
+    /**
+     * {@code mongo.password-file}: the right password in the file passes MongoDB's checks (the run
+     * stops at the unreachable MySQL that follows them); a wrong one is named as coming from the
+     * file and never printed; a missing file is named with the setting.
+     */
+    @Test
+    void mongoPasswordFileAuthenticatesAndItsErrorsNameTheSetting(@TempDir Path dir)
+            throws Exception {
+        String right = "right-" + UUID.randomUUID();
+        String wrong = "wr0ng-" + UUID.randomUUID();
+        Path file = dir.resolve("mongo-password");
+        try (MongoEmulator mongo = MongoEmulator.start("migrator", right)) {
+            String uri = mongo.connectionString().replace("mongodb://", "mongodb://migrator@");
+            String[] args = {
+                "--mongo-uri",
+                uri,
+                "--database",
+                "d",
+                "--collection",
+                "c",
+                "--mysql-url",
+                "jdbc:mysql://127.0.0.1:1/d?connectTimeout=2000",
+                "--set",
+                "mongo.password-file=" + file
+            };
+            try (MongoClient client =
+                    MongoClients.create(uri.replace("migrator@", "migrator:" + right + "@"))) {
+                client.getDatabase("d").getCollection("c").insertOne(new Document("_id", 1));
+            }
+            Files.writeString(file, right + "\n");
+            Run ok = job(args);
+            assertClearError(ok, "127.0.0.1:1");
+            assertThat(ok.stderr()).doesNotContain("mongo.uri").doesNotContain(right);
+
+            Files.writeString(file, wrong + "\n");
+            Run r = job(args);
+            assertClearError(
+                    r,
+                    "MongoDB authentication failed for user 'migrator'",
+                    "password from mongo.password-file",
+                    "mongo.password-file");
+            assertThat(r.stderr() + r.stdout()).doesNotContain(wrong).doesNotContain(right);
+
+            Files.delete(file);
+            assertClearError(
+                    job(args), "mongo.password-file: '" + file + "' does not exist", "secret");
+        }
+    }
+
     @Test
     void mongoUserWithoutChangeStreamIsRefusedBeforeTheJobStarts() throws Exception {
         EmulatedRole findOnly =

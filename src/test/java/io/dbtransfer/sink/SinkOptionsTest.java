@@ -87,7 +87,7 @@ class SinkOptionsTest {
         assertThat(o.toString())
                 .doesNotContain("s3cret")
                 .doesNotContain("hunter2")
-                .contains("password=******&ssl=true");
+                .contains("password=" + io.dbtransfer.model.Redact.MASK + "&ssl=true");
     }
 
     @Test
