@@ -248,7 +248,8 @@ final class DemoCommand implements Callable<Integer> {
                         String.format(
                                 "loaded %,d, rejected %,d line(s):",
                                 initial.size(), rejected.size()));
-                for (ExtendedJsonLines.Rejected r : rejected.subList(0, Math.min(20, rejected.size()))) {
+                for (ExtendedJsonLines.Rejected r :
+                        rejected.subList(0, Math.min(20, rejected.size()))) {
                     detail("  " + r);
                 }
                 if (rejected.size() > 20) {
@@ -493,9 +494,7 @@ final class DemoCommand implements Callable<Integer> {
         return new ReviewDocuments(42L).next(count);
     }
 
-    /**
-     * The documents of {@code file} and the lines that are not documents (reported, not fatal).
-     */
+    /** The documents of {@code file} and the lines that are not documents (reported, not fatal). */
     static ExtendedJsonLines.Lines readJsonLines(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new ConfigException(
@@ -509,7 +508,9 @@ final class DemoCommand implements Callable<Integer> {
                             + " holds no MongoDB Extended JSON document ("
                             + read.rejected().size()
                             + " lines rejected"
-                            + (read.rejected().isEmpty() ? "" : ", the first: " + read.rejected().get(0))
+                            + (read.rejected().isEmpty()
+                                    ? ""
+                                    : ", the first: " + read.rejected().get(0))
                             + "). Give a file with one document a line.");
         }
         return read;

@@ -8,9 +8,9 @@ import java.util.Objects;
 
 /**
  * The BSON values mongo-java-server 1.47.0 has no Java type for, as the emulator stores them:
- * deprecated types a ten-year-old database still holds and binary values of every subtype. They
- * are stored, returned and logged in change events byte for byte; the server cannot sort, compare
- * or filter on them (its comparator does not know them), which the job never asks of it.
+ * deprecated types a ten-year-old database still holds and binary values of every subtype. They are
+ * stored, returned and logged in change events byte for byte; the server cannot sort, compare or
+ * filter on them (its comparator does not know them), which the job never asks of it.
  */
 final class EmulatedBsonValues {
 

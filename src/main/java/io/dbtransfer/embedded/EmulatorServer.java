@@ -39,7 +39,8 @@ final class EmulatorServer {
     /** Listens on {@code host:port} (0 for a free port). */
     void bind(String host, int port) {
         bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("mongo-server-boss", true));
-        workerGroup = new NioEventLoopGroup(0, new DefaultThreadFactory("mongo-server-worker", true));
+        workerGroup =
+                new NioEventLoopGroup(0, new DefaultThreadFactory("mongo-server-worker", true));
         channels = new DefaultChannelGroup("mongo-emulator-channels", workerGroup.next());
         try {
             channel =

@@ -1,5 +1,11 @@
 package io.dbtransfer.embedded;
 
+import io.dbtransfer.embedded.EmulatedBsonValues.CodeWithScope;
+import io.dbtransfer.embedded.EmulatedBsonValues.DbPointer;
+import io.dbtransfer.embedded.EmulatedBsonValues.SubtypedBinary;
+import io.dbtransfer.embedded.EmulatedBsonValues.Symbol;
+import io.dbtransfer.embedded.EmulatedBsonValues.Undefined;
+
 import de.bwaldvogel.mongo.bson.BinData;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.bson.LegacyUUID;
@@ -7,18 +13,12 @@ import de.bwaldvogel.mongo.bson.ObjectId;
 import de.bwaldvogel.mongo.wire.BsonConstants;
 import de.bwaldvogel.mongo.wire.bson.BsonDecoder;
 import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
-import io.dbtransfer.embedded.EmulatedBsonValues.CodeWithScope;
-import io.dbtransfer.embedded.EmulatedBsonValues.DbPointer;
-import io.dbtransfer.embedded.EmulatedBsonValues.SubtypedBinary;
-import io.dbtransfer.embedded.EmulatedBsonValues.Symbol;
-import io.dbtransfer.embedded.EmulatedBsonValues.Undefined;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -62,7 +62,8 @@ final class FaithfulBsonCodec {
             String name = BsonDecoder.decodeCString(buffer);
             Object value = decodeValue(type, buffer);
             if (document.put(name, value) != null) {
-                throw new IllegalArgumentException("Document already contains field '" + name + "'");
+                throw new IllegalArgumentException(
+                        "Document already contains field '" + name + "'");
             }
         }
         throw new IllegalArgumentException("BSON document without its terminating byte");
@@ -248,5 +249,4 @@ final class FaithfulBsonCodec {
         out.writeBytes(bytes);
         out.writeByte(0);
     }
-
 }

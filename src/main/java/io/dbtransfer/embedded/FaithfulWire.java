@@ -55,8 +55,7 @@ final class FaithfulWire {
                 return null;
             }
             ByteBuf in = buf.readSlice(totalLength - 4);
-            MessageHeader header =
-                    new MessageHeader(totalLength, in.readIntLE(), in.readIntLE());
+            MessageHeader header = new MessageHeader(totalLength, in.readIntLE(), in.readIntLE());
             int opCodeId = in.readIntLE();
             OpCode opCode = OpCode.getById(opCodeId);
             if (opCode == null) {
@@ -87,7 +86,8 @@ final class FaithfulWire {
             int limit = in.readIntLE();
             Document query = FaithfulBsonCodec.decodeDocument(in);
             Document fields = in.isReadable() ? FaithfulBsonCodec.decodeDocument(in) : null;
-            for (QueryFlag ignored : new QueryFlag[] {QueryFlag.SLAVE_OK, QueryFlag.NO_CURSOR_TIMEOUT}) {
+            for (QueryFlag ignored :
+                    new QueryFlag[] {QueryFlag.SLAVE_OK, QueryFlag.NO_CURSOR_TIMEOUT}) {
                 if (ignored.isSet(flags)) {
                     flags = ignored.removeFrom(flags);
                 }

@@ -197,9 +197,9 @@ public final class CanonicalValues {
 
     /**
      * {@code value} with every DBPointer replaced by the document {@code {"$dbPointer": {"$ref":
-     * ns, "$id": oid}}}: relaxed JSON writes a DBPointer in the legacy {@code {"$ref", "$id"}} form,
-     * which parses back as a plain document (a DBRef), so the type would be lost; this form parses
-     * back as the DBPointer it was. {@code value} itself when it holds none.
+     * ns, "$id": oid}}}: relaxed JSON writes a DBPointer in the legacy {@code {"$ref", "$id"}}
+     * form, which parses back as a plain document (a DBRef), so the type would be lost; this form
+     * parses back as the DBPointer it was. {@code value} itself when it holds none.
      */
     static BsonValue dbPointersAsExtendedJson(BsonValue value) {
         switch (value.getBsonType()) {
@@ -253,8 +253,7 @@ public final class CanonicalValues {
                     BsonValue scope = dbPointersAsExtendedJson(c.getScope());
                     return scope == c.getScope()
                             ? value
-                            : new org.bson.BsonJavaScriptWithScope(
-                                    c.getCode(), scope.asDocument());
+                            : new org.bson.BsonJavaScriptWithScope(c.getCode(), scope.asDocument());
                 }
             default:
                 return value;

@@ -168,7 +168,8 @@ public final class MappingInference {
 
     /**
      * How the last {@link #yaml} resolved name collisions, one sentence per renamed column or child
-     * table (empty when nothing collided). The YAML says the same in a comment on each renamed line.
+     * table (empty when nothing collided). The YAML says the same in a comment on each renamed
+     * line.
      */
     public List<String> renames() {
         return List.copyOf(renames);
@@ -186,15 +187,15 @@ public final class MappingInference {
      * The proposed mapping of {@code collection} as job-file YAML (under {@code collections:}).
      *
      * <p>The mapping is always one the job accepts. Column names are compared as MySQL does,
-     * ignoring case, and a name can be claimed by two paths: a flattened {@code a.b} and a top-level
-     * {@code a_b} both want {@code a_b}, {@code Name} and {@code name} want one column, a field may
-     * be called like the system columns {@code _id}, {@code _extra} or {@code _idx…}. Then the path
-     * that is not flattened (and among those the smaller path, compared by code unit) keeps the
-     * name, the others get the first free {@code _2}, {@code _3}, … suffix and are written in the
-     * long form {@code name: {path: …, type: …}}; names starting with {@code _idx} get an {@code f}
-     * prefix first. Child tables are named the same way, with {@code table:}. The result depends
-     * only on the set of paths, not on the order of the sample; {@link #renames()} lists each
-     * rename.
+     * ignoring case, and a name can be claimed by two paths: a flattened {@code a.b} and a
+     * top-level {@code a_b} both want {@code a_b}, {@code Name} and {@code name} want one column, a
+     * field may be called like the system columns {@code _id}, {@code _extra} or {@code _idx…}.
+     * Then the path that is not flattened (and among those the smaller path, compared by code unit)
+     * keeps the name, the others get the first free {@code _2}, {@code _3}, … suffix and are
+     * written in the long form {@code name: {path: …, type: …}}; names starting with {@code _idx}
+     * get an {@code f} prefix first. Child tables are named the same way, with {@code table:}. The
+     * result depends only on the set of paths, not on the order of the sample; {@link #renames()}
+     * lists each rename.
      */
     public String yaml(String collection) {
         renames.clear();
@@ -316,7 +317,11 @@ public final class MappingInference {
     }
 
     private void renderArrays(
-            List<Arr> arrays, String parentTable, Set<String> tables, StringBuilder y, String indent) {
+            List<Arr> arrays,
+            String parentTable,
+            Set<String> tables,
+            StringBuilder y,
+            String indent) {
         List<Arr> byClaim = new ArrayList<>(arrays);
         byClaim.sort(Comparator.comparing(Arr::path, claimOrder()));
         Map<String, String> names = new HashMap<>();
@@ -335,7 +340,8 @@ public final class MappingInference {
             y.append(indent).append(quote(a.path())).append(":\n");
             if (!name.equals(wanted)) {
                 String why = "table name '" + wanted + "' is taken (names are case-insensitive)";
-                renames.add("array '" + a.path() + "' is written to table " + name + " (" + why + ")");
+                renames.add(
+                        "array '" + a.path() + "' is written to table " + name + " (" + why + ")");
                 y.append(indent)
                         .append("  table: ")
                         .append(yamlString(name))

@@ -50,10 +50,10 @@ public final class ExtendedJsonLines {
     /**
      * Reads every non-blank line of {@code file} as a {@link BsonDocument}, keeping each value's
      * exact BSON type and bytes: {@code $uuid} and binary subtypes 03 and 04 stay binary values,
-     * {@code $symbol} a symbol, {@code $undefined} undefined. A document without {@code _id} gets
-     * a new ObjectId as its first field (what a driver does on insert). A line that is not a
-     * document is returned among {@link Lines#rejected()} with its number and the parser's reason;
-     * the lines after it are still read.
+     * {@code $symbol} a symbol, {@code $undefined} undefined. A document without {@code _id} gets a
+     * new ObjectId as its first field (what a driver does on insert). A line that is not a document
+     * is returned among {@link Lines#rejected()} with its number and the parser's reason; the lines
+     * after it are still read.
      *
      * @throws IllegalArgumentException if the file does not exist
      */
@@ -73,9 +73,7 @@ public final class ExtendedJsonLines {
                     d = BsonDocument.parse(line);
                 } catch (RuntimeException e) {
                     rejected.add(
-                            new Rejected(
-                                    n,
-                                    "not a MongoDB Extended JSON document: " + reason(e)));
+                            new Rejected(n, "not a MongoDB Extended JSON document: " + reason(e)));
                     continue;
                 }
                 if (!d.containsKey("_id")) {

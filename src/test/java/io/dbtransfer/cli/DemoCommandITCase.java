@@ -81,9 +81,9 @@ class DemoCommandITCase {
     }
 
     /**
-     * Every line of the file is loaded (no hold-back unless asked), UUIDs and binary subtypes 03 and
-     * 04 included; a line the parser refuses and one the server refuses are reported with their
-     * line numbers and reasons while the rest load and are checked.
+     * Every line of the file is loaded (no hold-back unless asked), UUIDs, binary subtypes 03, 04
+     * and 0x80, a symbol and undefined included; a line the parser refuses and one the server
+     * refuses are reported with their line numbers and reasons while the rest load and are checked.
      */
     @Test
     void demoLoadsEveryLineAndReportsTheLinesItCannotLoad(@TempDir Path dir) throws Exception {
@@ -99,6 +99,12 @@ class DemoCommandITCase {
                         case 6 ->
                                 ", \"b4\": {\"$binary\": {\"base64\": \"ABEiM0RVZneImaq7zN3u/w==\","
                                         + " \"subType\": \"04\"}}";
+                        // The repro: the emulator closed the connection on a symbol.
+                        case 7 -> ", \"s\": {\"$symbol\": \"legacy\"}";
+                        case 8 -> ", \"undef\": {\"$undefined\": true}";
+                        case 9 ->
+                                ", \"b80\": {\"$binary\": {\"base64\": \"AQID\","
+                                        + " \"subType\": \"80\"}}";
                         default -> "";
                     };
             String line =

@@ -117,13 +117,17 @@ class BsonFidelityTest {
         add(out, "date Long.MIN_VALUE", new BsonDateTime(Long.MIN_VALUE));
         add(out, "date Long.MAX_VALUE", new BsonDateTime(Long.MAX_VALUE));
         add(out, "regex with flags", new BsonRegularExpression("^a.c$", "imsux"));
-        add(out, "dbPointer", new BsonDbPointer("db.coll", new ObjectId("5f0c4a3e9d1b2c3d4e5f6a7c")));
+        add(
+                out,
+                "dbPointer",
+                new BsonDbPointer("db.coll", new ObjectId("5f0c4a3e9d1b2c3d4e5f6a7c")));
         add(out, "javascript", new BsonJavaScript("function () { return 1; }"));
         add(out, "symbol", new BsonSymbol("a symbol"));
         add(
                 out,
                 "javascript with scope",
-                new BsonJavaScriptWithScope("function () { return x; }", BsonDocument.parse("{x: 1}")));
+                new BsonJavaScriptWithScope(
+                        "function () { return x; }", BsonDocument.parse("{x: 1}")));
         add(out, "int32", new BsonInt32(Integer.MIN_VALUE));
         add(out, "timestamp", new BsonTimestamp(1_700_000_000, 7));
         add(out, "int64", new BsonInt64(Long.MAX_VALUE));
@@ -160,7 +164,11 @@ class BsonFidelityTest {
     void findReturnsTheValueByteForByte(String name, BsonValue value) {
         int id = IDS.incrementAndGet();
         RawBsonDocument inserted =
-                raw(new BsonDocument("_id", new BsonInt32(id)).append("v", value).append("nested", new BsonDocument("v", value)).append("inArray", new BsonArray(List.of(value))));
+                raw(
+                        new BsonDocument("_id", new BsonInt32(id))
+                                .append("v", value)
+                                .append("nested", new BsonDocument("v", value))
+                                .append("inArray", new BsonArray(List.of(value))));
         coll.insertOne(inserted);
 
         RawBsonDocument found = coll.find(Filters.eq("_id", id)).first();
@@ -189,11 +197,17 @@ class BsonFidelityTest {
             List<BsonDocument> events = take(stream, 2);
 
             assertThat(events.get(0).getString("operationType").getValue()).isEqualTo("insert");
-            assertThat(Arrays.equals(bytes(raw(events.get(0).getDocument("fullDocument"))), bytes(inserted)))
+            assertThat(
+                            Arrays.equals(
+                                    bytes(raw(events.get(0).getDocument("fullDocument"))),
+                                    bytes(inserted)))
                     .as("%s insert: %s", name, events.get(0).toJson())
                     .isTrue();
             assertThat(events.get(1).getString("operationType").getValue()).isEqualTo("update");
-            assertThat(Arrays.equals(bytes(raw(events.get(1).getDocument("fullDocument"))), bytes(updated)))
+            assertThat(
+                            Arrays.equals(
+                                    bytes(raw(events.get(1).getDocument("fullDocument"))),
+                                    bytes(updated)))
                     .as("%s update lookup: %s", name, events.get(1).toJson())
                     .isTrue();
         }
@@ -208,7 +222,8 @@ class BsonFidelityTest {
                         .cursor();
     }
 
-    private static List<BsonDocument> take(MongoChangeStreamCursor<BsonDocument> cursor, int count) {
+    private static List<BsonDocument> take(
+            MongoChangeStreamCursor<BsonDocument> cursor, int count) {
         List<BsonDocument> events = new ArrayList<>();
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (events.size() < count && System.nanoTime() < deadline) {

@@ -57,8 +57,7 @@ class MappingInferenceCollisionTest {
         Mapping mapping = parse(yaml); // throws on a duplicate name
         TableSpec table = mapping.tableFor(COLLECTION);
         assertUniqueNames(table);
-        assertThat(paths(table))
-                .contains("a.b", "a_b", "Name", "name", "_extra", "_ID", "_idx");
+        assertThat(paths(table)).contains("a.b", "a_b", "Name", "name", "_extra", "_ID", "_idx");
         assertThat(DocumentNormalizer.descendants(table))
                 .extracting(t -> t.arrayPath)
                 .contains("tags", "Tags", "x.y", "x_y", "items");
