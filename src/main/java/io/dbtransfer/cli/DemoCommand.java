@@ -12,24 +12,31 @@ import io.dbtransfer.pipeline.JobEnvironment;
 import io.dbtransfer.pipeline.MigrationJob;
 import io.dbtransfer.verify.ConsistencyChecker;
 import io.dbtransfer.verify.ConsistencyReport;
+import io.dbtransfer.workload.ExtendedJsonLines;
 import io.dbtransfer.workload.LiveChangeSimulator;
+import io.dbtransfer.workload.RawDocumentLoader;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import org.bson.BsonDocument;
+import org.bson.BsonDocumentReader;
 import org.bson.Document;
-import org.bson.json.JsonParseException;
+import org.bson.UuidRepresentation;
+import org.bson.codecs.DecoderContext;
+import org.bson.codecs.configuration.CodecRegistries;
+import org.bson.codecs.configuration.CodecRegistry;
 import org.yaml.snakeyaml.Yaml;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -91,8 +98,19 @@ final class DemoCommand implements Callable<Integer> {
             paramLabel = "FILE.jsonl",
             description =
                     "Your own documents (MongoDB Extended JSON, one a line) instead of generated"
-                            + " ones; the mapping is inferred from them.")
+                            + " ones; the mapping is inferred from them. Every line is loaded"
+                            + " (see --hold-back); a line that cannot be is reported with its"
+                            + " number and reason, and the rest still load.")
     Path load;
+
+    @Option(
+            names = "--hold-back",
+            paramLabel = "P%",
+            description =
+                    "Hold back the last P percent of the documents and insert them as live"
+                            + " changes while the job runs (default: 10% of generated documents,"
+                            + " none of a --load file).")
+    String holdBackOption;
 
     @Option(
             names = "--delivery",
@@ -171,11 +189,31 @@ final class DemoCommand implements Callable<Integer> {
         Path workDir = workDirOption != null ? workDirOption : Main.inHome("target/demo");
         workDir = workDir.toAbsolutePath();
 
-        List<Document> documents = load == null ? generate(docs) : readJsonLines(load);
-        int hold = Math.max(1, documents.size() / 10);
-        Deque<Document> heldBack =
-                new ArrayDeque<>(documents.subList(documents.size() - hold, documents.size()));
-        List<Document> initial = documents.subList(0, documents.size() - hold);
+        double holdBackPercent = holdBackPercent(holdBackOption, load == null ? 10 : 0);
+        List<ExtendedJsonLines.Line> lines;
+        List<ExtendedJsonLines.Rejected> rejected = new ArrayList<>();
+        if (load == null) {
+            lines = new ArrayList<>();
+            long n = 0;
+            for (Document d : generate(docs)) {
+                lines.add(
+                        new ExtendedJsonLines.Line(
+                                ++n, d.toBsonDocument(BsonDocument.class, STANDARD_CODECS)));
+            }
+        } else {
+            ExtendedJsonLines.Lines read = readJsonLines(load);
+            lines = read.documents();
+            rejected.addAll(read.rejected());
+        }
+        int hold = (int) Math.round(lines.size() * holdBackPercent / 100.0);
+        if (holdBackPercent > 0 && lines.size() > 1) {
+            hold = Math.min(lines.size() - 1, Math.max(1, hold));
+        }
+        List<ExtendedJsonLines.Line> toLoad = lines.subList(0, lines.size() - hold);
+        Deque<Document> heldBack = new ArrayDeque<>();
+        for (ExtendedJsonLines.Line l : lines.subList(lines.size() - hold, lines.size())) {
+            heldBack.add(toDocument(l.document()));
+        }
 
         step(1, "Starting the embedded MongoDB emulator");
         MongoEmulator mongo = MongoEmulator.start();
@@ -187,17 +225,46 @@ final class DemoCommand implements Callable<Integer> {
         detail("MongoDB: " + mongo.connectionString());
         detail("MySQL:   " + mysqlUrl);
 
-        try (MongoClient client = MongoClients.create(mongo.connectionString())) {
+        try (MongoClient client =
+                MongoClients.create(
+                        MongoClientSettings.builder()
+                                .applyConnectionString(
+                                        new ConnectionString(mongo.connectionString()))
+                                .uuidRepresentation(UuidRepresentation.STANDARD)
+                                .build())) {
             MongoDatabase db = client.getDatabase(DATABASE);
             MongoCollection<Document> coll = db.getCollection(COLLECTION);
             step(
                     3,
                     String.format(
-                            "Loading %,d documents (%,d held back for live inserts)",
-                            initial.size(), hold));
-            for (int i = 0; i < initial.size(); i += 1000) {
-                coll.insertMany(
-                        new ArrayList<>(initial.subList(i, Math.min(initial.size(), i + 1000))));
+                            "Loading %,d documents%s (%,d held back for live inserts)",
+                            toLoad.size(), load == null ? "" : " from " + load, hold));
+            RawDocumentLoader.Result loaded = RawDocumentLoader.insert(coll, toLoad);
+            rejected.addAll(loaded.rejected());
+            rejected.sort((a, b) -> Long.compare(a.number(), b.number()));
+            List<ExtendedJsonLines.Line> initial = loaded.loaded();
+            if (!rejected.isEmpty()) {
+                detail(
+                        String.format(
+                                "loaded %,d, rejected %,d line(s):",
+                                initial.size(), rejected.size()));
+                for (ExtendedJsonLines.Rejected r :
+                        rejected.subList(0, Math.min(20, rejected.size()))) {
+                    detail("  " + r);
+                }
+                if (rejected.size() > 20) {
+                    detail("  ... (all of them in the report)");
+                }
+            }
+            if (initial.isEmpty()) {
+                throw new ConfigException(
+                        "--load: no document of "
+                                + load
+                                + " could be loaded ("
+                                + rejected.size()
+                                + " lines rejected, the first: "
+                                + (rejected.isEmpty() ? "none" : rejected.get(0))
+                                + "). Fix the file and run the demo again.");
             }
 
             String inferred = null;
@@ -227,8 +294,8 @@ final class DemoCommand implements Callable<Integer> {
             JobClient job = env.executeAsync("DBtransfer demo");
 
             List<Object> ids = new ArrayList<>();
-            for (Document d : initial) {
-                ids.add(d.get("_id"));
+            for (ExtendedJsonLines.Line l : initial) {
+                ids.add(l.document().get("_id"));
             }
             LiveChangeSimulator simulator =
                     new LiveChangeSimulator(coll, heldBack, ids, rate, liveChanges, 7L);
@@ -305,6 +372,10 @@ final class DemoCommand implements Callable<Integer> {
                                 .put("liveReplaces", simulator.stats().replaces.get())
                                 .put("liveDeletes", simulator.stats().deletes.get())
                                 .put("initialDocuments", initial.size())
+                                .put("loadedDocuments", initial.size())
+                                .put("heldBackDocuments", hold)
+                                .put("rejectedDocuments", rejected.size())
+                                .put("rejectedLines", rejectedLines(rejected))
                                 .put("deliveryGuarantee", delivery)
                                 .put("parallelism", parallelism)
                                 .put("liveWritesStartedAfterMs", liveStarted - started)
@@ -325,6 +396,9 @@ final class DemoCommand implements Callable<Integer> {
                 System.out.printf(
                         "  verdict              %s%n",
                         result.consistent() ? "CONSISTENT" : "INCONSISTENT");
+                System.out.printf(
+                        "  documents            %,d loaded, %,d held back, %,d rejected%n",
+                        initial.size(), hold, rejected.size());
                 System.out.printf("  source documents     %,d%n", result.sourceDocuments);
                 System.out.printf("  target rows          %,d%n", result.targetRows);
                 System.out.printf(
@@ -420,40 +494,73 @@ final class DemoCommand implements Callable<Integer> {
         return new ReviewDocuments(42L).next(count);
     }
 
-    static List<Document> readJsonLines(Path file) throws IOException {
-        List<Document> out = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int n = 0;
-            while ((line = r.readLine()) != null) {
-                n++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    Document d = Document.parse(line);
-                    if (!d.containsKey("_id")) {
-                        d.put("_id", new org.bson.types.ObjectId());
-                    }
-                    out.add(d);
-                } catch (JsonParseException | IllegalArgumentException e) {
-                    throw new ConfigException(
-                            "--load: line "
-                                    + n
-                                    + " of "
-                                    + file
-                                    + " is not a MongoDB Extended JSON document: "
-                                    + e.getMessage()
-                                    + ". Fix or remove that line; nothing was loaded.");
-                }
-            }
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new ConfigException("--load: file " + file + " does not exist");
+    /** The documents of {@code file} and the lines that are not documents (reported, not fatal). */
+    static ExtendedJsonLines.Lines readJsonLines(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException(
+                    "--load: file " + file + " does not exist (or is not a regular file)");
         }
-        if (out.size() < 2) {
-            throw new ConfigException("--load: " + file + " holds fewer than 2 documents");
+        ExtendedJsonLines.Lines read = ExtendedJsonLines.readLines(file);
+        if (read.documents().isEmpty()) {
+            throw new ConfigException(
+                    "--load: "
+                            + file
+                            + " holds no MongoDB Extended JSON document ("
+                            + read.rejected().size()
+                            + " lines rejected"
+                            + (read.rejected().isEmpty()
+                                    ? ""
+                                    : ", the first: " + read.rejected().get(0))
+                            + "). Give a file with one document a line.");
+        }
+        return read;
+    }
+
+    /** {@code --hold-back P%} as a percentage in [0, 90]; {@code fallback} when not given. */
+    static double holdBackPercent(String option, double fallback) {
+        if (option == null) {
+            return fallback;
+        }
+        String v = option.strip();
+        if (v.endsWith("%")) {
+            v = v.substring(0, v.length() - 1).strip();
+        }
+        double p;
+        try {
+            p = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            p = Double.NaN;
+        }
+        if (!(p >= 0 && p <= 90)) {
+            throw new ConfigException(
+                    "--hold-back must be a percentage between 0% and 90% (e.g. --hold-back 10%), got '"
+                            + option
+                            + "'");
+        }
+        return p;
+    }
+
+    private static List<String> rejectedLines(List<ExtendedJsonLines.Rejected> rejected) {
+        List<String> out = new ArrayList<>();
+        for (ExtendedJsonLines.Rejected r : rejected) {
+            out.add(r.toString());
         }
         return out;
+    }
+
+    /** Codecs that encode a {@link java.util.UUID} as binary subtype 04. */
+    private static final CodecRegistry STANDARD_CODECS =
+            CodecRegistries.withUuidRepresentation(
+                    MongoClientSettings.getDefaultCodecRegistry(), UuidRepresentation.STANDARD);
+
+    /**
+     * {@code d} as a {@link Document} for the live-change simulator, decoded with explicit codecs:
+     * subtype 04 becomes a {@link java.util.UUID} (written back as 04), subtype 03 stays binary.
+     */
+    private static Document toDocument(BsonDocument d) {
+        return STANDARD_CODECS
+                .get(Document.class)
+                .decode(new BsonDocumentReader(d), DecoderContext.builder().build());
     }
 
     private static long rowCount(Connection mysql) {

@@ -123,6 +123,15 @@ final class InferMappingCommand implements Callable<Integer> {
         for (String line : inference.report()) {
             out.println("  " + line);
         }
+        if (!inference.renames().isEmpty()) {
+            out.println();
+            out.println(
+                    "Name collisions resolved (MySQL names are case-insensitive; the first path in"
+                            + " claim order keeps the name, the others get _2, _3, …):");
+            for (String line : inference.renames()) {
+                out.println("  " + line);
+            }
+        }
         Object parsed = new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml);
         Mapping mapping = JobConfig.parseMapping(((java.util.Map<?, ?>) parsed).get("collections"));
         if (file == null) {

@@ -17,7 +17,6 @@ import de.bwaldvogel.mongo.bson.MinKey;
 import de.bwaldvogel.mongo.exception.CursorNotFoundException;
 import de.bwaldvogel.mongo.exception.MongoServerError;
 import de.bwaldvogel.mongo.oplog.Oplog;
-import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
 import de.bwaldvogel.mongo.wire.message.MongoQuery;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -496,7 +495,7 @@ final class ChangeStreamBackend extends MemoryBackend {
         try {
             for (Document document : documents) {
                 buffer.clear();
-                BsonEncoder.encodeDocument(document, buffer);
+                FaithfulBsonCodec.encodeDocument(document, buffer);
                 totalBytes += buffer.writerIndex();
             }
         } finally {

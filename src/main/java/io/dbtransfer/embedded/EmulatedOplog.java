@@ -8,7 +8,6 @@ import de.bwaldvogel.mongo.bson.BsonTimestamp;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.MongoServerError;
 import de.bwaldvogel.mongo.oplog.Oplog;
-import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
@@ -212,7 +211,7 @@ final class EmulatedOplog implements Oplog {
     private static long sizeOf(OplogEntry entry) {
         ByteBuf buffer = Unpooled.buffer();
         try {
-            BsonEncoder.encodeDocument(oplogDocument(entry), buffer);
+            FaithfulBsonCodec.encodeDocument(oplogDocument(entry), buffer);
             return buffer.writerIndex();
         } finally {
             buffer.release();

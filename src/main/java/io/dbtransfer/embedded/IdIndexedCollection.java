@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -59,8 +60,25 @@ class IdIndexedCollection extends MemoryCollection {
 
     // ---- hooks that keep the index in step with storage ----
 
+    /**
+     * The collection's data size, in the emulator's own BSON encoding: the library computes it with
+     * its codec, which refuses the values only {@link FaithfulBsonCodec} can encode.
+     */
+    private final AtomicLong dataSize = new AtomicLong();
+
+    @Override
+    protected boolean tracksDataSize() {
+        return false; // tracked here instead, see dataSize
+    }
+
+    @Override
+    protected int getDataSize() {
+        return (int) Math.min(Integer.MAX_VALUE, dataSize.get());
+    }
+
     @Override
     protected Integer addDocumentInternal(Document document) {
+        dataSize.addAndGet(FaithfulBsonCodec.size(document));
         Integer position = super.addDocumentInternal(document);
         idIndex.add(document.get(ID), position);
         return position;
@@ -70,6 +88,7 @@ class IdIndexedCollection extends MemoryCollection {
     protected void removeDocument(Integer position) {
         Document document = getDocument(position);
         if (document != null) {
+            dataSize.addAndGet(-FaithfulBsonCodec.size(document));
             idIndex.remove(document.get(ID), position);
         }
         super.removeDocument(position);
@@ -78,6 +97,8 @@ class IdIndexedCollection extends MemoryCollection {
     @Override
     protected void handleUpdate(Integer position, Document oldDocument, Document newDocument) {
         // The server refuses to change an _id; this keeps the index right should it ever do so.
+        dataSize.addAndGet(
+                FaithfulBsonCodec.size(newDocument) - FaithfulBsonCodec.size(oldDocument));
         Object oldId = oldDocument.get(ID);
         Object newId = newDocument.get(ID);
         if (!Objects.equals(oldId, newId)) {

@@ -1,7 +1,5 @@
 package io.dbtransfer.embedded;
 
-import de.bwaldvogel.mongo.MongoServer;
-
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -24,11 +22,11 @@ public final class MongoEmulator implements AutoCloseable {
     private static final String CONNECTION_OPTIONS = "directConnection=true";
 
     private final ChangeStreamBackend backend;
-    private final MongoServer server;
+    private final EmulatorServer server;
     private final int port;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private MongoEmulator(ChangeStreamBackend backend, MongoServer server, int port) {
+    private MongoEmulator(ChangeStreamBackend backend, EmulatorServer server, int port) {
         this.backend = backend;
         this.server = server;
         this.port = port;
@@ -66,7 +64,7 @@ public final class MongoEmulator implements AutoCloseable {
 
     private static MongoEmulator start(ChangeStreamBackend backend, int port) {
         backend.enableOplog();
-        MongoServer server = new MongoServer(backend);
+        EmulatorServer server = new EmulatorServer(backend);
         InetSocketAddress address = bindOnDaemonThread(server, port);
         return new MongoEmulator(backend, server, address.getPort());
     }
@@ -75,7 +73,9 @@ public final class MongoEmulator implements AutoCloseable {
      * Netty's event-loop threads inherit daemon status from the thread that starts them: the
      * acceptor thread is started by {@code bind}, the I/O threads by the acceptor thread.
      */
-    private static InetSocketAddress bindOnDaemonThread(MongoServer server, int port) {
+    private static InetSocketAddress bindOnDaemonThread(EmulatorServer server, int port) {
+        // The event loops' threads are daemon threads themselves; binding on a daemon thread too
+        // keeps any thread netty starts from the caller's thread out of the picture.
         FutureTask<InetSocketAddress> bind =
                 new FutureTask<>(
                         () -> {

@@ -187,11 +187,77 @@ public final class CanonicalValues {
 
     /** Relaxed JSON text of any BSON value, keys of documents kept in source order. */
     public static String json(BsonValue value) {
+        value = dbPointersAsExtendedJson(value);
         if (value.isDocument()) {
             return value.asDocument().toJson(RELAXED);
         }
         String wrapped = new BsonDocument("v", value).toJson(RELAXED);
         return wrapped.substring(6, wrapped.length() - 1);
+    }
+
+    /**
+     * {@code value} with every DBPointer replaced by the document {@code {"$dbPointer": {"$ref":
+     * ns, "$id": oid}}}: relaxed JSON writes a DBPointer in the legacy {@code {"$ref", "$id"}}
+     * form, which parses back as a plain document (a DBRef), so the type would be lost; this form
+     * parses back as the DBPointer it was. {@code value} itself when it holds none.
+     */
+    static BsonValue dbPointersAsExtendedJson(BsonValue value) {
+        switch (value.getBsonType()) {
+            case DB_POINTER:
+                {
+                    org.bson.BsonDbPointer p = (org.bson.BsonDbPointer) value;
+                    return new BsonDocument(
+                            "$dbPointer",
+                            new BsonDocument("$ref", new BsonString(p.getNamespace()))
+                                    .append("$id", new org.bson.BsonObjectId(p.getId())));
+                }
+            case DOCUMENT:
+                {
+                    BsonDocument out = null;
+                    for (Map.Entry<String, BsonValue> e : value.asDocument().entrySet()) {
+                        BsonValue v = dbPointersAsExtendedJson(e.getValue());
+                        if (v != e.getValue() && out == null) {
+                            out = new BsonDocument();
+                            for (Map.Entry<String, BsonValue> before :
+                                    value.asDocument().entrySet()) {
+                                if (before.getKey().equals(e.getKey())) {
+                                    break;
+                                }
+                                out.append(before.getKey(), before.getValue());
+                            }
+                        }
+                        if (out != null) {
+                            out.append(e.getKey(), v);
+                        }
+                    }
+                    return out == null ? value : out;
+                }
+            case ARRAY:
+                {
+                    org.bson.BsonArray out = null;
+                    List<BsonValue> items = value.asArray().getValues();
+                    for (int i = 0; i < items.size(); i++) {
+                        BsonValue v = dbPointersAsExtendedJson(items.get(i));
+                        if (v != items.get(i) && out == null) {
+                            out = new org.bson.BsonArray(new ArrayList<>(items.subList(0, i)));
+                        }
+                        if (out != null) {
+                            out.add(v);
+                        }
+                    }
+                    return out == null ? value : out;
+                }
+            case JAVASCRIPT_WITH_SCOPE:
+                {
+                    org.bson.BsonJavaScriptWithScope c = value.asJavaScriptWithScope();
+                    BsonValue scope = dbPointersAsExtendedJson(c.getScope());
+                    return scope == c.getScope()
+                            ? value
+                            : new org.bson.BsonJavaScriptWithScope(c.getCode(), scope.asDocument());
+                }
+            default:
+                return value;
+        }
     }
 
     /**

@@ -6,11 +6,15 @@ import org.bson.BsonValue;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Proposes a version-1 mapping from sample documents: every field path with its observed BSON types
@@ -162,23 +166,198 @@ public final class MappingInference {
         }
     }
 
-    /** The proposed mapping of {@code collection} as job-file YAML (under {@code collections:}). */
+    /**
+     * How the last {@link #yaml} resolved name collisions, one sentence per renamed column or child
+     * table (empty when nothing collided). The YAML says the same in a comment on each renamed
+     * line.
+     */
+    public List<String> renames() {
+        return List.copyOf(renames);
+    }
+
+    private final List<String> renames = new ArrayList<>();
+
+    /** A scalar column found by inference: its field path and column type. */
+    private record Col(String path, String type) {}
+
+    /** An array found by inference: its field path and the statistics of the array. */
+    private record Arr(String path, FieldStats stats) {}
+
+    /**
+     * The proposed mapping of {@code collection} as job-file YAML (under {@code collections:}).
+     *
+     * <p>The mapping is always one the job accepts. Column names are compared as MySQL does,
+     * ignoring case, and a name can be claimed by two paths: a flattened {@code a.b} and a
+     * top-level {@code a_b} both want {@code a_b}, {@code Name} and {@code name} want one column, a
+     * field may be called like the system columns {@code _id}, {@code _extra} or {@code _idx…}.
+     * Then the path that is not flattened (and among those the smaller path, compared by code unit)
+     * keeps the name, the others get the first free {@code _2}, {@code _3}, … suffix and are
+     * written in the long form {@code name: {path: …, type: …}}; names starting with {@code _idx}
+     * get an {@code f} prefix first. Child tables are named the same way, with {@code table:}. The
+     * result depends only on the set of paths, not on the order of the sample; {@link #renames()}
+     * lists each rename.
+     */
     public String yaml(String collection) {
+        renames.clear();
         StringBuilder y = new StringBuilder();
         y.append(quote(collection)).append(":\n");
         y.append("  version: 1\n");
         FieldStats id = root.children.get("_id");
         y.append("  key-type: ").append(keyType(id)).append('\n');
-        StringBuilder columns = new StringBuilder();
-        StringBuilder arrays = new StringBuilder();
-        collect("", root, columns, arrays, "    ", true);
-        if (columns.length() > 0) {
-            y.append("  columns:\n").append(columns);
+        List<Col> columns = new ArrayList<>();
+        List<Arr> arrays = new ArrayList<>();
+        collect("", root, columns, arrays, true);
+        String table = Names.identifier(collection);
+        Set<String> tables = new HashSet<>();
+        tables.add(table.toLowerCase(Locale.ROOT));
+        if (!columns.isEmpty()) {
+            y.append("  columns:\n");
+            renderColumns(columns, table, false, y, "    ");
         }
-        if (arrays.length() > 0) {
-            y.append("  arrays:\n").append(arrays);
+        if (!arrays.isEmpty()) {
+            y.append("  arrays:\n");
+            renderArrays(arrays, table, tables, y, "    ");
         }
         return y.toString();
+    }
+
+    /** Column names the job reserves in every table (compared ignoring case). */
+    private static final Set<String> RESERVED = Set.of("_id", "_extra");
+
+    private static boolean reserved(String name, Set<String> taken) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return RESERVED.contains(lower) || lower.startsWith("_idx") || taken.contains(lower);
+    }
+
+    /**
+     * Paths in the order they claim names: not flattened first (the name is the field's own), then
+     * by path.
+     */
+    private static Comparator<String> claimOrder() {
+        return Comparator.comparing((String p) -> p.contains(".")).thenComparing(p -> p);
+    }
+
+    /** A free name for {@code base}: itself or the first free {@code base_2}, {@code base_3} …. */
+    private static String freeName(String base, Set<String> taken) {
+        if (base.toLowerCase(Locale.ROOT).startsWith("_idx")) {
+            base = Names.identifier("f" + base);
+        }
+        String name = base;
+        for (int n = 2; reserved(name, taken); n++) {
+            name = Names.identifier(base + "_" + n);
+        }
+        taken.add(name.toLowerCase(Locale.ROOT));
+        return name;
+    }
+
+    private void renderColumns(
+            List<Col> columns, String table, boolean element, StringBuilder y, String indent) {
+        List<Col> byClaim = new ArrayList<>(columns);
+        byClaim.sort(Comparator.comparing(Col::path, claimOrder()));
+        Set<String> taken = new HashSet<>();
+        Map<String, String> names = new HashMap<>();
+        for (Col c : byClaim) {
+            names.put(c.path(), freeName(Names.column(c.path()), taken));
+        }
+        for (Col c : columns) {
+            String name = names.get(c.path());
+            String wanted = Names.column(c.path());
+            if (name.equals(wanted) && element && c.path().equals("value")) {
+                // In an array's columns the short form "value: TYPE" means the element itself.
+                y.append(indent)
+                        .append("value: {path: value, type: ")
+                        .append(yamlString(c.type()))
+                        .append('}');
+            } else if (name.equals(wanted)) {
+                y.append(indent).append(quote(c.path())).append(": ").append(c.type());
+            } else {
+                String why = why(wanted, c.path(), byClaim);
+                renames.add(
+                        "table "
+                                + table
+                                + ": path '"
+                                + c.path()
+                                + "' is written to column "
+                                + name
+                                + " ("
+                                + why
+                                + ")");
+                y.append(indent)
+                        .append(quote(name))
+                        .append(": {path: ")
+                        .append(yamlString(c.path()))
+                        .append(", type: ")
+                        .append(yamlString(c.type()))
+                        .append("}  # renamed: ")
+                        .append(why);
+            }
+            y.append('\n');
+        }
+    }
+
+    /** Why {@code path} could not have column {@code wanted}. */
+    private static String why(String wanted, String path, List<Col> byClaim) {
+        String lower = wanted.toLowerCase(Locale.ROOT);
+        if (RESERVED.contains(lower) || lower.startsWith("_idx")) {
+            return "'" + wanted + "' is a column the job reserves";
+        }
+        for (Col other : byClaim) {
+            if (other.path().equals(path)) {
+                break;
+            }
+            if (Names.column(other.path()).toLowerCase(Locale.ROOT).equals(lower)) {
+                return "column '"
+                        + wanted
+                        + "' holds path '"
+                        + other.path()
+                        + "'; MySQL column names are case-insensitive";
+            }
+        }
+        return "'" + wanted + "' is taken";
+    }
+
+    private void renderArrays(
+            List<Arr> arrays,
+            String parentTable,
+            Set<String> tables,
+            StringBuilder y,
+            String indent) {
+        List<Arr> byClaim = new ArrayList<>(arrays);
+        byClaim.sort(Comparator.comparing(Arr::path, claimOrder()));
+        Map<String, String> names = new HashMap<>();
+        for (Arr a : byClaim) {
+            String wanted = defaultTable(parentTable, a.path());
+            String name = wanted;
+            for (int n = 2; tables.contains(name.toLowerCase(Locale.ROOT)); n++) {
+                name = Names.identifier(wanted + "_" + n);
+            }
+            tables.add(name.toLowerCase(Locale.ROOT));
+            names.put(a.path(), name);
+        }
+        for (Arr a : arrays) {
+            String name = names.get(a.path());
+            String wanted = defaultTable(parentTable, a.path());
+            y.append(indent).append(quote(a.path())).append(":\n");
+            if (!name.equals(wanted)) {
+                String why = "table name '" + wanted + "' is taken (names are case-insensitive)";
+                renames.add(
+                        "array '" + a.path() + "' is written to table " + name + " (" + why + ")");
+                y.append(indent)
+                        .append("  table: ")
+                        .append(yamlString(name))
+                        .append("  # renamed: ")
+                        .append(why)
+                        .append('\n');
+            }
+            arraySpec(a.stats().children.get(ColumnSpec.ELEMENT), name, tables, y, indent + "  ");
+        }
+    }
+
+    /** The child table the job names for {@code path} when the mapping does not name it. */
+    private static String defaultTable(String parentTable, String path) {
+        return ColumnSpec.ELEMENT.equals(path)
+                ? Names.identifier(parentTable + "_items")
+                : Names.childTable(parentTable, path);
     }
 
     private static String keyType(FieldStats id) {
@@ -199,9 +378,8 @@ public final class MappingInference {
     private static void collect(
             String prefix,
             FieldStats parent,
-            StringBuilder columns,
-            StringBuilder arrays,
-            String indent,
+            List<Col> columns,
+            List<Arr> arrays,
             boolean topLevel) {
         for (Map.Entry<String, FieldStats> e : parent.children.entrySet()) {
             String field = e.getKey();
@@ -219,24 +397,20 @@ public final class MappingInference {
             }
             if (kinds.contains(BsonType.ARRAY)) {
                 // Values of other types at this path stay in _extra (the normalizer keeps them).
-                arrays.append(indent).append(quote(path)).append(":\n");
-                arraySpec(s.children.get(ColumnSpec.ELEMENT), arrays, indent + "  ");
+                arrays.add(new Arr(path, s));
             } else if (kinds.contains(BsonType.DOCUMENT)) {
-                collect(path, s, columns, arrays, indent, topLevel);
+                collect(path, s, columns, arrays, topLevel);
             } else {
                 String type = columnType(s);
                 if (type != null) {
-                    columns.append(indent)
-                            .append(quote(path))
-                            .append(": ")
-                            .append(type)
-                            .append('\n');
+                    columns.add(new Col(path, type));
                 }
             }
         }
     }
 
-    private static void arraySpec(FieldStats element, StringBuilder y, String indent) {
+    private void arraySpec(
+            FieldStats element, String table, Set<String> tables, StringBuilder y, String indent) {
         List<BsonType> kinds = element == null ? List.of() : element.kinds();
         if (kinds.isEmpty() || (element.conflicting() && !structured(kinds))) {
             y.append(indent).append("columns: {}\n"); // elements kept whole in the child's _extra
@@ -247,18 +421,19 @@ public final class MappingInference {
                         ? BsonType.ARRAY
                         : kinds.contains(BsonType.DOCUMENT) ? BsonType.DOCUMENT : kinds.get(0);
         if (kind == BsonType.DOCUMENT) {
-            StringBuilder columns = new StringBuilder();
-            StringBuilder arrays = new StringBuilder();
-            collect("", element, columns, arrays, indent + "  ", false);
-            y.append(indent).append("columns:").append(columns.length() == 0 ? " {}\n" : "\n");
-            y.append(columns);
-            if (arrays.length() > 0) {
-                y.append(indent).append("arrays:\n").append(arrays);
+            List<Col> columns = new ArrayList<>();
+            List<Arr> arrays = new ArrayList<>();
+            collect("", element, columns, arrays, false);
+            y.append(indent).append("columns:").append(columns.isEmpty() ? " {}\n" : "\n");
+            renderColumns(columns, table, true, y, indent + "  ");
+            if (!arrays.isEmpty()) {
+                y.append(indent).append("arrays:\n");
+                renderArrays(arrays, table, tables, y, indent + "  ");
             }
         } else if (kind == BsonType.ARRAY) {
             y.append(indent).append("arrays:\n");
-            y.append(indent).append("  $:\n");
-            arraySpec(element.children.get(ColumnSpec.ELEMENT), y, indent + "    ");
+            renderArrays(
+                    List.of(new Arr(ColumnSpec.ELEMENT, element)), table, tables, y, indent + "  ");
         } else {
             String type = columnType(element);
             if (type == null) {
@@ -267,6 +442,11 @@ public final class MappingInference {
                 y.append(indent).append("columns: {value: ").append(type).append("}\n");
             }
         }
+    }
+
+    /** {@code s} as a single-quoted YAML scalar. */
+    private static String yamlString(String s) {
+        return "'" + s.replace("'", "''") + "'";
     }
 
     /** Whether arrays or documents were seen (mapped even when other types occur too). */

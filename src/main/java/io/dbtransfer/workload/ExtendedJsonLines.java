@@ -1,5 +1,7 @@
 package io.dbtransfer.workload;
 
+import org.bson.BsonDocument;
+import org.bson.BsonObjectId;
 import org.bson.Document;
 import org.bson.json.JsonMode;
 import org.bson.json.JsonParseException;
@@ -29,6 +31,67 @@ public final class ExtendedJsonLines {
     /** {@code document} as one line of canonical Extended JSON (no line terminator). */
     public static String toLine(Document document) {
         return document.toJson(CANONICAL);
+    }
+
+    /** A document read from line {@code number} (1-based) of a file. */
+    public record Line(long number, BsonDocument document) {}
+
+    /** Line {@code number} (1-based) of a file, not loaded, and why. */
+    public record Rejected(long number, String reason) {
+        @Override
+        public String toString() {
+            return "line " + number + ": " + reason;
+        }
+    }
+
+    /** The documents of a file and the lines that are not documents. */
+    public record Lines(List<Line> documents, List<Rejected> rejected) {}
+
+    /**
+     * Reads every non-blank line of {@code file} as a {@link BsonDocument}, keeping each value's
+     * exact BSON type and bytes: {@code $uuid} and binary subtypes 03 and 04 stay binary values,
+     * {@code $symbol} a symbol, {@code $undefined} undefined. A document without {@code _id} gets a
+     * new ObjectId as its first field (what a driver does on insert). A line that is not a document
+     * is returned among {@link Lines#rejected()} with its number and the parser's reason; the lines
+     * after it are still read.
+     *
+     * @throws IllegalArgumentException if the file does not exist
+     */
+    public static Lines readLines(Path file) throws IOException {
+        List<Line> documents = new ArrayList<>();
+        List<Rejected> rejected = new ArrayList<>();
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            long n = 0;
+            while ((line = r.readLine()) != null) {
+                n++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                BsonDocument d;
+                try {
+                    d = BsonDocument.parse(line);
+                } catch (RuntimeException e) {
+                    rejected.add(
+                            new Rejected(n, "not a MongoDB Extended JSON document: " + reason(e)));
+                    continue;
+                }
+                if (!d.containsKey("_id")) {
+                    BsonDocument withId = new BsonDocument("_id", new BsonObjectId());
+                    withId.putAll(d);
+                    d = withId;
+                }
+                documents.add(new Line(n, d));
+            }
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(file + " does not exist");
+        }
+        return new Lines(documents, rejected);
+    }
+
+    private static String reason(RuntimeException e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m.strip();
     }
 
     /**

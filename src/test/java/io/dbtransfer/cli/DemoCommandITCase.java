@@ -3,6 +3,9 @@ package io.dbtransfer.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -77,13 +80,122 @@ class DemoCommandITCase {
         assertThat(json).contains("\"verdict\": \"CONSISTENT\"").contains("\"sourceDocuments\": ");
     }
 
+    /**
+     * Every line of the file is loaded (no hold-back unless asked), UUIDs, binary subtypes 03, 04
+     * and 0x80, a symbol and undefined included; a line the parser refuses and one the server
+     * refuses are reported with their line numbers and reasons while the rest load and are checked.
+     */
     @Test
-    void malformedLoadFileIsRefusedWithItsLineNumber(@TempDir Path dir) throws Exception {
-        Path load = dir.resolve("bad.jsonl");
-        Files.writeString(load, "{\"_id\": 1}\n{\"_id\": 2}\n{not json\n");
-        assertThat(
-                        org.assertj.core.api.Assertions.catchThrowable(
-                                () -> Main.run(new String[] {"demo", "--load", load.toString()})))
-                .hasMessageContaining("line 3");
+    void demoLoadsEveryLineAndReportsTheLinesItCannotLoad(@TempDir Path dir) throws Exception {
+        Path load = dir.resolve("docs.jsonl");
+        StringBuilder lines = new StringBuilder();
+        for (int i = 1; i <= 30; i++) {
+            String extra =
+                    switch (i) {
+                        case 4 -> ", \"u\": {\"$uuid\": \"00112233-4455-6677-8899-aabbccddeeff\"}";
+                        case 5 ->
+                                ", \"b3\": {\"$binary\": {\"base64\": \"ABEiM0RVZneImaq7zN3u/w==\","
+                                        + " \"subType\": \"03\"}}";
+                        case 6 ->
+                                ", \"b4\": {\"$binary\": {\"base64\": \"ABEiM0RVZneImaq7zN3u/w==\","
+                                        + " \"subType\": \"04\"}}";
+                        // The repro: the emulator closed the connection on a symbol.
+                        case 7 -> ", \"s\": {\"$symbol\": \"legacy\"}";
+                        case 8 -> ", \"undef\": {\"$undefined\": true}";
+                        case 9 ->
+                                ", \"b80\": {\"$binary\": {\"base64\": \"AQID\","
+                                        + " \"subType\": \"80\"}}";
+                        default -> "";
+                    };
+            String line =
+                    switch (i) {
+                        case 10 -> "{not json";
+                        case 12 -> "{\"_id\": 2, \"n\": 12}"; // the same _id as line 2
+                        case 15 -> "";
+                        default -> "{\"_id\": " + i + ", \"n\": " + i + extra + "}";
+                    };
+            lines.append(line).append('\n');
+        }
+        Files.writeString(load, lines);
+        Path report = dir.resolve("report.json");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit =
+                Main.exec(
+                        new String[] {
+                            "demo",
+                            "--load",
+                            load.toString(),
+                            "--live-changes",
+                            "0",
+                            "--report",
+                            report.toString(),
+                            "--work-dir",
+                            dir.resolve("work").toString()
+                        },
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
+        String errText = err.toString(StandardCharsets.UTF_8);
+        assertThat(report).as(errText).exists();
+        String json = Files.readString(report);
+        assertThat(exit).as(json + errText).isZero();
+        assertThat(json)
+                .contains("\"verdict\": \"CONSISTENT\"")
+                .contains("\"loadedDocuments\": 27")
+                .contains("\"heldBackDocuments\": 0")
+                .contains("\"rejectedDocuments\": 2")
+                .contains("\"sourceDocuments\": 27")
+                .contains("\"missing\": 0")
+                .contains("line 10: not a MongoDB Extended JSON document")
+                .contains("line 12: ")
+                .containsIgnoringCase("duplicate key");
+        assertThat(errText).doesNotContain("Prematurely").doesNotContain("Exception");
+    }
+
+    @Test
+    void holdBackIsOnlyDoneWhenAsked(@TempDir Path dir) throws Exception {
+        Path load = dir.resolve("docs.jsonl");
+        StringBuilder lines = new StringBuilder();
+        for (int i = 1; i <= 20; i++) {
+            lines.append("{\"_id\": ").append(i).append(", \"n\": ").append(i).append("}\n");
+        }
+        Files.writeString(load, lines);
+        Path report = dir.resolve("report.json");
+        int exit =
+                Main.run(
+                        new String[] {
+                            "demo",
+                            "--load",
+                            load.toString(),
+                            "--hold-back",
+                            "25%",
+                            "--live-changes",
+                            "40",
+                            "--report",
+                            report.toString(),
+                            "--work-dir",
+                            dir.resolve("work").toString()
+                        });
+        String json = Files.readString(report);
+        assertThat(exit).as(json).isZero();
+        assertThat(json)
+                .contains("\"verdict\": \"CONSISTENT\"")
+                .contains("\"loadedDocuments\": 15")
+                .contains("\"heldBackDocuments\": 5")
+                .contains("\"rejectedDocuments\": 0");
+    }
+
+    @Test
+    void aBadHoldBackIsRefusedNamingTheOption(@TempDir Path dir) throws Exception {
+        Path load = dir.resolve("docs.jsonl");
+        Files.writeString(load, "{\"_id\": 1}\n");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit =
+                Main.exec(
+                        new String[] {"demo", "--load", load.toString(), "--hold-back", "150%"},
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--hold-back");
     }
 }

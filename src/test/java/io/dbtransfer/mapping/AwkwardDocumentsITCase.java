@@ -176,6 +176,23 @@ class AwkwardDocumentsITCase {
                     .containsKey("score")
                     .hasEntrySatisfying(
                             "score", v -> assertThat(v).startsWith("value-kept-in-extra: "));
+            // Legacy types and every binary subtype: kept (in _extra, checked above by the
+            // rebuild), and where a typed column cannot hold them the reason is recorded; none
+            // becomes null or generic binary silently.
+            assertThat(deadLetters(f, id(coll, "legacy-types-in-extra"))).isEmpty();
+            assertThat(deadLetters(f, id(coll, "every-binary-subtype-in-extra"))).isEmpty();
+            assertThat(deadLetters(f, id(coll, "symbol-in-varchar")).get("title"))
+                    .startsWith("value-kept-in-extra: ")
+                    .contains("symbol");
+            assertThat(deadLetters(f, id(coll, "undefined-in-int")).get("stars"))
+                    .startsWith("value-kept-in-extra: ")
+                    .contains("undefined");
+            assertThat(deadLetters(f, id(coll, "user-subtype-in-varbinary")).get("blob"))
+                    .startsWith("value-kept-in-extra: ")
+                    .contains("binary subtype 128");
+            assertThat(deadLetters(f, id(coll, "old-binary-in-varbinary")).get("blob"))
+                    .startsWith("value-kept-in-extra: ")
+                    .contains("binary subtype 2");
             assertThat(deadLetters(f, id(coll, "type-drift")).get("stars"))
                     .contains("a string value does not fit INT");
             assertThat(deadLetters(f, id(coll, "type-drift-doc")).get("stars"))

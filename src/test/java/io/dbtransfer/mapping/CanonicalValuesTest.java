@@ -102,4 +102,32 @@ class CanonicalValuesTest {
                 .isNotEqualTo(CanonicalValues.canonicalJsonText("{\"a\": 2}"));
         assertThat(new BigDecimal("1")).isNotNull();
     }
+
+    /**
+     * A DBPointer in a JSON column parses back as a DBPointer, not as a {$ref, $id} document
+     * (relaxed JSON's legacy form), and the other legacy types keep their type too.
+     */
+    @Test
+    void legacyTypesKeepTheirTypeThroughTheJsonColumn() {
+        BsonDocument doc =
+                new BsonDocument(
+                                "ptr",
+                                new org.bson.BsonDbPointer(
+                                        "db.coll", new ObjectId("65a1b2c3d4e5f6a7b8c900ff")))
+                        .append(
+                                "nested",
+                                new org.bson.BsonArray(
+                                        java.util.List.of(
+                                                new org.bson.BsonDbPointer(
+                                                        "db.other",
+                                                        new ObjectId("65a1b2c3d4e5f6a7b8c900fe")))))
+                        .append("sym", new org.bson.BsonSymbol("s"))
+                        .append("undef", new org.bson.BsonUndefined())
+                        .append("bin80", new BsonBinary((byte) 0x80, new byte[] {1, 2}));
+
+        BsonDocument back = BsonDocument.parse(CanonicalValues.json(doc));
+
+        assertThat(back).isEqualTo(doc);
+        assertThat(back.get("ptr")).isInstanceOf(org.bson.BsonDbPointer.class);
+    }
 }

@@ -68,7 +68,9 @@ class MappingInferenceTest {
                         "body TEXT".replace("TEXT", "LONGTEXT"),
                         "_extra JSON")
                 .noneMatch(c -> c.startsWith("stars ")) // conflicting: kept in _extra
-                .noneMatch(c -> c.startsWith("ts ")); // timestamp: kept in _extra
+                .noneMatch(c -> c.startsWith("ts ")) // timestamp: kept in _extra
+                .noneMatch(c -> c.startsWith("sym ")) // symbol: kept in _extra
+                .noneMatch(c -> c.startsWith("undef ")); // undefined: kept in _extra
         assertThat(TableSpec.descendants(table))
                 .extracting(t -> t.name)
                 .contains(
