@@ -60,6 +60,9 @@ final class MigrateCommand implements Callable<Integer> {
             description = "Parallelism of the local job (default: ${DEFAULT-VALUE}).")
     int parallelism = 2;
 
+    /** The local cluster's REST port, set by {@link #start()}. */
+    private int restPort;
+
     MigrateCommand() {}
 
     /** A migrate with these arguments (as on the command line after {@code migrate}). */
@@ -84,7 +87,16 @@ final class MigrateCommand implements Callable<Integer> {
                                         // shutting down anyway
                                     }
                                 }));
-        job.getJobExecutionResult().get();
+        LocalJobProgress figures = new LocalJobProgress(restPort, job.getJobID().toString());
+        ConsoleProgress progress =
+                new ConsoleProgress(System.out, System.console() != null, 10_000);
+        var result = job.getJobExecutionResult();
+        while (!result.isDone()) {
+            Thread.sleep(1000);
+            progress.update(figures.poll());
+        }
+        progress.clear();
+        result.get();
         return 0;
     }
 
@@ -108,6 +120,7 @@ final class MigrateCommand implements Callable<Integer> {
         if (resume != null) {
             cluster.set(SavepointConfigOptions.SAVEPOINT_PATH, resume);
         }
+        restPort = LocalJobProgress.restOn(cluster);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(parallelism, cluster);
         MigrationJob.build(env, config);
@@ -123,7 +136,9 @@ final class MigrateCommand implements Callable<Integer> {
                         + checkpointDir
                         + "/"
                         + job.getJobID()
-                        + ". Ctrl-C stops; resume with --from-savepoint <that dir>/chk-N.");
+                        + ". Ctrl-C stops; resume with --from-savepoint <that dir>/chk-N."
+                        + " Progress: below, or bin/dbtransfer status --rest http://localhost:"
+                        + restPort);
         return job;
     }
 }
