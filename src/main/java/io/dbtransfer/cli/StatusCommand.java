@@ -62,6 +62,14 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!rest.matches("https?://[^\\s/]+.*")) {
+            err.println(
+                    "dbtransfer status: --rest must be an http:// address such as"
+                            + " http://jobmanager:8081, got '"
+                            + rest
+                            + "'");
+            return 2;
+        }
         FlinkRestMetrics metrics = new FlinkRestMetrics(rest);
         try {
             FlinkRestMetrics.Job job = pick(metrics);
