@@ -87,17 +87,23 @@ final class MigrateCommand implements Callable<Integer> {
                                         // shutting down anyway
                                     }
                                 }));
+        follow(job, new ConsoleProgress(System.out, System.console() != null, 10_000));
+        job.getJobExecutionResult().get();
+        return 0;
+    }
+
+    /**
+     * Reads the job's metrics from the local REST API every second and shows the progress line
+     * (in place on a terminal, every 10 s otherwise) until the job ends.
+     */
+    void follow(JobClient job, ConsoleProgress progress) throws InterruptedException {
         LocalJobProgress figures = new LocalJobProgress(restPort, job.getJobID().toString());
-        ConsoleProgress progress =
-                new ConsoleProgress(System.out, System.console() != null, 10_000);
         var result = job.getJobExecutionResult();
         while (!result.isDone()) {
             Thread.sleep(1000);
             progress.update(figures.poll());
         }
         progress.clear();
-        result.get();
-        return 0;
     }
 
     /** Checks both sides, starts the job in a local MiniCluster and returns its client. */
