@@ -19,10 +19,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads the job's progress metrics from Flink's REST API ({@code /jobs}, {@code /jobs/<id>},
- * {@code /jobs/<id>/vertices/<vid>/subtasks/metrics}), summed over subtasks. The JobManager
- * caches metrics ({@code metrics.fetcher.update-interval}, 10 s by default), so figures lag by that
- * much.
+ * Reads the job's progress metrics from Flink's REST API ({@code /jobs}, {@code /jobs/<id>}, {@code
+ * /jobs/<id>/vertices/<vid>/subtasks/metrics}), summed over subtasks. The JobManager caches metrics
+ * ({@code metrics.fetcher.update-interval}, 10 s by default), so figures lag by that much.
  */
 final class FlinkRestMetrics {
 
@@ -114,8 +113,7 @@ final class FlinkRestMetrics {
             if (wanted.isEmpty()) {
                 continue;
             }
-            String query =
-                    URLEncoder.encode(String.join(",", wanted), StandardCharsets.UTF_8);
+            String query = URLEncoder.encode(String.join(",", wanted), StandardCharsets.UTF_8);
             for (JsonNode m : get(path + "/subtasks/metrics?get=" + query)) {
                 String id = m.path("id").asText();
                 long sum = Math.round(m.path("sum").asDouble());
@@ -177,7 +175,9 @@ final class FlinkRestMetrics {
                     "cannot reach Flink's REST API at "
                             + base
                             + " ("
-                            + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                            + (e.getMessage() == null
+                                    ? e.getClass().getSimpleName()
+                                    : e.getMessage())
                             + ")",
                     e);
         } catch (InterruptedException e) {
@@ -189,7 +189,12 @@ final class FlinkRestMetrics {
         }
         if (response.statusCode() != 200) {
             throw new Unreachable(
-                    base + path + " answered HTTP " + response.statusCode() + ": " + response.body(),
+                    base
+                            + path
+                            + " answered HTTP "
+                            + response.statusCode()
+                            + ": "
+                            + response.body(),
                     null);
         }
         try {

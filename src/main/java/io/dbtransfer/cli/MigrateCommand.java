@@ -93,8 +93,8 @@ final class MigrateCommand implements Callable<Integer> {
     }
 
     /**
-     * Reads the job's metrics from the local REST API every second and shows the progress line
-     * (in place on a terminal, every 10 s otherwise) until the job ends.
+     * Reads the job's metrics from the local REST API every second and shows the progress line (in
+     * place on a terminal, every 10 s otherwise) until the job ends.
      */
     void follow(JobClient job, ConsoleProgress progress) throws InterruptedException {
         LocalJobProgress figures = new LocalJobProgress(restPort, job.getJobID().toString());

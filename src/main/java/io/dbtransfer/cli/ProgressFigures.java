@@ -16,9 +16,9 @@ final class ProgressFigures {
 
     /**
      * One reading of the job's metrics at {@code atMillis}. {@code read} and {@code estimated} are
-     * snapshot documents per collection; {@code changeLagMs} is the lag of the last change (or
-     * null when unknown); {@code recordsPerSecond} is the job's own one-minute rate, used while
-     * there is only one reading.
+     * snapshot documents per collection; {@code changeLagMs} is the lag of the last change (or null
+     * when unknown); {@code recordsPerSecond} is the job's own one-minute rate, used while there is
+     * only one reading.
      */
     record Reading(
             long atMillis,
@@ -57,7 +57,8 @@ final class ProgressFigures {
     /** Adds a reading (readings come in time order). */
     void add(Reading r) {
         readings.addLast(r);
-        while (readings.size() > 2 && r.atMillis() - readings.peekFirst().atMillis() > windowMillis) {
+        while (readings.size() > 2
+                && r.atMillis() - readings.peekFirst().atMillis() > windowMillis) {
             readings.removeFirst();
         }
     }
@@ -122,8 +123,8 @@ final class ProgressFigures {
     }
 
     /**
-     * Milliseconds until the snapshot is read at the current snapshot rate: 0 when nothing is
-     * left, null when unknown (no estimate, no rate yet, or no progress in the window).
+     * Milliseconds until the snapshot is read at the current snapshot rate: 0 when nothing is left,
+     * null when unknown (no estimate, no rate yet, or no progress in the window).
      */
     Long etaMillis() {
         Reading r = latest();
@@ -142,8 +143,8 @@ final class ProgressFigures {
     }
 
     /**
-     * The progress line, e.g. {@code snapshot reviews 42% (5,040 of 12,000) | 1,204 docs/s | ETA
-     * 6s | mismatches 0 | dead letters 0}; once the snapshot is read and changes stream, {@code
+     * The progress line, e.g. {@code snapshot reviews 42% (5,040 of 12,000) | 1,204 docs/s | ETA 6s
+     * | mismatches 0 | dead letters 0}; once the snapshot is read and changes stream, {@code
      * snapshot reviews done | change lag 0.3s | ...}.
      */
     String line() {

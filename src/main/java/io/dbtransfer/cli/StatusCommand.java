@@ -49,7 +49,8 @@ final class StatusCommand implements Callable<Integer> {
             names = "--interval",
             paramLabel = "DURATION",
             defaultValue = "10s",
-            description = "With --watch, how often to read the metrics (default: ${DEFAULT-VALUE}).")
+            description =
+                    "With --watch, how often to read the metrics (default: ${DEFAULT-VALUE}).")
     Duration interval;
 
     private final PrintStream out;
@@ -76,7 +77,8 @@ final class StatusCommand implements Callable<Integer> {
             if (job == null) {
                 return 2;
             }
-            ProgressFigures figures = new ProgressFigures(Math.max(60_000, 3 * interval.toMillis()));
+            ProgressFigures figures =
+                    new ProgressFigures(Math.max(60_000, 3 * interval.toMillis()));
             out.println("Job " + job.id() + " (" + job.name() + "): " + job.state());
             while (true) {
                 figures.add(metrics.read(job.id()));
@@ -87,8 +89,7 @@ final class StatusCommand implements Callable<Integer> {
                 Thread.sleep(Math.max(1000, interval.toMillis()));
                 FlinkRestMetrics.Job now = metrics.job(job.id());
                 if (now == null || !now.state().equals("RUNNING")) {
-                    out.println(
-                            "Job " + job.id() + ": " + (now == null ? "gone" : now.state()));
+                    out.println("Job " + job.id() + ": " + (now == null ? "gone" : now.state()));
                     return 0;
                 }
             }
@@ -103,7 +104,8 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /** The job of {@code --job}, or the only running one; null (explained on stderr) if none. */
-    private FlinkRestMetrics.Job pick(FlinkRestMetrics metrics) throws FlinkRestMetrics.Unreachable {
+    private FlinkRestMetrics.Job pick(FlinkRestMetrics metrics)
+            throws FlinkRestMetrics.Unreachable {
         if (jobId != null) {
             FlinkRestMetrics.Job job = metrics.job(jobId);
             if (job == null) {

@@ -12,7 +12,15 @@ class ProgressFiguresTest {
     private static ProgressFigures.Reading reading(
             long at, long read, long estimated, long changes, Long lag) {
         return new ProgressFigures.Reading(
-                at, Map.of("reviews", read), Map.of("reviews", estimated), changes, lag, 2, 1, 3, 7);
+                at,
+                Map.of("reviews", read),
+                Map.of("reviews", estimated),
+                changes,
+                lag,
+                2,
+                1,
+                3,
+                7);
     }
 
     @Test

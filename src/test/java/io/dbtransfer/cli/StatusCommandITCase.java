@@ -67,7 +67,12 @@ class StatusCommandITCase {
             String rest = "http://localhost:" + cluster.restPort;
             String job =
                     cluster.submit(
-                            Map.of(), "-p", "1", JOB_JAR.toString(), "--config", jobFile.toString());
+                            Map.of(),
+                            "-p",
+                            "1",
+                            JOB_JAR.toString(),
+                            "--config",
+                            jobFile.toString());
             f.awaitConsistent(MigrationFixture.TIMEOUT);
             coll.updateOne(
                     Filters.eq("_id", docs.get(1).getString("_id")), Updates.set("headline", "x"));
