@@ -383,6 +383,7 @@ final class DemoCommand implements Callable<Integer> {
                     Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
                     forever.await();
                 }
+                figures.close();
                 job.cancel();
                 return result.consistent() ? 0 : 1;
             }

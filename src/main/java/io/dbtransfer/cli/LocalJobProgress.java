@@ -8,21 +8,35 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The progress line of a job in this JVM's MiniCluster, read from the MiniCluster's REST API
- * (metrics every second; no query against MongoDB or MySQL).
+ * The progress line of a job in this JVM's MiniCluster, read from the MiniCluster's REST API by a
+ * daemon thread every second (no query against MongoDB or MySQL). Regular readings keep both the
+ * rate window and the JobManager's metric store fresh: a REST request returns the metrics of the
+ * previous fetch and starts the next one.
  */
-final class LocalJobProgress {
+final class LocalJobProgress implements AutoCloseable {
 
     private final FlinkRestMetrics rest;
     private final String jobId;
     private final ProgressFigures figures = new ProgressFigures(30_000);
-    private String last = "waiting for the job's first metrics";
+    private final ScheduledExecutorService reader;
+    private volatile String last = "waiting for the job's first metrics";
 
     LocalJobProgress(int restPort, String jobId) {
         this.rest = new FlinkRestMetrics("http://localhost:" + restPort);
         this.jobId = jobId;
+        this.reader =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "progress-metrics");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        reader.scheduleWithFixedDelay(this::read, 0, 1, TimeUnit.SECONDS);
     }
 
     /**
@@ -47,14 +61,28 @@ final class LocalJobProgress {
         return rest.base();
     }
 
-    /** Takes a reading and returns the progress line (the previous one if none can be read). */
-    String poll() {
+    private void read() {
         try {
-            figures.add(rest.read(jobId));
-            last = figures.line();
+            ProgressFigures.Reading reading = rest.read(jobId);
+            synchronized (figures) {
+                figures.add(reading);
+                last = figures.line();
+            }
         } catch (FlinkRestMetrics.Unreachable e) {
             // The job is starting or stopping: keep showing the last figures.
+        } catch (RuntimeException e) {
+            // Never let a bad answer end the readings.
         }
+    }
+
+    /** The latest progress line. */
+    String poll() {
         return last;
+    }
+
+    /** Stops reading. */
+    @Override
+    public void close() {
+        reader.shutdownNow();
     }
 }

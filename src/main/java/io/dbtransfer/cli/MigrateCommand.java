@@ -97,11 +97,12 @@ final class MigrateCommand implements Callable<Integer> {
      * place on a terminal, every 10 s otherwise) until the job ends.
      */
     void follow(JobClient job, ConsoleProgress progress) throws InterruptedException {
-        LocalJobProgress figures = new LocalJobProgress(restPort, job.getJobID().toString());
-        var result = job.getJobExecutionResult();
-        while (!result.isDone()) {
-            Thread.sleep(1000);
-            progress.update(figures.poll());
+        try (LocalJobProgress figures = new LocalJobProgress(restPort, job.getJobID().toString())) {
+            var result = job.getJobExecutionResult();
+            while (!result.isDone()) {
+                Thread.sleep(1000);
+                progress.update(figures.poll());
+            }
         }
         progress.clear();
     }

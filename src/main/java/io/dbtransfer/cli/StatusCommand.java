@@ -53,6 +53,9 @@ final class StatusCommand implements Callable<Integer> {
                     "With --watch, how often to read the metrics (default: ${DEFAULT-VALUE}).")
     Duration interval;
 
+    /** How long the JobManager gets to fetch the metrics a first request asked for. */
+    private static final long FETCH_WAIT_MS = 1500;
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -80,6 +83,11 @@ final class StatusCommand implements Callable<Integer> {
             ProgressFigures figures =
                     new ProgressFigures(Math.max(60_000, 3 * interval.toMillis()));
             out.println("Job " + job.id() + " (" + job.name() + "): " + job.state());
+            // The JobManager answers with the metrics of its previous fetch and starts the next
+            // (at most every metrics.fetcher.update-interval): a first read brings them up to
+            // date, the second one shows them.
+            metrics.read(job.id());
+            Thread.sleep(FETCH_WAIT_MS);
             while (true) {
                 figures.add(metrics.read(job.id()));
                 out.println(figures.line());
