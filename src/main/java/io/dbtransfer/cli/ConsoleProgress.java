@@ -3,8 +3,9 @@ package io.dbtransfer.cli;
 import java.io.PrintStream;
 
 /**
- * Progress of a long command on stderr: on a terminal one line rewritten in place about once a
- * second; otherwise (a pipe, a log file, a test) a plain line every {@code intervalMillis}.
+ * Progress of a long command on a stream (stderr, or stdout for {@code demo} and {@code migrate}):
+ * on a terminal one line rewritten in place about once a second; otherwise (a pipe, a log file, a
+ * test) a plain line every {@code intervalMillis}.
  */
 final class ConsoleProgress {
 

@@ -17,6 +17,7 @@ import io.dbtransfer.workload.LiveChangeSimulator;
 import io.dbtransfer.workload.RawDocumentLoader;
 import io.dbtransfer.workload.ReviewDocuments;
 
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -285,13 +286,14 @@ final class DemoCommand implements Callable<Integer> {
                             + ", "
                             + delivery
                             + ")");
+            Configuration cluster =
+                    JobEnvironment.localCluster(workDir.resolve("checkpoints").toUri().toString());
+            int restPort = LocalJobProgress.restOn(cluster);
             StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.createLocalEnvironment(
-                            parallelism,
-                            JobEnvironment.localCluster(
-                                    workDir.resolve("checkpoints").toUri().toString()));
+                    StreamExecutionEnvironment.createLocalEnvironment(parallelism, cluster);
             MigrationJob.build(env, config);
             JobClient job = env.executeAsync("DBtransfer demo");
+            LocalJobProgress figures = new LocalJobProgress(restPort, job.getJobID().toString());
 
             List<Object> ids = new ArrayList<>();
             for (ExtendedJsonLines.Line l : initial) {
@@ -318,8 +320,8 @@ final class DemoCommand implements Callable<Integer> {
                                     + simulator.stats().total()
                                     + "/"
                                     + liveChanges
-                                    + ", rows in MySQL "
-                                    + rowCount(mysql));
+                                    + " | "
+                                    + figures.poll());
                 }
                 long liveDone = System.currentTimeMillis();
                 endProgress();
@@ -347,7 +349,8 @@ final class DemoCommand implements Callable<Integer> {
                                     + result.extra
                                     + " extra, "
                                     + result.different
-                                    + " different");
+                                    + " different | "
+                                    + figures.poll());
                     Thread.sleep(1000);
                 }
                 endProgress();
@@ -448,10 +451,13 @@ final class DemoCommand implements Callable<Integer> {
                                     + shellQuote(mysqlUrl);
                     System.out.println("    bin/dbtransfer verify" + servers);
                     System.out.println("    bin/dbtransfer cutover" + servers);
+                    System.out.println("  Its progress:");
+                    System.out.println("    bin/dbtransfer status --rest " + figures.restAddress());
                     CountDownLatch forever = new CountDownLatch(1);
                     Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
                     forever.await();
                 }
+                figures.close();
                 job.cancel();
                 return result.consistent() ? 0 : 1;
             }
@@ -563,16 +569,6 @@ final class DemoCommand implements Callable<Integer> {
                 .decode(new BsonDocumentReader(d), DecoderContext.builder().build());
     }
 
-    private static long rowCount(Connection mysql) {
-        try (var st = mysql.createStatement();
-                var rs = st.executeQuery("SELECT COUNT(*) FROM `" + COLLECTION + "`")) {
-            rs.next();
-            return rs.getLong(1);
-        } catch (Exception e) {
-            return -1;
-        }
-    }
-
     private static long countDeadLetters(Connection mysql) {
         try (var st = mysql.createStatement();
                 var rs = st.executeQuery("SELECT COUNT(*) FROM `_dbtransfer_dlq`")) {
@@ -591,25 +587,15 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("      " + text);
     }
 
-    /** On a terminal the progress line is rewritten in place; elsewhere one line per update. */
-    private static final boolean TERMINAL = System.console() != null;
-
-    private static boolean progressShown;
+    /** On a terminal one line rewritten in place; elsewhere a plain line every 10 s. */
+    private static final ConsoleProgress PROGRESS =
+            new ConsoleProgress(System.out, System.console() != null, 10_000);
 
     private static void progress(String text) {
-        if (TERMINAL) {
-            System.out.print("\r      " + text + "        ");
-            System.out.flush();
-        } else {
-            System.out.println("      " + text);
-        }
-        progressShown = true;
+        PROGRESS.update("      " + text);
     }
 
     private static void endProgress() {
-        if (TERMINAL && progressShown) {
-            System.out.println();
-        }
-        progressShown = false;
+        PROGRESS.clear();
     }
 }

@@ -60,6 +60,9 @@ final class MigrateCommand implements Callable<Integer> {
             description = "Parallelism of the local job (default: ${DEFAULT-VALUE}).")
     int parallelism = 2;
 
+    /** The local cluster's REST port, set by {@link #start()}. */
+    private int restPort;
+
     MigrateCommand() {}
 
     /** A migrate with these arguments (as on the command line after {@code migrate}). */
@@ -84,8 +87,24 @@ final class MigrateCommand implements Callable<Integer> {
                                         // shutting down anyway
                                     }
                                 }));
+        follow(job, new ConsoleProgress(System.out, System.console() != null, 10_000));
         job.getJobExecutionResult().get();
         return 0;
+    }
+
+    /**
+     * Reads the job's metrics from the local REST API every second and shows the progress line (in
+     * place on a terminal, every 10 s otherwise) until the job ends.
+     */
+    void follow(JobClient job, ConsoleProgress progress) throws InterruptedException {
+        try (LocalJobProgress figures = new LocalJobProgress(restPort, job.getJobID().toString())) {
+            var result = job.getJobExecutionResult();
+            while (!result.isDone()) {
+                Thread.sleep(1000);
+                progress.update(figures.poll());
+            }
+        }
+        progress.clear();
     }
 
     /** Checks both sides, starts the job in a local MiniCluster and returns its client. */
@@ -108,6 +127,7 @@ final class MigrateCommand implements Callable<Integer> {
         if (resume != null) {
             cluster.set(SavepointConfigOptions.SAVEPOINT_PATH, resume);
         }
+        restPort = LocalJobProgress.restOn(cluster);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(parallelism, cluster);
         MigrationJob.build(env, config);
@@ -123,7 +143,9 @@ final class MigrateCommand implements Callable<Integer> {
                         + checkpointDir
                         + "/"
                         + job.getJobID()
-                        + ". Ctrl-C stops; resume with --from-savepoint <that dir>/chk-N.");
+                        + ". Ctrl-C stops; resume with --from-savepoint <that dir>/chk-N."
+                        + " Progress: below, or bin/dbtransfer status --rest http://localhost:"
+                        + restPort);
         return job;
     }
 }

@@ -53,6 +53,7 @@ class CommandLineTest {
                         "migrate",
                         "verify",
                         "cutover",
+                        "status",
                         "infer-mapping",
                         "generate-reviews",
                         "load-reviews",

@@ -13,10 +13,15 @@ import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -91,6 +96,65 @@ class MigrateCommandITCase {
         } finally {
             second.cancel().get();
         }
+    }
+
+    @Test
+    void migrateShowsTheSnapshotPercentageRateAndChangeLag(@TempDir Path dir) throws Exception {
+        MigrationFixture f =
+                new MigrationFixture("migrateprogress")
+                        .collections("items:\n  columns:\n    v: INT\n");
+        MongoCollection<Document> coll = f.mongo().getCollection("items");
+        List<Document> docs = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            docs.add(new Document("_id", i).append("v", i));
+        }
+        coll.insertMany(docs);
+        Path job = f.writeJobFile(dir.resolve("job.yaml"));
+        MigrateCommand migrate =
+                new MigrateCommand(
+                        new String[] {
+                            "--config",
+                            job.toString(),
+                            "--checkpoint-dir",
+                            dir.resolve("checkpoints").toString(),
+                            "--parallelism",
+                            "1"
+                        });
+        JobClient client = migrate.start();
+        ByteArrayOutputStream shown = new ByteArrayOutputStream();
+        // Not a terminal: plain lines, here one per reading.
+        ConsoleProgress progress =
+                new ConsoleProgress(new PrintStream(shown, true, StandardCharsets.UTF_8), false, 0);
+        Thread follower =
+                new Thread(
+                        () -> {
+                            try {
+                                migrate.follow(client, progress);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        });
+        follower.start();
+        try {
+            f.awaitConsistent(MigrationFixture.TIMEOUT);
+            coll.updateOne(Filters.eq("_id", 1), Updates.set("v", 100));
+            f.awaitConsistent(MigrationFixture.TIMEOUT);
+            Eventually.waitUntil(
+                    Duration.ofSeconds(30),
+                    "the progress line to show the whole snapshot and the change",
+                    () -> {
+                        String out = shown.toString(StandardCharsets.UTF_8);
+                        return out.contains("snapshot items 100% (300 read)")
+                                && out.contains("changes 1 ")
+                                && out.contains("change lag ");
+                    });
+        } finally {
+            client.cancel().get();
+            follower.join(30_000);
+        }
+        assertThat(follower.isAlive()).as("follow returns when the job ends").isFalse();
+        String out = shown.toString(StandardCharsets.UTF_8);
+        assertThat(out).contains(" docs/s | ").contains("mismatches 0").contains("dead letters 0");
     }
 
     private static Optional<Path> latest(Path jobDir) throws Exception {
