@@ -1,5 +1,6 @@
 package io.dbtransfer;
 
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.pipeline.TargetPreparation;
 import io.dbtransfer.source.MongoSourceFactory;
 import io.dbtransfer.source.SourceProbe;
@@ -72,7 +73,7 @@ class TlsPassThroughITCase {
                 .contains("tls=true")
                 .contains("tlsAllowInvalidHostnames=true");
         // and the plain URI still works (the failure above is TLS, not the server).
-        try (MongoClient c = SourceProbe.connect(TestMongo.uri(), 10)) {
+        try (MongoClient c = MongoConnections.open(TestMongo.uri(), 10)) {
             assertThat(c.getDatabase("admin").runCommand(new Document("ping", 1)).get("ok"))
                     .isNotNull();
         }

@@ -1,6 +1,7 @@
 package io.dbtransfer.bench;
 
 import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.embedded.EmbeddedMariaDb;
 import io.dbtransfer.embedded.MongoEmulator;
@@ -14,7 +15,6 @@ import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import org.bson.BsonDocument;
@@ -70,7 +70,7 @@ public final class BenchmarkCommand {
         try (MongoEmulator mongoServer = MongoEmulator.start();
                 AutoCloseableDb maria =
                         new AutoCloseableDb(EmbeddedMariaDb.start(work.resolve("mariadb")));
-                MongoClient client = MongoClients.create(mongoServer.connectionString())) {
+                MongoClient client = MongoConnections.open(mongoServer.connectionString(), 10)) {
             MongoDatabase db = client.getDatabase("bench");
             MongoCollection<Document> reviews = db.getCollection("reviews");
             say(String.format("Loading %,d review documents", docs));

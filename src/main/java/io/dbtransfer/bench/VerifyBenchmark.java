@@ -1,11 +1,11 @@
 package io.dbtransfer.bench;
 
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.embedded.EmbeddedMariaDb;
 import io.dbtransfer.embedded.MongoEmulator;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import org.bson.Document;
@@ -53,7 +53,7 @@ public final class VerifyBenchmark {
         say("Starting the MongoDB emulator and MariaDB");
         try (MongoEmulator mongoServer = MongoEmulator.start();
                 MariaDb maria = new MariaDb(EmbeddedMariaDb.start(work.resolve("mariadb")));
-                MongoClient client = MongoClients.create(mongoServer.connectionString())) {
+                MongoClient client = MongoConnections.open(mongoServer.connectionString(), 10)) {
             MongoDatabase db = client.getDatabase("bench");
             MongoCollection<Document> reviews = db.getCollection("reviews");
             say(String.format(Locale.ROOT, "Loading %,d review documents", docs));

@@ -1,5 +1,6 @@
 package io.dbtransfer.cli;
 
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.Mapping;
@@ -175,7 +176,7 @@ public final class CutoverCommand implements Callable<Integer> {
                         target.mongoPassword,
                         database,
                         new ArrayList<>(mapping.byCollection().keySet()));
-        try (MongoClient client = SourceProbe.connect(uri, target.mongoPassword, 10);
+        try (MongoClient client = MongoConnections.open(uri, target.mongoPassword, 10);
                 Connection mysql =
                         MySqlConnections.open(mysqlUrl, target.mysqlUser, target.mysqlPassword)) {
             requireTables(mysql, mapping, mysqlUrl);

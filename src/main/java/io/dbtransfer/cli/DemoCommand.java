@@ -1,6 +1,7 @@
 package io.dbtransfer.cli;
 
 import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.embedded.EmbeddedMariaDb;
@@ -21,10 +22,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import org.bson.BsonDocument;
@@ -227,12 +226,9 @@ final class DemoCommand implements Callable<Integer> {
         detail("MySQL:   " + mysqlUrl);
 
         try (MongoClient client =
-                MongoClients.create(
-                        MongoClientSettings.builder()
-                                .applyConnectionString(
-                                        new ConnectionString(mongo.connectionString()))
-                                .uuidRepresentation(UuidRepresentation.STANDARD)
-                                .build())) {
+                MongoConnections.open(
+                        MongoConnections.settings(mongo.connectionString(), null, 10)
+                                .uuidRepresentation(UuidRepresentation.STANDARD))) {
             MongoDatabase db = client.getDatabase(DATABASE);
             MongoCollection<Document> coll = db.getCollection(COLLECTION);
             step(

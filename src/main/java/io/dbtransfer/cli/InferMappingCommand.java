@@ -1,6 +1,7 @@
 package io.dbtransfer.cli;
 
 import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.dialect.MySqlDialect;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.MappingInference;
@@ -9,7 +10,6 @@ import io.dbtransfer.model.ConfigException;
 
 import com.mongodb.client.FindIterable;
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import org.bson.BsonDocument;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -97,7 +97,7 @@ final class InferMappingCommand implements Callable<Integer> {
             }
         }
         MappingInference inference = new MappingInference();
-        try (MongoClient client = MongoClients.create(uri)) {
+        try (MongoClient client = MongoConnections.open(uri, 10)) {
             MongoCollection<BsonDocument> coll =
                     client.getDatabase(database).getCollection(collection, BsonDocument.class);
             FindIterable<BsonDocument> docs = coll.find();

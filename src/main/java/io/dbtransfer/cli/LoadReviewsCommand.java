@@ -1,10 +1,10 @@
 package io.dbtransfer.cli;
 
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.workload.ReviewTsvLoader;
 
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -144,7 +144,7 @@ final class LoadReviewsCommand implements Callable<Integer> {
                             }
                         });
         ReviewTsvLoader.Summary s;
-        try (MongoClient client = MongoClients.create(uri)) {
+        try (MongoClient client = MongoConnections.open(uri, 10)) {
             s = loader.load(client.getDatabase(database).getCollection(collection));
         } catch (ReviewTsvLoader.NotAReviewsFileException e) {
             throw new ConfigException("--tsv: " + e.getMessage() + "; nothing was loaded");

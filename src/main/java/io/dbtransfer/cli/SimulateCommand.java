@@ -1,5 +1,6 @@
 package io.dbtransfer.cli;
 
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.workload.ChangeLogWriter;
 import io.dbtransfer.workload.ChangeMix;
@@ -7,7 +8,6 @@ import io.dbtransfer.workload.ExtendedJsonLines;
 import io.dbtransfer.workload.LiveChangeSimulator;
 
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import org.bson.Document;
 import picocli.CommandLine.Command;
@@ -129,7 +129,7 @@ final class SimulateCommand implements Callable<Integer> {
             }
         }
 
-        try (MongoClient client = MongoClients.create(uri);
+        try (MongoClient client = MongoConnections.open(uri, 10);
                 ChangeLogWriter log = logFile == null ? null : new ChangeLogWriter(logFile)) {
             MongoCollection<Document> collection =
                     client.getDatabase(database).getCollection(collectionName);

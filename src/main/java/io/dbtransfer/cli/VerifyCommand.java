@@ -1,5 +1,6 @@
 package io.dbtransfer.cli;
 
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.normalize.DocumentNormalizer;
@@ -106,7 +107,7 @@ public final class VerifyCommand implements Callable<Integer> {
                 target.mongoPassword,
                 target.database,
                 new ArrayList<>(target.mapping.byCollection().keySet()));
-        try (MongoClient client = SourceProbe.connect(target.mongoUri, target.mongoPassword, 10);
+        try (MongoClient client = MongoConnections.open(target.mongoUri, target.mongoPassword, 10);
                 Connection conn =
                         MySqlConnections.open(
                                 target.mysqlUrl, target.mysqlUser, target.mysqlPassword)) {

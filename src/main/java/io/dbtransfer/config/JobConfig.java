@@ -1,5 +1,6 @@
 package io.dbtransfer.config;
 
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.MappingParser;
 import io.dbtransfer.mapping.TableSpec;
@@ -61,7 +62,7 @@ public final class JobConfig implements Serializable {
     public static final String MYSQL_PASSWORD_ENV = "DBTRANSFER_MYSQL_PASSWORD";
 
     /** Environment variable that supplies the MongoDB password. */
-    public static final String MONGO_PASSWORD_ENV = "DBTRANSFER_MONGO_PASSWORD";
+    public static final String MONGO_PASSWORD_ENV = MongoConnections.PASSWORD_ENV;
 
     /**
      * Environment variable whose value replaces {@code ${DBTRANSFER_KAFKA_PASSWORD}} in Kafka

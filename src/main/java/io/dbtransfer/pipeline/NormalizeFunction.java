@@ -1,5 +1,6 @@
 package io.dbtransfer.pipeline;
 
+import io.dbtransfer.metrics.AliasCounter;
 import io.dbtransfer.model.ChangeOp;
 import io.dbtransfer.model.ChangeRecord;
 import io.dbtransfer.model.DeadLetter;
@@ -59,7 +60,7 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
 
         CollectionMetrics(MetricGroup group, Long estimate, boolean reportsEstimate) {
             snapshotRead = group.counter("snapshotDocumentsRead");
-            group.counter("snapshot_documents_read_total", snapshotRead);
+            group.counter("snapshot_documents_read_total", new AliasCounter(snapshotRead));
             deadLetters = group.counter("dead_letters_total");
             group.gauge("change_lag_seconds", (Gauge<Double>) () -> changeLagSeconds);
             if (estimate != null) {
@@ -117,7 +118,7 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
 
     private static Counter both(MetricGroup group, String old, String name) {
         Counter c = group.counter(old);
-        group.counter(name, c);
+        group.counter(name, new AliasCounter(c));
         return c;
     }
 

@@ -2,6 +2,7 @@ package io.dbtransfer.pipeline;
 
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.source.OplogWindow;
 import io.dbtransfer.source.SnapshotEstimates;
 import io.dbtransfer.source.SourceProbe;
@@ -46,7 +47,7 @@ public final class Preflight {
                         config.collections());
         long documents = counts.values().stream().mapToLong(Long::longValue).sum();
         Optional<OplogWindow> window;
-        try (MongoClient client = SourceProbe.connect(uri, config.mongoPassword(), 10)) {
+        try (MongoClient client = MongoConnections.open(uri, config.mongoPassword(), 10)) {
             window = SourceProbe.oplogWindow(client);
         } catch (RuntimeException e) {
             LOG.debug("Oplog window not checked: {}", e.toString());

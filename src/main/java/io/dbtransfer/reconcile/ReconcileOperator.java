@@ -1,5 +1,7 @@
 package io.dbtransfer.reconcile;
 
+import io.dbtransfer.connect.MongoConnections;
+import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.dialect.MySqlReadBack;
 import io.dbtransfer.hashing.Hash128;
@@ -7,11 +9,11 @@ import io.dbtransfer.hashing.KeyTexts;
 import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.metrics.AliasCounter;
 import io.dbtransfer.model.MismatchRecord;
 import io.dbtransfer.model.RoutingKey;
 import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
-import io.dbtransfer.source.SourceProbe;
 
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -35,7 +37,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -174,11 +175,11 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         // Prometheus-style names (snake_case, base units, _total counters) next to the previous
         // release's camelCase ones, kept for one more release.
         checked = group.counter("reconcileChecked");
-        group.counter("reconcile_checked_total", checked);
+        group.counter("reconcile_checked_total", new AliasCounter(checked));
         mismatches = group.counter("reconcileMismatches");
-        group.counter("mismatches_total", mismatches);
+        group.counter("mismatches_total", new AliasCounter(mismatches));
         repairs = group.counter("reconcileRepairs");
-        group.counter("mismatches_repaired_total", repairs);
+        group.counter("mismatches_repaired_total", new AliasCounter(repairs));
         mismatchesOpen = group.counter("mismatches_open_total");
         group.gauge("reconcile_pending_keys", () -> pendingCount);
         group.gauge("reconcile_last_sweep_consistent", () -> lastSweepConsistent);
@@ -196,7 +197,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             // Lazy: the driver connects on first use (a mismatch), not here.
             rereader =
                     new DocumentRereader(
-                            SourceProbe.connect(
+                            MongoConnections.open(
                                     settings.mongoUri, settings.mongoPassword, MONGO_TIMEOUT_S),
                             settings.mongoDatabase,
                             new DocumentNormalizer(settings.mapping, settings.policy),
@@ -684,11 +685,10 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
 
     private Connection connection() throws SQLException {
         if (connection == null || connection.isClosed()) {
+            // Autocommit reads at READ COMMITTED: each read-back sees the latest commits.
             connection =
-                    DriverManager.getConnection(
-                            settings.jdbcUrl, settings.username, settings.password);
-            connection.setAutoCommit(true);
-            connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+                    MySqlConnections.open(
+                            settings.jdbcUrl, settings.username, settings.password, true);
             MismatchRows.create(connection);
         }
         return connection;

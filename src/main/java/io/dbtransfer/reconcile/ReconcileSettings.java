@@ -2,9 +2,9 @@ package io.dbtransfer.reconcile;
 
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.model.MismatchPolicy;
-import io.dbtransfer.source.MongoSourceFactory;
 
 import java.io.Serializable;
 
@@ -131,8 +131,8 @@ public final class ReconcileSettings implements Serializable {
                                 ? null
                                 : config.mongoPassword() != null
                                         ? config.mongoPassword()
-                                        : MongoSourceFactory.password(
-                                                MongoSourceFactory.parse(mongoUri)),
+                                        : MongoConnections.password(
+                                                MongoConnections.parse(mongoUri)),
                         config.get(JobOptions.MONGO_DATABASE),
                         config.mismatchPolicy())
                 .repair(config.get(JobOptions.RECONCILE_REPAIR))

@@ -1,5 +1,7 @@
 package io.dbtransfer.sink;
 
+import io.dbtransfer.metrics.AliasCounter;
+
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
@@ -78,7 +80,7 @@ final class WriterMetrics {
 
     private static Counter both(MetricGroup group, MetricGroup prom, String old, String name) {
         Counter c = group.counter(old);
-        prom.counter(name, c);
+        prom.counter(name, new AliasCounter(c));
         return c;
     }
 

@@ -2,9 +2,9 @@ package io.dbtransfer.source;
 
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.model.ChangeRecord;
 import io.dbtransfer.model.ConfigException;
-import io.dbtransfer.model.Redact;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
@@ -16,14 +16,10 @@ import org.apache.flink.configuration.Configuration;
 import com.mongodb.ConnectionString;
 import io.debezium.relational.TableId;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Builds Flink CDC's incremental MongoDB source from the job configuration. */
 public final class MongoSourceFactory {
@@ -64,7 +60,10 @@ public final class MongoSourceFactory {
         Configuration c = config.options();
         String uri = c.get(JobOptions.MONGO_URI);
         String configured = config.mongoPassword();
-        ConnectionString cs = configured == null ? parse(uri) : parse(uri, configured);
+        ConnectionString cs =
+                configured == null
+                        ? MongoConnections.parse(uri)
+                        : MongoConnections.parse(uri, configured);
         String database = c.get(JobOptions.MONGO_DATABASE);
         List<String> collections = new ArrayList<>();
         for (String coll : collectionNames) {
@@ -87,7 +86,7 @@ public final class MongoSourceFactory {
         if (cs.getUsername() != null) {
             builder.username(cs.getUsername());
         }
-        String password = configured != null ? configured : password(cs);
+        String password = configured != null ? configured : MongoConnections.password(cs);
         if (password != null) {
             builder.password(password);
         }
@@ -138,74 +137,6 @@ public final class MongoSourceFactory {
         }
     }
 
-    /**
-     * Parses a MongoDB URI, naming the setting when it is malformed; a URI that names a user but no
-     * password gets the one from {@value JobConfig#MONGO_PASSWORD_ENV}.
-     */
-    public static ConnectionString parse(String uri) {
-        return parse(uri, System.getenv(JobConfig.MONGO_PASSWORD_ENV));
-    }
-
-    /** {@code mongodb://user@} or {@code mongodb+srv://user@}: a user and no password. */
-    private static final Pattern USER_WITHOUT_PASSWORD =
-            Pattern.compile("^(mongodb(?:\\+srv)?://)([^:@/?]+)@");
-
-    /**
-     * Parses a MongoDB URI; when the driver refuses it because it names a user but no password
-     * (SCRAM needs one), {@code password} is merged into it in memory. Only the redacted URI is
-     * ever shown.
-     */
-    public static ConnectionString parse(String uri, String password) {
-        try {
-            return new ConnectionString(uri);
-        } catch (IllegalArgumentException e) {
-            Matcher m = uri == null ? null : USER_WITHOUT_PASSWORD.matcher(uri);
-            if (m != null && m.find()) {
-                if (password == null || password.isEmpty()) {
-                    throw new ConfigException(
-                            "mongo.uri '"
-                                    + Redact.uri(uri)
-                                    + "' names the user '"
-                                    + m.group(2)
-                                    + "' but no password was given: set the environment variable "
-                                    + JobConfig.MONGO_PASSWORD_ENV
-                                    + " for the process that builds the job (flink run), or"
-                                    + " mongo.password-file.");
-                }
-                return parseValid(
-                        uri,
-                        m.group(1)
-                                + m.group(2)
-                                + ":"
-                                + encode(password)
-                                + "@"
-                                + uri.substring(m.end()));
-            }
-            return parseValid(uri, uri);
-        }
-    }
-
-    private static ConnectionString parseValid(String uri, String merged) {
-        try {
-            return new ConnectionString(merged);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(
-                    "mongo.uri '"
-                            + Redact.uri(uri)
-                            + "' is not a valid MongoDB URI: "
-                            + Redact.uri(e.getMessage()));
-        }
-    }
-
-    /** The password from the URI or {@value JobConfig#MONGO_PASSWORD_ENV}. */
-    public static String password(ConnectionString cs) {
-        String env = System.getenv(JobConfig.MONGO_PASSWORD_ENV);
-        if (env != null && !env.isEmpty()) {
-            return env;
-        }
-        return cs.getPassword() == null ? null : new String(cs.getPassword());
-    }
-
     /** The query part of a MongoDB URI ({@code a=b&c=d}), or null. */
     static String connectionOptions(String uri) {
         int q = uri.indexOf('?');
@@ -213,13 +144,5 @@ public final class MongoSourceFactory {
             return null;
         }
         return uri.substring(q + 1);
-    }
-
-    /**
-     * Percent-encodes a user name or password for a connection string (the driver decodes {@code
-     * %20}, not {@code +}, as a space).
-     */
-    static String encode(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

@@ -1,5 +1,7 @@
 package io.dbtransfer.source;
 
+import io.dbtransfer.connect.MongoConnections;
+
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoDatabase;
 import org.slf4j.Logger;
@@ -28,7 +30,7 @@ public final class SnapshotEstimates {
     public static Map<String, Long> read(
             String uri, String password, String database, List<String> collections) {
         Map<String, Long> out = new LinkedHashMap<>();
-        try (MongoClient client = SourceProbe.connect(uri, password, 10)) {
+        try (MongoClient client = MongoConnections.open(uri, password, 10)) {
             MongoDatabase db = client.getDatabase(database);
             for (String c : collections) {
                 try {

@@ -1,5 +1,7 @@
 package io.dbtransfer.source;
 
+import io.dbtransfer.connect.MongoConnections;
+
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.cdc.connectors.base.source.meta.offset.Offset;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
@@ -149,7 +151,7 @@ final class SourceMetrics {
     }
 
     private void probeOplog(Spec spec) {
-        try (MongoClient client = SourceProbe.connect(spec.mongoUri, spec.mongoPassword, 10)) {
+        try (MongoClient client = MongoConnections.open(spec.mongoUri, spec.mongoPassword, 10)) {
             Optional<OplogWindow> window = SourceProbe.oplogWindow(client);
             oplogWindowSeconds = window.map(w -> (double) w.span().getSeconds()).orElse(Double.NaN);
         } catch (RuntimeException e) {

@@ -1,18 +1,17 @@
 package io.dbtransfer.source;
 
 import io.dbtransfer.config.JobConfig;
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.model.Redact;
 import io.dbtransfer.model.SourceVersion;
 
 import com.mongodb.ConnectionString;
-import com.mongodb.MongoClientSettings;
 import com.mongodb.MongoCommandException;
 import com.mongodb.MongoCredential;
 import com.mongodb.MongoSecurityException;
 import com.mongodb.MongoTimeoutException;
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
 import org.bson.BsonTimestamp;
 import org.bson.Document;
@@ -22,7 +21,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Checks the source before the job starts — reachable, authenticated, database and collections
@@ -33,39 +31,6 @@ public final class SourceProbe {
     private static final Logger LOG = LoggerFactory.getLogger(SourceProbe.class);
 
     private SourceProbe() {}
-
-    /** Opens a client for a source URI (password from the URI or the environment). */
-    public static MongoClient connect(String uri, int timeoutSeconds) {
-        return connect(uri, null, timeoutSeconds);
-    }
-
-    /**
-     * Opens a client for a source URI with a password resolved elsewhere (where the job was built);
-     * {@code null}: the URI's or the environment's.
-     */
-    public static MongoClient connect(String uri, String password, int timeoutSeconds) {
-        ConnectionString cs =
-                password == null
-                        ? MongoSourceFactory.parse(uri)
-                        : MongoSourceFactory.parse(uri, password);
-        if (password == null) {
-            password = MongoSourceFactory.password(cs);
-        }
-        MongoClientSettings.Builder settings =
-                MongoClientSettings.builder()
-                        .applyConnectionString(cs)
-                        .applyToClusterSettings(
-                                b -> b.serverSelectionTimeout(timeoutSeconds, TimeUnit.SECONDS))
-                        .applyToSocketSettings(
-                                b -> b.connectTimeout(timeoutSeconds, TimeUnit.SECONDS));
-        if (cs.getUsername() != null && password != null) {
-            String authDb = cs.getCredential().getSource();
-            settings.credential(
-                    MongoCredential.createCredential(
-                            cs.getUsername(), authDb, password.toCharArray()));
-        }
-        return MongoClients.create(settings.build());
-    }
 
     /**
      * Verifies the source and returns the snapshot version: the server's operation time now.
@@ -87,9 +52,9 @@ public final class SourceProbe {
         String shown = Redact.uri(uri);
         ConnectionString cs =
                 password == null
-                        ? MongoSourceFactory.parse(uri)
-                        : MongoSourceFactory.parse(uri, password);
-        try (MongoClient client = connect(uri, password, 10)) {
+                        ? MongoConnections.parse(uri)
+                        : MongoConnections.parse(uri, password);
+        try (MongoClient client = MongoConnections.open(uri, password, 10)) {
             MongoDatabase db = client.getDatabase(database);
             long version = operationTime(db.runCommand(new Document("ping", 1)));
             if (version == 0) {

@@ -151,6 +151,8 @@ class MigrateCommandITCase {
         } finally {
             client.cancel().get();
             follower.join(30_000);
+            System.out.println(
+                    "migrate's progress lines:\n" + shown.toString(StandardCharsets.UTF_8));
         }
         assertThat(follower.isAlive()).as("follow returns when the job ends").isFalse();
         String out = shown.toString(StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package io.dbtransfer.source;
 
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.model.ConfigException;
 
 import com.mongodb.AuthenticationMechanism;
@@ -15,7 +16,7 @@ class MongoUriPasswordTest {
     @Test
     void passwordIsMergedIntoAUriWithOnlyAUser() {
         ConnectionString cs =
-                MongoSourceFactory.parse(
+                MongoConnections.parse(
                         "mongodb://migrator@h1:27017,h2:27017/?replicaSet=rs0&authSource=shop",
                         "p@ss w:rd/+%");
         assertThat(cs.getUsername()).isEqualTo("migrator");
@@ -25,19 +26,16 @@ class MongoUriPasswordTest {
         assertThat(cs.getRequiredReplicaSetName()).isEqualTo("rs0");
 
         ConnectionString srv =
-                MongoSourceFactory.parse("mongodb+srv://migrator@cluster.example.com/", "pw");
+                MongoConnections.parse("mongodb+srv://migrator@cluster.example.com/", "pw");
         assertThat(new String(srv.getPassword())).isEqualTo("pw");
     }
 
     @Test
     void aPasswordInTheUriIsKeptAndMechanismsWithoutPasswordsAreLeftAlone() {
-        assertThat(
-                        new String(
-                                MongoSourceFactory.parse("mongodb://u:inuri@h/", "env")
-                                        .getPassword()))
+        assertThat(new String(MongoConnections.parse("mongodb://u:inuri@h/", "env").getPassword()))
                 .isEqualTo("inuri");
         ConnectionString x509 =
-                MongoSourceFactory.parse(
+                MongoConnections.parse(
                         "mongodb://CN=client@h/?authMechanism=MONGODB-X509&tls=true", "env");
         assertThat(x509.getCredential().getAuthenticationMechanism())
                 .isEqualTo(AuthenticationMechanism.MONGODB_X509);
@@ -46,7 +44,7 @@ class MongoUriPasswordTest {
 
     @Test
     void aUserWithoutAnyPasswordNamesTheEnvironmentVariable() {
-        assertThatThrownBy(() -> MongoSourceFactory.parse("mongodb://migrator@h:1/", null))
+        assertThatThrownBy(() -> MongoConnections.parse("mongodb://migrator@h:1/", null))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("mongo.uri")
                 .hasMessageContaining("names the user 'migrator' but no password")
