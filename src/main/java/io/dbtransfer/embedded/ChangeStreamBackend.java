@@ -191,6 +191,14 @@ final class ChangeStreamBackend extends MemoryBackend {
             case "findandmodify":
                 reply = findAndModifyLogged(channel, database, command, query);
                 break;
+            case "renamecollection":
+                // mongo-java-server renames without telling the oplog.
+                reply = super.handleCommand(channel, database, command, query);
+                emulatedOplog()
+                        .handleRenameCollection(
+                                String.valueOf(query.get(command)),
+                                String.valueOf(query.get("to")));
+                break;
             default:
                 reply = super.handleCommand(channel, database, command, query);
                 break;

@@ -21,8 +21,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * The emulator's oplog: every insert, update, replace, delete and drop with a unique cluster time,
- * read by {@link ChangeStreamCursor}s.
+ * The emulator's oplog: every insert, update, replace, delete, drop and rename with a unique
+ * cluster time, read by {@link ChangeStreamCursor}s.
  *
  * <p>Ordering: one clock hands out cluster times, both for entries and for positions that are not
  * entries (a cursor's end of scan, {@code $clusterTime} on replies). It never goes backwards, and
@@ -198,6 +198,14 @@ final class EmulatedOplog implements Oplog {
                 d.put("ns", ns);
                 d.put("o", new Document("_id", copy(entry.documentId())));
                 break;
+            case "rename":
+                d.put("op", "c");
+                d.put("ns", entry.database() + ".$cmd");
+                d.put(
+                        "o",
+                        new Document("renameCollection", ns)
+                                .append("to", entry.to().get("db") + "." + entry.to().get("coll")));
+                break;
             default:
                 d.put("op", "c");
                 d.put("ns", entry.database() + ".$cmd");
@@ -300,6 +308,36 @@ final class EmulatedOplog implements Oplog {
         if (isLogged(ns)) {
             append("drop", ns, null, null, null);
         }
+    }
+
+    /**
+     * Logs {@code renameCollection} of {@code from} to {@code to} (both {@code db.coll}), as mongod
+     * does: one {@code rename} entry on the old namespace naming the new one in {@code to}.
+     */
+    void handleRenameCollection(String from, String to) {
+        String[] ns = split(from);
+        String[] target = split(to);
+        if (isLogged(ns)) {
+            append(
+                    "rename",
+                    ns,
+                    null,
+                    null,
+                    null,
+                    new Document("db", target[0]).append("coll", target[1]));
+        }
+    }
+
+    /**
+     * The {@code invalidate} event mongod sends on a collection-level stream right after its
+     * collection's {@code drop} or {@code rename}; the stream returns nothing after it.
+     */
+    Document invalidateEvent(OplogEntry cause) {
+        Document event = new Document("_id", ResumeToken.of(cause.time()));
+        event.put("operationType", "invalidate");
+        event.put("clusterTime", new BsonTimestamp(cause.time()));
+        event.put("wallTime", cause.wallTime());
+        return event;
     }
 
     /**
@@ -420,6 +458,9 @@ final class EmulatedOplog implements Oplog {
         if (entry.documentId() != null) {
             event.put("documentKey", new Document("_id", copy(entry.documentId())));
         }
+        if (entry.to() != null) {
+            event.put("to", entry.to().cloneDeeply());
+        }
         if (entry.updateDescription() != null) {
             event.put("updateDescription", entry.updateDescription().cloneDeeply());
         }
@@ -441,6 +482,16 @@ final class EmulatedOplog implements Oplog {
             Object id,
             Document fullDocument,
             Document updateDescription) {
+        append(operationType, ns, id, fullDocument, updateDescription, null);
+    }
+
+    private void append(
+            String operationType,
+            String[] ns,
+            Object id,
+            Document fullDocument,
+            Document updateDescription,
+            Document to) {
         synchronized (clockLock) {
             long time = tick();
             OplogEntry entry =
@@ -452,7 +503,8 @@ final class EmulatedOplog implements Oplog {
                             ns[1],
                             id,
                             fullDocument,
-                            updateDescription);
+                            updateDescription,
+                            to);
             entries.put(time, entry);
             if (maxSizeBytes > 0) {
                 sizeBytes += sizeOf(entry);
