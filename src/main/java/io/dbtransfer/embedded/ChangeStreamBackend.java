@@ -96,6 +96,16 @@ final class ChangeStreamBackend extends MemoryBackend {
         emulatedOplog().expireHistory();
     }
 
+    /** See {@link EmulatedOplog#beginTransaction()}; waits for the running command. */
+    synchronized void beginTransaction() {
+        emulatedOplog().beginTransaction();
+    }
+
+    /** See {@link EmulatedOplog#commitTransaction(long)}; waits for the running command. */
+    synchronized void commitTransaction(long txnNumber) {
+        emulatedOplog().commitTransaction(txnNumber);
+    }
+
     /** See {@link EmulatedOplog#resize(long)}; waits for the running command. */
     synchronized void resizeOplog(long bytes) {
         emulatedOplog().resize(bytes);

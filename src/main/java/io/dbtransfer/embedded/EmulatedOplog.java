@@ -438,7 +438,10 @@ final class EmulatedOplog implements Oplog {
     Document toEvent(OplogEntry entry, boolean updateLookup) {
         Document event = new Document("_id", ResumeToken.of(entry.time()));
         event.put("operationType", entry.operationType());
-        event.put("clusterTime", new BsonTimestamp(entry.time()));
+        event.put("clusterTime", new BsonTimestamp(entry.clusterTime()));
+        if (entry.txnNumber() != null) {
+            event.put("txnNumber", entry.txnNumber());
+        }
         event.put("wallTime", entry.wallTime());
         switch (entry.operationType()) {
             case "insert":
@@ -493,6 +496,22 @@ final class EmulatedOplog implements Oplog {
             Document updateDescription,
             Document to) {
         synchronized (clockLock) {
+            if (transaction != null) {
+                transaction.add(
+                        new OplogEntry(
+                                0,
+                                Instant.ofEpochMilli(wallClock.millis()),
+                                operationType,
+                                ns[0],
+                                ns[1],
+                                id,
+                                fullDocument,
+                                updateDescription,
+                                to,
+                                0,
+                                null));
+                return;
+            }
             long time = tick();
             OplogEntry entry =
                     new OplogEntry(
@@ -504,11 +523,70 @@ final class EmulatedOplog implements Oplog {
                             id,
                             fullDocument,
                             updateDescription,
-                            to);
+                            to,
+                            time,
+                            null);
             entries.put(time, entry);
             if (maxSizeBytes > 0) {
                 sizeBytes += sizeOf(entry);
                 trim();
+            }
+        }
+    }
+
+    /** Entries of the open simulated transaction, or null; guarded by {@link #clockLock}. */
+    private List<OplogEntry> transaction;
+
+    /**
+     * Opens a simulated multi-document transaction: every write logged until {@link
+     * #commitTransaction} (from any connection) joins it. The writes take effect at once; only
+     * their log entries wait for the commit.
+     */
+    void beginTransaction() {
+        synchronized (clockLock) {
+            if (transaction != null) {
+                throw new IllegalStateException("a transaction is already open");
+            }
+            transaction = new ArrayList<>();
+        }
+    }
+
+    /**
+     * Logs the open transaction's entries as mongod's change streams show a committed one: one
+     * {@code clusterTime} for all, {@code txnNumber} on each, in order; each keeps its own oplog
+     * position (its resume token), as mongod's tokens carry a {@code txnOpIndex}.
+     */
+    void commitTransaction(long txnNumber) {
+        synchronized (clockLock) {
+            if (transaction == null) {
+                throw new IllegalStateException("no transaction is open");
+            }
+            List<OplogEntry> pending = transaction;
+            transaction = null;
+            long first = 0;
+            for (OplogEntry p : pending) {
+                long time = tick();
+                if (first == 0) {
+                    first = time;
+                }
+                OplogEntry entry =
+                        new OplogEntry(
+                                time,
+                                p.wallTime(),
+                                p.operationType(),
+                                p.database(),
+                                p.collection(),
+                                p.documentId(),
+                                p.fullDocument(),
+                                p.updateDescription(),
+                                p.to(),
+                                first,
+                                txnNumber);
+                entries.put(time, entry);
+                if (maxSizeBytes > 0) {
+                    sizeBytes += sizeOf(entry);
+                    trim();
+                }
             }
         }
     }

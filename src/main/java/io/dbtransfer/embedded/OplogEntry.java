@@ -14,6 +14,8 @@ import java.time.Instant;
  * @param updateDescription for update: {@code updatedFields}, {@code removedFields}, {@code
  *     truncatedArrays}; {@code null} otherwise
  * @param to for rename: the new namespace {@code {db, coll}}; {@code null} otherwise
+ * @param clusterTime the event's cluster time: {@code time}, or the first time of its transaction
+ * @param txnNumber the transaction's number; {@code null} outside a transaction
  */
 record OplogEntry(
         long time,
@@ -24,4 +26,6 @@ record OplogEntry(
         Object documentId,
         Document fullDocument,
         Document updateDescription,
-        Document to) {}
+        Document to,
+        long clusterTime,
+        Long txnNumber) {}
