@@ -96,6 +96,16 @@ final class ChangeStreamBackend extends MemoryBackend {
         emulatedOplog().expireHistory();
     }
 
+    /** See {@link EmulatedOplog#beginTransaction()}; waits for the running command. */
+    synchronized void beginTransaction() {
+        emulatedOplog().beginTransaction();
+    }
+
+    /** See {@link EmulatedOplog#commitTransaction(long)}; waits for the running command. */
+    synchronized void commitTransaction(long txnNumber) {
+        emulatedOplog().commitTransaction(txnNumber);
+    }
+
     /** See {@link EmulatedOplog#resize(long)}; waits for the running command. */
     synchronized void resizeOplog(long bytes) {
         emulatedOplog().resize(bytes);
@@ -190,6 +200,14 @@ final class ChangeStreamBackend extends MemoryBackend {
                 break;
             case "findandmodify":
                 reply = findAndModifyLogged(channel, database, command, query);
+                break;
+            case "renamecollection":
+                // mongo-java-server renames without telling the oplog.
+                reply = super.handleCommand(channel, database, command, query);
+                emulatedOplog()
+                        .handleRenameCollection(
+                                String.valueOf(query.get(command)),
+                                String.valueOf(query.get("to")));
                 break;
             default:
                 reply = super.handleCommand(channel, database, command, query);

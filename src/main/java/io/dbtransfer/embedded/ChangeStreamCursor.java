@@ -10,7 +10,9 @@ import java.util.stream.Stream;
 
 /**
  * A tailing change-stream cursor over the {@link EmulatedOplog}; never exhausted, closed only by
- * {@code killCursors}.
+ * {@code killCursors}. A collection-level stream is invalidated, as on mongod, by its collection's
+ * {@code drop} or {@code rename}: an {@code invalidate} event follows that event and nothing after
+ * it (mongod also closes the cursor; this one stays open and returns empty batches).
  */
 final class ChangeStreamCursor extends AbstractCursor {
 
@@ -24,6 +26,9 @@ final class ChangeStreamCursor extends AbstractCursor {
 
     /** Every entry up to this cluster time has been read (or skipped). */
     private long position;
+
+    /** True once the {@code invalidate} event was returned. */
+    private boolean invalidated;
 
     ChangeStreamCursor(
             long id,
@@ -56,6 +61,10 @@ final class ChangeStreamCursor extends AbstractCursor {
         int batchSize = limit > 0 ? limit : DEFAULT_BATCH_SIZE;
         long end = oplog.currentTime();
         List<Document> batch = new ArrayList<>();
+        if (invalidated) {
+            position = Math.max(position, end);
+            return batch;
+        }
         for (OplogEntry entry : oplog.entriesBetween(position, end)) {
             position = entry.time();
             if (!scope.matches(entry)) {
@@ -63,6 +72,13 @@ final class ChangeStreamCursor extends AbstractCursor {
             }
             Document event = oplog.toEvent(entry, updateLookup);
             restOfPipeline.runStagesAsStream(Stream.of(event)).forEach(batch::add);
+            if (scope.collection() != null
+                    && ("drop".equals(entry.operationType())
+                            || "rename".equals(entry.operationType()))) {
+                batch.add(oplog.invalidateEvent(entry));
+                invalidated = true;
+                return batch;
+            }
             if (batch.size() >= batchSize) {
                 return batch;
             }

@@ -21,8 +21,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * The emulator's oplog: every insert, update, replace, delete and drop with a unique cluster time,
- * read by {@link ChangeStreamCursor}s.
+ * The emulator's oplog: every insert, update, replace, delete, drop and rename with a unique
+ * cluster time, read by {@link ChangeStreamCursor}s.
  *
  * <p>Ordering: one clock hands out cluster times, both for entries and for positions that are not
  * entries (a cursor's end of scan, {@code $clusterTime} on replies). It never goes backwards, and
@@ -198,6 +198,14 @@ final class EmulatedOplog implements Oplog {
                 d.put("ns", ns);
                 d.put("o", new Document("_id", copy(entry.documentId())));
                 break;
+            case "rename":
+                d.put("op", "c");
+                d.put("ns", entry.database() + ".$cmd");
+                d.put(
+                        "o",
+                        new Document("renameCollection", ns)
+                                .append("to", entry.to().get("db") + "." + entry.to().get("coll")));
+                break;
             default:
                 d.put("op", "c");
                 d.put("ns", entry.database() + ".$cmd");
@@ -303,6 +311,36 @@ final class EmulatedOplog implements Oplog {
     }
 
     /**
+     * Logs {@code renameCollection} of {@code from} to {@code to} (both {@code db.coll}), as mongod
+     * does: one {@code rename} entry on the old namespace naming the new one in {@code to}.
+     */
+    void handleRenameCollection(String from, String to) {
+        String[] ns = split(from);
+        String[] target = split(to);
+        if (isLogged(ns)) {
+            append(
+                    "rename",
+                    ns,
+                    null,
+                    null,
+                    null,
+                    new Document("db", target[0]).append("coll", target[1]));
+        }
+    }
+
+    /**
+     * The {@code invalidate} event mongod sends on a collection-level stream right after its
+     * collection's {@code drop} or {@code rename}; the stream returns nothing after it.
+     */
+    Document invalidateEvent(OplogEntry cause) {
+        Document event = new Document("_id", ResumeToken.of(cause.time()));
+        event.put("operationType", "invalidate");
+        event.put("clusterTime", new BsonTimestamp(cause.time()));
+        event.put("wallTime", cause.wallTime());
+        return event;
+    }
+
+    /**
      * Called by the server's own aggregate path; {@link ChangeStreamBackend} opens streams through
      * {@link #openCursor} itself. {@code db.watch()} arrives here as collection {@code "1"}.
      */
@@ -400,7 +438,10 @@ final class EmulatedOplog implements Oplog {
     Document toEvent(OplogEntry entry, boolean updateLookup) {
         Document event = new Document("_id", ResumeToken.of(entry.time()));
         event.put("operationType", entry.operationType());
-        event.put("clusterTime", new BsonTimestamp(entry.time()));
+        event.put("clusterTime", new BsonTimestamp(entry.clusterTime()));
+        if (entry.txnNumber() != null) {
+            event.put("txnNumber", entry.txnNumber());
+        }
         event.put("wallTime", entry.wallTime());
         switch (entry.operationType()) {
             case "insert":
@@ -419,6 +460,9 @@ final class EmulatedOplog implements Oplog {
         event.put("ns", new Document("db", entry.database()).append("coll", entry.collection()));
         if (entry.documentId() != null) {
             event.put("documentKey", new Document("_id", copy(entry.documentId())));
+        }
+        if (entry.to() != null) {
+            event.put("to", entry.to().cloneDeeply());
         }
         if (entry.updateDescription() != null) {
             event.put("updateDescription", entry.updateDescription().cloneDeeply());
@@ -441,7 +485,33 @@ final class EmulatedOplog implements Oplog {
             Object id,
             Document fullDocument,
             Document updateDescription) {
+        append(operationType, ns, id, fullDocument, updateDescription, null);
+    }
+
+    private void append(
+            String operationType,
+            String[] ns,
+            Object id,
+            Document fullDocument,
+            Document updateDescription,
+            Document to) {
         synchronized (clockLock) {
+            if (transaction != null) {
+                transaction.add(
+                        new OplogEntry(
+                                0,
+                                Instant.ofEpochMilli(wallClock.millis()),
+                                operationType,
+                                ns[0],
+                                ns[1],
+                                id,
+                                fullDocument,
+                                updateDescription,
+                                to,
+                                0,
+                                null));
+                return;
+            }
             long time = tick();
             OplogEntry entry =
                     new OplogEntry(
@@ -452,11 +522,71 @@ final class EmulatedOplog implements Oplog {
                             ns[1],
                             id,
                             fullDocument,
-                            updateDescription);
+                            updateDescription,
+                            to,
+                            time,
+                            null);
             entries.put(time, entry);
             if (maxSizeBytes > 0) {
                 sizeBytes += sizeOf(entry);
                 trim();
+            }
+        }
+    }
+
+    /** Entries of the open simulated transaction, or null; guarded by {@link #clockLock}. */
+    private List<OplogEntry> transaction;
+
+    /**
+     * Opens a simulated multi-document transaction: every write logged until {@link
+     * #commitTransaction} (from any connection) joins it. The writes take effect at once; only
+     * their log entries wait for the commit.
+     */
+    void beginTransaction() {
+        synchronized (clockLock) {
+            if (transaction != null) {
+                throw new IllegalStateException("a transaction is already open");
+            }
+            transaction = new ArrayList<>();
+        }
+    }
+
+    /**
+     * Logs the open transaction's entries as mongod's change streams show a committed one: one
+     * {@code clusterTime} for all, {@code txnNumber} on each, in order; each keeps its own oplog
+     * position (its resume token), as mongod's tokens carry a {@code txnOpIndex}.
+     */
+    void commitTransaction(long txnNumber) {
+        synchronized (clockLock) {
+            if (transaction == null) {
+                throw new IllegalStateException("no transaction is open");
+            }
+            List<OplogEntry> pending = transaction;
+            transaction = null;
+            long first = 0;
+            for (OplogEntry p : pending) {
+                long time = tick();
+                if (first == 0) {
+                    first = time;
+                }
+                OplogEntry entry =
+                        new OplogEntry(
+                                time,
+                                p.wallTime(),
+                                p.operationType(),
+                                p.database(),
+                                p.collection(),
+                                p.documentId(),
+                                p.fullDocument(),
+                                p.updateDescription(),
+                                p.to(),
+                                first,
+                                txnNumber);
+                entries.put(time, entry);
+                if (maxSizeBytes > 0) {
+                    sizeBytes += sizeOf(entry);
+                    trim();
+                }
             }
         }
     }

@@ -123,6 +123,22 @@ public final class MongoEmulator implements AutoCloseable {
     }
 
     /**
+     * Opens a simulated multi-document transaction (the emulator runs none): every write until
+     * {@link #commitTransaction} joins it; see {@code EmulatedOplog#beginTransaction}.
+     */
+    public void beginTransaction() {
+        backend.beginTransaction();
+    }
+
+    /**
+     * Commits the simulated transaction: its changes appear in change streams with one {@code
+     * clusterTime} and this {@code txnNumber}, in order.
+     */
+    public void commitTransaction(long txnNumber) {
+        backend.commitTransaction(txnNumber);
+    }
+
+    /**
      * Forgets all change history: every change stream positioned before this moment (open cursors
      * and saved resume tokens alike) fails with {@code ChangeStreamHistoryLost} (286) when opened
      * or read next, as on a replica set whose oplog rolled over. New streams are not affected.

@@ -11,6 +11,8 @@ import org.apache.flink.api.connector.source.SourceSplit;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
+import org.apache.flink.cdc.connectors.mongodb.source.offset.ChangeStreamOffset;
 import org.apache.flink.core.io.InputStatus;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
@@ -24,8 +26,10 @@ import java.util.concurrent.CompletableFuture;
  * oplog — fails the job once with {@link ResumePointExpiredException} instead of restarting from
  * the same checkpoint forever; and reports the snapshot phase as backlog ({@link
  * SnapshotBacklogContext}), so that checkpoints follow {@code
- * execution.checkpointing.interval-during-backlog} until the change stream starts. Everything else
- * is passed through unchanged.
+ * execution.checkpointing.interval-during-backlog} until the change stream starts; and stops the
+ * job once, with {@link CollectionGoneException}, when the collection is dropped or renamed ({@link
+ * CollectionWatch}: Flink CDC 3.5 logs such events and carries on). Everything else is passed
+ * through unchanged.
  */
 public final class GuardedSource<T, S extends SourceSplit, E>
         implements Source<T, S, E>, ResultTypeQueryable<T> {
@@ -34,16 +38,25 @@ public final class GuardedSource<T, S extends SourceSplit, E>
     private final Source<T, S, E> delegate;
     private final TypeInformation<T> type;
     private final SourceMetrics.Spec metrics;
+    private final CollectionWatch.Spec watch;
 
     public GuardedSource(Source<T, S, E> delegate, TypeInformation<T> type) {
-        this(delegate, type, null);
+        this(delegate, type, null, null);
     }
 
-    /** A guarded source whose readers report {@link SourceMetrics} (null: none). */
-    GuardedSource(Source<T, S, E> delegate, TypeInformation<T> type, SourceMetrics.Spec metrics) {
+    /**
+     * A guarded source whose readers report {@link SourceMetrics} (null: none) and watch the
+     * collection for drop and rename (null: not watched).
+     */
+    GuardedSource(
+            Source<T, S, E> delegate,
+            TypeInformation<T> type,
+            SourceMetrics.Spec metrics,
+            CollectionWatch.Spec watch) {
         this.delegate = delegate;
         this.type = type;
         this.metrics = metrics;
+        this.watch = watch;
     }
 
     @Override
@@ -55,7 +68,8 @@ public final class GuardedSource<T, S extends SourceSplit, E>
     public SourceReader<T, S> createReader(SourceReaderContext context) throws Exception {
         return new GuardedReader<>(
                 delegate.createReader(context),
-                metrics == null ? null : new SourceMetrics(metrics, context));
+                metrics == null ? null : new SourceMetrics(metrics, context),
+                watch == null ? null : new CollectionWatch(watch));
     }
 
     @Override
@@ -93,18 +107,23 @@ public final class GuardedSource<T, S extends SourceSplit, E>
         return type;
     }
 
-    /** Passes every call through; turns "history lost" into a failure without restarts. */
+    /**
+     * Passes every call through; turns "history lost" and a dropped or renamed collection into a
+     * failure without restarts.
+     */
     static final class GuardedReader<T, S extends SourceSplit> implements SourceReader<T, S> {
         private final SourceReader<T, S> reader;
         private final SourceMetrics metrics;
+        private final CollectionWatch watch;
 
         GuardedReader(SourceReader<T, S> reader) {
-            this(reader, null);
+            this(reader, null, null);
         }
 
-        GuardedReader(SourceReader<T, S> reader, SourceMetrics metrics) {
+        GuardedReader(SourceReader<T, S> reader, SourceMetrics metrics, CollectionWatch watch) {
             this.reader = reader;
             this.metrics = metrics;
+            this.watch = watch;
         }
 
         @Override
@@ -114,6 +133,13 @@ public final class GuardedSource<T, S extends SourceSplit, E>
 
         @Override
         public InputStatus pollNext(ReaderOutput<T> output) throws Exception {
+            CollectionGoneException gone = watch == null ? null : watch.gone().getNow(null);
+            if (gone != null) {
+                if (metrics != null) {
+                    metrics.failed();
+                }
+                throw new SuppressRestartsException(gone);
+            }
             try {
                 return reader.pollNext(output);
             } catch (Exception e) {
@@ -142,13 +168,32 @@ public final class GuardedSource<T, S extends SourceSplit, E>
 
         @Override
         public CompletableFuture<Void> isAvailable() {
-            return reader.isAvailable();
+            CompletableFuture<Void> available = reader.isAvailable();
+            if (watch == null) {
+                return available;
+            }
+            // An idle reader is polled again when the watch reports, so that the job stops.
+            return available.applyToEither(watch.gone().thenApply(g -> null), v -> null);
         }
 
         @Override
         public void addSplits(List<S> splits) {
             if (metrics != null) {
                 metrics.splitsAdded(splits);
+            }
+            if (watch != null) {
+                for (S split : splits) {
+                    if (split instanceof SourceSplitBase
+                            && ((SourceSplitBase) split).isStreamSplit()) {
+                        ChangeStreamOffset start =
+                                new ChangeStreamOffset(
+                                        ((SourceSplitBase) split)
+                                                .asStreamSplit()
+                                                .getStartingOffset()
+                                                .getOffset());
+                        watch.start(start.getResumeToken(), start.getTimestamp());
+                    }
+                }
             }
             reader.addSplits(splits);
         }
@@ -181,6 +226,9 @@ public final class GuardedSource<T, S extends SourceSplit, E>
 
         @Override
         public void close() throws Exception {
+            if (watch != null) {
+                watch.close();
+            }
             if (metrics != null) {
                 metrics.close();
             }

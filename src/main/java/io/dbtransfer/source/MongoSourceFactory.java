@@ -49,6 +49,11 @@ public final class MongoSourceFactory {
                             new SourceMetrics.Spec(
                                     collection,
                                     config.get(JobOptions.MONGO_URI),
+                                    config.mongoPassword()),
+                            new CollectionWatch.Spec(
+                                    config.get(JobOptions.MONGO_DATABASE),
+                                    collection,
+                                    config.get(JobOptions.MONGO_URI),
                                     config.mongoPassword())));
         }
         return sources;
