@@ -63,7 +63,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(SharedMiniCluster.class)
 class MySqlChangeSinkITCase {
 
-    private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
+    private static final InMemoryReporter METRICS = SharedMiniCluster.METRICS;
 
     private static final int SINK_PARALLELISM = 2;
 

@@ -1,8 +1,10 @@
 package io.dbtransfer.testing;
 
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.client.JobStatusMessage;
 import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.util.TestStreamEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
@@ -30,6 +32,12 @@ public final class SharedMiniCluster
     /** Slots of the one TaskManager; the default parallelism of the tests' environments. */
     public static final int SLOTS = 4;
 
+    /**
+     * The cluster's in-memory metric reporter (metrics of finished jobs retained), for tests that
+     * read a job's counters.
+     */
+    public static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
+
     private static MiniClusterWithClientResource resource;
 
     /** The running cluster, started on first use. */
@@ -40,6 +48,8 @@ public final class SharedMiniCluster
                             new MiniClusterResourceConfiguration.Builder()
                                     .setNumberTaskManagers(1)
                                     .setNumberSlotsPerTaskManager(SLOTS)
+                                    .setConfiguration(
+                                            METRICS.addToConfiguration(new Configuration()))
                                     .build());
             r.before();
             Runtime.getRuntime().addShutdownHook(new Thread(r::after, "mini-cluster-close"));
