@@ -86,6 +86,7 @@ final class BenchmarkCommands {
 
         @Override
         public Integer call() throws Exception {
+            Main.requireEmbeddedServers("benchmark");
             if (liveRate < 1) {
                 throw new ConfigException("--live-rate must be at least 1, got " + liveRate);
             }
@@ -124,6 +125,7 @@ final class BenchmarkCommands {
 
         @Override
         public Integer call() throws Exception {
+            Main.requireEmbeddedServers("benchmark-verify");
             if (chunk < 1 || chunk > 1_000_000) {
                 throw new ConfigException(
                         "--chunk-size must be between 1 and 1000000, got " + chunk);
@@ -163,6 +165,7 @@ final class BenchmarkCommands {
 
         @Override
         public Integer call() throws Exception {
+            Main.requireEmbeddedServers("benchmark-sweep");
             if (pageSize < 1 || pageSize > 1_000_000) {
                 throw new ConfigException(
                         "--page-size must be between 1 and 1000000, got " + pageSize);

@@ -162,6 +162,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     int run() throws Exception {
+        Main.requireEmbeddedServers("demo");
         long started = System.currentTimeMillis();
         if (docs < 1 || docs > 5_000_000) {
             throw new ConfigException("--docs must be between 1 and 5000000, got " + docs);

