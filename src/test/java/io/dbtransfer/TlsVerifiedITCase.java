@@ -5,19 +5,18 @@ import io.dbtransfer.embedded.EmbeddedMariaDb;
 import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.pipeline.MigrationJob;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TestCertificates;
 import io.dbtransfer.testing.TestMongo;
 
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -41,15 +40,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * trust store holding that CA; a trust store of another CA is refused with a message that says what
  * to check.
  */
+@ExtendWith(SharedMiniCluster.class)
 class TlsVerifiedITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
 
     @TempDir static Path dir;
 

@@ -2,6 +2,7 @@ package io.dbtransfer.reconcile;
 
 import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.testing.Eventually;
+import io.dbtransfer.testing.LiveTraffic;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.workload.ReviewDocuments;
@@ -10,7 +11,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import com.mongodb.client.MongoCollection;
-import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -20,11 +20,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -95,120 +93,105 @@ class ReconcileRepairJobITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         JobClient job = f.start(env);
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong changes = new AtomicLong();
-        Thread traffic =
-                new Thread(
-                        () -> {
-                            Random r = new Random(5);
-                            while (!stop.get()) {
-                                String id = docs.get(100 + r.nextInt(900)).getString("_id");
-                                switch (r.nextInt(4)) {
-                                    case 0:
-                                        coll.updateOne(
-                                                Filters.eq("_id", id),
-                                                Updates.inc("rating.helpfulVotes", 1));
-                                        break;
-                                    case 1:
-                                        coll.updateOne(
-                                                Filters.eq("_id", id),
-                                                Updates.push(
-                                                        "comments",
-                                                        new Document("user", "live")
-                                                                .append("text", "t")));
-                                        break;
-                                    case 2:
-                                        coll.deleteOne(Filters.eq("_id", id));
-                                        break;
-                                    default:
-                                        coll.insertOne(gen.next());
-                                }
-                                changes.incrementAndGet();
-                            }
-                        },
-                        "live-traffic");
+        List<String> touched = new ArrayList<>();
+        for (Document d : docs.subList(100, 1000)) {
+            touched.add(d.getString("_id"));
+        }
         try {
             f.awaitConsistent(MigrationFixture.TIMEOUT);
-            traffic.start();
-            Eventually.waitUntil(
-                    MigrationFixture.TIMEOUT, "live traffic to flow", () -> changes.get() > 300);
-            assertThat(records(f)).as("no false positive under live traffic").isEmpty();
+            try (LiveTraffic traffic =
+                    LiveTraffic.on(coll)
+                            .seed(5)
+                            .keys(touched)
+                            .update((r, n) -> Updates.inc("rating.helpfulVotes", 1))
+                            .update(
+                                    (r, n) ->
+                                            Updates.push(
+                                                    "comments",
+                                                    new Document("user", "live")
+                                                            .append("text", "t")))
+                            .delete()
+                            .insert(gen::next)
+                            .start()) {
+                traffic.awaitWrites(300, MigrationFixture.TIMEOUT);
+                assertThat(records(f)).as("no false positive under live traffic").isEmpty();
 
-            String[] id = new String[5];
-            for (int i = 0; i < id.length; i++) {
-                id[i] = docs.get(i).getString("_id");
-            }
-            String versionBefore = f.versions("reviews").get(id[4]);
-            try (Connection c = f.mysql();
-                    Statement st = c.createStatement()) {
-                st.execute(
-                        "UPDATE reviews SET star_rating = star_rating + 10 WHERE _id = '"
-                                + id[0]
-                                + "'");
-                st.execute("DELETE FROM reviews WHERE _id = '" + id[1] + "'");
-                st.execute("DELETE FROM reviews_comments WHERE _id = '" + id[2] + "' AND _idx = 1");
-                st.execute(
-                        "INSERT INTO reviews_comments (_id, _idx, user, text) VALUES ('"
-                                + id[3]
-                                + "', 5, 'intruder', 'added')");
-                st.execute(
-                        "UPDATE reviews SET _src_version = _src_version + 1000000 WHERE _id = '"
-                                + id[4]
-                                + "'");
-                st.execute(
-                        "INSERT INTO reviews (_id, marketplace, _src_version)"
-                                + " VALUES ('EXTRA-ROW', 'US', 1)");
-                st.execute(
-                        "INSERT INTO reviews_comments (_id, _idx, user) VALUES ('ORPHAN', 0,"
-                                + " 'o')");
-            }
-            TreeSet<String> expected =
-                    new TreeSet<>(
-                            List.of(
-                                    "different " + id[0] + " star_rating repaired",
-                                    "missing " + id[1] + " parent row repaired",
-                                    "different "
-                                            + id[2]
-                                            + " child table reviews_comments: 1 row missing"
-                                            + " repaired",
-                                    "different "
-                                            + id[3]
-                                            + " child table reviews_comments: 1 row extra"
-                                            + " repaired",
-                                    "different " + id[4] + " _src_version repaired",
-                                    "extra EXTRA-ROW rows repaired",
-                                    "extra ORPHAN child rows repaired"));
-            Eventually.waitUntil(
-                    MigrationFixture.TIMEOUT,
-                    "the seven corruptions in " + MismatchRows.TABLE,
-                    () -> records(f).size() >= expected.size());
-            stop.set(true);
-            traffic.join();
-            assertThat(records(f)).isEqualTo(expected);
+                String[] id = new String[5];
+                for (int i = 0; i < id.length; i++) {
+                    id[i] = docs.get(i).getString("_id");
+                }
+                String versionBefore = f.versions("reviews").get(id[4]);
+                try (Connection c = f.mysql();
+                        Statement st = c.createStatement()) {
+                    st.execute(
+                            "UPDATE reviews SET star_rating = star_rating + 10 WHERE _id = '"
+                                    + id[0]
+                                    + "'");
+                    st.execute("DELETE FROM reviews WHERE _id = '" + id[1] + "'");
+                    st.execute(
+                            "DELETE FROM reviews_comments WHERE _id = '"
+                                    + id[2]
+                                    + "' AND _idx = 1");
+                    st.execute(
+                            "INSERT INTO reviews_comments (_id, _idx, user, text) VALUES ('"
+                                    + id[3]
+                                    + "', 5, 'intruder', 'added')");
+                    st.execute(
+                            "UPDATE reviews SET _src_version = _src_version + 1000000 WHERE _id = '"
+                                    + id[4]
+                                    + "'");
+                    st.execute(
+                            "INSERT INTO reviews (_id, marketplace, _src_version)"
+                                    + " VALUES ('EXTRA-ROW', 'US', 1)");
+                    st.execute(
+                            "INSERT INTO reviews_comments (_id, _idx, user) VALUES ('ORPHAN', 0,"
+                                    + " 'o')");
+                }
+                TreeSet<String> expected =
+                        new TreeSet<>(
+                                List.of(
+                                        "different " + id[0] + " star_rating repaired",
+                                        "missing " + id[1] + " parent row repaired",
+                                        "different "
+                                                + id[2]
+                                                + " child table reviews_comments: 1 row missing"
+                                                + " repaired",
+                                        "different "
+                                                + id[3]
+                                                + " child table reviews_comments: 1 row extra"
+                                                + " repaired",
+                                        "different " + id[4] + " _src_version repaired",
+                                        "extra EXTRA-ROW rows repaired",
+                                        "extra ORPHAN child rows repaired"));
+                Eventually.waitUntil(
+                        MigrationFixture.TIMEOUT,
+                        "the seven corruptions in " + MismatchRows.TABLE,
+                        () -> records(f).size() >= expected.size());
+                traffic.stop();
+                assertThat(records(f)).isEqualTo(expected);
 
-            // Read on their own, both sides hold the same data, the version is back, and the
-            // extra and orphan rows are gone.
-            f.awaitConsistent(MigrationFixture.TIMEOUT);
-            assertThat(f.versions("reviews").get(id[4])).isEqualTo(versionBefore);
-            try (Connection c = f.mysql();
-                    Statement st = c.createStatement();
-                    ResultSet rs =
-                            st.executeQuery(
-                                    "SELECT COUNT(*) FROM reviews_comments WHERE _id IN"
-                                            + " ('ORPHAN', 'EXTRA-ROW')")) {
-                rs.next();
-                assertThat(rs.getLong(1)).isZero();
+                // Read on their own, both sides hold the same data, the version is back, and the
+                // extra and orphan rows are gone.
+                f.awaitConsistent(MigrationFixture.TIMEOUT);
+                assertThat(f.versions("reviews").get(id[4])).isEqualTo(versionBefore);
+                try (Connection c = f.mysql();
+                        Statement st = c.createStatement();
+                        ResultSet rs =
+                                st.executeQuery(
+                                        "SELECT COUNT(*) FROM reviews_comments WHERE _id IN"
+                                                + " ('ORPHAN', 'EXTRA-ROW')")) {
+                    rs.next();
+                    assertThat(rs.getLong(1)).isZero();
+                }
+                // Later sweeps (every second) find nothing new.
+                long until = System.currentTimeMillis() + 4_000;
+                while (System.currentTimeMillis() < until) {
+                    Thread.sleep(500);
+                    assertThat(records(f)).as("nothing new after the repairs").isEqualTo(expected);
+                }
+                assertThat(f.compare().consistent()).isTrue();
             }
-            // Later sweeps (every second) find nothing new.
-            long until = System.currentTimeMillis() + 4_000;
-            while (System.currentTimeMillis() < until) {
-                Thread.sleep(500);
-                assertThat(records(f)).as("nothing new after the repairs").isEqualTo(expected);
-            }
-            assertThat(f.compare().consistent()).isTrue();
         } finally {
-            stop.set(true);
-            traffic.join();
             job.cancel().get();
         }
     }

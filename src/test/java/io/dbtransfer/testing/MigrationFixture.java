@@ -157,5 +157,5 @@ public final class MigrationFixture {
         return out;
     }
 
-    public static final Duration TIMEOUT = Duration.ofSeconds(90);
+    public static final Duration TIMEOUT = TestDurations.CONSISTENT;
 }

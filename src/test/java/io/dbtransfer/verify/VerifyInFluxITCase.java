@@ -9,11 +9,11 @@ import io.dbtransfer.model.ChangeRecord;
 import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.sink.ChangeApplier;
+import io.dbtransfer.testing.LiveTraffic;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import com.mongodb.client.MongoCollection;
-import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import org.bson.BsonDocument;
 import org.bson.Document;
@@ -28,12 +28,11 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -78,28 +77,14 @@ class VerifyInFluxITCase {
                             + "'");
         }
 
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong writes = new AtomicLong();
-        Thread writer =
-                new Thread(
-                        () -> {
-                            while (!stop.get()) {
-                                for (String id : moving) {
-                                    coll.updateOne(
-                                            Filters.eq("_id", id),
-                                            Updates.set("headline", "live " + writes.get()));
-                                    writes.incrementAndGet();
-                                }
-                                try {
-                                    Thread.sleep(10);
-                                } catch (InterruptedException e) {
-                                    return;
-                                }
-                            }
-                        },
-                        "flux-writer");
-        writer.start();
-        try {
+        try (LiveTraffic writer =
+                LiveTraffic.on(coll)
+                        .keys(moving)
+                        .inTurn()
+                        .update((r, n) -> Updates.set("headline", "live " + n))
+                        .pause(Duration.ofMillis(10), moving.size())
+                        .name("flux-writer")
+                        .start()) {
             Path report = dir.resolve("report.json");
             String[] args = {
                 "--mongo-uri",
@@ -117,9 +102,9 @@ class VerifyInFluxITCase {
                 "--recheck-delay-ms",
                 "500"
             };
-            long before = writes.get();
+            long before = writer.written();
             assertThat(run(args)).as("a real corruption besides keys in flux").isEqualTo(1);
-            assertThat(writes.get()).as("the writer ran during verify").isGreaterThan(before);
+            assertThat(writer.written()).as("the writer ran during verify").isGreaterThan(before);
             Document json = Document.parse(Files.readString(report));
             assertThat(json.getString("verdict")).isEqualTo("INCONSISTENT");
             assertThat(json.get("different", Number.class).longValue()).isEqualTo(1);
@@ -144,9 +129,6 @@ class VerifyInFluxITCase {
             assertThat(keys(json, "mismatches")).isEmpty();
             assertThat(keys(json, "inFluxKeys")).isEqualTo(moving);
             assertThat(json.get("sourceDocuments", Number.class).longValue()).isEqualTo(1200);
-        } finally {
-            stop.set(true);
-            writer.join();
         }
     }
 
