@@ -440,7 +440,7 @@ public final class MySqlReadBack {
                 "SELECT `pk`, `version` FROM "
                         + MySqlDialect.quote(MySqlDialect.TOMBSTONE_TABLE)
                         + " WHERE `tbl` = ? AND `pk` IN ("
-                        + placeholders(batch.size())
+                        + placeholders(byEncoded.size())
                         + ")";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, table.name);

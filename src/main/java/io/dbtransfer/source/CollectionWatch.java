@@ -1,5 +1,6 @@
 package io.dbtransfer.source;
 
+import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.model.SourceVersion;
 
 import com.mongodb.client.ChangeStreamIterable;
@@ -87,7 +88,8 @@ final class CollectionWatch implements AutoCloseable {
 
     private void run() {
         while (!closed && !gone.isDone()) {
-            try (MongoClient client = SourceProbe.connect(spec.mongoUri, spec.mongoPassword, 10)) {
+            try (MongoClient client =
+                    MongoConnections.open(spec.mongoUri, spec.mongoPassword, 10)) {
                 ChangeStreamIterable<Document> stream =
                         client.getDatabase(spec.database)
                                 .watch(

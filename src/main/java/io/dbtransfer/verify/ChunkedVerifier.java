@@ -139,10 +139,15 @@ public final class ChunkedVerifier {
             if (waitMs > 0) {
                 Thread.sleep(waitMs);
             }
-            Map<String, List<Suspect>> byCollection = new LinkedHashMap<>();
+            // One recheck per key: a key can differ in two pages (MySQL's text order of a key
+            // column need not follow MongoDB's _id order), and is one difference.
+            Map<String, Map<String, Suspect>> distinct = new LinkedHashMap<>();
             for (Suspect s : list) {
-                byCollection.computeIfAbsent(s.collection, c -> new ArrayList<>()).add(s);
+                distinct.computeIfAbsent(s.collection, c -> new LinkedHashMap<>())
+                        .putIfAbsent(s.key, s);
             }
+            Map<String, List<Suspect>> byCollection = new LinkedHashMap<>();
+            distinct.forEach((c, m) -> byCollection.put(c, new ArrayList<>(m.values())));
             for (Map.Entry<String, List<Suspect>> e : byCollection.entrySet()) {
                 String collection = e.getKey();
                 TableSpec table = normalizer.mapping().tableFor(collection);

@@ -17,6 +17,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Updates;
 import org.bson.BsonDocument;
 import org.bson.Document;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -246,6 +247,52 @@ class VerifyInFluxITCase {
         assertThat(json.getString("verdict")).as(json.toJson()).isEqualTo("INCONSISTENT");
         assertThat(json.get("missing", Number.class).longValue()).isEqualTo(1);
         assertThat(keys(json, "mismatches")).containsExactly("s04");
+    }
+
+    /**
+     * Integer {@code _id}s under a text key column (the default key type): a row changed behind the
+     * job's back must be a mismatch. The recheck used to look the document up by the key column's
+     * text as a string, found nothing, and called the key "in flux": a false CONSISTENT.
+     */
+    @Test
+    @Disabled(
+            "Open bug (README, verify's limits): under a text key column MySQL pages keys in text"
+                    + " order ('10' < '2') while MongoDB pages _ids numerically, so integer _ids >= 10"
+                    + " are misaligned and reported as differences, and the recheck looks them up as"
+                    + " strings. This test fails until verify pages both sides in one order and"
+                    + " rechecks by the _id it read.")
+    void aChangedRowOfAnIntegerIdUnderATextKeyIsAMismatchNotInFlux(@TempDir Path dir)
+            throws Exception {
+        MigrationFixture f =
+                new MigrationFixture("verify_intkeys")
+                        .collections("items:\n  key-type: VARCHAR(16)\n  columns:\n    v: INT\n");
+        MongoCollection<Document> coll = f.mongo().getCollection("items");
+        JobConfig config = f.config();
+        List<Document> docs = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            docs.add(new Document("_id", i).append("v", i));
+        }
+        coll.insertMany(docs);
+        copyToMySql(f, config, "items");
+        try (Connection c = f.mysql();
+                Statement st = c.createStatement()) {
+            st.execute("UPDATE items SET v = 999 WHERE _id = '7'");
+        }
+        Path report = dir.resolve("report.json");
+        String[] args = {
+            "--config",
+            f.writeJobFile(dir.resolve("job.yaml")).toString(),
+            "--report",
+            report.toString(),
+            "--chunk-size",
+            "10",
+            "--recheck-delay",
+            "0s"
+        };
+        assertThat(run(args)).as("a changed row").isEqualTo(1);
+        Document json = Document.parse(Files.readString(report));
+        assertThat(json.getString("verdict")).as(json.toJson()).isEqualTo("INCONSISTENT");
+        assertThat(keys(json, "mismatches")).containsExactly("7");
     }
 
     /**
