@@ -67,7 +67,8 @@ public final class MySqlReadBack {
         for (String k : keys) {
             out.put(k, new Observed());
         }
-        List<String> all = new ArrayList<>(keys);
+        // Each distinct key once: the statements bind one value per placeholder.
+        List<String> all = new ArrayList<>(out.keySet());
         for (int from = 0; from < all.size(); from += BATCH) {
             List<String> batch = all.subList(from, Math.min(all.size(), from + BATCH));
             readParents(connection, table, batch, out);
