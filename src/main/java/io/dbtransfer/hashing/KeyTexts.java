@@ -54,8 +54,9 @@ public final class KeyTexts {
 
     /**
      * The routing keys a key column text can come from, most likely first: for text keys an
-     * ObjectId (24 hex digits) and the string; for integer keys Int32 (when it fits) and Int64.
-     * Other {@code _id} types (documents, doubles, …) cannot be told from the column text.
+     * ObjectId (24 hex digits), the string, and Int32/Int64 when the text is an integer's digits;
+     * for integer keys Int32 (when it fits) and Int64. Other {@code _id} types (documents, doubles,
+     * …) cannot be told from the column text.
      */
     public static List<String> candidates(String collection, String keyText, ColumnType keyType) {
         List<String> out = new ArrayList<>(2);
@@ -84,7 +85,31 @@ public final class KeyTexts {
                                             new BsonObjectId(new ObjectId(keyText))));
                 }
                 out.add(prefix + CanonicalValues.canonicalJson(new BsonString(keyText)));
+                // An integer _id under a text key column is written as its digits.
+                Long v = canonicalLong(keyText);
+                if (v != null) {
+                    if (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE) {
+                        out.add(
+                                prefix
+                                        + CanonicalValues.canonicalJson(
+                                                new BsonInt32((int) (long) v)));
+                    }
+                    out.add(prefix + CanonicalValues.canonicalJson(new BsonInt64(v)));
+                }
                 return out;
+        }
+    }
+
+    /** The long whose {@code Long.toString} is exactly {@code text}, or {@code null}. */
+    private static Long canonicalLong(String text) {
+        if (text.isEmpty() || text.length() > 20) {
+            return null;
+        }
+        try {
+            long v = Long.parseLong(text);
+            return Long.toString(v).equals(text) ? v : null;
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 }

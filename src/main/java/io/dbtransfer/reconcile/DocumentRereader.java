@@ -12,9 +12,15 @@ import io.dbtransfer.source.SourceProbe;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Projections;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
 
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
 
@@ -103,6 +109,34 @@ final class DocumentRereader implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             out.problem = "re-reading the document from MongoDB failed: " + e.getMessage();
+        }
+        return out;
+    }
+
+    /**
+     * The routing keys among {@code routingKeys} (all of {@code collection}) whose document MongoDB
+     * holds now; reads {@code _id}s only.
+     */
+    Set<String> existing(String collection, List<String> routingKeys) {
+        Map<BsonValue, String> byId = new HashMap<>();
+        for (String routingKey : routingKeys) {
+            byId.put(
+                    CanonicalValues.parseCanonicalJson(RoutingKey.keyJson(routingKey)), routingKey);
+        }
+        Set<String> out = new HashSet<>();
+        if (byId.isEmpty()) {
+            return out;
+        }
+        for (BsonDocument d :
+                mongo.getDatabase(database)
+                        .getCollection(collection, BsonDocument.class)
+                        .find(Filters.in("_id", byId.keySet()))
+                        .projection(Projections.include("_id"))
+                        .maxTime(timeoutSeconds, TimeUnit.SECONDS)) {
+            String routingKey = byId.get(d.get("_id"));
+            if (routingKey != null) {
+                out.add(routingKey);
+            }
         }
         return out;
     }

@@ -43,6 +43,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Keyed by document (the sink's routing key): keeps per key the source version and the {@link
@@ -641,6 +642,11 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         public KeyState state(String routingKey) throws Exception {
             setCurrentKey(routingKey);
             return keyState.value();
+        }
+
+        @Override
+        public Set<String> inSource(String collection, List<String> routingKeys) {
+            return rereader == null ? Set.of() : rereader.existing(collection, routingKeys);
         }
 
         @Override

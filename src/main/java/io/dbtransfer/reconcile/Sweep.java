@@ -50,6 +50,12 @@ public final class Sweep {
 
         /** A key differs: have it read back and judged (unless it is in flight or reported). */
         void suspect(String routingKey) throws Exception;
+
+        /**
+         * The routing keys among {@code routingKeys} whose document MongoDB holds now (empty when
+         * the source cannot be read).
+         */
+        Set<String> inSource(String collection, List<String> routingKeys) throws Exception;
     }
 
     /** One state key with its key group and state. */
@@ -143,6 +149,8 @@ public final class Sweep {
         ColumnType keyType = table.columns.get(0).type;
         MySqlReadBack.Page page = MySqlReadBack.page(connection, table, c.mysqlAfter, pageSize);
         Set<String> idTypes = c.idTypes(c.collection);
+        // Keys this subtask claims without state, with the other _ids their text can come from.
+        Map<String, List<String>> unknown = new LinkedHashMap<>();
         for (Map.Entry<String, MySqlReadBack.Observed> o : page.keys.entrySet()) {
             String text = o.getKey();
             String routingKey = owner(env, c.collection, text, keyType, idTypes);
@@ -151,6 +159,15 @@ public final class Sweep {
             }
             c.mysqlKeys++;
             KeyState st = env.state(routingKey);
+            if (st == null) {
+                List<String> others =
+                        new ArrayList<>(KeyTexts.candidates(c.collection, text, keyType));
+                others.remove(routingKey);
+                if (!others.isEmpty()) {
+                    unknown.put(routingKey, others);
+                    continue;
+                }
+            }
             boolean differs =
                     st == null
                             || !st.expectsRows()
@@ -159,6 +176,20 @@ public final class Sweep {
             if (differs) {
                 c.consistent = false;
                 env.suspect(routingKey);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            // A row without state here whose text another _id type can have (an integer _id under
+            // a text key, a 24-hex string next to ObjectIds): when MongoDB holds that other _id,
+            // the row is its document's, judged by that key's owner; never an extra row of ours.
+            List<String> others = new ArrayList<>();
+            unknown.values().forEach(others::addAll);
+            Set<String> held = env.inSource(c.collection, others);
+            for (Map.Entry<String, List<String>> u : unknown.entrySet()) {
+                if (u.getValue().stream().noneMatch(held::contains)) {
+                    c.consistent = false;
+                    env.suspect(u.getKey());
+                }
             }
         }
         if (page.last == null) {

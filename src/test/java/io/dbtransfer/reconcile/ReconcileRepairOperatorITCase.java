@@ -214,4 +214,74 @@ class ReconcileRepairOperatorITCase {
         assertThat(b.extractOutputValues()).isEmpty();
         b.close();
     }
+
+    /**
+     * Integer {@code _id}s under a text key column ({@code key-type: VARCHAR}): the sweep reads the
+     * key texts {@code "0"…"39"} from MySQL and must judge each under the routing key of the
+     * integer {@code _id} that wrote it, not as an unknown string {@code _id} (which MongoDB does
+     * not hold, so the row would be judged extra and, with repair on, deleted).
+     */
+    @Test
+    void integerIdsUnderATextKeyColumnAreNotJudgedExtraByTheSweep() throws Exception {
+        MigrationFixture f =
+                new MigrationFixture("rrop_intkeys")
+                        .collections("items:\n  key-type: VARCHAR(16)\n  columns:\n    v: INT\n")
+                        .set("reconcile.check-delay", "0 ms")
+                        .set("reconcile.recheck-delay", "100 ms")
+                        .set("reconcile.max-backoff", "400 ms")
+                        .set("reconcile.max-rechecks", "2")
+                        .set("reconcile.sweep-interval", "10 s")
+                        .set("reconcile.repair", "true");
+        JobConfig config = f.config();
+        List<Document> docs = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            docs.add(new Document("_id", i).append("v", i));
+        }
+        f.mongo().getCollection("items").insertMany(docs);
+        DocumentNormalizer normalizer =
+                new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
+        List<RowChange> changes = new ArrayList<>();
+        for (BsonDocument d : f.mongo().getCollection("items", BsonDocument.class).find()) {
+            changes.add(
+                    normalizer.normalize(
+                                    ChangeRecord.upsert(
+                                            "items",
+                                            CanonicalValues.canonicalJson(d.get("_id")),
+                                            d.toJson(CanonicalValues.CANONICAL),
+                                            1000 + changes.size()),
+                                    0)
+                            .change);
+        }
+        try (Connection conn = f.mysql()) {
+            SchemaManager.createTables(conn, config.mapping());
+            conn.setAutoCommit(false);
+            new ChangeApplier(config.mapping()).apply(conn, changes);
+            conn.commit();
+        }
+        var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new ReconcileOperator(ReconcileSettings.from(config)),
+                        RowChange::routingKey,
+                        Types.STRING);
+        h.open();
+        for (RowChange c : changes) {
+            h.processElement(c, 0);
+        }
+        h.snapshot(1, 1);
+        h.notifyOfCompletedCheckpoint(1);
+        h.getOutput().clear();
+        advance(h, 2 * 10_000 + 3_000);
+        assertThat(verdicts(h)).as("two sweeps over integer keys under a text column").isEmpty();
+        assertThat(h.extractOutputValues()).as("nothing to repair").isEmpty();
+        assertThat(f.count("items")).isEqualTo(40L);
+        try (Connection conn = f.mysql();
+                Statement st = conn.createStatement()) {
+            st.execute("UPDATE items SET v = 999 WHERE _id = '17'");
+        }
+        advance(h, 10_000 + 3_000);
+        assertThat(verdicts(h))
+                .as("a real difference is found under its integer _id")
+                .containsExactly("different 17 v");
+        h.close();
+    }
 }

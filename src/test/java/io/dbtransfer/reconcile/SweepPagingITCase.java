@@ -101,6 +101,11 @@ class SweepPagingITCase {
         }
 
         @Override
+        public java.util.Set<String> inSource(String collection, List<String> routingKeys) {
+            return java.util.Set.of(); // no source here: every unknown key is suspect
+        }
+
+        @Override
         public void suspect(String routingKey) {
             suspects.add(KeyTexts.keyText(routingKey, ORDERS.columns.get(0).type));
         }
