@@ -8,6 +8,7 @@ import org.bson.BsonInt32;
 import org.bson.BsonInt64;
 import org.bson.BsonObjectId;
 import org.bson.BsonString;
+import org.bson.BsonValue;
 import org.bson.types.ObjectId;
 
 import java.util.ArrayList;
@@ -96,6 +97,11 @@ public final class KeyTexts {
                     }
                     out.add(prefix + CanonicalValues.canonicalJson(new BsonInt64(v)));
                 }
+                // Any other _id type is written as its canonical Extended JSON.
+                BsonValue other = canonicalOther(keyText);
+                if (other != null) {
+                    out.add(prefix + keyText);
+                }
                 return out;
         }
     }
@@ -109,6 +115,34 @@ public final class KeyTexts {
             long v = Long.parseLong(text);
             return Long.toString(v).equals(text) ? v : null;
         } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The value whose canonical Extended JSON is exactly {@code text}, when it is of a type {@link
+     * CanonicalValues#keyText} writes that way (not a string, ObjectId or integer); else null.
+     */
+    private static BsonValue canonicalOther(String text) {
+        if (text.isEmpty()) {
+            return null;
+        }
+        char first = text.charAt(0);
+        if (first != '{' && first != '[' && first != 't' && first != 'f' && first != 'n') {
+            return null;
+        }
+        try {
+            BsonValue v = CanonicalValues.parseCanonicalJson(text);
+            switch (v.getBsonType()) {
+                case STRING:
+                case OBJECT_ID:
+                case INT32:
+                case INT64:
+                    return null;
+                default:
+                    return CanonicalValues.canonicalJson(v).equals(text) ? v : null;
+            }
+        } catch (RuntimeException e) {
             return null;
         }
     }

@@ -19,6 +19,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.Sorts;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
@@ -42,20 +43,22 @@ import java.util.function.Consumer;
 
 /**
  * The standalone verifier behind {@code bin/dbtransfer verify}: independent of the job and its
- * state. Walks each collection in {@code _id} order in chunks of {@code chunkSize} documents; for
- * each chunk, hashes the documents (through the mapping and {@link RowHasher}) and the MySQL rows
- * of the same key range (parent and child tables, read by key through {@link MySqlReadBack}),
- * compares the chunk digests and, when they differ, the keys. Differing keys are read again on both
- * sides {@code recheckDelayMs} after they were first seen: a key whose either side changed
- * meanwhile is counted as in flux, one that differs the same way twice is a mismatch.
+ * state. Two passes per collection. The source pass walks the documents in {@code _id} order in
+ * chunks of {@code chunkSize}; for each chunk it hashes the documents (through the mapping and
+ * {@link RowHasher}) and the MySQL rows of exactly their keys (parent and child tables, read by key
+ * through {@link MySqlReadBack}), and compares the chunk digests and, when they differ, the keys.
+ * The target pass walks every key MySQL holds, in MySQL's order, and looks each up in MongoDB: a
+ * key no document has is an extra one. Neither pass assumes that MySQL orders the key column as
+ * MongoDB orders {@code _id}s (it does not: text order puts {@code "10"} before {@code "2"}, and
+ * MongoDB orders mixed types by type). Differing keys are read again on both sides {@code
+ * recheckDelayMs} after they were first seen, by the {@code _id} read the first time: a key whose
+ * either side changed meanwhile is counted as in flux, one that differs the same way twice is a
+ * mismatch.
  *
- * <p>Memory is bounded independently of the collection size: one chunk of documents, MySQL keys
- * discovered in pages of at most {@code chunkSize} per table (so a range holding any number of
- * extra rows is walked page by page), and at most {@value #MAX_SUSPECTS} differing keys before they
- * are rechecked.
- *
- * <p>Limitation: the key ranges assume one {@code _id} type per collection (MongoDB orders mixed
- * types by type, MySQL by column text).
+ * <p>Memory is bounded independently of the collection size: one chunk of documents, one page of at
+ * most {@code chunkSize} MySQL keys, the key texts of at most {@value #MAX_SUSPECTS} dead-lettered
+ * documents (beyond that the target pass reads whole documents), and at most {@value #MAX_SUSPECTS}
+ * differing keys before they are rechecked.
  */
 public final class ChunkedVerifier {
 
@@ -102,11 +105,15 @@ public final class ChunkedVerifier {
         final Hash128 source;
         final Hash128 target;
 
-        Suspect(String collection, String key, Hash128 source, Hash128 target) {
+        /** The {@code _id} MongoDB held for the key, or {@code null} (an extra MySQL key). */
+        final BsonValue id;
+
+        Suspect(String collection, String key, Hash128 source, Hash128 target, BsonValue id) {
             this.collection = collection;
             this.key = key;
             this.source = source;
             this.target = target;
+            this.id = id;
         }
     }
 
@@ -156,10 +163,15 @@ public final class ChunkedVerifier {
                     List<Suspect> batch =
                             all.subList(from, Math.min(all.size(), from + MySqlReadBack.BATCH));
                     List<String> keys = new ArrayList<>();
+                    Map<String, BsonValue> ids = new HashMap<>();
                     for (Suspect s : batch) {
                         keys.add(s.key);
+                        if (s.id != null) {
+                            ids.put(s.key, s.id);
+                        }
                     }
-                    Map<String, Hash128> src = sourceHashes(source, collection, table, keys);
+                    // By the _id read at first sight; an extra key by every _id its text fits.
+                    Map<String, Hash128> src = sourceHashes(source, collection, table, ids, keys);
                     Map<String, MySqlReadBack.Observed> observed =
                             MySqlReadBack.read(target, table, keys);
                     for (Suspect s : batch) {
@@ -190,27 +202,51 @@ public final class ChunkedVerifier {
         Suspects suspects = new Suspects();
         for (Map.Entry<String, TableSpec> e : normalizer.mapping().byCollection().entrySet()) {
             report.table(e.getKey(), e.getValue().name);
-            walk(source, target, e.getKey(), e.getValue(), report, suspects);
+            Set<String> deadLettered = new HashSet<>();
+            boolean complete =
+                    walkSource(
+                            source,
+                            target,
+                            e.getKey(),
+                            e.getValue(),
+                            report,
+                            suspects,
+                            deadLettered);
+            walkTarget(
+                    source,
+                    target,
+                    e.getKey(),
+                    e.getValue(),
+                    report,
+                    suspects,
+                    complete ? deadLettered : null);
         }
         suspects.recheck(source, target, report);
         return report;
     }
 
-    private void walk(
+    /**
+     * The source pass: every document in {@code _id} order, a chunk at a time, against the MySQL
+     * rows of exactly its keys. Collects the key texts of dead-lettered documents into {@code
+     * deadLettered}; returns false when there were more than {@value #MAX_SUSPECTS} of them (the
+     * set is then incomplete and the target pass reads documents instead).
+     */
+    private boolean walkSource(
             MongoDatabase source,
             Connection target,
             String collection,
             TableSpec table,
             VerifyReport report,
-            Suspects suspects)
+            Suspects suspects,
+            Set<String> deadLettered)
             throws SQLException, InterruptedException {
         VerifyReport.TableStats stats = report.tables.get(collection);
         MongoCollection<BsonDocument> coll = source.getCollection(collection, BsonDocument.class);
+        boolean complete = true;
         BsonValue lastId = null;
-        String lowerText = null;
         while (true) {
             Map<String, Hash128> src = new LinkedHashMap<>();
-            String lastText = null;
+            Map<String, BsonValue> ids = new HashMap<>();
             int read = 0;
             BsonValue after = lastId;
             try (MongoCursor<BsonDocument> cursor = page(coll, after).iterator()) {
@@ -221,14 +257,19 @@ public final class ChunkedVerifier {
                     }
                     read++;
                     lastId = doc.get("_id");
-                    String text = KeyTexts.keyText(routingKey(collection, lastId), keyType(table));
-                    if (text != null) {
-                        lastText = text;
-                    }
                     RowChange change = normalize(collection, doc);
                     if (change == null) {
                         report.deadLettered++;
                         stats.deadLettered++;
+                        String text =
+                                KeyTexts.keyText(routingKey(collection, lastId), keyType(table));
+                        if (text != null && complete) {
+                            deadLettered.add(text);
+                            if (deadLettered.size() > MAX_SUSPECTS) {
+                                deadLettered.clear();
+                                complete = false;
+                            }
+                        }
                         continue;
                     }
                     report.sourceDocuments++;
@@ -236,26 +277,12 @@ public final class ChunkedVerifier {
                     src.put(
                             change.parent[0],
                             RowHasher.document(table, change.parent, change.children));
+                    ids.put(change.parent[0], lastId);
                 }
             }
-            boolean last = read < chunkSize;
-            String upperText = last ? null : lastText;
             Hash128[] digests = {Hash128.ZERO, Hash128.ZERO};
             List<Suspect> differing = new ArrayList<>();
-            compare(target, collection, table, src.keySet(), src, stats, digests, differing);
-            // MySQL keys of the range the documents did not name: extra rows, page by page.
-            String pageLower = lowerText;
-            // Without an upper bound before the end (no key text in this chunk), a later chunk
-            // or the tail walks the range, so no MySQL key is counted twice.
-            while (last || upperText != null) {
-                TargetPage page = targetPage(target, table, pageLower, upperText, chunkSize);
-                page.keys.removeAll(src.keySet());
-                compare(target, collection, table, page.keys, src, stats, digests, differing);
-                if (page.cut == null) {
-                    break;
-                }
-                pageLower = page.cut;
-            }
+            compare(target, collection, table, src.keySet(), src, ids, stats, digests, differing);
             report.chunks++;
             if (!digests[0].equals(digests[1])) {
                 report.differingChunks++;
@@ -263,10 +290,7 @@ public final class ChunkedVerifier {
                     suspects.add(s, source, target, report);
                 }
             }
-            report.targetRows = 0;
-            for (VerifyReport.TableStats t : report.tables.values()) {
-                report.targetRows += t.targetRows;
-            }
+            boolean last = read < chunkSize;
             if (report.chunks % 10 == 0 || last) {
                 progress.accept(
                         collection
@@ -278,13 +302,105 @@ public final class ChunkedVerifier {
                                 + report.differingChunks
                                 + " differing");
             }
-            if (last || lastText == null && read == 0) {
-                return;
-            }
-            if (upperText != null) {
-                lowerText = upperText;
+            if (last) {
+                totalTargetRows(report);
+                return complete;
             }
         }
+    }
+
+    /**
+     * The target pass: every key MySQL holds (parent and child tables), in MySQL's order, a page at
+     * a time; a key whose document MongoDB does not hold (or holds dead-lettered) is an extra one.
+     * Independent of how MySQL orders the key column against MongoDB's {@code _id} order, so any
+     * mix of {@code _id} types is walked exactly once on each side. {@code deadLettered} is null
+     * when the source pass could not keep them all: the documents are then read and normalized.
+     */
+    private void walkTarget(
+            MongoDatabase source,
+            Connection target,
+            String collection,
+            TableSpec table,
+            VerifyReport report,
+            Suspects suspects,
+            Set<String> deadLettered)
+            throws SQLException, InterruptedException {
+        VerifyReport.TableStats stats = report.tables.get(collection);
+        String cut = null;
+        while (true) {
+            TargetPage page = targetPage(target, table, cut, chunkSize);
+            if (!page.keys.isEmpty()) {
+                Set<String> held =
+                        deadLettered == null
+                                ? sourceHashes(source, collection, table, Map.of(), page.keys)
+                                        .keySet()
+                                : heldBySource(source, collection, table, page.keys);
+                if (deadLettered != null) {
+                    held.removeAll(deadLettered);
+                }
+                Set<String> extra = new LinkedHashSet<>(page.keys);
+                extra.removeAll(held);
+                if (!extra.isEmpty()) {
+                    Hash128[] digests = {Hash128.ZERO, Hash128.ZERO};
+                    List<Suspect> differing = new ArrayList<>();
+                    compare(
+                            target,
+                            collection,
+                            table,
+                            extra,
+                            Map.of(),
+                            Map.of(),
+                            stats,
+                            digests,
+                            differing);
+                    for (Suspect s : differing) {
+                        suspects.add(s, source, target, report);
+                    }
+                }
+            }
+            if (page.cut == null) {
+                totalTargetRows(report);
+                return;
+            }
+            cut = page.cut;
+        }
+    }
+
+    private static void totalTargetRows(VerifyReport report) {
+        report.targetRows = 0;
+        for (VerifyReport.TableStats t : report.tables.values()) {
+            report.targetRows += t.targetRows;
+        }
+    }
+
+    /** The key texts among {@code keys} that some document of MongoDB has ({@code _id}s only). */
+    private static Set<String> heldBySource(
+            MongoDatabase source, String collection, TableSpec table, Set<String> keys) {
+        ColumnType keyType = keyType(table);
+        List<BsonValue> ids = new ArrayList<>();
+        for (String key : keys) {
+            for (String routingKey : KeyTexts.candidates(collection, key, keyType)) {
+                ids.add(CanonicalValues.parseCanonicalJson(RoutingKey.keyJson(routingKey)));
+            }
+        }
+        Set<String> out = new HashSet<>();
+        if (ids.isEmpty()) {
+            return out;
+        }
+        try (MongoCursor<BsonDocument> cursor =
+                source.getCollection(collection, BsonDocument.class)
+                        .find(Filters.in("_id", ids))
+                        .projection(Projections.include("_id"))
+                        .iterator()) {
+            while (cursor.hasNext()) {
+                String text =
+                        KeyTexts.keyText(routingKey(collection, cursor.next().get("_id")), keyType);
+                if (text != null && keys.contains(text)) {
+                    out.add(text);
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -315,6 +431,7 @@ public final class ChunkedVerifier {
             TableSpec table,
             Set<String> keys,
             Map<String, Hash128> src,
+            Map<String, BsonValue> ids,
             VerifyReport.TableStats stats,
             Hash128[] digests,
             List<Suspect> differing)
@@ -342,7 +459,7 @@ public final class ChunkedVerifier {
                 stats.targetDigest = stats.targetDigest.xor(d);
             }
             if (!Objects.equals(s, t)) {
-                differing.add(new Suspect(collection, k, s, t));
+                differing.add(new Suspect(collection, k, s, t, ids.get(k)));
             }
         }
     }
@@ -366,13 +483,25 @@ public final class ChunkedVerifier {
         return result.change;
     }
 
-    /** The source hashes of the documents whose key column texts are {@code keys}. */
+    /**
+     * The source hashes of the documents whose key column texts are {@code keys}: read by the
+     * {@code _id} in {@code known} where there is one, else by every {@code _id} the text fits.
+     */
     private Map<String, Hash128> sourceHashes(
-            MongoDatabase source, String collection, TableSpec table, List<String> keys) {
+            MongoDatabase source,
+            String collection,
+            TableSpec table,
+            Map<String, BsonValue> known,
+            java.util.Collection<String> keys) {
         ColumnType keyType = table.columns.get(0).type;
         Set<String> wanted = new HashSet<>(keys);
         List<BsonValue> ids = new ArrayList<>();
         for (String key : keys) {
+            BsonValue id = known.get(key);
+            if (id != null) {
+                ids.add(id);
+                continue;
+            }
             for (String routingKey : KeyTexts.candidates(collection, key, keyType)) {
                 ids.add(CanonicalValues.parseCanonicalJson(RoutingKey.keyJson(routingKey)));
             }
@@ -406,13 +535,12 @@ public final class ChunkedVerifier {
     }
 
     /**
-     * The first {@code limit} distinct document keys MySQL holds in {@code (lower, upper]} (open
-     * ends when null) over the parent and all child tables, in MySQL's order of the key column:
+     * The first {@code limit} distinct document keys MySQL holds after {@code lower} (from the
+     * first when null) over the parent and all child tables, in MySQL's order of the key column:
      * each table's first {@code limit} keys, merged and cut by the database, so a page never holds
      * more than {@code limit} keys however many rows the range has.
      */
-    private static TargetPage targetPage(
-            Connection c, TableSpec table, String lower, String upper, int limit)
+    private static TargetPage targetPage(Connection c, TableSpec table, String lower, int limit)
             throws SQLException {
         List<TableSpec> tables = new ArrayList<>();
         tables.add(table);
@@ -433,9 +561,6 @@ public final class ChunkedVerifier {
             if (lower != null) {
                 sql.append(" AND ").append(column).append(" > ?");
             }
-            if (upper != null) {
-                sql.append(" AND ").append(column).append(" <= ?");
-            }
             sql.append(" ORDER BY ").append(column).append(" LIMIT ").append(limit);
             sql.append(union ? ")" : "");
         }
@@ -446,9 +571,6 @@ public final class ChunkedVerifier {
             for (int t = 0; t < tables.size(); t++) {
                 if (lower != null) {
                     ps.setString(i++, lower);
-                }
-                if (upper != null) {
-                    ps.setString(i++, upper);
                 }
             }
             String lastKey = null;

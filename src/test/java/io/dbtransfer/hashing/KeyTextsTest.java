@@ -54,4 +54,16 @@ class KeyTextsTest {
                 .containsExactly("int32 {\"$numberInt\": \"5\"}", "int64 {\"$numberLong\": \"5\"}");
         assertThat(types("x", "BIGINT")).isEmpty();
     }
+
+    @Test
+    void otherIdTypesUnderATextKeyAreTheirCanonicalJson() {
+        assertThat(types("{\"$numberDouble\": \"1.5\"}", "VARCHAR(64)"))
+                .containsExactly(
+                        "string \"{\\\"$numberDouble\\\": \\\"1.5\\\"}\"",
+                        "other {\"$numberDouble\": \"1.5\"}");
+        assertThat(types("{\"a\": {\"$numberInt\": \"1\"}}", "VARCHAR(64)")).hasSize(2);
+        assertThat(types("{\"a\": 1}", "VARCHAR(64)"))
+                .as("not canonical: only a string _id writes this text")
+                .hasSize(1);
+    }
 }

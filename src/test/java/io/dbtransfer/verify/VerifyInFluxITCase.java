@@ -17,7 +17,6 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Updates;
 import org.bson.BsonDocument;
 import org.bson.Document;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -255,12 +254,6 @@ class VerifyInFluxITCase {
      * text as a string, found nothing, and called the key "in flux": a false CONSISTENT.
      */
     @Test
-    @Disabled(
-            "Open bug (README, verify's limits): under a text key column MySQL pages keys in text"
-                    + " order ('10' < '2') while MongoDB pages _ids numerically, so integer _ids >= 10"
-                    + " are misaligned and reported as differences, and the recheck looks them up as"
-                    + " strings. This test fails until verify pages both sides in one order and"
-                    + " rechecks by the _id it read.")
     void aChangedRowOfAnIntegerIdUnderATextKeyIsAMismatchNotInFlux(@TempDir Path dir)
             throws Exception {
         MigrationFixture f =
@@ -293,6 +286,59 @@ class VerifyInFluxITCase {
         Document json = Document.parse(Files.readString(report));
         assertThat(json.getString("verdict")).as(json.toJson()).isEqualTo("INCONSISTENT");
         assertThat(keys(json, "mismatches")).containsExactly("7");
+    }
+
+    /**
+     * A collection of mixed {@code _id} types under a text key column (integers past 9, strings,
+     * ObjectIds, doubles, a document): MongoDB orders them by type then value, MySQL by text, and
+     * verify must still pair every document with its row. Equal: CONSISTENT with nothing in flux.
+     * Then a missing, an extra and a changed row are each found under the right key.
+     */
+    @Test
+    void mixedIdTypesUnderATextKeyArePairedExactly(@TempDir Path dir) throws Exception {
+        MigrationFixture f =
+                new MigrationFixture("verify_mixedkeys")
+                        .collections("items:\n  key-type: VARCHAR(64)\n  columns:\n    v: INT\n");
+        MongoCollection<Document> coll = f.mongo().getCollection("items");
+        JobConfig config = f.config();
+        List<Document> docs = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            docs.add(new Document("_id", i).append("v", i));
+            docs.add(new Document("_id", 1_000_000_000_000L + i).append("v", i));
+            docs.add(new Document("_id", "s" + i).append("v", i));
+            docs.add(new Document("_id", new org.bson.types.ObjectId()).append("v", i));
+            docs.add(new Document("_id", i + 0.5).append("v", i));
+        }
+        docs.add(new Document("_id", new Document("a", 1)).append("v", 7));
+        coll.insertMany(docs);
+        copyToMySql(f, config, "items");
+        String[] args = {
+            "--config",
+            f.writeJobFile(dir.resolve("job.yaml")).toString(),
+            "--report",
+            dir.resolve("equal.json").toString(),
+            "--chunk-size",
+            "7",
+            "--recheck-delay",
+            "0s"
+        };
+        assertThat(run(args)).as("equal").isZero();
+        Document equal = Document.parse(Files.readString(dir.resolve("equal.json")));
+        assertThat(equal.getString("verdict")).as(equal.toJson()).isEqualTo("CONSISTENT");
+        assertThat(keys(equal, "inFluxKeys")).isEmpty();
+
+        try (Connection c = f.mysql();
+                Statement st = c.createStatement()) {
+            st.execute("DELETE FROM items WHERE _id = '21'");
+            st.execute("INSERT INTO items (_id, v, _src_version) VALUES ('1000', 1, 1)");
+            st.execute("UPDATE items SET v = 999 WHERE _id = 's12'");
+        }
+        args[3] = dir.resolve("tampered.json").toString();
+        assertThat(run(args)).as("tampered").isEqualTo(1);
+        Document json = Document.parse(Files.readString(dir.resolve("tampered.json")));
+        assertThat(json.getString("verdict")).as(json.toJson()).isEqualTo("INCONSISTENT");
+        assertThat(keys(json, "mismatches")).containsExactly("1000", "21", "s12");
+        assertThat(keys(json, "inFluxKeys")).isEmpty();
     }
 
     /**
