@@ -4,17 +4,15 @@ import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.dialect.MySqlReadBack;
-import io.dbtransfer.hashing.Hash128;
 import io.dbtransfer.hashing.KeyTexts;
 import io.dbtransfer.hashing.RowHasher;
-import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.metrics.AliasCounter;
 import io.dbtransfer.model.MismatchRecord;
-import io.dbtransfer.model.RoutingKey;
 import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
 
+import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -38,12 +36,11 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Keyed by document (the sink's routing key): keeps per key the source version and the {@link
@@ -59,6 +56,11 @@ import java.util.Set;
  * through unchanged and in order; mismatches leave through the side output {@link #MISMATCHES}.
  * With {@code reconcile.repair} a mismatch is repaired by re-reading the document from MongoDB and
  * emitting it to the sink as a repair change (see {@link #repair}).
+ *
+ * <p>The operator holds state, timers, connections and metrics only; the rules are pure classes
+ * beside it: {@link PendingChecks} (when a key is read back), {@link Verdict} (what a read-back
+ * means), {@link KeyStates} (how a key's state changes), {@link MismatchHandling} (report or
+ * repair), {@link RowDiff} (what differs), {@link Sweep} and {@link StateKeyScan} (the sweep).
  */
 public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         implements OneInputStreamOperator<RowChange, RowChange> {
@@ -93,7 +95,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
 
     private transient ValueState<KeyState> keyState;
     private transient ListState<String> pendingState;
-    private transient Map<String, Pending> unverified;
+    private transient PendingChecks pending;
     private transient Connection connection;
     private transient long nextSweepAt;
     private transient ListState<SweepCursor> sweepState;
@@ -104,31 +106,10 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     private transient Counter mismatches;
     private transient Counter repairs;
     private transient Counter mismatchesOpen;
+    private transient ReconcileGauges gauges;
 
     /** Re-reads documents from MongoDB; {@code null}: no source configured. */
     private transient DocumentRereader rereader;
-
-    // Gauges are read by the metric reporter thread: plain values refreshed on every tick.
-    private transient volatile int lastSweepConsistent;
-    private transient volatile long lastSweepMillis;
-    private transient volatile long sweepsDone;
-    private transient volatile long lastSweepKeys;
-    private transient volatile long sweepPosition;
-    private transient volatile int pendingCount;
-    private transient volatile long checkLagMs;
-
-    /** A key whose MySQL side is not verified yet. */
-    static final class Pending {
-        final long firstSeen;
-        long checkpointId = -1;
-        long dueAt = Long.MAX_VALUE;
-        int attempts;
-        String detectedBy = "check";
-
-        Pending(long firstSeen) {
-            this.firstSeen = firstSeen;
-        }
-    }
 
     public ReconcileOperator(ReconcileSettings settings) {
         this.settings = settings;
@@ -142,36 +123,23 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         super.initializeState(context);
         keyState = getKeyedStateStore().getState(KEY_STATE);
         pendingState = context.getOperatorStateStore().getUnionListState(PENDING);
-        unverified = new LinkedHashMap<>();
+        pending = new PendingChecks();
         sweepState = context.getOperatorStateStore().getUnionListState(SWEEP);
         if (context.isRestored()) {
-            org.apache.flink.api.common.TaskInfo task = getRuntimeContext().getTaskInfo();
-            for (SweepCursor c : sweepState.get()) {
-                // Continued only by the same subtask at the same parallelism (after a rescale
-                // the key ranges moved: the next sweep starts over).
-                if (c.subtask == task.getIndexOfThisSubtask()
-                        && c.parallelism == task.getNumberOfParallelSubtasks()) {
-                    sweep = c;
-                }
-            }
-            long now = now();
-            for (String entry : pendingState.get()) {
-                String[] parts = entry.split("\t", 3);
-                String routingKey = parts[2];
-                if (owns(routingKey)) {
-                    Pending p = new Pending(Long.parseLong(parts[0]));
-                    p.attempts = Integer.parseInt(parts[1]);
-                    p.checkpointId = 0;
-                    p.dueAt = now + settings.checkDelayMs;
-                    unverified.put(routingKey, p);
-                }
-            }
+            TaskInfo task = getRuntimeContext().getTaskInfo();
+            sweep =
+                    SweepCursor.resumable(
+                            sweepState.get(),
+                            task.getIndexOfThisSubtask(),
+                            task.getNumberOfParallelSubtasks());
+            pending.restore(pendingState.get(), this::owns, now() + settings.checkDelayMs);
         }
     }
 
     @Override
     public void open() throws Exception {
         super.open();
+        gauges = new ReconcileGauges();
         MetricGroup group = getMetricGroup().addGroup("dbtransfer");
         // Prometheus-style names (snake_case, base units, _total counters) next to the previous
         // release's camelCase ones, kept for one more release.
@@ -182,18 +150,18 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         repairs = group.counter("reconcileRepairs");
         group.counter("mismatches_repaired_total", new AliasCounter(repairs));
         mismatchesOpen = group.counter("mismatches_open_total");
-        group.gauge("reconcile_pending_keys", () -> pendingCount);
-        group.gauge("reconcile_last_sweep_consistent", () -> lastSweepConsistent);
-        group.gauge("reconcile_last_sweep_duration_seconds", () -> lastSweepMillis / 1000.0);
-        group.gauge("reconcile_sweeps", () -> sweepsDone);
-        group.gauge("reconcile_check_lag_seconds", () -> checkLagMs / 1000.0);
-        group.gauge("reconcilePending", () -> pendingCount);
-        group.gauge("reconcileLastSweepConsistent", () -> lastSweepConsistent);
-        group.gauge("reconcileLastSweepMillis", () -> lastSweepMillis);
-        group.gauge("reconcileSweepsDone", () -> sweepsDone);
-        group.gauge("reconcileLastSweepKeys", () -> lastSweepKeys);
-        group.gauge("reconcileSweepKeys", () -> sweepPosition);
-        group.gauge("reconcileCheckLagMs", () -> checkLagMs);
+        group.gauge("reconcile_pending_keys", () -> gauges.pendingCount);
+        group.gauge("reconcile_last_sweep_consistent", () -> gauges.lastSweepConsistent);
+        group.gauge("reconcile_last_sweep_duration_seconds", () -> gauges.lastSweepMillis / 1000.0);
+        group.gauge("reconcile_sweeps", () -> gauges.sweepsDone);
+        group.gauge("reconcile_check_lag_seconds", () -> gauges.checkLagMs / 1000.0);
+        group.gauge("reconcilePending", () -> gauges.pendingCount);
+        group.gauge("reconcileLastSweepConsistent", () -> gauges.lastSweepConsistent);
+        group.gauge("reconcileLastSweepMillis", () -> gauges.lastSweepMillis);
+        group.gauge("reconcileSweepsDone", () -> gauges.sweepsDone);
+        group.gauge("reconcileLastSweepKeys", () -> gauges.lastSweepKeys);
+        group.gauge("reconcileSweepKeys", () -> gauges.sweepPosition);
+        group.gauge("reconcileCheckLagMs", () -> gauges.checkLagMs);
         if (settings.mongoUri != null) {
             // Lazy: the driver connects on first use (a mismatch), not here.
             rereader =
@@ -204,7 +172,6 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                             new DocumentNormalizer(settings.mapping, settings.policy),
                             MONGO_TIMEOUT_S);
         }
-        lastSweepConsistent = -1;
         sweeper = new Sweep(settings.mapping, settings.sweepPageSize);
         sweepEnv = new SweepEnv();
         nextSweepAt = now() + settings.sweepIntervalMs;
@@ -225,46 +192,25 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         if (sweep != null) {
             sweep.sawIdType(change.collection, KeyTexts.idType(change.routingKey()));
         }
-        KeyState old = keyState.value();
-        if (old != null && !old.is(KeyState.UNKNOWN_TO_SOURCE) && old.version > change.version) {
+        KeyState next = KeyStates.changed(keyState.value(), change, table);
+        if (next == null) {
             return; // an older replay: the sink ignores it too
         }
-        Hash128 hash =
-                change.delete
-                        ? Hash128.ZERO
-                        : RowHasher.document(table, change.parent, change.children);
-        keyState.update(new KeyState(change.version, hash, change.delete ? KeyState.DELETED : 0));
-        String routingKey = change.routingKey();
-        Pending previous = unverified.get(routingKey);
-        unverified.put(routingKey, new Pending(previous == null ? now() : previous.firstSeen));
+        keyState.update(next);
+        pending.changed(change.routingKey(), now());
     }
 
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        List<String> entries = new ArrayList<>(unverified.size());
-        for (Map.Entry<String, Pending> e : unverified.entrySet()) {
-            Pending p = e.getValue();
-            if (p.checkpointId < 0) {
-                p.checkpointId = context.getCheckpointId();
-            }
-            entries.add(p.firstSeen + "\t" + p.attempts + "\t" + e.getKey());
-        }
-        pendingState.update(entries);
+        pendingState.update(pending.snapshot(context.getCheckpointId()));
         sweepState.update(sweep == null ? List.of() : List.of(sweep));
     }
 
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         super.notifyCheckpointComplete(checkpointId);
-        long due = now() + settings.checkDelayMs;
-        for (Pending p : unverified.values()) {
-            if (p.checkpointId >= 0
-                    && p.checkpointId <= checkpointId
-                    && p.dueAt == Long.MAX_VALUE) {
-                p.dueAt = due;
-            }
-        }
+        pending.checkpointCompleted(checkpointId, now() + settings.checkDelayMs);
     }
 
     @Override
@@ -294,8 +240,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                     e.getMessage());
             closeConnection();
         }
-        pendingCount = unverified.size();
-        checkLagMs = checkLag();
+        gauges.pending(pending, now());
         scheduleTick();
     }
 
@@ -311,25 +256,12 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
      */
     private void runDueChecks(long deadline) throws Exception {
         do {
-            long now = now();
-            Map<String, List<String>> dueByCollection = new HashMap<>();
-            int due = 0;
-            for (Map.Entry<String, Pending> e : unverified.entrySet()) {
-                if (e.getValue().dueAt <= now) {
-                    dueByCollection
-                            .computeIfAbsent(
-                                    RoutingKey.collection(e.getKey()), c -> new ArrayList<>())
-                            .add(e.getKey());
-                    if (++due >= CHECK_ROUND) {
-                        break;
-                    }
-                }
-            }
-            if (due == 0) {
+            PendingChecks.Round round = pending.due(now(), CHECK_ROUND);
+            if (round.size == 0) {
                 return;
             }
-            checkRound(dueByCollection);
-            if (due < CHECK_ROUND) {
+            checkRound(round.byCollection);
+            if (round.size < CHECK_ROUND) {
                 return;
             }
         } while (System.nanoTime() < deadline);
@@ -338,16 +270,8 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     private void checkRound(Map<String, List<String>> dueByCollection) throws Exception {
         for (Map.Entry<String, List<String>> e : dueByCollection.entrySet()) {
             TableSpec table = settings.mapping.tableFor(e.getKey());
-            ColumnType keyType = table.columns.get(0).type;
-            Map<String, String> routingByText = new LinkedHashMap<>();
-            for (String routingKey : e.getValue()) {
-                String text = KeyTexts.keyText(routingKey, keyType);
-                if (text == null) {
-                    unverified.remove(routingKey);
-                } else {
-                    routingByText.put(text, routingKey);
-                }
-            }
+            Map<String, String> routingByText =
+                    pending.keyTexts(e.getValue(), table.columns.get(0).type);
             Map<String, MySqlReadBack.Observed> observed =
                     MySqlReadBack.read(connection(), table, routingByText.keySet());
             for (Map.Entry<String, MySqlReadBack.Observed> o : observed.entrySet()) {
@@ -356,6 +280,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         }
     }
 
+    /** Carries out the {@link Verdict} on one read-back key. */
     private void decide(
             String collection,
             TableSpec table,
@@ -363,97 +288,92 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             String routingKey,
             MySqlReadBack.Observed observed)
             throws Exception {
-        Pending pending = unverified.get(routingKey);
+        PendingChecks.Pending p = pending.get(routingKey);
         setCurrentKey(routingKey);
         KeyState state = keyState.value();
         Verdict verdict =
-                Verdict.judge(
-                        state,
-                        observed,
-                        pending == null ? 0 : pending.attempts,
-                        settings.maxRechecks);
+                Verdict.judge(state, observed, p == null ? 0 : p.attempts, settings.maxRechecks);
         switch (verdict.action) {
             case OK:
                 checked.inc();
-                unverified.remove(routingKey);
-                if (state != null && !state.expectsRows()) {
-                    keyState.clear(); // tombstone verified (or a reported extra is gone)
-                } else if (state != null
-                        && (state.is(KeyState.REPORTED) || state.is(KeyState.REPAIRED))) {
-                    state.flags &= ~(KeyState.REPORTED | KeyState.REPAIRED);
-                    keyState.update(state);
+                pending.remove(routingKey);
+                switch (KeyStates.verified(state)) {
+                    case CLEAR:
+                        keyState.clear(); // tombstone verified (or a reported extra is gone)
+                        break;
+                    case UPDATE:
+                        keyState.update(state);
+                        break;
+                    default:
+                        break;
                 }
                 break;
             case RECHECK:
-                pending.dueAt = now() + settings.backoff(pending.attempts);
-                pending.attempts++;
+                PendingChecks.recheck(p, now() + settings.backoff(p.attempts));
                 break;
             case ALREADY_REPORTED:
                 checked.inc();
-                unverified.remove(routingKey);
+                pending.remove(routingKey);
                 break;
             case MISMATCH:
-                if (pending != null
-                        && MismatchHandling.awaitRepair(
-                                state, pending.attempts, settings.maxRechecks)) {
-                    pending.dueAt = now() + settings.backoff(pending.attempts);
-                    pending.attempts++;
+                if (p != null
+                        && MismatchHandling.awaitRepair(state, p.attempts, settings.maxRechecks)) {
+                    PendingChecks.recheck(p, now() + settings.backoff(p.attempts));
                     break;
                 }
-                checked.inc();
-                mismatches.inc();
-                unverified.remove(routingKey);
-                MismatchRecord m =
-                        MismatchHandling.record(
-                                collection,
-                                table.name,
-                                keyText,
-                                verdict,
-                                state,
-                                observed,
-                                pending == null ? now() : pending.firstSeen,
-                                pending == null ? "check" : pending.detectedBy);
-                DocumentRereader.Reread reread =
-                        MismatchHandling.needsReread(
-                                        rereader != null, settings.repair, verdict.kind)
-                                ? rereader.read(
-                                        collection, table, routingKey, keyText, m.sourceVersion)
-                                : null;
-                if (reread != null
-                        && reread.problem == null
-                        && MismatchRecord.DIFFERENT.equals(verdict.kind)) {
-                    m.differingColumns =
-                            differingColumns(table, keyText, state, observed, reread, m);
-                }
-                if (MismatchHandling.decide(settings.repair, state, reread, m)
-                        == MismatchHandling.Action.REPAIR) {
-                    repair(routingKey, table, reread, m);
-                } else {
-                    markReported(state, observed);
-                }
-                if (MismatchRecord.REPAIRED.equals(m.status)) {
-                    LOG.info("Reconciliation mismatch repaired: {}", m);
-                } else {
-                    mismatchesOpen.inc();
-                    LOG.warn("Reconciliation mismatch: {}", m);
-                }
-                output.collect(MISMATCHES, new StreamRecord<>(m));
+                mismatch(collection, table, keyText, routingKey, verdict, state, observed, p);
                 break;
             default:
                 throw new IllegalStateException(verdict.toString());
         }
     }
 
-    private void markReported(KeyState state, MySqlReadBack.Observed observed) throws Exception {
-        KeyState marked =
-                state != null
-                        ? state
-                        : new KeyState(
-                                observed.version == null ? 0 : observed.version,
-                                Hash128.ZERO,
-                                KeyState.UNKNOWN_TO_SOURCE);
-        marked.flags |= KeyState.REPORTED;
-        keyState.update(marked);
+    /** Records a mismatch, names what differs, repairs or reports it, and emits its record. */
+    private void mismatch(
+            String collection,
+            TableSpec table,
+            String keyText,
+            String routingKey,
+            Verdict verdict,
+            KeyState state,
+            MySqlReadBack.Observed observed,
+            PendingChecks.Pending p)
+            throws Exception {
+        checked.inc();
+        mismatches.inc();
+        pending.remove(routingKey);
+        MismatchRecord m =
+                MismatchHandling.record(
+                        collection,
+                        table.name,
+                        keyText,
+                        verdict,
+                        state,
+                        observed,
+                        p == null ? now() : p.firstSeen,
+                        p == null ? "check" : p.detectedBy);
+        DocumentRereader.Reread reread =
+                MismatchHandling.needsReread(rereader != null, settings.repair, verdict.kind)
+                        ? rereader.read(collection, table, routingKey, keyText, m.sourceVersion)
+                        : null;
+        if (reread != null
+                && reread.problem == null
+                && MismatchRecord.DIFFERENT.equals(verdict.kind)) {
+            m.differingColumns = differingColumns(table, keyText, state, observed, reread, m);
+        }
+        if (MismatchHandling.decide(settings.repair, state, reread, m)
+                == MismatchHandling.Action.REPAIR) {
+            repair(routingKey, table, reread, m);
+        } else {
+            keyState.update(KeyStates.reported(state, observed));
+        }
+        if (MismatchRecord.REPAIRED.equals(m.status)) {
+            LOG.info("Reconciliation mismatch repaired: {}", m);
+        } else {
+            mismatchesOpen.inc();
+            LOG.warn("Reconciliation mismatch: {}", m);
+        }
+        output.collect(MISMATCHES, new StreamRecord<>(m));
     }
 
     /**
@@ -469,9 +389,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             DocumentRereader.Reread reread,
             MismatchRecord m) {
         RowChange now = reread.change;
-        Hash128 sourceNow =
-                now.delete ? Hash128.ZERO : RowHasher.document(table, now.parent, now.children);
-        if (state == null || !state.expectsRows() || !sourceNow.equals(state.hash())) {
+        if (!KeyStates.sameAsSource(state, now, table)) {
             return m.differingColumns;
         }
         MySqlReadBack.Rows rows;
@@ -526,14 +444,9 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         RowChange r = reread.change;
         r.repair = true;
         output.collect(new StreamRecord<>(r));
-        Hash128 hash = r.delete ? Hash128.ZERO : RowHasher.document(table, r.parent, r.children);
-        keyState.update(
-                new KeyState(
-                        r.version,
-                        hash,
-                        (byte) ((r.delete ? KeyState.DELETED : 0) | KeyState.REPAIRED)));
+        keyState.update(KeyStates.repaired(r, table));
         // Read back after the checkpoint that commits the repair, like any change.
-        unverified.put(routingKey, new Pending(now()));
+        pending.repaired(routingKey, now());
         repairs.inc();
         MismatchHandling.repaired(m, r, reread.operationTime);
     }
@@ -548,7 +461,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             if (now() < nextSweepAt) {
                 return;
             }
-            org.apache.flink.api.common.TaskInfo task = getRuntimeContext().getTaskInfo();
+            TaskInfo task = getRuntimeContext().getTaskInfo();
             sweep =
                     new SweepCursor(
                             task.getIndexOfThisSubtask(),
@@ -558,24 +471,21 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         long deadline = System.nanoTime() + settings.sliceMs * 1_000_000L;
         do {
             if (sweeper.step(sweep, connection(), sweepEnv)) {
-                lastSweepConsistent = sweep.consistent ? 1 : 0;
-                lastSweepMillis = now() - sweep.startedAt;
+                gauges.sweepDone(sweep, now());
                 LOG.info(
                         "Reconcile sweep done in {} ms: {} state keys, {} MySQL keys, {} pages,"
                                 + " {}",
-                        lastSweepMillis,
+                        gauges.lastSweepMillis,
                         sweep.stateKeys,
                         sweep.mysqlKeys,
                         sweep.pages,
                         sweep.consistent ? "consistent" : "differences found");
-                lastSweepKeys = sweep.stateKeys + sweep.mysqlKeys;
                 sweep = null;
-                sweepsDone++;
                 nextSweepAt = now() + settings.sweepIntervalMs;
                 break;
             }
         } while (System.nanoTime() < deadline);
-        sweepPosition = sweep == null ? 0 : sweep.stateKeys + sweep.mysqlKeys;
+        gauges.sweepAt(sweep);
         runDueChecks();
     }
 
@@ -589,40 +499,32 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         @Override
         public List<Sweep.StateKey> stateKeys(int keyGroup, String after, int n) throws Exception {
             int maxParallelism = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
-            // The n smallest (key group, key) after the cursor; a bounded max-heap. Both state
-            // backends list keys grouped by ascending key group, so the scan stops once the heap
-            // is full and a later key group begins (a backend that does not is scanned whole).
-            java.util.PriorityQueue<Sweep.StateKey> best =
-                    new java.util.PriorityQueue<>(n + 1, STATE_ORDER.reversed());
-            try (java.util.stream.Stream<?> stream =
+            List<Sweep.StateKey> out;
+            try (Stream<?> stream =
                     getKeyedStateBackend().getKeys(KEY_STATE.getName(), VoidNamespace.INSTANCE)) {
-                java.util.Iterator<?> it = stream.iterator();
-                boolean ordered = true;
-                int previous = -1;
-                while (it.hasNext()) {
-                    String key = (String) it.next();
-                    int group = KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism);
-                    if (group < previous) {
-                        ordered = false;
-                    }
-                    previous = group;
-                    if (group < keyGroup
-                            || (group == keyGroup && after != null && key.compareTo(after) <= 0)) {
-                        continue;
-                    }
-                    Sweep.StateKey k = new Sweep.StateKey(group, key, null);
-                    if (best.size() < n) {
-                        best.add(k);
-                    } else if (STATE_ORDER.compare(k, best.peek()) < 0) {
-                        best.poll();
-                        best.add(k);
-                    } else if (ordered && group > best.peek().keyGroup) {
-                        break;
-                    }
-                }
+                Iterator<?> it = stream.iterator();
+                Iterator<String> keys =
+                        new Iterator<>() {
+                            @Override
+                            public boolean hasNext() {
+                                return it.hasNext();
+                            }
+
+                            @Override
+                            public String next() {
+                                return (String) it.next();
+                            }
+                        };
+                out =
+                        StateKeyScan.page(
+                                keys,
+                                key ->
+                                        KeyGroupRangeAssignment.assignToKeyGroup(
+                                                key, maxParallelism),
+                                keyGroup,
+                                after,
+                                n);
             }
-            List<Sweep.StateKey> out = new ArrayList<>(best);
-            out.sort(STATE_ORDER);
             // Values are read after the key stream is closed: the heap backend's iterator must
             // not see state reads (they may rehash its map).
             for (int i = 0; i < out.size(); i++) {
@@ -651,7 +553,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
 
         @Override
         public void suspect(String routingKey) throws Exception {
-            if (unverified.containsKey(routingKey)) {
+            if (pending.contains(routingKey)) {
                 return; // in flight: the regular check covers it
             }
             setCurrentKey(routingKey);
@@ -659,34 +561,17 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             if (st != null && st.is(KeyState.REPORTED)) {
                 return; // a known, already reported difference
             }
-            long now = now();
-            Pending p = new Pending(now);
-            p.checkpointId = 0;
-            p.dueAt = now;
-            p.detectedBy = "sweep";
-            unverified.put(routingKey, p);
+            pending.suspect(routingKey, now());
         }
     }
 
-    private static final java.util.Comparator<Sweep.StateKey> STATE_ORDER =
-            java.util.Comparator.<Sweep.StateKey>comparingInt(k -> k.keyGroup)
-                    .thenComparing(k -> k.routingKey);
-
     private boolean owns(String routingKey) {
-        org.apache.flink.api.common.TaskInfo task = getRuntimeContext().getTaskInfo();
+        TaskInfo task = getRuntimeContext().getTaskInfo();
         return KeyGroupRangeAssignment.assignKeyToParallelOperator(
                         routingKey,
                         task.getMaxNumberOfParallelSubtasks(),
                         task.getNumberOfParallelSubtasks())
                 == task.getIndexOfThisSubtask();
-    }
-
-    private long checkLag() {
-        long oldest = Long.MAX_VALUE;
-        for (Pending p : unverified.values()) {
-            oldest = Math.min(oldest, p.firstSeen);
-        }
-        return oldest == Long.MAX_VALUE ? 0 : now() - oldest;
     }
 
     private Connection connection() throws SQLException {

@@ -70,6 +70,22 @@ public final class SweepCursor {
         this.startedAt = now;
     }
 
+    /**
+     * The cursor of {@code restored} that subtask {@code subtask} of {@code parallelism} continues,
+     * or {@code null}: only the same subtask at the same parallelism continues one (after a rescale
+     * the key ranges moved, so the next sweep starts over).
+     */
+    public static SweepCursor resumable(
+            Iterable<SweepCursor> restored, int subtask, int parallelism) {
+        SweepCursor found = null;
+        for (SweepCursor c : restored) {
+            if (c.subtask == subtask && c.parallelism == parallelism) {
+                found = c;
+            }
+        }
+        return found;
+    }
+
     /** Notes that this subtask holds a key of type {@code idType} in {@code collection}. */
     public void sawIdType(String collection, String idType) {
         idTypes.computeIfAbsent(collection, c -> new TreeSet<>()).add(idType);
