@@ -99,6 +99,55 @@ public final class JobConfig implements Serializable {
         return listed != null ? listed : new ArrayList<>(mapping.byCollection().keySet());
     }
 
+    /**
+     * {@code mongo.resnapshot}: collection → generation of its source (collections not listed: 0,
+     * the original source).
+     */
+    public Map<String, Integer> resnapshots() {
+        List<String> entries = options().get(JobOptions.MONGO_RESNAPSHOT);
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        if (entries == null) {
+            return out;
+        }
+        for (String entry : entries) {
+            int colon = entry.lastIndexOf(':');
+            String collection = colon < 0 ? "" : entry.substring(0, colon).trim();
+            int generation = -1;
+            try {
+                generation = colon < 0 ? -1 : Integer.parseInt(entry.substring(colon + 1).trim());
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            if (collection.isEmpty() || generation < 1) {
+                throw new ConfigException(
+                        "mongo.resnapshot: '"
+                                + entry
+                                + "' is not COLLECTION:GENERATION with a GENERATION of 1 or more"
+                                + " (e.g. 'items:1'; raise it to snapshot the collection again)");
+            }
+            if (!collections().contains(collection)) {
+                throw new ConfigException(
+                        "mongo.resnapshot names '"
+                                + collection
+                                + "', which is not migrated (mongo.collections: "
+                                + collections()
+                                + ")");
+            }
+            if (out.put(collection, generation) != null) {
+                throw new ConfigException(
+                        "mongo.resnapshot names '" + collection + "' twice; give it once");
+            }
+        }
+        if (!out.isEmpty() && !get(JobOptions.RECONCILE_ENABLED)) {
+            throw new ConfigException(
+                    "mongo.resnapshot needs reconcile.enabled: true (reconcile removes the rows of"
+                            + " documents deleted while the collection's stream was lost); enable"
+                            + " it, or re-snapshot every collection with a fresh start and"
+                            + " sink.on-fresh-start: truncate");
+        }
+        return out;
+    }
+
     public MismatchPolicy mismatchPolicy() {
         String v = get(JobOptions.ON_TYPE_MISMATCH);
         switch (v) {
@@ -396,6 +445,7 @@ public final class JobConfig implements Serializable {
                             + " after a checkpoint and exactly-once commits at checkpoints");
         }
         mismatchPolicy();
+        resnapshots();
         validateKafka(c);
         for (String collection : collections()) {
             if (mapping.tableFor(collection) == null) {

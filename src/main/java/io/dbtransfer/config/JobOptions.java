@@ -63,6 +63,23 @@ public final class JobOptions {
                             "Collections to migrate; defaults to the collections named in"
                                     + " 'collections:' of the job file.");
 
+    public static final ConfigOption<List<String>> MONGO_RESNAPSHOT =
+            ConfigOptions.key("mongo.resnapshot")
+                    .stringType()
+                    .asList()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Collections to snapshot again on this start, as COLLECTION:GENERATION"
+                                    + " (e.g. 'items:1'), when one collection's resume point has"
+                                    + " expired and the others' have not. Start from the"
+                                    + " savepoint with --allowNonRestoredState: the collection's"
+                                    + " source gets a new uid for the generation and reads every"
+                                    + " document again, version-guarded over the existing rows;"
+                                    + " the other collections keep streaming from their resume"
+                                    + " points. Reconcile removes the rows of documents deleted"
+                                    + " meanwhile (needs reconcile.enabled). Keep the entry on"
+                                    + " later restarts; raise GENERATION to snapshot again.");
+
     public static final ConfigOption<String> MYSQL_URL =
             ConfigOptions.key("mysql.url")
                     .stringType()
@@ -404,6 +421,7 @@ public final class JobOptions {
                     MONGO_PASSWORD_FILE,
                     MONGO_DATABASE,
                     MONGO_COLLECTIONS,
+                    MONGO_RESNAPSHOT,
                     MYSQL_URL,
                     MYSQL_USERNAME,
                     MYSQL_PASSWORD,

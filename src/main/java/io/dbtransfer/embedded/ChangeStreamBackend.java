@@ -96,6 +96,11 @@ final class ChangeStreamBackend extends MemoryBackend {
         emulatedOplog().expireHistory();
     }
 
+    /** See {@link EmulatedOplog#expireHistory(String, String)}. */
+    synchronized void expireHistory(String database, String collection) {
+        emulatedOplog().expireHistory(database, collection);
+    }
+
     /** See {@link EmulatedOplog#beginTransaction()}; waits for the running command. */
     synchronized void beginTransaction() {
         emulatedOplog().beginTransaction();

@@ -57,7 +57,7 @@ final class ChangeStreamCursor extends AbstractCursor {
      */
     @Override
     public synchronized List<Document> takeDocuments(int limit) {
-        oplog.checkHistoryAvailable(position);
+        oplog.checkHistoryAvailable(position, scope);
         int batchSize = limit > 0 ? limit : DEFAULT_BATCH_SIZE;
         long end = oplog.currentTime();
         List<Document> batch = new ArrayList<>();

@@ -51,6 +51,13 @@ final class EmulatedOplog implements Oplog {
     private volatile long horizon;
 
     /**
+     * Per {@code database.collection}: streams on that collection positioned before this time have
+     * lost history (see {@link #expireHistory(String, String)}).
+     */
+    private final java.util.Map<String, Long> collectionHorizons =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
      * The size cap set by {@link #resize}, in bytes of encoded oplog documents; 0: the default,
      * reported as {@link #DEFAULT_MAX_SIZE} and never enforced. Guarded by {@link #clockLock}.
      */
@@ -88,6 +95,18 @@ final class EmulatedOplog implements Oplog {
             horizon = newHorizon;
             entries.headMap(newHorizon, true).clear();
             sizeBytes = 0;
+        }
+    }
+
+    /**
+     * Makes every change stream on one collection positioned before now fail with error 286, and
+     * leaves the others alone: a fault injection standing in for a collection whose stream fell
+     * behind the oplog window while the others kept up (on mongod, which resume points are lost
+     * depends on where each stands against the oldest oplog entry). No entry is dropped.
+     */
+    void expireHistory(String database, String collection) {
+        synchronized (clockLock) {
+            collectionHorizons.put(database + "." + collection, tick());
         }
     }
 
@@ -227,8 +246,12 @@ final class EmulatedOplog implements Oplog {
     }
 
     /** Throws mongod's error 286 if entries after {@code position} were dropped. */
-    void checkHistoryAvailable(long position) {
-        if (position < horizon) {
+    void checkHistoryAvailable(long position, ChangeStreamScope scope) {
+        Long collectionHorizon =
+                scope.collection() == null
+                        ? null
+                        : collectionHorizons.get(scope.database() + "." + scope.collection());
+        if (position < horizon || collectionHorizon != null && position < collectionHorizon) {
             throw new MongoServerError(
                     CHANGE_STREAM_HISTORY_LOST,
                     "ChangeStreamHistoryLost",
@@ -373,7 +396,7 @@ final class EmulatedOplog implements Oplog {
                             + "' is not supported: the emulator keeps no pre-images");
         }
         long position = startPosition(changeStream);
-        checkHistoryAvailable(position);
+        checkHistoryAvailable(position, scope);
         ChangeStreamCursor cursor =
                 new ChangeStreamCursor(
                         cursorRegistry.generateCursorId(),

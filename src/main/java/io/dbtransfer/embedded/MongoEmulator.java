@@ -148,6 +148,15 @@ public final class MongoEmulator implements AutoCloseable {
     }
 
     /**
+     * Makes the change streams of one collection positioned before this moment fail with {@code
+     * ChangeStreamHistoryLost} (286), and no other: a test's stand-in for one collection whose
+     * stream fell out of the oplog window while the others kept up.
+     */
+    public void expireHistory(String database, String collection) {
+        backend.expireHistory(database, collection);
+    }
+
+    /**
      * Caps the emulated oplog at {@code bytes} (encoded oplog documents), like {@code
      * replSetResizeOplog} on mongod but without its 990 MB minimum: the oldest entries are dropped
      * from then on, and change streams positioned before them fail with error 286.

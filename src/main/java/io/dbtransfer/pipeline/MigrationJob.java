@@ -74,7 +74,8 @@ public final class MigrationJob {
                         config.get(JobOptions.MONGO_URI),
                         config.get(JobOptions.MONGO_DATABASE),
                         config.collections()),
-                reconcile ? ReconcileSettings.from(config) : null);
+                reconcile ? ReconcileSettings.from(config, snapshotVersion) : null,
+                config.resnapshots());
     }
 
     /** The real sinks: the exactly-once (or idempotent) change sink and the dead-letter table. */

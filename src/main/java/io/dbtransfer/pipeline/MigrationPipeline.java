@@ -66,6 +66,29 @@ public final class MigrationPipeline {
             PipelineSinks sinks,
             Map<String, Long> snapshotEstimates,
             ReconcileSettings reconcile) {
+        return define(
+                env,
+                sourcesByCollection,
+                normalizer,
+                sinks,
+                snapshotEstimates,
+                reconcile,
+                Map.of());
+    }
+
+    /**
+     * As above, with the re-snapshot generation of each collection's source ({@code
+     * mongo.resnapshot}; absent: 0), which picks its uid ({@link OperatorUids#sourceUid(String,
+     * int)}).
+     */
+    public static SingleOutputStreamOperator<RowChange> define(
+            StreamExecutionEnvironment env,
+            Map<String, Source<ChangeRecord, ?, ?>> sourcesByCollection,
+            DocumentNormalizer normalizer,
+            PipelineSinks sinks,
+            Map<String, Long> snapshotEstimates,
+            ReconcileSettings reconcile,
+            Map<String, Integer> sourceGenerations) {
         Preconditions.checkArgument(
                 !sourcesByCollection.isEmpty(), "at least one collection source is needed");
         DataStream<ChangeRecord> changes = null;
@@ -76,7 +99,10 @@ public final class MigrationPipeline {
                                     WatermarkStrategy.noWatermarks(),
                                     OperatorUids.sourceName(e.getKey()),
                                     TypeInformation.of(ChangeRecord.class))
-                            .uid(OperatorUids.sourceUid(e.getKey()))
+                            .uid(
+                                    OperatorUids.sourceUid(
+                                            e.getKey(),
+                                            sourceGenerations.getOrDefault(e.getKey(), 0)))
                             .name(OperatorUids.sourceName(e.getKey()));
             changes = changes == null ? one : changes.union(one);
         }

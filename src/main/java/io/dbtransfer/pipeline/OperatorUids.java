@@ -13,6 +13,17 @@ public final class OperatorUids {
         return "dbtransfer-mongo-cdc-source:" + collection;
     }
 
+    /**
+     * The uid of a collection's source in re-snapshot generation {@code generation} ({@code
+     * mongo.resnapshot}); generation 0 is the original {@link #sourceUid(String)}. A new generation
+     * has no state in the savepoint, so its source snapshots the collection again.
+     */
+    public static String sourceUid(String collection, int generation) {
+        return generation == 0
+                ? sourceUid(collection)
+                : sourceUid(collection) + "#resnapshot-" + generation;
+    }
+
     public static String sourceName(String collection) {
         return "MongoDB CDC source " + collection;
     }

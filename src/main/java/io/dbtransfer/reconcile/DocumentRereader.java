@@ -113,6 +113,29 @@ final class DocumentRereader implements AutoCloseable {
         return out;
     }
 
+    /** Documents MongoDB does not hold, and the source version before the read. */
+    static final class Absent {
+        final long operationTime;
+        final Set<String> routingKeys;
+
+        Absent(long operationTime, Set<String> routingKeys) {
+            this.operationTime = operationTime;
+            this.routingKeys = routingKeys;
+        }
+    }
+
+    /**
+     * The routing keys among {@code routingKeys} whose document MongoDB does not hold, with the
+     * server's operation time taken before the read: a delete at that version is older than any
+     * later re-insert of the {@code _id}.
+     */
+    Absent absent(String collection, List<String> routingKeys) {
+        long operationTime = SourceProbe.operationTime(mongo);
+        Set<String> gone = new java.util.LinkedHashSet<>(routingKeys);
+        gone.removeAll(existing(collection, routingKeys));
+        return new Absent(operationTime, gone);
+    }
+
     /**
      * The routing keys among {@code routingKeys} (all of {@code collection}) whose document MongoDB
      * holds now; reads {@code _id}s only.

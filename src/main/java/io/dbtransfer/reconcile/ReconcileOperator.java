@@ -91,6 +91,10 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     private static final ListStateDescriptor<SweepCursor> SWEEP =
             new ListStateDescriptor<>("reconcile-sweep", SweepCursorSerializer.INSTANCE);
 
+    /** Where each re-snapshot generation started (a union: every subtask keeps a copy). */
+    private static final ListStateDescriptor<String> RESNAPSHOT =
+            new ListStateDescriptor<>("reconcile-resnapshot", Types.STRING);
+
     private final ReconcileSettings settings;
 
     private transient ValueState<KeyState> keyState;
@@ -107,6 +111,12 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     private transient Counter repairs;
     private transient Counter mismatchesOpen;
     private transient ReconcileGauges gauges;
+    private transient ListState<String> resnapshotState;
+
+    /** Collection → source version its re-snapshot generation started at. */
+    private transient Map<String, Long> resnapshotFrom;
+
+    private transient Counter resnapshotDeletes;
 
     /** Re-reads documents from MongoDB; {@code null}: no source configured. */
     private transient DocumentRereader rereader;
@@ -125,6 +135,19 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         pendingState = context.getOperatorStateStore().getUnionListState(PENDING);
         pending = new PendingChecks();
         sweepState = context.getOperatorStateStore().getUnionListState(SWEEP);
+        resnapshotState = context.getOperatorStateStore().getUnionListState(RESNAPSHOT);
+        resnapshotFrom =
+                ResnapshotStarts.resolve(
+                        context.isRestored() ? resnapshotState.get() : List.of(),
+                        settings.resnapshots,
+                        settings.snapshotVersion);
+        if (!resnapshotFrom.isEmpty()) {
+            LOG.info(
+                    "Re-snapshot (mongo.resnapshot {}): rows older than these source versions"
+                            + " whose documents MongoDB no longer holds are removed: {}",
+                    settings.resnapshots,
+                    resnapshotFrom);
+        }
         if (context.isRestored()) {
             TaskInfo task = getRuntimeContext().getTaskInfo();
             sweep =
@@ -150,6 +173,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         repairs = group.counter("reconcileRepairs");
         group.counter("mismatches_repaired_total", new AliasCounter(repairs));
         mismatchesOpen = group.counter("mismatches_open_total");
+        resnapshotDeletes = group.counter("resnapshot_deleted_rows_total");
         group.gauge("reconcile_pending_keys", () -> gauges.pendingCount);
         group.gauge("reconcile_last_sweep_consistent", () -> gauges.lastSweepConsistent);
         group.gauge("reconcile_last_sweep_duration_seconds", () -> gauges.lastSweepMillis / 1000.0);
@@ -205,6 +229,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         super.snapshotState(context);
         pendingState.update(pending.snapshot(context.getCheckpointId()));
         sweepState.update(sweep == null ? List.of() : List.of(sweep));
+        resnapshotState.update(ResnapshotStarts.entries(settings.resnapshots, resnapshotFrom));
     }
 
     @Override
@@ -549,6 +574,49 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         @Override
         public Set<String> inSource(String collection, List<String> routingKeys) {
             return rereader == null ? Set.of() : rereader.existing(collection, routingKeys);
+        }
+
+        @Override
+        public long resnapshotFrom(String collection) {
+            return resnapshotFrom.getOrDefault(collection, 0L);
+        }
+
+        @Override
+        public void olderThanResnapshot(String collection, List<String> routingKeys)
+                throws Exception {
+            if (rereader == null) {
+                return;
+            }
+            long from = resnapshotFrom(collection);
+            TableSpec table = settings.mapping.tableFor(collection);
+            DocumentRereader.Absent absent = rereader.absent(collection, routingKeys);
+            for (String routingKey : absent.routingKeys) {
+                setCurrentKey(routingKey);
+                KeyState st = keyState.value();
+                if (st == null
+                        || !st.expectsRows()
+                        || Long.compareUnsigned(st.version, from) >= 0) {
+                    continue; // changed since the page was read
+                }
+                // Deleted while the collection's stream was lost: the re-snapshot cannot see it,
+                // so its rows go the way a delete event would have taken them.
+                RowChange delete =
+                        RowChange.delete(
+                                collection,
+                                table.name,
+                                io.dbtransfer.model.RoutingKey.keyJson(routingKey),
+                                absent.operationTime,
+                                new String[] {
+                                    KeyTexts.keyText(routingKey, table.columns.get(0).type)
+                                });
+                output.collect(new StreamRecord<>(delete));
+                KeyState next = KeyStates.changed(st, delete, table);
+                if (next != null) {
+                    keyState.update(next);
+                }
+                pending.changed(routingKey, now());
+                resnapshotDeletes.inc();
+            }
         }
 
         @Override

@@ -7,6 +7,7 @@ import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.model.MismatchPolicy;
 
 import java.io.Serializable;
+import java.util.Map;
 
 /**
  * Everything the reconcile operator needs: where MySQL (and MongoDB, for re-reads) is, the mapping,
@@ -63,6 +64,15 @@ public final class ReconcileSettings implements Serializable {
     /** Repair every mismatch (needs {@link #mongoUri}). */
     public final boolean repair;
 
+    /** {@code mongo.resnapshot}: collection → generation of its source being snapshotted again. */
+    public final Map<String, Integer> resnapshots;
+
+    /**
+     * The source version this run's snapshot records carry: where a re-snapshot generation that
+     * starts now begins (rows older than it that MongoDB no longer holds are removed).
+     */
+    public final long snapshotVersion;
+
     private ReconcileSettings(Builder b) {
         this.jdbcUrl = b.jdbcUrl;
         this.username = b.username;
@@ -80,6 +90,8 @@ public final class ReconcileSettings implements Serializable {
         this.mongoDatabase = b.mongoDatabase;
         this.policy = b.policy;
         this.repair = b.repair;
+        this.resnapshots = Map.copyOf(b.resnapshots);
+        this.snapshotVersion = b.snapshotVersion;
     }
 
     /**
@@ -100,7 +112,8 @@ public final class ReconcileSettings implements Serializable {
                 .sweepIntervalMs(sweepIntervalMs)
                 .sweepPaging(sweepPageSize, sliceMs)
                 .source(mongoUri, mongoPassword, mongoDatabase, policy)
-                .repair(repair);
+                .repair(repair)
+                .resnapshots(resnapshots, snapshotVersion);
     }
 
     /** The delay before recheck number {@code attempt} (0-based). */
@@ -114,6 +127,14 @@ public final class ReconcileSettings implements Serializable {
 
     /** The settings of a job configuration ({@code reconcile.*}, {@code mysql.*}, the mapping). */
     public static ReconcileSettings from(JobConfig config) {
+        return from(config, 0L);
+    }
+
+    /**
+     * The settings of a job configuration whose snapshot records carry {@code snapshotVersion} (for
+     * {@code mongo.resnapshot}).
+     */
+    public static ReconcileSettings from(JobConfig config, long snapshotVersion) {
         String mongoUri = config.get(JobOptions.MONGO_URI);
         return builder(config.get(JobOptions.MYSQL_URL), config.mapping())
                 .credentials(config.get(JobOptions.MYSQL_USERNAME), config.mysqlPassword())
@@ -136,6 +157,7 @@ public final class ReconcileSettings implements Serializable {
                         config.get(JobOptions.MONGO_DATABASE),
                         config.mismatchPolicy())
                 .repair(config.get(JobOptions.RECONCILE_REPAIR))
+                .resnapshots(config.resnapshots(), snapshotVersion)
                 .build();
     }
 
@@ -158,6 +180,8 @@ public final class ReconcileSettings implements Serializable {
         private String mongoDatabase;
         private MismatchPolicy policy = MismatchPolicy.NULL_AND_KEEP_IN_EXTRA;
         private boolean repair;
+        private Map<String, Integer> resnapshots = Map.of();
+        private long snapshotVersion;
 
         private Builder(String jdbcUrl, Mapping mapping) {
             this.jdbcUrl = jdbcUrl;
@@ -224,6 +248,16 @@ public final class ReconcileSettings implements Serializable {
             return this;
         }
 
+        /**
+         * {@code mongo.resnapshot} (collection → generation) and the version this run's snapshot
+         * records carry.
+         */
+        public Builder resnapshots(Map<String, Integer> resnapshots, long snapshotVersion) {
+            this.resnapshots = resnapshots;
+            this.snapshotVersion = snapshotVersion;
+            return this;
+        }
+
         /** {@code reconcile.repair}. */
         public Builder repair(boolean repair) {
             this.repair = repair;
@@ -251,6 +285,10 @@ public final class ReconcileSettings implements Serializable {
                             + sweepPageSize
                             + "); a page of 1000 keys is the default");
             require(sliceMs >= 0, "reconcile.time-slice must not be negative");
+            require(
+                    resnapshots.isEmpty() || (mongoUri != null && mongoDatabase != null),
+                    "mongo.resnapshot needs mongo.uri and mongo.database: reconcile asks MongoDB"
+                            + " which documents are gone");
             require(
                     !repair || (mongoUri != null && mongoDatabase != null),
                     "reconcile.repair needs mongo.uri and mongo.database to re-read documents");

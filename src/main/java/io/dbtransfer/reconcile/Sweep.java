@@ -56,6 +56,22 @@ public final class Sweep {
          * the source cannot be read).
          */
         Set<String> inSource(String collection, List<String> routingKeys) throws Exception;
+
+        /**
+         * The source version a re-snapshot of {@code collection} started at ({@code
+         * mongo.resnapshot}), or 0: none.
+         */
+        default long resnapshotFrom(String collection) {
+            return 0L;
+        }
+
+        /**
+         * Keys of a re-snapshotted collection whose rows are older than the re-snapshot: the
+         * operator removes those whose document MongoDB no longer holds (deleted while the stream
+         * was lost); the re-snapshot rewrites the others.
+         */
+        default void olderThanResnapshot(String collection, List<String> routingKeys)
+                throws Exception {}
     }
 
     /** One state key with its key group and state. */
@@ -102,12 +118,17 @@ public final class Sweep {
         List<StateKey> keys = env.stateKeys(c.keyGroup, c.stateAfter, pageSize);
         // Per collection: key text -> routing key of the keys whose rows must exist.
         Map<String, Map<String, String>> expected = new LinkedHashMap<>();
+        Map<String, List<String>> older = new LinkedHashMap<>();
         for (StateKey k : keys) {
             String collection = RoutingKey.collection(k.routingKey);
             c.sawIdType(collection, KeyTexts.idType(k.routingKey));
             TableSpec table = mapping.tableFor(collection);
             if (table == null || k.state == null || !k.state.expectsRows()) {
                 continue;
+            }
+            long from = env.resnapshotFrom(collection);
+            if (from != 0 && Long.compareUnsigned(k.state.version, from) < 0) {
+                older.computeIfAbsent(collection, x -> new ArrayList<>()).add(k.routingKey);
             }
             String text = KeyTexts.keyText(k.routingKey, table.columns.get(0).type);
             if (text != null) {
@@ -124,6 +145,9 @@ public final class Sweep {
                     env.suspect(k.getValue());
                 }
             }
+        }
+        for (Map.Entry<String, List<String>> e : older.entrySet()) {
+            env.olderThanResnapshot(e.getKey(), e.getValue());
         }
         c.stateKeys += keys.size();
         if (keys.size() < pageSize) {

@@ -56,6 +56,12 @@ final class CollectionWatch implements AutoCloseable {
     }
 
     private final Spec spec;
+
+    /** The watched collection's name. */
+    String collection() {
+        return spec.collection;
+    }
+
     private final CompletableFuture<CollectionGoneException> gone = new CompletableFuture<>();
     private volatile boolean closed;
     private Thread thread;

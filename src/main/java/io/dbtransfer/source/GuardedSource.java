@@ -146,13 +146,19 @@ public final class GuardedSource<T, S extends SourceSplit, E>
                 if (metrics != null) {
                     metrics.failed();
                 }
-                throw classify(e);
+                throw classify(e, watch == null ? null : watch.collection());
             }
         }
 
         static Exception classify(Exception e) {
+            return classify(e, null);
+        }
+
+        /** As above, naming the collection whose stream failed ({@code null}: unknown). */
+        static Exception classify(Exception e, String collection) {
             if (ResumePointExpiredException.isHistoryLost(e)) {
-                return new SuppressRestartsException(new ResumePointExpiredException(e));
+                return new SuppressRestartsException(
+                        new ResumePointExpiredException(collection, e));
             }
             return e;
         }

@@ -17,11 +17,25 @@ public class ResumePointExpiredException extends RuntimeException {
                     + " re-snapshot: start the job again WITHOUT the savepoint/checkpoint"
                     + " (source.startup-mode: initial); every document is read again and written"
                     + " version-guarded over the existing rows (see README, 'Resume point"
-                    + " expired'). To avoid it: a larger oplog (replSetResizeOplog) or shorter"
-                    + " stops.";
+                    + " expired'). If only some collections' streams expired, re-snapshot just"
+                    + " those and keep the others streaming: restore the savepoint with"
+                    + " --allowNonRestoredState and mongo.resnapshot: COLLECTION:1. To avoid it:"
+                    + " a larger oplog (replSetResizeOplog) or shorter stops.";
 
     public ResumePointExpiredException(Throwable cause) {
         super(MESSAGE, cause);
+    }
+
+    /** The resume point of {@code collection}'s stream expired ({@code null}: unknown). */
+    public ResumePointExpiredException(String collection, Throwable cause) {
+        super(
+                collection == null
+                        ? MESSAGE
+                        : "Collection '"
+                                + collection
+                                + "': "
+                                + MESSAGE.replace("COLLECTION:1", collection + ":1"),
+                cause);
     }
 
     /** True when {@code t} or one of its causes is MongoDB's ChangeStreamHistoryLost (286). */
