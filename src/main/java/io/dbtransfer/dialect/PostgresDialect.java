@@ -17,9 +17,9 @@ import java.util.StringJoiner;
 /**
  * The SQL the sink speaks to PostgreSQL (12+): double-quoted identifiers, {@code INSERT … ON
  * CONFLICT … DO UPDATE … WHERE} as the version guard, {@code numeric(20,0)} for the unsigned 64-bit
- * source versions, {@code COLLATE "C"} on text (binary comparison, as {@code utf8mb4_bin} on MySQL),
- * {@code jsonb} for JSON and {@code timestamp(3)} (UTC wall time, as the canonical values are) for
- * DATETIME. Parameters bind in the same order as {@link MySqlDialect}'s statements.
+ * source versions, {@code COLLATE "C"} on text (binary comparison, as {@code utf8mb4_bin} on
+ * MySQL), {@code jsonb} for JSON and {@code timestamp(3)} (UTC wall time, as the canonical values
+ * are) for DATETIME. Parameters bind in the same order as {@link MySqlDialect}'s statements.
  */
 public final class PostgresDialect implements TargetDialect {
 
@@ -422,7 +422,9 @@ public final class PostgresDialect implements TargetDialect {
         return "SET lock_timeout = '" + seconds + "s'";
     }
 
-    /** {@code char(n)} compares without trailing spaces; {@code varchar} and {@code text} do not. */
+    /**
+     * {@code char(n)} compares without trailing spaces; {@code varchar} and {@code text} do not.
+     */
     @Override
     public boolean keyIgnoresTrailingSpaces(Connection conn, TableSpec table) throws SQLException {
         boolean pad = false;
@@ -525,8 +527,8 @@ public final class PostgresDialect implements TargetDialect {
     }
 
     /**
-     * One placeholder per column; DATETIME and JSON values are bound as text and cast here, so
-     * that no driver setting ({@code stringtype}) is needed.
+     * One placeholder per column; DATETIME and JSON values are bound as text and cast here, so that
+     * no driver setting ({@code stringtype}) is needed.
      */
     static String placeholders(List<ColumnSpec> columns) {
         StringJoiner j = new StringJoiner(", ");

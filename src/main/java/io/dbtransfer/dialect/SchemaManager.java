@@ -69,8 +69,8 @@ public final class SchemaManager {
     /**
      * The tables of {@code mapping}, the tombstone and the dead-letter table on PostgreSQL, in the
      * connection's current schema: {@code CREATE TABLE IF NOT EXISTS}, then a probe of every
-     * expected column. Existing tables are not yet checked further (primary key, collation,
-     * version type) nor evolved, as they are on MySQL.
+     * expected column. Existing tables are not yet checked further (primary key, collation, version
+     * type) nor evolved, as they are on MySQL.
      */
     static void createPostgresTables(Connection conn, Mapping mapping, PostgresDialect dialect)
             throws SQLException {
@@ -85,9 +85,7 @@ public final class SchemaManager {
         }
         ddl.add(dialect.tombstoneTableDdl());
         ddl.add(dialect.deadLetterTableDdl());
-        for (String sql : ddl) {
-            execute(conn, sql, "create a table on PostgreSQL");
-        }
+        executePostgresDdl(conn, ddl);
         for (String[] p : probes) {
             try (Statement s = conn.createStatement()) {
                 s.executeQuery(p[1]).close();
@@ -101,6 +99,30 @@ public final class SchemaManager {
                         e.getSQLState(),
                         e.getErrorCode(),
                         e);
+            }
+        }
+    }
+
+    /** Session-level advisory lock that serializes the sink's DDL on one PostgreSQL database. */
+    static final long POSTGRES_DDL_LOCK = 0x4442_5446_4444_4c00L; // "DBTFDDL\0"
+
+    /**
+     * Runs {@code CREATE … IF NOT EXISTS} statements on PostgreSQL under {@link
+     * #POSTGRES_DDL_LOCK}: two sessions creating one table at once fail there ({@code duplicate key
+     * value violates unique constraint "pg_type_typname_nsp_index"}), and every sink subtask
+     * creates the tables at start.
+     */
+    public static void executePostgresDdl(Connection conn, List<String> ddl) throws SQLException {
+        try (Statement s = conn.createStatement()) {
+            s.execute("SELECT pg_advisory_lock(" + POSTGRES_DDL_LOCK + ")");
+        }
+        try {
+            for (String sql : ddl) {
+                execute(conn, sql, "create a table on PostgreSQL");
+            }
+        } finally {
+            try (Statement s = conn.createStatement()) {
+                s.execute("SELECT pg_advisory_unlock(" + POSTGRES_DDL_LOCK + ")");
             }
         }
     }

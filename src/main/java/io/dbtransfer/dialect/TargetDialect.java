@@ -12,7 +12,8 @@ import java.util.List;
  * Everything the change sink says differently to one kind of target database: identifier quoting,
  * DDL and type names, the version-guarded upsert, set-based child replace and delete, tombstones,
  * the commit-marker and dead-letter tables, key read-back and error explanations. {@link
- * MySqlDialect} (MySQL 8 / MariaDB) and {@link PostgresDialect} implement it; {@link #of} picks one.
+ * MySqlDialect} (MySQL 8 / MariaDB) and {@link PostgresDialect} implement it; {@link #of} picks
+ * one.
  *
  * <p>Statements bind the same parameters in the same order on every target, so the code that runs
  * them ({@code io.dbtransfer.sink.ChangeApplier}) is shared. Key values are bound through {@link
@@ -46,7 +47,9 @@ public interface TargetDialect {
     /** The SQL type of a mapped column on this target (the README's type table). */
     String columnType(ColumnSpec column);
 
-    /** Every {@code CREATE TABLE IF NOT EXISTS} (and index) a parent table and its children need. */
+    /**
+     * Every {@code CREATE TABLE IF NOT EXISTS} (and index) a parent table and its children need.
+     */
     List<String> tableDdl(TableSpec parent);
 
     /** The tombstone table ({@link MySqlDialect#TOMBSTONE_TABLE}). */
@@ -78,7 +81,9 @@ public interface TargetDialect {
      */
     String versionsForUpdate(TableSpec table, int keys);
 
-    /** Reads and locks tombstones (pk, version, owner) of up to {@code keys} keys; binds tbl, pks. */
+    /**
+     * Reads and locks tombstones (pk, version, owner) of up to {@code keys} keys; binds tbl, pks.
+     */
     String tombstonesForUpdate(int keys);
 
     /** Writes or overwrites a tombstone; binds tbl, pk, version, owner. */

@@ -21,15 +21,15 @@ import java.time.Duration;
  *
  * <p>{@code max_prepared_transactions} is set (PostgreSQL's default 0 disables {@code PREPARE
  * TRANSACTION}, which the exactly-once sink needs): {@value #MAX_PREPARED_TRANSACTIONS}, enough for
- * two prepared branches per subtask of several concurrent test jobs. zonky's shutdown hook stops the
- * server when the JVM exits.
+ * two prepared branches per subtask of several concurrent test jobs. zonky's shutdown hook stops
+ * the server when the JVM exits.
  */
 public final class EmbeddedPostgres implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgres.class);
 
     /** Prepared transactions the server can hold at once. */
-    public static final int MAX_PREPARED_TRANSACTIONS = 64;
+    public static final int MAX_PREPARED_TRANSACTIONS = 200;
 
     private final io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
 

@@ -1,8 +1,8 @@
 package io.dbtransfer.sink;
 
 import io.dbtransfer.connect.MySqlConnections;
-import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.dialect.SchemaManager;
+import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.model.RowChange;
 
@@ -80,9 +80,7 @@ abstract class AbstractChangeWriter implements SinkWriter<RowChange> {
             SchemaManager.createTables(conn, mapping, dialect);
         } catch (SQLException e) {
             throw new IOException(
-                    dialect.productName()
-                            + " sink could not prepare its tables: "
-                            + e.getMessage(),
+                    dialect.productName() + " sink could not prepare its tables: " + e.getMessage(),
                     e);
         }
     }
@@ -106,7 +104,8 @@ abstract class AbstractChangeWriter implements SinkWriter<RowChange> {
             try (Statement s = conn.createStatement()) {
                 s.execute(dialect.lockTimeout(1));
             }
-            try (PreparedStatement ps = conn.prepareStatement(dialect.tombstonePurge(PURGE_CHUNK))) {
+            try (PreparedStatement ps =
+                    conn.prepareStatement(dialect.tombstonePurge(PURGE_CHUNK))) {
                 ps.setLong(1, retention / 1000);
                 int n;
                 do {

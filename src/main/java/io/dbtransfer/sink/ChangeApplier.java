@@ -718,7 +718,8 @@ public final class ChangeApplier {
             for (int i = 0; i < descendants.size(); i++) {
                 TableSpec child = descendants.get(i);
                 descendantIndex.put(child.name, i);
-                deleteChildrenChunk.add(dialect.childrenDelete(child, spec.keyColumns, SELECT_CHUNK));
+                deleteChildrenChunk.add(
+                        dialect.childrenDelete(child, spec.keyColumns, SELECT_CHUNK));
                 insertChild.add(dialect.childInsert(child));
             }
         }

@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Entry point of the change sink (MySQL / MariaDB or PostgreSQL, by the URL's scheme): {@code MySqlChangeSink.builder().options(o).mapping(m)
- * .build()} gives a {@link Sink} of {@link RowChange}s for {@code DataStream#sinkTo}.
+ * Entry point of the change sink (MySQL / MariaDB or PostgreSQL, by the URL's scheme): {@code
+ * MySqlChangeSink.builder().options(o).mapping(m) .build()} gives a {@link Sink} of {@link
+ * RowChange}s for {@code DataStream#sinkTo}.
  *
  * <p>Feed it a stream keyed by {@link RowChange#routingKey()} so every change of one document
  * reaches the same subtask in order. See {@link DeliveryGuarantee} for the two modes.

@@ -9,8 +9,8 @@ import java.util.List;
 /**
  * A target's two-phase commit as the exactly-once writer ({@link XaChangeWriter}) and committer
  * ({@link XaCommitter}) use it: MySQL/MariaDB XA ({@link XaOperations}) or PostgreSQL's {@code
- * PREPARE TRANSACTION} ({@link PostgresTwoPhase}). Branches are named by {@link XaTransactionId}
- * on both; markers ({@link XaCommitMarkers}) prove commits on both.
+ * PREPARE TRANSACTION} ({@link PostgresTwoPhase}). Branches are named by {@link XaTransactionId} on
+ * both; markers ({@link XaCommitMarkers}) prove commits on both.
  */
 interface TwoPhaseCommit {
 
@@ -40,7 +40,9 @@ interface TwoPhaseCommit {
     /** Every prepared branch this connection could commit (any owner, live session or gone). */
     List<XaTransactionId> recover(Connection conn) throws SQLException;
 
-    /** True when the target does not know the branch (committed, rolled back, or never prepared). */
+    /**
+     * True when the target does not know the branch (committed, rolled back, or never prepared).
+     */
     boolean isUnknown(SQLException e);
 
     /** MySQL/MariaDB XA through SQL. */

@@ -29,6 +29,11 @@ public final class XaCommitMarkers {
     }
 
     static void createTable(Connection conn, TargetDialect dialect) throws SQLException {
+        if (dialect.type() == io.dbtransfer.model.TargetType.POSTGRESQL) {
+            io.dbtransfer.dialect.SchemaManager.executePostgresDdl(
+                    conn, java.util.List.of(dialect.commitMarkerTableDdl(TABLE)));
+            return;
+        }
         try (Statement s = conn.createStatement()) {
             s.execute(dialect.commitMarkerTableDdl(TABLE));
         }

@@ -67,8 +67,7 @@ class PostgresDialectTest {
         assertThatThrownBy(() -> PostgresDialect.quote("é".repeat(32)))
                 .hasMessageContaining("64 bytes")
                 .hasMessageContaining("at most 63");
-        assertThatThrownBy(() -> PostgresDialect.quote("a\u0000b"))
-                .hasMessageContaining("U+0000");
+        assertThatThrownBy(() -> PostgresDialect.quote("a\u0000b")).hasMessageContaining("U+0000");
     }
 
     @Test
@@ -203,13 +202,14 @@ class PostgresDialectTest {
 
     @Test
     void jsonKeysAreRefusedAndReservedColumnsToo() {
-        TableSpec jsonKey =
-                new TableSpec("j", List.of(col("k", ColumnType.of(Kind.JSON))), 1);
+        TableSpec jsonKey = new TableSpec("j", List.of(col("k", ColumnType.of(Kind.JSON))), 1);
         assertThatThrownBy(() -> PG.tableDdl(jsonKey)).hasMessageContaining("type JSON");
         TableSpec reserved =
                 new TableSpec(
                         "r",
-                        List.of(col("k", ColumnType.of(Kind.INT)), col("_src_version", ColumnType.of(Kind.INT))),
+                        List.of(
+                                col("k", ColumnType.of(Kind.INT)),
+                                col("_src_version", ColumnType.of(Kind.INT))),
                         1);
         assertThatThrownBy(() -> PG.tableDdl(reserved)).hasMessageContaining("reserves");
     }

@@ -350,8 +350,7 @@ class MySqlChangeSinkITCase {
                         }
                     }
                     try (PreparedStatement ps =
-                            conn.prepareStatement(
-                                    "SELECT _src_version FROM items WHERE _id = ?")) {
+                            conn.prepareStatement("SELECT _src_version FROM items WHERE _id = ?")) {
                         for (Map.Entry<String, Long> e : firstVersionSinceSnapshot.entrySet()) {
                             ps.setString(1, e.getKey());
                             try (ResultSet rs = ps.executeQuery()) {

@@ -145,7 +145,8 @@ class XaRecoveryITCase {
 
     @ParameterizedTest
     @EnumSource(TestTarget.class)
-    void aBranchOfACompletedButUncommittedCheckpointIsCommittedAfterRestore(TestTarget target) throws Exception {
+    void aBranchOfACompletedButUncommittedCheckpointIsCommittedAfterRestore(TestTarget target)
+            throws Exception {
         String url = target.newDatabase("xa_restore_commit");
         ExactlyOnceMySqlSink sink = sink(url, "rc", 100);
         List<RowChange> ops = List.of(upsert("a", V + 1, 2, 1), upsert("b", V + 1, 3, 2));
@@ -165,7 +166,8 @@ class XaRecoveryITCase {
 
     @ParameterizedTest
     @EnumSource(TestTarget.class)
-    void aBranchOfAnIncompleteCheckpointIsRolledBackAndItsChangesReplayed(TestTarget target) throws Exception {
+    void aBranchOfAnIncompleteCheckpointIsRolledBackAndItsChangesReplayed(TestTarget target)
+            throws Exception {
         String url = target.newDatabase("xa_restore_rollback");
         ExactlyOnceMySqlSink sink = sink(url, "rb", 100);
         List<RowChange> first = List.of(upsert("a", V + 1, 2, 1));
@@ -198,7 +200,8 @@ class XaRecoveryITCase {
 
     @ParameterizedTest
     @EnumSource(TestTarget.class)
-    void keysHeldByThePreparedBranchWaitForItsCommitInsteadOfBlocking(TestTarget target) throws Exception {
+    void keysHeldByThePreparedBranchWaitForItsCommitInsteadOfBlocking(TestTarget target)
+            throws Exception {
         String url = target.newDatabase("xa_held_keys");
         // Batch size 1: every change is flushed at once, also while branch 1 holds key "a".
         ExactlyOnceMySqlSink sink = sink(url, "held", 1);
@@ -265,8 +268,8 @@ class XaRecoveryITCase {
 
     @ParameterizedTest
     @EnumSource(TestTarget.class)
-    void aSecondMigrationOnTheSameServerLeavesTheFirstOnesBranchesAloneWithDefaultSettings(TestTarget target)
-            throws Exception {
+    void aSecondMigrationOnTheSameServerLeavesTheFirstOnesBranchesAloneWithDefaultSettings(
+            TestTarget target) throws Exception {
         String urlA = target.newDatabase("xa_two_jobs_a");
         String urlB = target.newDatabase("xa_two_jobs_b");
         ExactlyOnceMySqlSink sinkA = sink(urlA, null, 100);
@@ -310,7 +313,8 @@ class XaRecoveryITCase {
 
     @ParameterizedTest
     @EnumSource(TestTarget.class)
-    void aBranchRolledBackBehindTheCommittersBackFailsTheJobLoudly(TestTarget target) throws Exception {
+    void aBranchRolledBackBehindTheCommittersBackFailsTheJobLoudly(TestTarget target)
+            throws Exception {
         String url = target.newDatabase("xa_lost_branch");
         ExactlyOnceMySqlSink sink = sink(url, "lost", 100);
         try (Subtask s = new Subtask(sink, null)) {

@@ -27,7 +27,9 @@ public enum TestTarget {
 
     /** A fresh database on this target's shared server, as a JDBC URL. */
     public String newDatabase(String prefix) {
-        return this == POSTGRESQL ? TestPostgres.newDatabase(prefix) : TestMySql.newDatabase(prefix);
+        return this == POSTGRESQL
+                ? TestPostgres.newDatabase(prefix)
+                : TestMySql.newDatabase(prefix);
     }
 
     /** A plain JDBC connection (autocommit) to a URL of either target. */
