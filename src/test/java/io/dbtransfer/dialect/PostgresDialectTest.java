@@ -223,4 +223,27 @@ class PostgresDialectTest {
         assertThat(PG.isTransient(new java.sql.SQLException("lock timeout", "55P03"))).isTrue();
         assertThat(PG.isTransient(new java.sql.SQLException("syntax", "42601"))).isFalse();
     }
+
+    @Test
+    void mySqlKeepsItsCommitMarkerStatementsWordForWord() {
+        MySqlDialect my = MySqlDialect.INSTANCE;
+        assertThat(my.commitMarkerTableDdl("_dbtransfer_xa_commit"))
+                .isEqualTo(
+                        "CREATE TABLE IF NOT EXISTS `_dbtransfer_xa_commit`"
+                                + " (`xid` VARCHAR(190) CHARACTER SET ascii COLLATE ascii_bin NOT"
+                                + " NULL, `token` BIGINT NOT NULL, `created_at` TIMESTAMP(3) NOT"
+                                + " NULL DEFAULT CURRENT_TIMESTAMP(3), PRIMARY KEY (`xid`), KEY"
+                                + " `created_at` (`created_at`)) ENGINE=InnoDB");
+        assertThat(my.commitMarkerUpsert("_dbtransfer_xa_commit"))
+                .isEqualTo(
+                        "INSERT INTO `_dbtransfer_xa_commit` (`xid`, `token`) VALUES (?, ?) ON"
+                                + " DUPLICATE KEY UPDATE `token` = VALUES(`token`), `created_at` ="
+                                + " CURRENT_TIMESTAMP(3)");
+        assertThat(my.commitMarkerPurge("_dbtransfer_xa_commit", 10))
+                .isEqualTo(
+                        "DELETE FROM `_dbtransfer_xa_commit` WHERE `created_at` <"
+                                + " CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 10");
+        assertThat(my.deadLetterInsert()).isEqualTo(DeadLetterRows.INSERT);
+        assertThat(my.tombstoneUpsert()).isEqualTo(MySqlDialect.upsertTombstone());
+    }
 }
