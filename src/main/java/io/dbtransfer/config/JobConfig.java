@@ -8,6 +8,7 @@ import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.model.DeliveryGuarantee;
 import io.dbtransfer.model.MismatchPolicy;
 import io.dbtransfer.model.Redact;
+import io.dbtransfer.model.TargetType;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
@@ -88,6 +89,45 @@ public final class JobConfig implements Serializable {
 
     public <T> T get(ConfigOption<T> option) {
         return options().get(option);
+    }
+
+    /**
+     * The target's kind: {@code target.type} when set, else from {@code mysql.url}'s scheme.
+     *
+     * @throws ConfigException when {@code target.type} is not a known type or disagrees with the
+     *     URL
+     */
+    public TargetType targetType() {
+        Configuration c = options();
+        String url = c.get(JobOptions.MYSQL_URL);
+        TargetType fromUrl;
+        try {
+            fromUrl = TargetType.fromJdbcUrl(url);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("mysql.url: " + e.getMessage());
+        }
+        String set = c.get(JobOptions.TARGET_TYPE);
+        if (set == null || set.isBlank()) {
+            return fromUrl;
+        }
+        TargetType chosen;
+        try {
+            chosen = TargetType.parse(set);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("target.type: " + e.getMessage());
+        }
+        if (chosen != fromUrl) {
+            throw new ConfigException(
+                    "target.type is "
+                            + chosen.settingName()
+                            + " but mysql.url ('"
+                            + Redact.uri(url)
+                            + "') names a "
+                            + fromUrl.settingName()
+                            + " server; fix one of them (or leave target.type unset: it follows"
+                            + " the URL)");
+        }
+        return chosen;
     }
 
     public Mapping mapping() {
@@ -408,11 +448,22 @@ public final class JobConfig implements Serializable {
                             + "'");
         }
         String url = c.get(JobOptions.MYSQL_URL);
-        if (!url.startsWith("jdbc:mysql://") && !url.startsWith("jdbc:mariadb://")) {
+        if (!url.startsWith("jdbc:mysql://")
+                && !url.startsWith("jdbc:mariadb://")
+                && !url.startsWith("jdbc:postgresql://")) {
             throw new ConfigException(
-                    "mysql.url must be a JDBC URL starting with jdbc:mysql://; got '"
+                    "mysql.url must be a JDBC URL starting with jdbc:mysql:// (or jdbc:mariadb://,"
+                            + " jdbc:postgresql:// for a PostgreSQL target); got '"
                             + Redact.uri(url)
                             + "'");
+        }
+        TargetType target = targetType();
+        if (target == TargetType.POSTGRESQL && c.get(JobOptions.RECONCILE_ENABLED)) {
+            throw new ConfigException(
+                    "reconcile.enabled: true is not supported with target.type postgresql yet:"
+                            + " reconciliation reads rows back with MySQL's SQL. Set"
+                            + " reconcile.enabled: false for a PostgreSQL target (the sink's"
+                            + " exactly-once delivery, versions and tombstones work there).");
         }
         // Typed reads throw IllegalArgumentException on malformed values: name the setting.
         for (ConfigOption<?> option : JobOptions.ALL) {

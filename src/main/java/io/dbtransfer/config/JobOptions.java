@@ -88,6 +88,16 @@ public final class JobOptions {
                             "JDBC URL of the target MySQL database, e.g."
                                     + " jdbc:mysql://host:3306/shop.");
 
+    public static final ConfigOption<String> TARGET_TYPE =
+            ConfigOptions.key("target.type")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Which database mysql.url names: mysql (MySQL 8 or MariaDB) or"
+                                    + " postgresql. Default: from the URL's scheme (jdbc:mysql: or"
+                                    + " jdbc:mariadb: is mysql, jdbc:postgresql: is postgresql);"
+                                    + " when set, it must agree with the URL.");
+
     public static final ConfigOption<String> MYSQL_USERNAME =
             ConfigOptions.key("mysql.username")
                     .stringType()
@@ -423,6 +433,7 @@ public final class JobOptions {
                     MONGO_COLLECTIONS,
                     MONGO_RESNAPSHOT,
                     MYSQL_URL,
+                    TARGET_TYPE,
                     MYSQL_USERNAME,
                     MYSQL_PASSWORD,
                     MYSQL_PASSWORD_FILE,

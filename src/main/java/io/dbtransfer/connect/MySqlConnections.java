@@ -12,7 +12,8 @@ import java.util.Properties;
 
 /**
  * Opens the sink's MySQL sessions: utf8mb4, rewritten batches, READ COMMITTED (at REPEATABLE READ
- * concurrent subtasks deadlocked on child deletes even with disjoint keys).
+ * concurrent subtasks deadlocked on child deletes even with disjoint keys). A {@code
+ * jdbc:postgresql:} URL gets a PostgreSQL session instead (READ COMMITTED, its default).
  */
 public final class MySqlConnections {
 
@@ -32,6 +33,9 @@ public final class MySqlConnections {
     public static Connection open(
             String jdbcUrl, String username, String password, boolean autoCommit)
             throws SQLException {
+        if (isPostgres(jdbcUrl)) {
+            return openPostgres(jdbcUrl, username, password, autoCommit);
+        }
         Properties props = new Properties();
         // Connector/J lets Properties override the URL, so only fill in what the URL leaves out.
         setDefault(props, jdbcUrl, "rewriteBatchedStatements", "true");
@@ -69,6 +73,53 @@ public final class MySqlConnections {
             try (Statement s = conn.createStatement()) {
                 s.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
             }
+            conn.setAutoCommit(autoCommit);
+            return conn;
+        } catch (SQLException e) {
+            closeQuietly(conn);
+            throw e;
+        }
+    }
+
+    /** Whether the URL names a PostgreSQL server. */
+    public static boolean isPostgres(String jdbcUrl) {
+        return jdbcUrl != null && jdbcUrl.toLowerCase(Locale.ROOT).startsWith("jdbc:postgresql:");
+    }
+
+    private static Connection openPostgres(
+            String jdbcUrl, String username, String password, boolean autoCommit)
+            throws SQLException {
+        Properties props = new Properties();
+        setDefault(props, jdbcUrl, "tcpKeepAlive", "true");
+        if (username != null) {
+            props.setProperty("user", username);
+        }
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        try {
+            Class.forName("org.postgresql.Driver");
+        } catch (ClassNotFoundException e) {
+            // Another driver may serve the URL.
+        }
+        Connection conn;
+        try {
+            conn = DriverManager.getConnection(jdbcUrl, props);
+        } catch (SQLException e) {
+            throw new SQLException(
+                    "Cannot connect to PostgreSQL at "
+                            + Redact.uri(jdbcUrl)
+                            + ": "
+                            + e.getMessage()
+                            + (e.getSQLState() != null && e.getSQLState().startsWith("08")
+                                    ? " (check host, port and that the server is running)"
+                                    : ""),
+                    e.getSQLState(),
+                    e.getErrorCode(),
+                    e);
+        }
+        try {
+            conn.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             conn.setAutoCommit(autoCommit);
             return conn;
         } catch (SQLException e) {

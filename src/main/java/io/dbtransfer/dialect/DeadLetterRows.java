@@ -60,8 +60,13 @@ public final class DeadLetterRows {
 
     /** Creates the table if it does not exist. */
     public static void create(Connection connection) throws SQLException {
+        create(connection, MySqlDialect.INSTANCE);
+    }
+
+    /** Creates the table of {@code dialect}'s target if it does not exist. */
+    public static void create(Connection connection, TargetDialect dialect) throws SQLException {
         try (java.sql.Statement st = connection.createStatement()) {
-            st.execute(DDL);
+            st.execute(dialect.deadLetterTableDdl());
         }
     }
 
@@ -71,12 +76,18 @@ public final class DeadLetterRows {
      * change; replays of the same letter are ignored).
      */
     public static void insert(Connection conn, List<DeadLetter> letters) throws SQLException {
+        insert(conn, MySqlDialect.INSTANCE, letters);
+    }
+
+    /** As {@link #insert(Connection, List)}, in {@code dialect}'s SQL. */
+    public static void insert(Connection conn, TargetDialect dialect, List<DeadLetter> letters)
+            throws SQLException {
         // Letters already recorded are skipped by a plain (non-locking) read first: INSERT IGNORE
         // of a duplicate would keep a shared next-key lock on the unique index until the
         // transaction commits — for the exactly-once sink, after the next checkpoint — and the
         // dead-letter sink of another operator inserting into that gap would wait for it.
         List<DeadLetter> fresh = new ArrayList<>();
-        try (PreparedStatement ps = conn.prepareStatement(EXISTS)) {
+        try (PreparedStatement ps = conn.prepareStatement(dialect.deadLetterExists())) {
             for (DeadLetter d : letters) {
                 ps.setString(1, d.collection);
                 ps.setString(2, d.key);
@@ -93,7 +104,7 @@ public final class DeadLetterRows {
         if (fresh.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = conn.prepareStatement(INSERT)) {
+        try (PreparedStatement ps = conn.prepareStatement(dialect.deadLetterInsert())) {
             for (DeadLetter d : fresh) {
                 bind(ps, d);
                 ps.addBatch();

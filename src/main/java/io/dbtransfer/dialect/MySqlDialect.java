@@ -1,16 +1,29 @@
 package io.dbtransfer.dialect;
 
+import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.model.TargetType;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.StringJoiner;
 
-/** The SQL the sink speaks to MySQL 8 / MariaDB: quoting, DDL and the statements of a flush. */
-public final class MySqlDialect {
+/**
+ * The SQL the sink speaks to MySQL 8 / MariaDB: quoting, DDL and the statements of a flush. The
+ * static methods are the statements themselves; {@link #INSTANCE} offers them as a {@link
+ * TargetDialect}.
+ */
+public final class MySqlDialect implements TargetDialect {
+
+    /** This dialect as a {@link TargetDialect}. */
+    public static final MySqlDialect INSTANCE = new MySqlDialect();
 
     /** MySQL's limit for table, column and index names, in characters. */
     public static final int MAX_IDENTIFIER_LENGTH = 64;
@@ -454,5 +467,192 @@ public final class MySqlDialect {
 
     private static String placeholders(int n) {
         return String.join(", ", Collections.nCopies(n, "?"));
+    }
+
+    // ---- TargetDialect: the statements above, unchanged, plus what the sink ran inline before.
+
+    @Override
+    public TargetType type() {
+        return TargetType.MYSQL;
+    }
+
+    @Override
+    public String productName() {
+        return "MySQL";
+    }
+
+    @Override
+    public String quoteIdentifier(String identifier) {
+        return quote(identifier);
+    }
+
+    @Override
+    public String columnType(ColumnSpec column) {
+        return column.type.toSql();
+    }
+
+    @Override
+    public List<String> tableDdl(TableSpec parent) {
+        return createTables(parent);
+    }
+
+    @Override
+    public String tombstoneTableDdl() {
+        return createTombstoneTable();
+    }
+
+    /** MySQL has no guard clause on {@code ON DUPLICATE KEY UPDATE}: the locked read guards. */
+    @Override
+    public String parentUpsert(TableSpec table, boolean guarded) {
+        return upsertParent(table);
+    }
+
+    @Override
+    public String parentDelete(TableSpec table) {
+        return deleteParent(table);
+    }
+
+    @Override
+    public String childrenDelete(TableSpec child, int documentKeyColumns, int keys) {
+        return deleteChildren(child, documentKeyColumns, keys);
+    }
+
+    @Override
+    public String childInsert(TableSpec child) {
+        return insertChild(child);
+    }
+
+    @Override
+    public String versionsForUpdate(TableSpec table, int keys) {
+        return selectVersionsForUpdate(table, keys);
+    }
+
+    @Override
+    public String tombstonesForUpdate(int keys) {
+        return selectTombstonesForUpdate(keys);
+    }
+
+    @Override
+    public String tombstoneUpsert() {
+        return upsertTombstone();
+    }
+
+    @Override
+    public String tombstoneDelete() {
+        return deleteTombstone();
+    }
+
+    @Override
+    public String tombstonePurge(int limit) {
+        return purgeTombstones(limit);
+    }
+
+    @Override
+    public String keyRead(ColumnSpec column) {
+        return keyReadExpression(column);
+    }
+
+    @Override
+    public String commitMarkerTableDdl(String table) {
+        return "CREATE TABLE IF NOT EXISTS "
+                + quote(table)
+                + " (`xid` VARCHAR(190) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,"
+                + " `token` BIGINT NOT NULL,"
+                + " `created_at` TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),"
+                + " PRIMARY KEY (`xid`), KEY `created_at` (`created_at`))"
+                + " ENGINE=InnoDB";
+    }
+
+    @Override
+    public String commitMarkerUpsert(String table) {
+        return "INSERT INTO "
+                + quote(table)
+                + " (`xid`, `token`) VALUES (?, ?) ON DUPLICATE KEY UPDATE"
+                + " `token` = VALUES(`token`),"
+                + " `created_at` = CURRENT_TIMESTAMP(3)";
+    }
+
+    @Override
+    public String commitMarkerPurge(String table, int limit) {
+        return "DELETE FROM "
+                + quote(table)
+                + " WHERE `created_at` < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND"
+                + " LIMIT "
+                + limit;
+    }
+
+    @Override
+    public String deadLetterTableDdl() {
+        return DeadLetterRows.DDL;
+    }
+
+    @Override
+    public String deadLetterInsert() {
+        return DeadLetterRows.INSERT;
+    }
+
+    @Override
+    public String deadLetterExists() {
+        return DeadLetterRows.EXISTS;
+    }
+
+    @Override
+    public String lockTimeout(int seconds) {
+        return "SET SESSION innodb_lock_wait_timeout = " + seconds;
+    }
+
+    /**
+     * {@code CHAR} always ignores trailing spaces, {@code VARCHAR} under a PAD SPACE collation
+     * ({@code utf8mb4_bin}: tables of earlier versions, servers without a NO PAD binary collation).
+     */
+    @Override
+    public boolean keyIgnoresTrailingSpaces(Connection conn, TableSpec table) throws SQLException {
+        boolean pad = false;
+        try (PreparedStatement ps =
+                conn.prepareStatement(
+                        "SELECT DATA_TYPE, COLLATION_NAME FROM information_schema.COLUMNS"
+                                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?"
+                                + " AND COLUMN_NAME = ?")) {
+            for (ColumnSpec c : table.keyColumnSpecs()) {
+                if (!isText(c)) {
+                    continue;
+                }
+                ps.setString(1, table.name);
+                ps.setString(2, c.name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        String type = rs.getString(1).toLowerCase(java.util.Locale.ROOT);
+                        String collation =
+                                String.valueOf(rs.getString(2)).toLowerCase(java.util.Locale.ROOT);
+                        pad |=
+                                type.equals("char")
+                                        || !(collation.contains("nopad")
+                                                || collation.contains("0900"));
+                    }
+                }
+            }
+        }
+        return pad;
+    }
+
+    @Override
+    public String hint(SQLException e) {
+        return MySqlConnections.hint(e);
+    }
+
+    @Override
+    public boolean isTransient(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException) {
+                SQLException s = (SQLException) t;
+                if (s.getErrorCode() == 1213 // ER_LOCK_DEADLOCK
+                        || s.getErrorCode() == 1205 // ER_LOCK_WAIT_TIMEOUT
+                        || "40001".equals(s.getSQLState())
+                        || (s.getSQLState() != null && s.getSQLState().startsWith("08"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }

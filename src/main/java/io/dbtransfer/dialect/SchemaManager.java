@@ -57,6 +57,93 @@ public final class SchemaManager {
      *
      * @throws SQLException with a message naming the table and what to do
      */
+    public static void createTables(Connection conn, Mapping mapping, TargetDialect dialect)
+            throws SQLException {
+        if (dialect.type() == io.dbtransfer.model.TargetType.POSTGRESQL) {
+            createPostgresTables(conn, mapping, (PostgresDialect) dialect);
+        } else {
+            createTables(conn, mapping);
+        }
+    }
+
+    /**
+     * The tables of {@code mapping}, the tombstone and the dead-letter table on PostgreSQL, in the
+     * connection's current schema: {@code CREATE TABLE IF NOT EXISTS}, then a probe of every
+     * expected column. Existing tables are not yet checked further (primary key, collation, version
+     * type) nor evolved, as they are on MySQL.
+     */
+    static void createPostgresTables(Connection conn, Mapping mapping, PostgresDialect dialect)
+            throws SQLException {
+        List<String[]> probes = new ArrayList<>(); // {table, probe}
+        List<String> ddl = new ArrayList<>();
+        for (TableSpec parent : mapping.tables()) {
+            ddl.addAll(dialect.tableDdl(parent));
+            probes.add(new String[] {parent.name, probe(dialect, parent, true)});
+            for (TableSpec child : MySqlDialect.descendants(parent)) {
+                probes.add(new String[] {child.name, probe(dialect, child, false)});
+            }
+        }
+        ddl.add(dialect.tombstoneTableDdl());
+        ddl.add(dialect.deadLetterTableDdl());
+        executePostgresDdl(conn, ddl);
+        for (String[] p : probes) {
+            try (Statement s = conn.createStatement()) {
+                s.executeQuery(p[1]).close();
+            } catch (SQLException e) {
+                throw new SQLException(
+                        "Table "
+                                + dialect.quoteIdentifier(p[0])
+                                + " exists but does not match the mapping ("
+                                + e.getMessage()
+                                + "); drop it or fix the mapping",
+                        e.getSQLState(),
+                        e.getErrorCode(),
+                        e);
+            }
+        }
+    }
+
+    /** Session-level advisory lock that serializes the sink's DDL on one PostgreSQL database. */
+    static final long POSTGRES_DDL_LOCK = 0x4442_5446_4444_4c00L; // "DBTFDDL\0"
+
+    /**
+     * Runs {@code CREATE … IF NOT EXISTS} statements on PostgreSQL under {@link
+     * #POSTGRES_DDL_LOCK}: two sessions creating one table at once fail there ({@code duplicate key
+     * value violates unique constraint "pg_type_typname_nsp_index"}), and every sink subtask
+     * creates the tables at start.
+     */
+    public static void executePostgresDdl(Connection conn, List<String> ddl) throws SQLException {
+        try (Statement s = conn.createStatement()) {
+            s.execute("SELECT pg_advisory_lock(" + POSTGRES_DDL_LOCK + ")");
+        }
+        try {
+            for (String sql : ddl) {
+                execute(conn, sql, "create a table on PostgreSQL");
+            }
+        } finally {
+            try (Statement s = conn.createStatement()) {
+                s.execute("SELECT pg_advisory_unlock(" + POSTGRES_DDL_LOCK + ")");
+            }
+        }
+    }
+
+    private static String probe(TargetDialect dialect, TableSpec table, boolean parent) {
+        List<String> names = new ArrayList<>();
+        for (ColumnSpec c : table.columns) {
+            names.add(dialect.quoteIdentifier(c.name));
+        }
+        if (parent) {
+            names.add(dialect.quoteIdentifier(TableSpec.VERSION_COLUMN));
+            names.add(dialect.quoteIdentifier(MySqlDialect.SOURCE_KEY_COLUMN));
+        }
+        return "SELECT "
+                + String.join(", ", names)
+                + " FROM "
+                + dialect.quoteIdentifier(table.name)
+                + " WHERE 1 = 0";
+    }
+
+    /** As {@link #createTables(Connection, Mapping, TargetDialect)} on MySQL / MariaDB. */
     public static void createTables(Connection conn, Mapping mapping) throws SQLException {
         String database = currentDatabase(conn);
         String keyCollation = keyCollation(conn);

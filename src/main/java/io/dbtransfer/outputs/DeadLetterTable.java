@@ -1,6 +1,7 @@
 package io.dbtransfer.outputs;
 
 import io.dbtransfer.dialect.DeadLetterRows;
+import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.model.DeadLetter;
 
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
@@ -20,7 +21,8 @@ public final class DeadLetterTable {
     public static JdbcSink<DeadLetter> sink(
             String jdbcUrl, String username, String password, int batchSize) {
         return JdbcSink.<DeadLetter>builder()
-                .withQueryStatement(DeadLetterRows.INSERT, DeadLetterRows::bind)
+                .withQueryStatement(
+                        TargetDialect.forUrl(jdbcUrl).deadLetterInsert(), DeadLetterRows::bind)
                 .withExecutionOptions(
                         JdbcExecutionOptions.builder()
                                 .withBatchSize(batchSize)

@@ -12,7 +12,10 @@ final class JdbcOutputs {
         JdbcConnectionOptions.JdbcConnectionOptionsBuilder conn =
                 new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
                         .withUrl(url)
-                        .withDriverName("com.mysql.cj.jdbc.Driver");
+                        .withDriverName(
+                                url.startsWith("jdbc:postgresql:")
+                                        ? "org.postgresql.Driver"
+                                        : "com.mysql.cj.jdbc.Driver");
         if (username != null) {
             conn.withUsername(username);
         }

@@ -6,9 +6,11 @@ import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.dialect.DeadLetterRows;
 import io.dbtransfer.dialect.MySqlDialect;
 import io.dbtransfer.dialect.SchemaManager;
+import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.model.SourceVersion;
+import io.dbtransfer.model.TargetType;
 import io.dbtransfer.verify.MappingRecord;
 
 import org.slf4j.Logger;
@@ -73,6 +75,16 @@ public final class TargetPreparation {
                     + " tables_prepared TEXT NOT NULL)"
                     + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 
+    /** {@link #PREPARATION_DDL} on PostgreSQL. */
+    static final String PREPARATION_DDL_POSTGRES =
+            "CREATE TABLE IF NOT EXISTS \""
+                    + PREPARATION_TABLE
+                    + "\" (job_id varchar(64) NOT NULL PRIMARY KEY,"
+                    + " prepared_at timestamp(3) NOT NULL,"
+                    + " snapshot_version numeric(20,0) NOT NULL,"
+                    + " on_fresh_start varchar(32) NOT NULL,"
+                    + " tables_prepared text NOT NULL)";
+
     private static final String ZERO_JOB_ID = "00000000000000000000000000000000";
 
     private TargetPreparation() {}
@@ -93,6 +105,8 @@ public final class TargetPreparation {
     public static Outcome prepare(
             JobConfig config, boolean restoring, String fixedJobId, long snapshotVersion) {
         String url = config.get(JobOptions.MYSQL_URL);
+        TargetDialect dialect = TargetDialect.of(config.targetType());
+        boolean postgres = dialect.type() == TargetType.POSTGRESQL;
         String identity = identity(fixedJobId);
         try (Connection c =
                 MySqlConnections.open(
@@ -100,26 +114,29 @@ public final class TargetPreparation {
             Outcome outcome;
             if (restoring) {
                 outcome = Outcome.RESTORING;
-            } else if (identity != null && alreadyPrepared(c, identity, snapshotVersion)) {
+            } else if (identity != null && alreadyPrepared(c, dialect, identity, snapshotVersion)) {
                 outcome = Outcome.RE_RUN;
             } else {
-                handleExistingRows(c, config);
+                handleExistingRows(c, dialect, config);
                 outcome = Outcome.FRESH_START;
             }
-            SchemaManager.createTables(c, config.mapping());
-            DeadLetterRows.create(c);
-            // Every outcome: a savepoint upgrade that changes the mapping rewrites the record.
-            MappingRecord.write(
-                    c,
-                    config.get(JobOptions.MONGO_DATABASE),
-                    config.mapping(),
-                    config.collections(),
-                    config.mismatchPolicy(),
-                    identity == null ? "a job without a fixed job id" : "job " + identity);
+            SchemaManager.createTables(c, config.mapping(), dialect);
+            DeadLetterRows.create(c, dialect);
+            if (!postgres) {
+                // Every outcome: a savepoint upgrade that changes the mapping rewrites the record.
+                // (verify and cutover read it; they do not run on PostgreSQL yet.)
+                MappingRecord.write(
+                        c,
+                        config.get(JobOptions.MONGO_DATABASE),
+                        config.mapping(),
+                        config.collections(),
+                        config.mismatchPolicy(),
+                        identity == null ? "a job without a fixed job id" : "job " + identity);
+            }
             if (outcome == Outcome.FRESH_START && identity != null) {
                 // After the rows were handled: a crash before this line leaves no record, and
                 // the next main() handles them again, before any job was submitted.
-                record(c, identity, snapshotVersion, config);
+                record(c, dialect, identity, snapshotVersion, config);
             }
             return outcome;
         } catch (SQLException e) {
@@ -146,16 +163,17 @@ public final class TargetPreparation {
         return id.equals(ZERO_JOB_ID) ? null : id;
     }
 
-    private static boolean alreadyPrepared(Connection c, String jobId, long snapshotVersion)
+    private static boolean alreadyPrepared(
+            Connection c, TargetDialect dialect, String jobId, long snapshotVersion)
             throws SQLException {
         if (!exists(c, PREPARATION_TABLE)) {
             return false;
         }
         try (PreparedStatement ps =
                 c.prepareStatement(
-                        "SELECT prepared_at, snapshot_version, on_fresh_start FROM `"
-                                + PREPARATION_TABLE
-                                + "` WHERE job_id = ?")) {
+                        "SELECT prepared_at, snapshot_version, on_fresh_start FROM "
+                                + dialect.quoteIdentifier(PREPARATION_TABLE)
+                                + " WHERE job_id = ?")) {
             ps.setString(1, jobId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -179,10 +197,16 @@ public final class TargetPreparation {
         }
     }
 
-    private static void record(Connection c, String jobId, long snapshotVersion, JobConfig config)
+    private static void record(
+            Connection c,
+            TargetDialect dialect,
+            String jobId,
+            long snapshotVersion,
+            JobConfig config)
             throws SQLException {
+        boolean postgres = dialect.type() == TargetType.POSTGRESQL;
         try (Statement st = c.createStatement()) {
-            st.execute(PREPARATION_DDL);
+            st.execute(postgres ? PREPARATION_DDL_POSTGRES : PREPARATION_DDL);
         }
         List<String> tables = new ArrayList<>();
         for (TableSpec t : config.mapping().tables()) {
@@ -190,11 +214,15 @@ public final class TargetPreparation {
         }
         try (PreparedStatement ps =
                 c.prepareStatement(
-                        "INSERT INTO `"
-                                + PREPARATION_TABLE
-                                + "` (job_id, prepared_at, snapshot_version, on_fresh_start,"
-                                + " tables_prepared) VALUES (?, ?, ?, ?, ?)"
-                                + " ON DUPLICATE KEY UPDATE job_id = job_id")) {
+                        "INSERT INTO "
+                                + dialect.quoteIdentifier(PREPARATION_TABLE)
+                                + " (job_id, prepared_at, snapshot_version, on_fresh_start,"
+                                + " tables_prepared) VALUES (?, ?, "
+                                + (postgres ? "CAST(? AS numeric)" : "?")
+                                + ", ?, ?)"
+                                + (postgres
+                                        ? " ON CONFLICT (job_id) DO NOTHING"
+                                        : " ON DUPLICATE KEY UPDATE job_id = job_id"))) {
             ps.setString(1, jobId);
             ps.setTimestamp(2, new Timestamp(System.currentTimeMillis()));
             ps.setString(3, SourceVersion.toUnsignedString(snapshotVersion));
@@ -214,12 +242,13 @@ public final class TargetPreparation {
                 SourceVersion.format(snapshotVersion));
     }
 
-    private static void handleExistingRows(Connection c, JobConfig config) throws SQLException {
+    private static void handleExistingRows(Connection c, TargetDialect dialect, JobConfig config)
+            throws SQLException {
         JobOptions.FreshStart mode = config.get(JobOptions.SINK_ON_FRESH_START);
         List<String> nonEmpty = new ArrayList<>();
         for (TableSpec t : config.mapping().tables()) {
             for (String table : allTables(t)) {
-                if (exists(c, table) && hasRows(c, table)) {
+                if (exists(c, table) && hasRows(c, dialect, table)) {
                     nonEmpty.add(table);
                 }
             }
@@ -239,10 +268,12 @@ public final class TargetPreparation {
                 LOG.warn("Fresh start: emptying tables {} before the snapshot", nonEmpty);
                 try (Statement st = c.createStatement()) {
                     for (String table : nonEmpty) {
-                        st.execute("DELETE FROM " + quote(table));
+                        st.execute("DELETE FROM " + dialect.quoteIdentifier(table));
                     }
                     if (exists(c, MySqlDialect.TOMBSTONE_TABLE)) {
-                        st.execute("DELETE FROM " + quote(MySqlDialect.TOMBSTONE_TABLE));
+                        st.execute(
+                                "DELETE FROM "
+                                        + dialect.quoteIdentifier(MySqlDialect.TOMBSTONE_TABLE));
                     }
                 }
                 return;
@@ -282,14 +313,13 @@ public final class TargetPreparation {
         }
     }
 
-    private static boolean hasRows(Connection c, String table) throws SQLException {
+    private static boolean hasRows(Connection c, TargetDialect dialect, String table)
+            throws SQLException {
         try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT 1 FROM " + quote(table) + " LIMIT 1")) {
+                ResultSet rs =
+                        st.executeQuery(
+                                "SELECT 1 FROM " + dialect.quoteIdentifier(table) + " LIMIT 1")) {
             return rs.next();
         }
-    }
-
-    private static String quote(String identifier) {
-        return "`" + identifier.replace("`", "``") + "`";
     }
 }

@@ -1,8 +1,8 @@
 package io.dbtransfer.sink;
 
 import io.dbtransfer.connect.MySqlConnections;
-import io.dbtransfer.dialect.MySqlDialect;
 import io.dbtransfer.dialect.SchemaManager;
+import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.model.RowChange;
 
@@ -31,6 +31,7 @@ abstract class AbstractChangeWriter implements SinkWriter<RowChange> {
 
     final SinkOptions options;
     final Mapping mapping;
+    final TargetDialect dialect;
     final ChangeApplier applier;
     final ChangeBuffer buffer = new ChangeBuffer();
     final WriterMetrics metrics;
@@ -45,7 +46,8 @@ abstract class AbstractChangeWriter implements SinkWriter<RowChange> {
     AbstractChangeWriter(SinkOptions options, Mapping mapping, WriterInitContext context) {
         this.options = options;
         this.mapping = mapping;
-        this.applier = new ChangeApplier(mapping);
+        this.dialect = TargetDialect.of(options.targetType());
+        this.applier = new ChangeApplier(mapping, dialect);
         this.metrics = new WriterMetrics(context.metricGroup());
         this.subtask = context.getTaskInfo().getIndexOfThisSubtask();
         this.parallelism = context.getTaskInfo().getNumberOfParallelSubtasks();
@@ -75,9 +77,11 @@ abstract class AbstractChangeWriter implements SinkWriter<RowChange> {
     /** Creates missing tables on its own autocommit connection. */
     void createTables() throws IOException {
         try (Connection conn = open(true)) {
-            SchemaManager.createTables(conn, mapping);
+            SchemaManager.createTables(conn, mapping, dialect);
         } catch (SQLException e) {
-            throw new IOException("MySQL sink could not prepare its tables: " + e.getMessage(), e);
+            throw new IOException(
+                    dialect.productName() + " sink could not prepare its tables: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -98,10 +102,10 @@ abstract class AbstractChangeWriter implements SinkWriter<RowChange> {
         long purged = 0;
         try (Connection conn = open(true)) {
             try (Statement s = conn.createStatement()) {
-                s.execute("SET SESSION innodb_lock_wait_timeout = 1");
+                s.execute(dialect.lockTimeout(1));
             }
             try (PreparedStatement ps =
-                    conn.prepareStatement(MySqlDialect.purgeTombstones(PURGE_CHUNK))) {
+                    conn.prepareStatement(dialect.tombstonePurge(PURGE_CHUNK))) {
                 ps.setLong(1, retention / 1000);
                 int n;
                 do {

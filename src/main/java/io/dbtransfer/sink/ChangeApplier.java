@@ -1,8 +1,8 @@
 package io.dbtransfer.sink;
 
-import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.dialect.DeadLetterRows;
 import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.dialect.TombstoneKey;
 import io.dbtransfer.dialect.ValueCodec;
 import io.dbtransfer.mapping.ColumnSpec;
@@ -60,9 +60,18 @@ public final class ChangeApplier {
 
     private final Map<String, TablePlan> plans = new LinkedHashMap<>();
 
+    private final TargetDialect dialect;
+
+    /** An applier speaking MySQL. */
     public ChangeApplier(Mapping mapping) {
+        this(mapping, MySqlDialect.INSTANCE);
+    }
+
+    /** An applier speaking {@code dialect}. */
+    public ChangeApplier(Mapping mapping, TargetDialect dialect) {
+        this.dialect = dialect;
         for (TableSpec parent : mapping.tables()) {
-            plans.put(parent.name, new TablePlan(parent));
+            plans.put(parent.name, new TablePlan(parent, dialect));
         }
     }
 
@@ -209,7 +218,7 @@ public final class ChangeApplier {
         List<Applied> work = new ArrayList<>();
         for (Map.Entry<String, List<RowChange>> e : byTable.entrySet()) {
             TablePlan plan = plans.get(e.getKey());
-            plan.resolvePadSpace(conn);
+            plan.resolvePadSpace(conn, dialect);
             Map<String, Owned> rows = readVersions(conn, plan, e.getValue());
             Map<String, Owned> tombstones = readTombstones(conn, plan, e.getValue());
             Applied applied = new Applied(plan);
@@ -271,9 +280,9 @@ public final class ChangeApplier {
                 LOG.warn("Dead-lettered {}/{}: {}", d.collection, d.key, d.reason);
             }
             try {
-                DeadLetterRows.insert(conn, result.collisions);
+                DeadLetterRows.insert(conn, dialect, result.collisions);
             } catch (SQLException e) {
-                throw wrap(e, "dead letter write", DeadLetterRows.TABLE, changes);
+                throw wrap(dialect, e, "dead letter write", DeadLetterRows.TABLE, changes);
             }
         }
 
@@ -284,7 +293,7 @@ public final class ChangeApplier {
         // a.changes, so a colliding or stale change never deletes the owner's child rows.
         for (Applied a : work) {
             for (int d = 0; d < a.plan.descendants.size(); d++) {
-                deleteChildren(conn, a.plan, d, a.changes);
+                deleteChildren(conn, dialect, a.plan, d, a.changes);
             }
         }
         // 2. Parents of deletes.
@@ -292,6 +301,7 @@ public final class ChangeApplier {
             List<ColumnSpec> keyCols = a.plan.spec.keyColumnSpecs();
             result.rowsWritten +=
                     runBatch(
+                            dialect,
                             conn,
                             a.plan.deleteParent,
                             "delete",
@@ -300,20 +310,39 @@ public final class ChangeApplier {
                             (ps, c) -> bindColumns(ps, 1, keyCols, c.parent));
         }
         // 3. Parents of upserts, with their version.
+        // Repairs skip the guard (see above); on MySQL both statements are one text.
         for (Applied a : work) {
             List<ColumnSpec> cols = a.plan.spec.columns;
+            Binder<RowChange> binder =
+                    (ps, c) -> {
+                        bindColumns(ps, 1, cols, c.parent);
+                        ValueCodec.bindVersion(ps, cols.size() + 1, c.version);
+                        ps.setString(cols.size() + 2, c.key);
+                    };
+            List<RowChange> guarded = new ArrayList<>();
+            List<RowChange> repairs = new ArrayList<>();
+            for (RowChange c : a.upserts) {
+                (c.repair && !a.plan.upsertParent.equals(a.plan.repairParent) ? repairs : guarded)
+                        .add(c);
+            }
             result.rowsWritten +=
                     runBatch(
+                            dialect,
                             conn,
                             a.plan.upsertParent,
                             "upsert",
                             a.plan.spec.name,
-                            a.upserts,
-                            (ps, c) -> {
-                                bindColumns(ps, 1, cols, c.parent);
-                                ValueCodec.bindVersion(ps, cols.size() + 1, c.version);
-                                ps.setString(cols.size() + 2, c.key);
-                            });
+                            guarded,
+                            binder);
+            result.rowsWritten +=
+                    runBatch(
+                            dialect,
+                            conn,
+                            a.plan.repairParent,
+                            "upsert",
+                            a.plan.spec.name,
+                            repairs,
+                            binder);
         }
         // 4. Children of upserts.
         for (Applied a : work) {
@@ -336,6 +365,7 @@ public final class ChangeApplier {
                 }
                 result.rowsWritten +=
                         runRows(
+                                dialect,
                                 conn,
                                 a.plan.insertChild.get(d),
                                 "insert of child rows",
@@ -349,8 +379,9 @@ public final class ChangeApplier {
         for (Applied a : work) {
             String tbl = a.plan.spec.name;
             runBatch(
+                    dialect,
                     conn,
-                    MySqlDialect.upsertTombstone(),
+                    dialect.tombstoneUpsert(),
                     "tombstone write",
                     MySqlDialect.TOMBSTONE_TABLE,
                     a.deletes,
@@ -361,8 +392,9 @@ public final class ChangeApplier {
                         ps.setString(4, c.key);
                     });
             runBatch(
+                    dialect,
                     conn,
-                    MySqlDialect.deleteTombstone(),
+                    dialect.tombstoneDelete(),
                     "tombstone removal",
                     MySqlDialect.TOMBSTONE_TABLE,
                     a.tombstoned,
@@ -379,7 +411,8 @@ public final class ChangeApplier {
      * per {@link #SELECT_CHUNK} distinct document keys.
      */
     private static void deleteChildren(
-            Connection conn, TablePlan plan, int d, List<RowChange> changes) throws SQLException {
+            Connection conn, TargetDialect dialect, TablePlan plan, int d, List<RowChange> changes)
+            throws SQLException {
         if (changes.isEmpty()) {
             return;
         }
@@ -397,7 +430,7 @@ public final class ChangeApplier {
             String sql =
                     chunk.size() == SELECT_CHUNK
                             ? plan.deleteChildrenChunk.get(d)
-                            : MySqlDialect.deleteChildren(child, keys, chunk.size());
+                            : dialect.childrenDelete(child, keys, chunk.size());
             try (PreparedStatement ps = conn.prepareStatement(sql)) {
                 int idx = 1;
                 for (RowChange c : chunk) {
@@ -405,7 +438,7 @@ public final class ChangeApplier {
                 }
                 ps.executeUpdate();
             } catch (SQLException e) {
-                throw wrap(e, "delete of old child rows", child.name, chunk);
+                throw wrap(dialect, e, "delete of old child rows", child.name, chunk);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(
                         "Cannot delete the old rows of table "
@@ -427,7 +460,7 @@ public final class ChangeApplier {
         for (int from = 0; from < changes.size(); from += SELECT_CHUNK) {
             List<RowChange> chunk =
                     changes.subList(from, Math.min(changes.size(), from + SELECT_CHUNK));
-            String sql = MySqlDialect.selectVersionsForUpdate(plan.spec, chunk.size());
+            String sql = dialect.versionsForUpdate(plan.spec, chunk.size());
             try (PreparedStatement ps = conn.prepareStatement(sql)) {
                 int idx = 1;
                 for (RowChange c : chunk) {
@@ -447,7 +480,7 @@ public final class ChangeApplier {
                     }
                 }
             } catch (SQLException e) {
-                throw wrap(e, "version lookup", plan.spec.name, chunk);
+                throw wrap(dialect, e, "version lookup", plan.spec.name, chunk);
             }
         }
         return out;
@@ -460,7 +493,7 @@ public final class ChangeApplier {
             List<RowChange> chunk =
                     changes.subList(from, Math.min(changes.size(), from + SELECT_CHUNK));
             try (PreparedStatement ps =
-                    conn.prepareStatement(MySqlDialect.selectTombstonesForUpdate(chunk.size()))) {
+                    conn.prepareStatement(dialect.tombstonesForUpdate(chunk.size()))) {
                 ps.setString(1, plan.spec.name);
                 int idx = 2;
                 for (RowChange c : chunk) {
@@ -474,7 +507,7 @@ public final class ChangeApplier {
                     }
                 }
             } catch (SQLException e) {
-                throw wrap(e, "tombstone lookup", MySqlDialect.TOMBSTONE_TABLE, chunk);
+                throw wrap(dialect, e, "tombstone lookup", MySqlDialect.TOMBSTONE_TABLE, chunk);
             }
         }
         return out;
@@ -560,6 +593,7 @@ public final class ChangeApplier {
     }
 
     private static long runBatch(
+            TargetDialect dialect,
             Connection conn,
             String sql,
             String phase,
@@ -567,10 +601,11 @@ public final class ChangeApplier {
             List<RowChange> changes,
             Binder<RowChange> binder)
             throws SQLException {
-        return runRows(conn, sql, phase, table, changes, changes, binder);
+        return runRows(dialect, conn, sql, phase, table, changes, changes, binder);
     }
 
     private static <T> long runRows(
+            TargetDialect dialect,
             Connection conn,
             String sql,
             String phase,
@@ -604,12 +639,16 @@ public final class ChangeApplier {
             ps.executeBatch();
             return items.size();
         } catch (SQLException e) {
-            throw wrap(e, phase, table, owners);
+            throw wrap(dialect, e, phase, table, owners);
         }
     }
 
     private static SQLException wrap(
-            SQLException e, String phase, String table, List<RowChange> changes) {
+            TargetDialect dialect,
+            SQLException e,
+            String phase,
+            String table,
+            List<RowChange> changes) {
         Set<String> keys = new LinkedHashSet<>();
         for (RowChange c : changes) {
             keys.add(c.key);
@@ -617,10 +656,11 @@ public final class ChangeApplier {
         List<String> shown =
                 new ArrayList<>(keys).subList(0, Math.min(keys.size(), KEYS_IN_MESSAGES));
         return new SQLException(
-                "MySQL rejected the "
+                dialect.productName()
+                        + " rejected the "
                         + phase
                         + " in table "
-                        + MySqlDialect.quote(table)
+                        + dialect.quoteIdentifier(table)
                         + " for "
                         + keys.size()
                         + " key(s) "
@@ -628,7 +668,7 @@ public final class ChangeApplier {
                         + (keys.size() > shown.size() ? " and more" : "")
                         + ": "
                         + e.getMessage()
-                        + MySqlConnections.hint(e)
+                        + dialect.hint(e)
                         + " [SQLState "
                         + e.getSQLState()
                         + ", error "
@@ -658,6 +698,10 @@ public final class ChangeApplier {
         final List<TableSpec> descendants;
         final Map<String, Integer> descendantIndex = new HashMap<>();
         final String upsertParent;
+
+        /** The upsert of repairs: without the version guard (on MySQL the same text). */
+        final String repairParent;
+
         final String deleteParent;
 
         /** Per descendant: the delete of its rows for {@link #SELECT_CHUNK} documents. */
@@ -665,17 +709,18 @@ public final class ChangeApplier {
 
         final List<String> insertChild = new ArrayList<>();
 
-        TablePlan(TableSpec spec) {
+        TablePlan(TableSpec spec, TargetDialect dialect) {
             this.spec = spec;
             this.descendants = MySqlDialect.descendants(spec);
-            this.upsertParent = MySqlDialect.upsertParent(spec);
-            this.deleteParent = MySqlDialect.deleteParent(spec);
+            this.upsertParent = dialect.parentUpsert(spec, true);
+            this.repairParent = dialect.parentUpsert(spec, false);
+            this.deleteParent = dialect.parentDelete(spec);
             for (int i = 0; i < descendants.size(); i++) {
                 TableSpec child = descendants.get(i);
                 descendantIndex.put(child.name, i);
                 deleteChildrenChunk.add(
-                        MySqlDialect.deleteChildren(child, spec.keyColumns, SELECT_CHUNK));
-                insertChild.add(MySqlDialect.insertChild(child));
+                        dialect.childrenDelete(child, spec.keyColumns, SELECT_CHUNK));
+                insertChild.add(dialect.childInsert(child));
             }
         }
 
@@ -704,42 +749,11 @@ public final class ChangeApplier {
             return TombstoneKey.encode(stripped, stripped.length);
         }
 
-        /**
-         * Asks MySQL once whether a text key column ignores trailing spaces: {@code CHAR} always
-         * does, {@code VARCHAR} under a PAD SPACE collation ({@code utf8mb4_bin}: tables of earlier
-         * versions, servers without a NO PAD binary collation).
-         */
-        void resolvePadSpace(Connection conn) throws SQLException {
-            if (padSpace != null) {
-                return;
+        /** Asks the target once whether a text key column ignores trailing spaces. */
+        void resolvePadSpace(Connection conn, TargetDialect dialect) throws SQLException {
+            if (padSpace == null) {
+                padSpace = dialect.keyIgnoresTrailingSpaces(conn, spec);
             }
-            boolean pad = false;
-            try (PreparedStatement ps =
-                    conn.prepareStatement(
-                            "SELECT DATA_TYPE, COLLATION_NAME FROM information_schema.COLUMNS"
-                                    + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?"
-                                    + " AND COLUMN_NAME = ?")) {
-                for (ColumnSpec c : spec.keyColumnSpecs()) {
-                    if (!MySqlDialect.isText(c)) {
-                        continue;
-                    }
-                    ps.setString(1, spec.name);
-                    ps.setString(2, c.name);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            String type = rs.getString(1).toLowerCase(java.util.Locale.ROOT);
-                            String collation =
-                                    String.valueOf(rs.getString(2))
-                                            .toLowerCase(java.util.Locale.ROOT);
-                            pad |=
-                                    type.equals("char")
-                                            || !(collation.contains("nopad")
-                                                    || collation.contains("0900"));
-                        }
-                    }
-                }
-            }
-            padSpace = pad;
         }
     }
 }

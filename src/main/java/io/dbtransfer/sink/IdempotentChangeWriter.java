@@ -80,9 +80,10 @@ final class IdempotentChangeWriter extends AbstractChangeWriter {
                 break;
             } catch (SQLException e) {
                 rollbackQuietly();
-                if (attempt >= options.maxRetries() || !isTransient(e)) {
+                if (attempt >= options.maxRetries() || !dialect.isTransient(e)) {
                     throw new IOException(
-                            "MySQL sink failed to write a batch of "
+                            dialect.productName()
+                                    + " sink failed to write a batch of "
                                     + batch.size()
                                     + " change(s)"
                                     + (attempt > 0 ? " after " + attempt + " retries" : "")
@@ -96,7 +97,8 @@ final class IdempotentChangeWriter extends AbstractChangeWriter {
                 }
                 long backoff = Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt, 10));
                 LOG.warn(
-                        "Transient MySQL error (attempt {} of {}), retrying in {} ms: {}",
+                        "Transient {} error (attempt {} of {}), retrying in {} ms: {}",
+                        dialect.productName(),
                         attempt + 1,
                         options.maxRetries() + 1,
                         backoff,
@@ -108,20 +110,9 @@ final class IdempotentChangeWriter extends AbstractChangeWriter {
         maybePurgeTombstones();
     }
 
-    /** Deadlock, lock wait timeout, serialization failure or a lost connection. */
+    /** Deadlock, lock wait timeout, serialization failure or a lost connection (on MySQL). */
     static boolean isTransient(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException) {
-                SQLException s = (SQLException) t;
-                if (s.getErrorCode() == 1213 // ER_LOCK_DEADLOCK
-                        || s.getErrorCode() == 1205 // ER_LOCK_WAIT_TIMEOUT
-                        || "40001".equals(s.getSQLState())
-                        || isConnectionProblem(s)) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return io.dbtransfer.dialect.MySqlDialect.INSTANCE.isTransient(e);
     }
 
     private static boolean isConnectionProblem(SQLException e) {

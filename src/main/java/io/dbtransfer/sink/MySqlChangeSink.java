@@ -1,6 +1,6 @@
 package io.dbtransfer.sink;
 
-import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.DeliveryGuarantee;
@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Entry point of the MySQL change sink: {@code MySqlChangeSink.builder().options(o).mapping(m)
- * .build()} gives a {@link Sink} of {@link RowChange}s for {@code DataStream#sinkTo}.
+ * Entry point of the change sink (MySQL / MariaDB or PostgreSQL, by the URL's scheme): {@code
+ * MySqlChangeSink.builder().options(o).mapping(m) .build()} gives a {@link Sink} of {@link
+ * RowChange}s for {@code DataStream#sinkTo}.
  *
  * <p>Feed it a stream keyed by {@link RowChange#routingKey()} so every change of one document
  * reaches the same subtask in order. See {@link DeliveryGuarantee} for the two modes.
@@ -56,11 +57,17 @@ public final class MySqlChangeSink {
             if (mapping.tables().isEmpty()) {
                 throw new IllegalArgumentException("The mapping has no tables");
             }
+            TargetDialect dialect;
+            try {
+                dialect = TargetDialect.of(options.targetType());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("jdbcUrl: " + e.getMessage(), e);
+            }
             // Generate every statement now so that naming problems surface at job build time.
             for (TableSpec t : mapping.tables()) {
-                MySqlDialect.createTables(t);
+                dialect.tableDdl(t);
             }
-            new ChangeApplier(mapping);
+            new ChangeApplier(mapping, dialect);
             SinkOptions options = this.options;
             if (options.transactionalIdPrefix() == null) {
                 List<String> tables = new ArrayList<>();

@@ -66,6 +66,16 @@ public final class SinkOptions implements Serializable {
         return new Builder();
     }
 
+    /**
+     * The target's kind, from the URL's scheme ({@code jdbc:postgresql:} or {@code jdbc:mysql:} /
+     * {@code jdbc:mariadb:}).
+     *
+     * @throws IllegalArgumentException for any other scheme
+     */
+    public io.dbtransfer.model.TargetType targetType() {
+        return io.dbtransfer.model.TargetType.fromJdbcUrl(jdbcUrl);
+    }
+
     /** JDBC URL of the target database, e.g. {@code jdbc:mysql://host:3306/shop}. */
     public String jdbcUrl() {
         return jdbcUrl;

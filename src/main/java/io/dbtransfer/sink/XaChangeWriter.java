@@ -76,6 +76,9 @@ final class XaChangeWriter extends AbstractChangeWriter
 
     private final SecureRandom tokens = new SecureRandom();
 
+    /** The target's two-phase commit (MySQL XA or PostgreSQL prepared transactions). */
+    private final TwoPhaseCommit twoPhase;
+
     /** Autocommit session for XA RECOVER / rollbacks; never holds an XA branch. */
     private Connection control;
 
@@ -105,6 +108,7 @@ final class XaChangeWriter extends AbstractChangeWriter
         super(options, mapping, context);
         this.mailbox = context.getMailboxExecutor();
         this.prefix = options.transactionalIdPrefix();
+        this.twoPhase = TwoPhaseCommit.of(dialect.type());
         prefixes.add(prefix);
         ChangeBuffer held = new ChangeBuffer();
         for (XaWriterState state : restored) {
@@ -119,12 +123,15 @@ final class XaChangeWriter extends AbstractChangeWriter
         this.nextCheckpointId = restoredCheckpoint.orElse(0) + 1;
         try {
             control = open(true);
-            XaCommitMarkers.createTable(control);
+            XaCommitMarkers.createTable(control, dialect);
             resolvePreparedBranches(restoredCheckpoint);
         } catch (SQLException e) {
             MySqlConnections.closeQuietly(control);
             throw new IOException(
-                    "MySQL sink could not recover its XA transactions: " + e.getMessage(), e);
+                    dialect.productName()
+                            + " sink could not recover its prepared transactions: "
+                            + e.getMessage(),
+                    e);
         }
         createTables();
         writeRestoredChanges(held.drain(k -> false));
@@ -139,7 +146,7 @@ final class XaChangeWriter extends AbstractChangeWriter
      * may race for one branch: "unknown XID" means another one got there first.
      */
     private void resolvePreparedBranches(OptionalLong restoredCheckpoint) throws SQLException {
-        for (XaTransactionId xid : XaOperations.recover(control)) {
+        for (XaTransactionId xid : twoPhase.recover(control)) {
             String owner = null;
             for (String p : prefixes) {
                 if (xid.subtaskIndex(p) >= 0) {
@@ -154,13 +161,13 @@ final class XaChangeWriter extends AbstractChangeWriter
                     restoredCheckpoint.isPresent() && checkpoint <= restoredCheckpoint.getAsLong();
             try {
                 if (completed) {
-                    XaOperations.commit(control, xid);
+                    twoPhase.commit(control, xid);
                     LOG.info(
                             "Committed prepared XA branch {} of completed checkpoint {}",
                             xid,
                             restoredCheckpoint.getAsLong());
                 } else {
-                    XaOperations.rollback(control, xid);
+                    twoPhase.rollback(control, xid);
                     metrics.orphansRolledBack.inc();
                     LOG.info(
                             "Rolled back prepared XA branch {} of an incomplete checkpoint"
@@ -171,7 +178,7 @@ final class XaChangeWriter extends AbstractChangeWriter
                                     : "none");
                 }
             } catch (SQLException e) {
-                if (!XaOperations.isUnknownXid(e)) {
+                if (!twoPhase.isUnknown(e)) {
                     throw e;
                 }
             }
@@ -191,7 +198,7 @@ final class XaChangeWriter extends AbstractChangeWriter
         }
         try (Connection conn = open(false)) {
             try (Statement s = conn.createStatement()) {
-                s.execute("SET SESSION innodb_lock_wait_timeout = " + RESTORE_LOCK_WAIT_S);
+                s.execute(dialect.lockTimeout(RESTORE_LOCK_WAIT_S));
             }
             try {
                 ChangeApplier.Result r = applier.apply(conn, changes);
@@ -207,7 +214,8 @@ final class XaChangeWriter extends AbstractChangeWriter
             }
         } catch (SQLException e) {
             throw new IOException(
-                    "MySQL sink could not write the "
+                    dialect.productName()
+                            + " sink could not write the "
                             + changes.size()
                             + " change(s) restored from its state: "
                             + e.getMessage()
@@ -233,11 +241,11 @@ final class XaChangeWriter extends AbstractChangeWriter
         long purged = 0;
         try (Connection conn = open(true)) {
             try (Statement s = conn.createStatement()) {
-                s.execute("SET SESSION innodb_lock_wait_timeout = 1");
+                s.execute(dialect.lockTimeout(1));
             }
             int n;
             do {
-                n = XaCommitMarkers.purge(conn, retention / 1000, MARKER_PURGE_CHUNK);
+                n = XaCommitMarkers.purge(conn, dialect, retention / 1000, MARKER_PURGE_CHUNK);
                 purged += n;
             } while (n == MARKER_PURGE_CHUNK);
         } catch (SQLException e) {
@@ -276,7 +284,12 @@ final class XaChangeWriter extends AbstractChangeWriter
         } catch (SQLException e) {
             // The branch may be rollback-only now; the job restarts from the last checkpoint.
             throw new IOException(
-                    "MySQL sink failed to write XA branch " + txId + ": " + e.getMessage(), e);
+                    dialect.productName()
+                            + " sink failed to write transaction branch "
+                            + txId
+                            + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -290,9 +303,9 @@ final class XaChangeWriter extends AbstractChangeWriter
                             + subtask);
         }
         txId = XaTransactionId.of(prefix, subtask, nextCheckpointId);
-        txConnection = open(true);
+        txConnection = open(twoPhase.branchAutoCommit());
         try {
-            XaOperations.start(txConnection, txId);
+            twoPhase.start(txConnection, txId);
         } catch (SQLException e) {
             MySqlConnections.closeQuietly(txConnection);
             txConnection = null;
@@ -358,18 +371,23 @@ final class XaChangeWriter extends AbstractChangeWriter
                 while (token == XaCommittable.NO_MARKER) {
                     token = tokens.nextLong();
                 }
-                XaCommitMarkers.write(txConnection, xid, token);
+                XaCommitMarkers.write(txConnection, dialect, xid, token);
             }
-            XaOperations.end(txConnection, xid);
             if (empty) {
                 // Every change was stale: nothing to commit, release the version locks.
-                XaOperations.rollback(txConnection, xid);
+                twoPhase.abandon(txConnection, xid);
                 return Collections.emptyList();
             }
-            XaOperations.prepare(txConnection, xid);
+            twoPhase.prepare(txConnection, xid);
         } catch (SQLException e) {
             throw new IOException(
-                    "MySQL sink could not prepare XA branch " + xid + ": " + e.getMessage(), e);
+                    dialect.productName()
+                            + " sink could not prepare transaction branch "
+                            + xid
+                            + ": "
+                            + e.getMessage()
+                            + dialect.hint(e),
+                    e);
         } finally {
             // Closing leaves a prepared branch in place; MariaDB allows no second XA
             // transaction on this connection and commits it only once this session has gone.
@@ -417,9 +435,13 @@ final class XaChangeWriter extends AbstractChangeWriter
         }
         Set<XaTransactionId> prepared;
         try {
-            prepared = new HashSet<>(XaOperations.recover(control()));
+            prepared = new HashSet<>(twoPhase.recover(control()));
         } catch (SQLException e) {
-            throw new IOException("MySQL sink could not run XA RECOVER: " + e.getMessage(), e);
+            throw new IOException(
+                    dialect.productName()
+                            + " sink could not list its prepared transactions: "
+                            + e.getMessage(),
+                    e);
         }
         for (Iterator<InFlight> it = inFlight.iterator(); it.hasNext(); ) {
             if (!prepared.contains(it.next().xid)) {

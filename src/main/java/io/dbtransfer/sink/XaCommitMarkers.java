@@ -1,6 +1,7 @@
 package io.dbtransfer.sink;
 
 import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.TargetDialect;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -9,10 +10,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * Proof of commit for XA branches: each non-empty branch writes one row {@code (xid, token)} into
- * {@value #TABLE} before it is prepared, so the row becomes visible exactly when the branch
- * commits. A branch that {@code XA RECOVER} no longer lists is committed if and only if its row
- * carries its token (the token tells a branch from an earlier run's branch of the same name).
+ * Proof of commit for two-phase branches (MySQL XA and PostgreSQL prepared transactions alike):
+ * each non-empty branch writes one row {@code (xid, token)} into {@value #TABLE} before it is
+ * prepared, so the row becomes visible exactly when the branch commits. A branch that the target no
+ * longer lists as prepared is committed if and only if its row carries its token (the token tells a
+ * branch from an earlier run's branch of the same name).
  */
 public final class XaCommitMarkers {
 
@@ -21,32 +23,26 @@ public final class XaCommitMarkers {
 
     private XaCommitMarkers() {}
 
-    /** {@code CREATE TABLE IF NOT EXISTS} of the marker table. */
+    /** {@code CREATE TABLE IF NOT EXISTS} of the marker table on MySQL. */
     public static String createTable() {
-        return "CREATE TABLE IF NOT EXISTS "
-                + MySqlDialect.quote(TABLE)
-                + " (`xid` VARCHAR(190) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,"
-                + " `token` BIGINT NOT NULL,"
-                + " `created_at` TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),"
-                + " PRIMARY KEY (`xid`), KEY `created_at` (`created_at`))"
-                + " ENGINE=InnoDB";
+        return MySqlDialect.INSTANCE.commitMarkerTableDdl(TABLE);
     }
 
-    static void createTable(Connection conn) throws SQLException {
+    static void createTable(Connection conn, TargetDialect dialect) throws SQLException {
+        if (dialect.type() == io.dbtransfer.model.TargetType.POSTGRESQL) {
+            io.dbtransfer.dialect.SchemaManager.executePostgresDdl(
+                    conn, java.util.List.of(dialect.commitMarkerTableDdl(TABLE)));
+            return;
+        }
         try (Statement s = conn.createStatement()) {
-            s.execute(createTable());
+            s.execute(dialect.commitMarkerTableDdl(TABLE));
         }
     }
 
     /** Writes (or overwrites an older run's) marker of {@code xid}; call inside the branch. */
-    static void write(Connection conn, XaTransactionId xid, long token) throws SQLException {
-        try (PreparedStatement ps =
-                conn.prepareStatement(
-                        "INSERT INTO "
-                                + MySqlDialect.quote(TABLE)
-                                + " (`xid`, `token`) VALUES (?, ?) ON DUPLICATE KEY UPDATE"
-                                + " `token` = VALUES(`token`),"
-                                + " `created_at` = CURRENT_TIMESTAMP(3)")) {
+    static void write(Connection conn, TargetDialect dialect, XaTransactionId xid, long token)
+            throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(dialect.commitMarkerUpsert(TABLE))) {
             ps.setString(1, key(xid));
             ps.setLong(2, token);
             ps.executeUpdate();
@@ -54,11 +50,18 @@ public final class XaCommitMarkers {
     }
 
     /** True when the branch {@code xid} with {@code token} has committed. */
-    static boolean isCommitted(Connection conn, XaTransactionId xid, long token)
+    static boolean isCommitted(
+            Connection conn, TargetDialect dialect, XaTransactionId xid, long token)
             throws SQLException {
         try (PreparedStatement ps =
                 conn.prepareStatement(
-                        "SELECT `token` FROM " + MySqlDialect.quote(TABLE) + " WHERE `xid` = ?")) {
+                        "SELECT "
+                                + dialect.quoteIdentifier("token")
+                                + " FROM "
+                                + dialect.quoteIdentifier(TABLE)
+                                + " WHERE "
+                                + dialect.quoteIdentifier("xid")
+                                + " = ?")) {
             ps.setString(1, key(xid));
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getLong(1) == token;
@@ -69,14 +72,10 @@ public final class XaCommitMarkers {
     /**
      * Deletes up to {@code limit} markers older than {@code retentionSeconds}; returns how many.
      */
-    static int purge(Connection conn, long retentionSeconds, int limit) throws SQLException {
+    static int purge(Connection conn, TargetDialect dialect, long retentionSeconds, int limit)
+            throws SQLException {
         try (PreparedStatement ps =
-                conn.prepareStatement(
-                        "DELETE FROM "
-                                + MySqlDialect.quote(TABLE)
-                                + " WHERE `created_at` < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND"
-                                + " LIMIT "
-                                + limit)) {
+                conn.prepareStatement(dialect.commitMarkerPurge(TABLE, limit))) {
             ps.setLong(1, retentionSeconds);
             return ps.executeUpdate();
         }

@@ -1,6 +1,7 @@
 package io.dbtransfer.sink;
 
 import io.dbtransfer.connect.MySqlConnections;
+import io.dbtransfer.dialect.TargetDialect;
 
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.metrics.Gauge;
@@ -26,6 +27,8 @@ final class XaCommitter implements Committer<XaCommittable> {
     static final long SESSION_GONE_WAIT_MS = 5_000;
 
     private final SinkOptions options;
+    private final TargetDialect dialect;
+    private final TwoPhaseCommit twoPhase;
     private Connection connection;
 
     /** Milliseconds with a fraction: a commit on a local server often takes well under 1 ms. */
@@ -33,6 +36,8 @@ final class XaCommitter implements Committer<XaCommittable> {
 
     XaCommitter(SinkOptions options, SinkCommitterMetricGroup metricGroup) {
         this.options = options;
+        this.dialect = TargetDialect.of(options.targetType());
+        this.twoPhase = TwoPhaseCommit.of(dialect.type());
         metricGroup.gauge("lastCommitLatencyMs", (Gauge<Double>) () -> lastCommitLatencyMs);
     }
 
@@ -46,12 +51,12 @@ final class XaCommitter implements Committer<XaCommittable> {
             long deadline = System.currentTimeMillis() + SESSION_GONE_WAIT_MS;
             while (true) {
                 try {
-                    XaOperations.commit(connection(), xid);
+                    twoPhase.commit(connection(), xid);
                     lastCommitLatencyMs = (System.nanoTime() - t0) / 1_000_000.0;
                     LOG.debug("Committed XA branch {}", xid);
                     break;
                 } catch (SQLException e) {
-                    if (XaOperations.isUnknownXid(e)) {
+                    if (twoPhase.isUnknown(e)) {
                         if (!isPrepared(xid)) {
                             // Not prepared anywhere: committed (before the restore that handed
                             // us this committable again, or by a restoring writer), or rolled
@@ -92,11 +97,12 @@ final class XaCommitter implements Committer<XaCommittable> {
                     }
                     // Failing the job keeps the committable in state: a restart commits it again.
                     throw new IOException(
-                            "MySQL sink could not commit XA branch "
+                            dialect.productName()
+                                    + " sink could not commit transaction branch "
                                     + xid
                                     + ": "
                                     + e.getMessage()
-                                    + MySqlConnections.hint(e),
+                                    + dialect.hint(e),
                             e);
                 }
             }
@@ -105,16 +111,20 @@ final class XaCommitter implements Committer<XaCommittable> {
 
     private boolean isPrepared(XaTransactionId xid) throws IOException {
         try {
-            return XaOperations.recover(connection()).contains(xid);
+            return twoPhase.recover(connection()).contains(xid);
         } catch (SQLException e) {
-            throw new IOException("MySQL sink could not run XA RECOVER: " + e.getMessage(), e);
+            throw new IOException(
+                    dialect.productName()
+                            + " sink could not list its prepared transactions: "
+                            + e.getMessage(),
+                    e);
         }
     }
 
     private boolean isCommitted(XaCommittable committable) throws IOException {
         try {
             return XaCommitMarkers.isCommitted(
-                    connection(), committable.xid(), committable.markerToken());
+                    connection(), dialect, committable.xid(), committable.markerToken());
         } catch (SQLException e) {
             throw new IOException(
                     "MySQL sink could not read the commit marker of XA branch "

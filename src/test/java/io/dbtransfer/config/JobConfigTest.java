@@ -251,4 +251,42 @@ class JobConfigTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("kafka.properties-file: cannot read");
     }
+
+    @Test
+    void theTargetTypeFollowsTheUrlAndMustAgreeWithIt(@TempDir Path dir) throws Exception {
+        assertThat(load(dir, BASE + "collections: [a]\n", Map.of()).targetType())
+                .isEqualTo(io.dbtransfer.model.TargetType.MYSQL);
+        Map<String, String> pg =
+                Map.of(
+                        "mysql.url", "jdbc:postgresql://localhost:5432/shop",
+                        "reconcile.enabled", "false");
+        assertThat(load(dir, BASE + "collections: [a]\n", pg).targetType())
+                .isEqualTo(io.dbtransfer.model.TargetType.POSTGRESQL);
+        Map<String, String> named = new java.util.HashMap<>(pg);
+        named.put("target.type", "postgresql");
+        assertThat(load(dir, BASE + "collections: [a]\n", named).targetType())
+                .isEqualTo(io.dbtransfer.model.TargetType.POSTGRESQL);
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        dir,
+                                        BASE + "collections: [a]\n",
+                                        Map.of("target.type", "postgresql")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("target.type is postgresql but mysql.url")
+                .hasMessageContaining("names a mysql server");
+        assertThatThrownBy(
+                        () -> load(dir, BASE + "collections: [a]\n", Map.of("target.type", "db2")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("target.type: 'db2' is not a target type");
+        // Reconciliation reads back in MySQL's SQL: refused on PostgreSQL, with the fix.
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        dir,
+                                        BASE + "collections: [a]\n",
+                                        Map.of("mysql.url", "jdbc:postgresql://h/shop")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("reconcile.enabled: false");
+    }
 }

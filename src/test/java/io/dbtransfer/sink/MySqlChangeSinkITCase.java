@@ -11,6 +11,7 @@ import io.dbtransfer.model.DeliveryGuarantee;
 import io.dbtransfer.model.RowChange;
 import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TestMySql;
+import io.dbtransfer.testing.TestTarget;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -33,7 +34,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -48,6 +51,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import static io.dbtransfer.sink.SinkFixtures.MAPPING;
 import static io.dbtransfer.sink.SinkFixtures.VERSION_BASE;
@@ -59,7 +63,10 @@ import static io.dbtransfer.sink.SinkFixtures.replay;
 import static io.dbtransfer.sink.SinkFixtures.upsert;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The sink in Flink jobs on a MiniCluster against the shared test MySQL, in both modes. */
+/**
+ * The sink in Flink jobs on a MiniCluster against the shared test MySQL and PostgreSQL, in both
+ * modes.
+ */
 @ExtendWith(SharedMiniCluster.class)
 class MySqlChangeSinkITCase {
 
@@ -136,11 +143,22 @@ class MySqlChangeSinkITCase {
         }
     }
 
+    /** Every target with every delivery mode. */
+    static Stream<Arguments> targetsAndModes() {
+        Stream.Builder<Arguments> out = Stream.builder();
+        for (TestTarget t : TestTarget.values()) {
+            for (DeliveryGuarantee g : DeliveryGuarantee.values()) {
+                out.add(Arguments.of(t, g));
+            }
+        }
+        return out.build();
+    }
+
     @ParameterizedTest
-    @EnumSource(DeliveryGuarantee.class)
-    void upsertsDeletesAndChildSetsEndAsTheNewestChangeOfEachKey(DeliveryGuarantee g)
-            throws Exception {
-        String url = TestMySql.newDatabase("basic_" + g);
+    @MethodSource("targetsAndModes")
+    void upsertsDeletesAndChildSetsEndAsTheNewestChangeOfEachKey(
+            TestTarget target, DeliveryGuarantee g) throws Exception {
+        String url = target.newDatabase("basic_" + g);
         long v = VERSION_BASE;
         List<RowChange> ops = new ArrayList<>();
         // Growing and shrinking child sets.
@@ -171,10 +189,10 @@ class MySqlChangeSinkITCase {
     }
 
     @ParameterizedTest
-    @EnumSource(DeliveryGuarantee.class)
-    void olderChangesNeverOverwriteNewerRowsNorResurrectDeletedOnes(DeliveryGuarantee g)
-            throws Exception {
-        String url = TestMySql.newDatabase("guard_" + g);
+    @MethodSource("targetsAndModes")
+    void olderChangesNeverOverwriteNewerRowsNorResurrectDeletedOnes(
+            TestTarget target, DeliveryGuarantee g) throws Exception {
+        String url = target.newDatabase("guard_" + g);
         SinkOptions o = options(url, g, "guard-" + g, 1);
         long v = VERSION_BASE;
         List<RowChange> all = new ArrayList<>();
@@ -266,9 +284,10 @@ class MySqlChangeSinkITCase {
     }
 
     @ParameterizedTest
-    @EnumSource(DeliveryGuarantee.class)
-    void aFailureMidStreamEndsInTheStateOfASequentialReplay(DeliveryGuarantee g) throws Exception {
-        String url = TestMySql.newDatabase("failover_" + g);
+    @MethodSource("targetsAndModes")
+    void aFailureMidStreamEndsInTheStateOfASequentialReplay(TestTarget target, DeliveryGuarantee g)
+            throws Exception {
+        String url = target.newDatabase("failover_" + g);
         String testId = "failover-" + g;
         int ops = 30_000;
         int keys = 500;
@@ -325,14 +344,13 @@ class MySqlChangeSinkITCase {
                     && probe.fired.compareAndSet(false, true)) {
                 int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
                 try (Connection conn = TestMySql.connect(url)) {
-                    for (XaTransactionId xid : XaOperations.recover(conn)) {
+                    for (XaTransactionId xid : SinkFixtures.recover(conn)) {
                         if (xid.subtaskIndex(prefix) == subtask) {
                             probe.preparedBranchOfThisSubtask = true;
                         }
                     }
                     try (PreparedStatement ps =
-                            conn.prepareStatement(
-                                    "SELECT CAST(_src_version AS CHAR) FROM items WHERE _id = ?")) {
+                            conn.prepareStatement("SELECT _src_version FROM items WHERE _id = ?")) {
                         for (Map.Entry<String, Long> e : firstVersionSinceSnapshot.entrySet()) {
                             ps.setString(1, e.getKey());
                             try (ResultSet rs = ps.executeQuery()) {
@@ -364,9 +382,11 @@ class MySqlChangeSinkITCase {
         volatile boolean preparedBranchOfThisSubtask;
     }
 
-    @Test
-    void aFailureBetweenPrepareAndCommitShowsNothingAndLosesNothing() throws Exception {
-        String url = TestMySql.newDatabase("precommit_failure");
+    @ParameterizedTest
+    @EnumSource(TestTarget.class)
+    void aFailureBetweenPrepareAndCommitShowsNothingAndLosesNothing(TestTarget target)
+            throws Exception {
+        String url = target.newDatabase("precommit_failure");
         String testId = "precommit";
         int ops = 8_000;
         int keys = 300;

@@ -9,6 +9,8 @@ import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ChildRows;
 import io.dbtransfer.model.RowChange;
+import io.dbtransfer.model.TargetType;
+import io.dbtransfer.testing.TestTarget;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -210,7 +212,12 @@ final class SinkFixtures {
         out.put(NOTES.name, readTable(conn, NOTES, false));
         out.put(
                 MySqlDialect.TOMBSTONE_TABLE,
-                query(conn, "SELECT tbl, pk, CAST(version AS CHAR) FROM _dbtransfer_tombstone", 3));
+                query(
+                        conn,
+                        "SELECT tbl, pk, CAST(version AS "
+                                + (TestTarget.isPostgres(conn) ? "text" : "CHAR")
+                                + ") FROM _dbtransfer_tombstone",
+                        3));
         return out;
     }
 
@@ -220,6 +227,9 @@ final class SinkFixtures {
      */
     static List<List<String>> readTable(Connection conn, TableSpec table, boolean parent)
             throws SQLException {
+        if (TestTarget.isPostgres(conn)) {
+            return readPostgresTable(conn, table, parent);
+        }
         List<String> select = new ArrayList<>();
         for (ColumnSpec c : table.columns) {
             String q = MySqlDialect.quote(c.name);
@@ -245,12 +255,54 @@ final class SinkFixtures {
         }
         String sql =
                 "SELECT " + String.join(", ", select) + " FROM " + MySqlDialect.quote(table.name);
+        return readRows(conn, table, sql, select.size());
+    }
+
+    /** As {@link #readTable} on PostgreSQL, in its own SQL (not the dialect's). */
+    private static List<List<String>> readPostgresTable(
+            Connection conn, TableSpec table, boolean parent) throws SQLException {
+        List<String> select = new ArrayList<>();
+        for (ColumnSpec c : table.columns) {
+            String q = "\"" + c.name.replace("\"", "\"\"") + "\"";
+            switch (c.type.kind) {
+                case BINARY:
+                    select.add("encode(" + q + ", 'hex')");
+                    break;
+                case DATETIME:
+                    select.add("to_char(" + q + ", 'YYYY-MM-DD HH24:MI:SS.MS')");
+                    break;
+                case BOOLEAN:
+                    select.add("CAST(CAST(" + q + " AS integer) AS text)");
+                    break;
+                case INT:
+                case BIGINT:
+                case DECIMAL:
+                    select.add("CAST(" + q + " AS text)");
+                    break;
+                default:
+                    select.add(q);
+            }
+        }
+        if (parent) {
+            select.add("CAST(\"_src_version\" AS text)");
+        }
+        String sql =
+                "SELECT "
+                        + String.join(", ", select)
+                        + " FROM \""
+                        + table.name.replace("\"", "\"\"")
+                        + "\"";
+        return readRows(conn, table, sql, select.size());
+    }
+
+    private static List<List<String>> readRows(
+            Connection conn, TableSpec table, String sql, int columns) throws SQLException {
         List<List<String>> rows = new ArrayList<>();
         try (Statement s = conn.createStatement();
                 ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
                 List<String> row = new ArrayList<>();
-                for (int i = 0; i < select.size(); i++) {
+                for (int i = 0; i < columns; i++) {
                     if (i < table.columns.size() && table.columns.get(i).type.kind == Kind.DOUBLE) {
                         double d = rs.getDouble(i + 1);
                         row.add(rs.wasNull() ? null : Double.toString(d));
@@ -285,10 +337,21 @@ final class SinkFixtures {
         return copy;
     }
 
+    /** The two-phase commit of the target {@code conn} is connected to. */
+    static TwoPhaseCommit twoPhase(Connection conn) throws SQLException {
+        return TwoPhaseCommit.of(
+                TestTarget.isPostgres(conn) ? TargetType.POSTGRESQL : TargetType.MYSQL);
+    }
+
+    /** Every prepared branch the target lists ({@code XA RECOVER}, {@code pg_prepared_xacts}). */
+    static List<XaTransactionId> recover(Connection conn) throws SQLException {
+        return twoPhase(conn).recover(conn);
+    }
+
     /** Prepared branches of this prefix, as gtrid strings. */
     static List<String> preparedBranches(Connection conn, String prefix) throws SQLException {
         List<String> out = new ArrayList<>();
-        for (XaTransactionId xid : XaOperations.recover(conn)) {
+        for (XaTransactionId xid : recover(conn)) {
             if (xid.subtaskIndex(prefix) >= 0) {
                 out.add(xid.toString());
             }

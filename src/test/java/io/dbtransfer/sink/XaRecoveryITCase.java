@@ -2,6 +2,7 @@ package io.dbtransfer.sink;
 
 import io.dbtransfer.model.RowChange;
 import io.dbtransfer.testing.TestMySql;
+import io.dbtransfer.testing.TestTarget;
 
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
@@ -11,6 +12,8 @@ import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -29,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The exactly-once sink's writer and committer operators driven checkpoint by checkpoint (Flink's
- * operator test harnesses), with "crashes" at chosen points between prepare and commit.
+ * operator test harnesses), with "crashes" at chosen points between prepare and commit; on MySQL /
+ * MariaDB (XA) and on PostgreSQL (prepared transactions).
  */
 class XaRecoveryITCase {
 
@@ -139,9 +143,11 @@ class XaRecoveryITCase {
         return XaTransactionId.of(prefix, subtask, checkpoint).toString();
     }
 
-    @Test
-    void aBranchOfACompletedButUncommittedCheckpointIsCommittedAfterRestore() throws Exception {
-        String url = TestMySql.newDatabase("xa_restore_commit");
+    @ParameterizedTest
+    @EnumSource(TestTarget.class)
+    void aBranchOfACompletedButUncommittedCheckpointIsCommittedAfterRestore(TestTarget target)
+            throws Exception {
+        String url = target.newDatabase("xa_restore_commit");
         ExactlyOnceMySqlSink sink = sink(url, "rc", 100);
         List<RowChange> ops = List.of(upsert("a", V + 1, 2, 1), upsert("b", V + 1, 3, 2));
         Checkpoint cp1;
@@ -158,9 +164,11 @@ class XaRecoveryITCase {
         }
     }
 
-    @Test
-    void aBranchOfAnIncompleteCheckpointIsRolledBackAndItsChangesReplayed() throws Exception {
-        String url = TestMySql.newDatabase("xa_restore_rollback");
+    @ParameterizedTest
+    @EnumSource(TestTarget.class)
+    void aBranchOfAnIncompleteCheckpointIsRolledBackAndItsChangesReplayed(TestTarget target)
+            throws Exception {
+        String url = target.newDatabase("xa_restore_rollback");
         ExactlyOnceMySqlSink sink = sink(url, "rb", 100);
         List<RowChange> first = List.of(upsert("a", V + 1, 2, 1));
         List<RowChange> second = List.of(upsert("a", V + 2, 0, 2), upsert("b", V + 2, 1, 3));
@@ -190,9 +198,11 @@ class XaRecoveryITCase {
         assertThat(prepared(url, "rb")).isEmpty();
     }
 
-    @Test
-    void keysHeldByThePreparedBranchWaitForItsCommitInsteadOfBlocking() throws Exception {
-        String url = TestMySql.newDatabase("xa_held_keys");
+    @ParameterizedTest
+    @EnumSource(TestTarget.class)
+    void keysHeldByThePreparedBranchWaitForItsCommitInsteadOfBlocking(TestTarget target)
+            throws Exception {
+        String url = target.newDatabase("xa_held_keys");
         // Batch size 1: every change is flushed at once, also while branch 1 holds key "a".
         ExactlyOnceMySqlSink sink = sink(url, "held", 1);
         RowChange a1 = upsert("a", V + 1, 2, 1);
@@ -218,9 +228,10 @@ class XaRecoveryITCase {
         assertThat(prepared(url, "held")).isEmpty();
     }
 
-    @Test
-    void heldChangesSurviveACrashInTheWriterState() throws Exception {
-        String url = TestMySql.newDatabase("xa_held_restore");
+    @ParameterizedTest
+    @EnumSource(TestTarget.class)
+    void heldChangesSurviveACrashInTheWriterState(TestTarget target) throws Exception {
+        String url = target.newDatabase("xa_held_restore");
         ExactlyOnceMySqlSink sink = sink(url, "heldr", 1);
         RowChange a1 = upsert("a", V + 1, 2, 1);
         RowChange a2 = upsert("a", V + 2, 1, 2);
@@ -248,18 +259,19 @@ class XaRecoveryITCase {
     private static List<String> allPrepared(String url) throws SQLException {
         List<String> out = new ArrayList<>();
         try (Connection conn = TestMySql.connect(url)) {
-            for (XaTransactionId xid : XaOperations.recover(conn)) {
+            for (XaTransactionId xid : SinkFixtures.recover(conn)) {
                 out.add(xid.toString());
             }
         }
         return out;
     }
 
-    @Test
-    void aSecondMigrationOnTheSameServerLeavesTheFirstOnesBranchesAloneWithDefaultSettings()
-            throws Exception {
-        String urlA = TestMySql.newDatabase("xa_two_jobs_a");
-        String urlB = TestMySql.newDatabase("xa_two_jobs_b");
+    @ParameterizedTest
+    @EnumSource(TestTarget.class)
+    void aSecondMigrationOnTheSameServerLeavesTheFirstOnesBranchesAloneWithDefaultSettings(
+            TestTarget target) throws Exception {
+        String urlA = target.newDatabase("xa_two_jobs_a");
+        String urlB = target.newDatabase("xa_two_jobs_b");
         ExactlyOnceMySqlSink sinkA = sink(urlA, null, 100);
         ExactlyOnceMySqlSink sinkB = sink(urlB, null, 100);
         List<RowChange> opsA = List.of(upsert("a", V + 1, 2, 1), upsert("b", V + 1, 1, 2));
@@ -281,9 +293,10 @@ class XaRecoveryITCase {
         assertTables(urlA, opsA);
     }
 
-    @Test
-    void aFreshStartWithDefaultSettingsRollsBackItsOwnOrphans() throws Exception {
-        String url = TestMySql.newDatabase("xa_default_orphans");
+    @ParameterizedTest
+    @EnumSource(TestTarget.class)
+    void aFreshStartWithDefaultSettingsRollsBackItsOwnOrphans(TestTarget target) throws Exception {
+        String url = target.newDatabase("xa_default_orphans");
         ExactlyOnceMySqlSink sink = sink(url, null, 100);
         List<String> before = allPrepared(url);
         try (Subtask s = new Subtask(sink, null)) {
@@ -298,16 +311,18 @@ class XaRecoveryITCase {
         }
     }
 
-    @Test
-    void aBranchRolledBackBehindTheCommittersBackFailsTheJobLoudly() throws Exception {
-        String url = TestMySql.newDatabase("xa_lost_branch");
+    @ParameterizedTest
+    @EnumSource(TestTarget.class)
+    void aBranchRolledBackBehindTheCommittersBackFailsTheJobLoudly(TestTarget target)
+            throws Exception {
+        String url = target.newDatabase("xa_lost_branch");
         ExactlyOnceMySqlSink sink = sink(url, "lost", 100);
         try (Subtask s = new Subtask(sink, null)) {
             s.write(upsert("a", V + 1, 2, 1), upsert("b", V + 1, 0, 2));
             s.checkpoint(1);
             // Someone else (another job, a DBA) rolls the prepared branch back.
             try (Connection conn = TestMySql.connect(url)) {
-                XaOperations.rollback(conn, XaTransactionId.of("lost", 0, 1));
+                SinkFixtures.twoPhase(conn).rollback(conn, XaTransactionId.of("lost", 0, 1));
             }
             assertThatThrownBy(() -> s.complete(1))
                     .hasStackTraceContaining("neither prepared nor committed")

@@ -23,10 +23,11 @@ import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * A test oracle that shares no code with the job: it reads MongoDB with the driver and MySQL with
- * plain JDBC and compares, column by column, with expectations the test writes out itself for its
- * mapping (no {@code io.dbtransfer.mapping}, {@code normalize}, {@code verify} or {@code sink}
- * code), so a bug in the job's mapping cannot hide by being on both sides of the comparison.
+ * A test oracle that shares no code with the job: it reads MongoDB with the driver and MySQL (or
+ * PostgreSQL) with plain JDBC and compares, column by column, with expectations the test writes out
+ * itself for its mapping (no {@code io.dbtransfer.mapping}, {@code normalize}, {@code verify} or
+ * {@code sink} code), so a bug in the job's mapping cannot hide by being on both sides of the
+ * comparison.
  *
  * <p>Supports what the failover tests map: a single {@code _id} key column holding a string or an
  * integer, scalar columns (strings, numbers, booleans, dates as UTC {@code DATETIME}), the {@code
@@ -249,15 +250,23 @@ public final class IndependentOracle {
         }
     }
 
+    /** The identifier quote of the target {@code c} is connected to (MySQL or PostgreSQL). */
+    private static char quote(Connection c) throws Exception {
+        return TestTarget.isPostgres(c) ? '"' : '`';
+    }
+
     private Map<String, Map<String, Object>> readRows(Connection c) throws Exception {
-        StringBuilder sql = new StringBuilder("SELECT `_id`, CAST(`_src_version` AS CHAR)");
+        char q = quote(c);
+        StringBuilder sql =
+                new StringBuilder("SELECT " + q + "_id" + q + ", CAST(" + q + "_src_version" + q);
+        sql.append(TestTarget.isPostgres(c) ? " AS text)" : " AS CHAR)");
         for (String col : columns.keySet()) {
-            sql.append(", `").append(col).append('`');
+            sql.append(", ").append(q).append(col).append(q);
         }
         if (extra != null) {
-            sql.append(", `_extra`");
+            sql.append(", ").append(q).append("_extra").append(q);
         }
-        sql.append(" FROM `").append(table).append('`');
+        sql.append(" FROM ").append(q).append(table).append(q);
         Map<String, Map<String, Object>> rows = new HashMap<>();
         try (Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery(sql.toString())) {
@@ -286,7 +295,8 @@ public final class IndependentOracle {
             throws Exception {
         Map<String, Integer> counts = new HashMap<>();
         try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT * FROM `" + childTable + "`")) {
+                ResultSet rs =
+                        st.executeQuery("SELECT * FROM " + quote(c) + childTable + quote(c))) {
             while (rs.next()) {
                 counts.merge(rs.getString(1), 1, Integer::sum);
             }

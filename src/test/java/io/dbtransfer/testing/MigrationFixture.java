@@ -34,8 +34,13 @@ public final class MigrationFixture {
     private String targetUrl;
 
     public MigrationFixture(String prefix) {
+        this(prefix, TestTarget.MYSQL);
+    }
+
+    /** A migration into a fresh database of {@code target}'s shared server. */
+    public MigrationFixture(String prefix, TestTarget target) {
         this.mongoDatabase = TestMongo.newDatabaseName(prefix);
-        this.mysqlUrl = TestMySql.newDatabase(prefix);
+        this.mysqlUrl = target.newDatabase(prefix);
         settings.put("mongo.uri", TestMongo.uri());
         settings.put("mongo.database", mongoDatabase);
         settings.put("mysql.url", mysqlUrl);
