@@ -1,6 +1,7 @@
 package io.dbtransfer.embedded;
 
 import io.dbtransfer.testing.TestMongo;
+import io.dbtransfer.testing.TestDurations;
 
 import com.mongodb.MongoCommandException;
 import com.mongodb.client.MongoChangeStreamCursor;
@@ -49,7 +50,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class MongoEmulatorTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration WAIT = TestDurations.SHORT;
 
     private MongoClient client;
     private MongoDatabase db;
