@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * A sweep of one subtask's keys against MySQL, a page at a time, resumable from a {@link
@@ -181,7 +182,7 @@ public final class Sweep {
     static String owner(
             Env env, String collection, String keyText, ColumnType keyType, Set<String> idTypes)
             throws Exception {
-        List<String> candidates = KeyTexts.candidates(collection, keyText, keyType);
+        List<String> candidates = candidates(collection, keyText, keyType);
         if (candidates.size() > 1 && !idTypes.isEmpty()) {
             List<String> seen = new ArrayList<>();
             for (String c : candidates) {
@@ -202,6 +203,32 @@ public final class Sweep {
             }
         }
         return env.owns(candidates.get(0)) ? candidates.get(0) : null;
+    }
+
+    /** An integer as the sink writes it into a text key column (no sign +, no leading zero). */
+    private static final Pattern INTEGER_TEXT = Pattern.compile("0|-?[1-9][0-9]{0,18}");
+
+    /**
+     * The routing keys a MySQL key text can come from ({@link KeyTexts#candidates}); under a text
+     * key column the text of an integer {@code _id} is also an Int32 or Int64 candidate, after the
+     * string (and {@link #owner} claims it in the type the source uses).
+     */
+    static List<String> candidates(String collection, String keyText, ColumnType keyType) {
+        List<String> out = KeyTexts.candidates(collection, keyText, keyType);
+        boolean integerKey =
+                keyType.kind == ColumnType.Kind.INT || keyType.kind == ColumnType.Kind.BIGINT;
+        if (integerKey || !INTEGER_TEXT.matcher(keyText).matches()) {
+            return out;
+        }
+        long v;
+        try {
+            v = Long.parseLong(keyText);
+        } catch (NumberFormatException e) {
+            return out; // beyond Int64: a string
+        }
+        out = new ArrayList<>(out);
+        out.addAll(KeyTexts.candidates(collection, Long.toString(v), ColumnType.of(ColumnType.Kind.BIGINT)));
+        return out;
     }
 
     private String firstCollection() {
