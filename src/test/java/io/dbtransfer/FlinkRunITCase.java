@@ -6,9 +6,9 @@ import io.dbtransfer.embedded.MongoEmulator;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.FlinkStandaloneCluster;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.TestDurations;
 import io.dbtransfer.testing.TestMySql;
 import io.dbtransfer.workload.ReviewDocuments;
-import io.dbtransfer.testing.TestDurations;
 
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;

@@ -183,7 +183,12 @@ public final class CutoverCommand implements Callable<Integer> {
                 long covered =
                         coveredUntil == null
                                 ? awaitQuiet(
-                                        watch, client, quietFor, target.database, deadline, progress)
+                                        watch,
+                                        client,
+                                        quietFor,
+                                        target.database,
+                                        deadline,
+                                        progress)
                                 : awaitCovered(
                                         client, coveredUntil, coveredUpTo, deadline, progress);
                 long lastChange = watch.lastCoveredChange();
@@ -205,8 +210,7 @@ public final class CutoverCommand implements Callable<Integer> {
                                 coveredUntil == null);
                 // (c) final full sweep
                 long sweepStart = System.currentTimeMillis();
-                VerifyReport sweep =
-                        finalSweep(target, db, mysql, watch, coveredUntil, progress);
+                VerifyReport sweep = finalSweep(target, db, mysql, watch, coveredUntil, progress);
                 long sweepMs = System.currentTimeMillis() - sweepStart;
                 TargetLedger.Entries open = TargetLedger.openMismatches(mysql, mapping);
                 TargetLedger.Entries dead = TargetLedger.deadLetters(mysql, mapping);
@@ -420,8 +424,7 @@ public final class CutoverCommand implements Callable<Integer> {
                             + (coveredUntil == null
                                     ? ": the source was not quiet; run cutover again"
                                             + " after the writers stopped"
-                                    : " without a source change after the covered"
-                                            + " point"));
+                                    : " without a source change after the covered" + " point"));
         }
         return reasons;
     }
@@ -455,8 +458,7 @@ public final class CutoverCommand implements Callable<Integer> {
         Files.writeString(certificate, json);
         Path textFile =
                 certificate.resolveSibling(
-                        certificate.getFileName().toString().replaceFirst("\\.json$", "")
-                                + ".txt");
+                        certificate.getFileName().toString().replaceFirst("\\.json$", "") + ".txt");
         Files.writeString(textFile, text);
     }
 

@@ -261,8 +261,7 @@ final class DemoCommand implements Callable<Integer> {
                 if (report.getParent() != null) {
                     Files.createDirectories(report.getParent());
                 }
-                Files.writeString(
-                        report, report(o, documents).render(), StandardCharsets.UTF_8);
+                Files.writeString(report, report(o, documents).render(), StandardCharsets.UTF_8);
                 printSummary(o, documents, report);
                 if (keepRunning) {
                     printStillRunning(mongo.connectionString(), mysqlUrl, figures);
@@ -478,9 +477,7 @@ final class DemoCommand implements Callable<Integer> {
                 .put("durationMs", o.caughtUp - o.started)
                 .put("jobStatus", o.jobStatus)
                 .put("mismatchSamples", result.samples)
-                .put(
-                        "reconcileVerdict",
-                        o.reconcileMismatches == 0 ? "CONSISTENT" : "INCONSISTENT")
+                .put("reconcileVerdict", o.reconcileMismatches == 0 ? "CONSISTENT" : "INCONSISTENT")
                 .put("reconcileMismatches", o.reconcileMismatches);
     }
 
@@ -528,13 +525,13 @@ final class DemoCommand implements Callable<Integer> {
                         + MismatchRows.TABLE
                         + " within two sweeps (reconcile.sweep-interval 5 s)"
                         + (repair
-                                ? ", with status repaired: the row is rewritten"
-                                        + " from MongoDB."
+                                ? ", with status repaired: the row is rewritten" + " from MongoDB."
                                 : "; --repair also repairs it."));
         System.out.println(
                 "  Check it independently of the job, with the mapping the job"
                         + " recorded in MySQL (run from any directory):");
-        String servers = " --mongo-uri " + shellQuote(mongoUri) + " --mysql-url " + shellQuote(mysqlUrl);
+        String servers =
+                " --mongo-uri " + shellQuote(mongoUri) + " --mysql-url " + shellQuote(mysqlUrl);
         System.out.println("    bin/dbtransfer verify" + servers);
         System.out.println("    bin/dbtransfer cutover" + servers);
         System.out.println("  Its progress:");

@@ -51,8 +51,8 @@ final class FlinkRestMetrics {
 
     /**
      * A job-wide metric ({@code <operator>.dbtransfer.<metric>}), by the Prometheus-style names the
-     * job registers (the camelCase names of the previous release are aliases about to go);
-     * group 1 the metric. {@code recordsPerSecond} is a meter and has no other name.
+     * job registers (the camelCase names of the previous release are aliases about to go); group 1
+     * the metric. {@code recordsPerSecond} is a meter and has no other name.
      */
     private static final Pattern JOB =
             Pattern.compile(

@@ -18,8 +18,8 @@ final class ProgressFigures {
      * One reading of the job's metrics at {@code atMillis}. {@code read} and {@code estimated} are
      * snapshot documents per collection; {@code changeLagMs} is the lag of the last change (or null
      * when unknown); {@code mismatches} counts every mismatch reconcile found, {@code
-     * openMismatches} those not repaired; {@code recordsPerSecond} is the job's own one-minute rate, used while there is
-     * only one reading.
+     * openMismatches} those not repaired; {@code recordsPerSecond} is the job's own one-minute
+     * rate, used while there is only one reading.
      */
     record Reading(
             long atMillis,

@@ -16,8 +16,8 @@ import java.util.TreeMap;
 
 /**
  * The Kafka outputs a job asks for; build them with {@link #builder()} (or {@link #from} a job
- * configuration), which checks them and names the setting, the cause and the fix of a wrong one.
- * No topic set means no Kafka at all.
+ * configuration), which checks them and names the setting, the cause and the fix of a wrong one. No
+ * topic set means no Kafka at all.
  */
 public final class KafkaSettings implements Serializable {
     private static final long serialVersionUID = 1L;

@@ -227,7 +227,9 @@ public final class Sweep {
             return out; // beyond Int64: a string
         }
         out = new ArrayList<>(out);
-        out.addAll(KeyTexts.candidates(collection, Long.toString(v), ColumnType.of(ColumnType.Kind.BIGINT)));
+        out.addAll(
+                KeyTexts.candidates(
+                        collection, Long.toString(v), ColumnType.of(ColumnType.Kind.BIGINT)));
         return out;
     }
 

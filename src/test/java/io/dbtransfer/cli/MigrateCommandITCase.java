@@ -2,8 +2,8 @@ package io.dbtransfer.cli;
 
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
-import io.dbtransfer.testing.TestMongo;
 import io.dbtransfer.testing.TestDurations;
+import io.dbtransfer.testing.TestMongo;
 
 import org.apache.flink.core.execution.JobClient;
 

@@ -3,8 +3,8 @@ package io.dbtransfer.cli;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.FlinkStandaloneCluster;
 import io.dbtransfer.testing.MigrationFixture;
-import io.dbtransfer.workload.ReviewDocuments;
 import io.dbtransfer.testing.TestDurations;
+import io.dbtransfer.workload.ReviewDocuments;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;

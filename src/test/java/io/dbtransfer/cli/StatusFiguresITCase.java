@@ -27,13 +27,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The figures {@code status} shows, read with {@link FlinkRestMetrics} from the REST API of the
- * cluster a real job runs on: the metric names the job registers, open mismatches and dead
- * letters, and the snapshot percentage of a job restored from a savepoint.
+ * cluster a real job runs on: the metric names the job registers, open mismatches and dead letters,
+ * and the snapshot percentage of a job restored from a savepoint.
  */
 @ExtendWith(SharedMiniCluster.class)
 class StatusFiguresITCase {
 
-    private static final String MAPPING = "items:\n  columns:\n    qty: INT\n    name: VARCHAR(50)\n";
+    private static final String MAPPING =
+            "items:\n  columns:\n    qty: INT\n    name: VARCHAR(50)\n";
 
     private static String rest() throws Exception {
         return SharedMiniCluster.cluster().getRestAddress().get().toString();
@@ -127,8 +128,7 @@ class StatusFiguresITCase {
                     .getCollection("items")
                     .insertOne(new Document("_id", "k1000").append("qty", 1).append("name", "new"));
             f.awaitConsistent(MigrationFixture.TIMEOUT);
-            String line =
-                    lineWhen(second.getJobID().toString(), l -> l.contains("changes 1 "));
+            String line = lineWhen(second.getJobID().toString(), l -> l.contains("changes 1 "));
             assertThat(line)
                     .as("the documents read before the savepoint count after the restore")
                     .contains("snapshot items 100% (300 read)");

@@ -1,7 +1,7 @@
 package io.dbtransfer.embedded;
 
-import io.dbtransfer.testing.TestMongo;
 import io.dbtransfer.testing.TestDurations;
+import io.dbtransfer.testing.TestMongo;
 
 import com.mongodb.client.MongoChangeStreamCursor;
 import com.mongodb.client.MongoClient;

@@ -1,8 +1,8 @@
 package io.dbtransfer.embedded;
 
 import io.dbtransfer.testing.SharedMiniCluster;
-import io.dbtransfer.testing.TestMongo;
 import io.dbtransfer.testing.TestDurations;
+import io.dbtransfer.testing.TestMongo;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;

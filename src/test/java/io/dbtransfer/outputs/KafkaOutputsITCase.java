@@ -9,8 +9,8 @@ import io.dbtransfer.testing.IndependentOracle;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TaskManagerKills;
-import io.dbtransfer.testing.TestKafka;
 import io.dbtransfer.testing.TestDurations;
+import io.dbtransfer.testing.TestKafka;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.restartstrategy.RestartStrategies;

@@ -26,10 +26,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Integer {@code _id}s under a text key column (the mapping's default key type): reconcile's
- * sweeps judge each MySQL row as the integer the source holds, not as a string {@code _id} with the
- * same text, so they find nothing to report and, with {@code reconcile.repair}, delete nothing;
- * a row changed behind the job's back is still found and repaired.
+ * Integer {@code _id}s under a text key column (the mapping's default key type): reconcile's sweeps
+ * judge each MySQL row as the integer the source holds, not as a string {@code _id} with the same
+ * text, so they find nothing to report and, with {@code reconcile.repair}, delete nothing; a row
+ * changed behind the job's back is still found and repaired.
  */
 @ExtendWith(SharedMiniCluster.class)
 class ReconcileIntegerIdITCase {
