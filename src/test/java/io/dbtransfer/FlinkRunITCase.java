@@ -6,6 +6,7 @@ import io.dbtransfer.embedded.MongoEmulator;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.FlinkStandaloneCluster;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.TestDurations;
 import io.dbtransfer.testing.TestMySql;
 import io.dbtransfer.workload.ReviewDocuments;
 
@@ -27,7 +28,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -85,7 +85,7 @@ class FlinkRunITCase {
             // The REST API serves a cached job view for up to web.refresh-interval (3 s), so the
             // state it shows right after the stop may still be the earlier RUNNING one.
             Eventually.waitUntil(
-                    Duration.ofSeconds(10),
+                    TestDurations.SHORT,
                     "the stopped job to show FINISHED",
                     () -> cluster.rest("/jobs/" + first).contains("\"state\":\"FINISHED\""));
 

@@ -3,10 +3,11 @@ package io.dbtransfer;
 import io.dbtransfer.model.SourceVersion;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.FlinkStandaloneCluster;
+import io.dbtransfer.testing.LiveTraffic;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.TestDurations;
 
 import com.mongodb.client.MongoCollection;
-import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.InsertManyOptions;
 import com.mongodb.client.model.Updates;
 import org.apache.curator.test.TestingServer;
@@ -26,11 +27,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -113,14 +111,14 @@ class JobManagerFailoverITCase {
                     Map.of(),
                     "--config",
                     jobFile.toString());
-            Writers writers = new Writers(items, DOCUMENTS);
+            LiveTraffic writers = writers(items, DOCUMENTS);
             CountWatch watch = new CountWatch(f, cluster);
             long beforeFirstKill;
             long rerunProbe;
             try {
                 // Snapshot phase: part of the snapshot committed, a checkpoint completed.
                 Eventually.waitUntil(
-                        Duration.ofSeconds(90),
+                        TestDurations.CONSISTENT,
                         "the first snapshot rows and a completed checkpoint",
                         () -> {
                             watch.healthy();
@@ -137,7 +135,7 @@ class JobManagerFailoverITCase {
                 System.out.println(
                         onFreshStart + ": first kill (snapshot phase) at " + partial + " rows");
                 Eventually.waitUntil(
-                        Duration.ofSeconds(90),
+                        TestDurations.CONSISTENT,
                         "the snapshot to complete after the JobManager failover",
                         () -> {
                             watch.healthy();
@@ -145,9 +143,9 @@ class JobManagerFailoverITCase {
                         });
 
                 // Stream phase: writers keep going across the second kill.
-                long inserted = writers.inserted.get();
+                long inserted = writers.written(LiveTraffic.Op.INSERT);
                 Eventually.waitUntil(
-                        Duration.ofSeconds(60),
+                        TestDurations.MEDIUM,
                         "streamed inserts in MySQL",
                         () -> maxId(f) >= DOCUMENTS + inserted - 1);
                 assertThat(completedCheckpoints(cluster)).isPositive();
@@ -166,7 +164,7 @@ class JobManagerFailoverITCase {
 
                 Map<Long, Integer> expected = new TreeMap<>();
                 Eventually.waitUntil(
-                        Duration.ofSeconds(90),
+                        TestDurations.CONSISTENT,
                         "MySQL to equal MongoDB (read independently)",
                         () -> {
                             watch.healthy();
@@ -176,10 +174,12 @@ class JobManagerFailoverITCase {
                         });
                 cluster.assertAlive();
                 assertThat(expected).hasSizeGreaterThan(DOCUMENTS);
-                assertThat(writers.errors).isEmpty();
             } finally {
-                writers.stop();
-                watch.stop();
+                try {
+                    writers.stop(); // throws if a write failed
+                } finally {
+                    watch.stop();
+                }
             }
             assertThat(watch.drops).as("the row count never drops (no truncation)").isEmpty();
             assertThat(watch.max.get()).isGreaterThan(DOCUMENTS);
@@ -191,7 +191,7 @@ class JobManagerFailoverITCase {
             Map<Long, Long> versions = mysqlVersions(f);
             long untouched = 0;
             for (Map.Entry<Long, Long> e : versions.entrySet()) {
-                if (e.getKey() < DOCUMENTS && !writers.touched.contains(e.getKey())) {
+                if (e.getKey() < DOCUMENTS && !writers.touched().contains(e.getKey())) {
                     untouched++;
                     assertThat(SourceVersion.compare(e.getValue(), beforeFirstKill))
                             .as(
@@ -226,7 +226,7 @@ class JobManagerFailoverITCase {
             throws Exception {
         // main() runs again shortly after the restore starts; wait for its log line.
         Eventually.waitUntil(
-                Duration.ofSeconds(30),
+                TestDurations.SHORT,
                 "the re-run main() to recognise its job in " + cluster.jobManagerLog(),
                 () -> {
                     cluster.assertAlive();
@@ -260,7 +260,7 @@ class JobManagerFailoverITCase {
     private static void awaitRecovered(FlinkStandaloneCluster cluster, CountWatch watch)
             throws Exception {
         Eventually.waitUntil(
-                Duration.ofSeconds(90),
+                TestDurations.CONSISTENT,
                 "the restarted JobManager to run the recovered job",
                 () -> {
                     watch.healthy();
@@ -332,61 +332,30 @@ class JobManagerFailoverITCase {
         }
     }
 
-    /** Live writes: inserts of new documents and $inc on random existing ones, no deletes. */
-    static final class Writers {
-        final Set<Long> touched = ConcurrentHashMap.newKeySet();
-        final AtomicLong inserted = new AtomicLong();
-        final List<Throwable> errors = new CopyOnWriteArrayList<>();
-        private final AtomicBoolean running = new AtomicBoolean();
-        private final MongoCollection<Document> items;
-        private final int initial;
-        private Thread thread;
-
-        Writers(MongoCollection<Document> items, int initial) {
-            this.items = items;
-            this.initial = initial;
+    /**
+     * Live writes (not started): $inc on random existing documents and, one write in four, an
+     * insert of the next new {@code _id} from {@code initial} on; no deletes. A failed write fails
+     * {@link LiveTraffic#stop()}.
+     */
+    static LiveTraffic writers(MongoCollection<Document> items, int initial) {
+        List<Object> keys = new ArrayList<>();
+        for (long id = 0; id < initial; id++) {
+            keys.add(id);
         }
-
-        void start() {
-            running.set(true);
-            thread =
-                    new Thread(
-                            () -> {
-                                Random r = new Random(17);
-                                String pad = "p".repeat(1500);
-                                while (running.get()) {
-                                    try {
-                                        long id = r.nextInt(initial);
-                                        touched.add(id);
-                                        items.updateOne(Filters.eq("_id", id), Updates.inc("v", 1));
-                                        if (r.nextInt(3) == 0) {
-                                            long next = initial + inserted.get();
-                                            items.insertOne(
-                                                    new Document("_id", next)
-                                                            .append("v", 0)
-                                                            .append("pad", pad));
-                                            inserted.incrementAndGet();
-                                        }
-                                        Thread.sleep(20);
-                                    } catch (InterruptedException e) {
-                                        return;
-                                    } catch (Throwable t) {
-                                        errors.add(t);
-                                        return;
-                                    }
-                                }
-                            },
-                            "jmfail-writers");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        void stop() throws InterruptedException {
-            running.set(false);
-            if (thread != null) {
-                thread.join(10_000);
-            }
-        }
+        AtomicLong next = new AtomicLong(initial);
+        String pad = "p".repeat(1500);
+        return LiveTraffic.on(items)
+                .seed(17)
+                .keys(keys)
+                .update(3, (r, n) -> Updates.inc("v", 1))
+                .insert(
+                        () ->
+                                new Document("_id", next.getAndIncrement())
+                                        .append("v", 0)
+                                        .append("pad", pad))
+                .pause(Duration.ofMillis(20))
+                .name("jmfail-writers")
+                .build();
     }
 
     /** Polls the target's row count; records every drop below the highest count seen. */

@@ -2,30 +2,25 @@ package io.dbtransfer;
 
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.SharedMiniCluster;
+import io.dbtransfer.testing.TestDurations;
 
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -36,27 +31,8 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The job's metrics, scraped from a real Prometheus reporter endpoint of the cluster. */
+@ExtendWith(SharedMiniCluster.class)
 class MetricsITCase {
-
-    private static final int PROMETHEUS_PORT = freePort();
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .setConfiguration(prometheus())
-                            .build());
-
-    private static Configuration prometheus() {
-        Configuration c = new Configuration();
-        c.setString(
-                "metrics.reporter.prom.factory.class",
-                "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
-        c.setString("metrics.reporter.prom.port", String.valueOf(PROMETHEUS_PORT));
-        return c;
-    }
 
     private static final Pattern LINE = Pattern.compile("^(\\w+)\\{([^}]*)\\} (\\S+)$");
 
@@ -84,7 +60,7 @@ class MetricsITCase {
             f.awaitConsistent(MigrationFixture.TIMEOUT);
             String[] body = new String[1];
             Eventually.waitUntil(
-                    Duration.ofSeconds(30),
+                    TestDurations.SHORT,
                     "the reporter to show all 30 change events and their rate",
                     () -> {
                         body[0] = scrape();
@@ -147,7 +123,7 @@ class MetricsITCase {
             String[] body = new String[1];
             try {
                 Eventually.waitUntil(
-                        Duration.ofSeconds(60),
+                        TestDurations.MEDIUM,
                         "every name of the dashboard and the alert rules, a streaming phase and a"
                                 + " resume point age",
                         () -> {
@@ -231,7 +207,7 @@ class MetricsITCase {
                                 HttpRequest.newBuilder(
                                                 URI.create(
                                                         "http://localhost:"
-                                                                + PROMETHEUS_PORT
+                                                                + SharedMiniCluster.PROMETHEUS_PORT
                                                                 + "/metrics"))
                                         .build(),
                                 HttpResponse.BodyHandlers.ofString());
@@ -260,13 +236,5 @@ class MetricsITCase {
 
     private static double sum(String body, String suffix, String label) {
         return values(body, suffix, label).stream().mapToDouble(Double::doubleValue).sum();
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

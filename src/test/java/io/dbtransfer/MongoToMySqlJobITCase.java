@@ -5,6 +5,7 @@ import io.dbtransfer.testing.IndependentOracle;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TaskManagerKills;
+import io.dbtransfer.testing.TestDurations;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.apache.flink.api.common.JobStatus;
@@ -31,7 +32,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -241,7 +241,7 @@ class MongoToMySqlJobITCase {
         try {
             // Snapshot phase: fail once part of the snapshot is in MySQL, but not all of it.
             Eventually.waitUntil(
-                    Duration.ofSeconds(60), "first snapshot rows", () -> f.count("reviews") > 0);
+                    TestDurations.MEDIUM, "first snapshot rows", () -> f.count("reviews") > 0);
             long partial = f.count("reviews");
             TaskManagerKills.killAndRestart(cluster, job.getJobID());
             assertThat(partial).isLessThan(6000);

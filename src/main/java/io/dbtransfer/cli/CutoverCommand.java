@@ -149,38 +149,27 @@ public final class CutoverCommand implements Callable<Integer> {
 
     /** Runs the cutover check; returns the exit code (errors are thrown). */
     public int run() throws Exception {
-        if (quietForOption != null && coveredUntilText != null) {
-            throw new ConfigException(
-                    "--quiet-for and --covered-until exclude each other: wait for a quiet source"
-                            + " or certify up to a time, not both");
-        }
-        if (chunk < 1) {
-            throw new ConfigException("--chunk-size must be at least 1, got " + chunk);
-        }
+        checkOptions();
         Duration quietFor = quietForOption == null ? Duration.ofSeconds(30) : quietForOption;
         Instant coveredUntil = coveredUntilText == null ? null : instant(coveredUntilText);
-        long recheckMs = recheckDelay.toMillis();
-
         CheckTarget target = CheckTarget.resolve(job, "cutover", err);
         Mapping mapping = target.mapping;
-        String uri = target.mongoUri;
-        String database = target.database;
-        String mysqlUrl = target.mysqlUrl;
         ConsoleProgress progress = ConsoleProgress.forStderr(err);
         long started = System.currentTimeMillis();
         long deadline = System.nanoTime() + timeout.toNanos();
 
         long now =
                 SourceProbe.check(
-                        uri,
+                        target.mongoUri,
                         target.mongoPassword,
-                        database,
+                        target.database,
                         new ArrayList<>(mapping.byCollection().keySet()));
-        try (MongoClient client = MongoConnections.open(uri, target.mongoPassword, 10);
+        try (MongoClient client = MongoConnections.open(target.mongoUri, target.mongoPassword, 10);
                 Connection mysql =
-                        MySqlConnections.open(mysqlUrl, target.mysqlUser, target.mysqlPassword)) {
-            requireTables(mysql, mapping, mysqlUrl);
-            MongoDatabase db = client.getDatabase(database);
+                        MySqlConnections.open(
+                                target.mysqlUrl, target.mysqlUser, target.mysqlPassword)) {
+            requireTables(mysql, mapping, target.mysqlUrl);
+            MongoDatabase db = client.getDatabase(target.database);
             long coveredUpTo =
                     coveredUntil == null
                             ? -1
@@ -191,63 +180,17 @@ public final class CutoverCommand implements Callable<Integer> {
             long startAt = SourceVersion.compare(from, now) < 0 ? from : now;
             try (SourceWatch watch = new SourceWatch(db, mapping, startAt, coveredUpTo).start()) {
                 // (a) the source point to certify
-                long covered;
-                if (coveredUntil == null) {
-                    progress.message(
-                            "cutover: waiting until the source has had no change for "
-                                    + quietFor.toMillis() / 1000.0
-                                    + " s");
-                    while (watch.quietMillis() < quietFor.toMillis()) {
-                        if (System.nanoTime() > deadline) {
-                            throw new ConfigException(
-                                    "--timeout "
-                                            + DurationConverter.format(timeout)
-                                            + " passed before the source database '"
-                                            + database
-                                            + "' was quiet for --quiet-for "
-                                            + quietFor.toMillis() / 1000.0
-                                            + " s ("
-                                            + watch.changes()
-                                            + " changes seen, the last "
-                                            + watch.quietMillis()
-                                            + " ms ago). Stop the writers, or certify up to a"
-                                            + " time with --covered-until, or raise --timeout.");
-                        }
-                        progress.update(
-                                "cutover: "
-                                        + watch.changes()
-                                        + " source changes seen, quiet for "
-                                        + watch.quietMillis() / 1000
-                                        + " s");
-                        Thread.sleep(100);
-                    }
-                    covered = SourceProbe.operationTime(client);
-                } else {
-                    progress.message(
-                            "cutover: waiting until the source's cluster time passes "
-                                    + coveredUntil);
-                    while (SourceVersion.compare(SourceProbe.operationTime(client), coveredUpTo)
-                            <= 0) {
-                        if (System.nanoTime() > deadline) {
-                            throw new ConfigException(
-                                    "--timeout passed before the source's cluster time reached"
-                                            + " --covered-until "
-                                            + coveredUntil
-                                            + " (source now at "
-                                            + time(SourceProbe.operationTime(client))
-                                            + "). Raise --timeout or choose an earlier time.");
-                        }
-                        progress.update(
-                                "cutover: source at "
-                                        + time(SourceProbe.operationTime(client))
-                                        + ", waiting for "
-                                        + coveredUntil);
-                        Thread.sleep(200);
-                    }
-                    // Let the change stream deliver the changes up to the covered point.
-                    Thread.sleep(Math.max(1000, settle.toMillis()));
-                    covered = coveredUpTo;
-                }
+                long covered =
+                        coveredUntil == null
+                                ? awaitQuiet(
+                                        watch,
+                                        client,
+                                        quietFor,
+                                        target.database,
+                                        deadline,
+                                        progress)
+                                : awaitCovered(
+                                        client, coveredUntil, coveredUpTo, deadline, progress);
                 long lastChange = watch.lastCoveredChange();
                 progress.message(
                         "cutover: source point covered "
@@ -266,90 +209,16 @@ public final class CutoverCommand implements Callable<Integer> {
                                 progress,
                                 coveredUntil == null);
                 // (c) final full sweep
-                progress.message("cutover: final sweep of " + mapping.byCollection().keySet());
                 long sweepStart = System.currentTimeMillis();
-                ChunkedVerifier verifier =
-                        new ChunkedVerifier(
-                                new DocumentNormalizer(mapping, target.policy),
-                                chunk,
-                                recheckMs,
-                                m -> progress.message("cutover: " + m));
-                if (coveredUntil != null) {
-                    verifier.changedLater(watch::changedLater);
-                }
-                VerifyReport sweep = verifier.verify(db, mysql);
+                VerifyReport sweep = finalSweep(target, db, mysql, watch, coveredUntil, progress);
                 long sweepMs = System.currentTimeMillis() - sweepStart;
-                if (watch.laterKeysOverflowed()) {
-                    throw new ConfigException(
-                            "More than "
-                                    + SourceWatch.MAX_LATER_KEYS
-                                    + " documents changed after --covered-until "
-                                    + coveredUntil
-                                    + " while the sweep ran; cannot tell them from real"
-                                    + " mismatches. Run cutover with --quiet-for after the"
-                                    + " writers stopped.");
-                }
                 TargetLedger.Entries open = TargetLedger.openMismatches(mysql, mapping);
                 TargetLedger.Entries dead = TargetLedger.deadLetters(mysql, mapping);
                 long hwm = TargetLedger.highWaterMark(mysql, mapping);
 
                 // (d) verdict and certificate
-                List<String> reasons = new ArrayList<>();
-                if (sweep.missing + sweep.extra + sweep.different > 0) {
-                    reasons.add(
-                            "the sweep found "
-                                    + sweep.missing
-                                    + " missing, "
-                                    + sweep.extra
-                                    + " extra and "
-                                    + sweep.different
-                                    + " different document(s)");
-                }
-                if (open.total() > 0) {
-                    reasons.add(
-                            open.total()
-                                    + " open reconciliation mismatch(es) in _dbtransfer_mismatch");
-                }
-                if (!allowDeadLetters && dead.total() + sweep.deadLettered > 0) {
-                    reasons.add(
-                            dead.total()
-                                    + " dead letter(s) in _dbtransfer_dlq and "
-                                    + sweep.deadLettered
-                                    + " source document(s) the mapping cannot hold: data not"
-                                    + " moved as it is in the source (--allow-dead-letters"
-                                    + " accepts them)");
-                }
-                if (!drained) {
-                    reasons.add(
-                            "MySQL did not reach the last source change "
-                                    + describe(lastChange)
-                                    + " within --timeout (high-water mark "
-                                    + describe(hwm)
-                                    + ")");
-                }
-                long unexplained = 0;
-                if (coveredUntil == null) {
-                    unexplained = sweep.inFlux;
-                } else {
-                    for (String[] k : sweep.inFluxKeys) {
-                        if (!watch.changedLater(k[0], k[1])) {
-                            unexplained++;
-                        }
-                    }
-                    if (sweep.inFlux > sweep.inFluxKeys.size()) {
-                        unexplained += sweep.inFlux - sweep.inFluxKeys.size();
-                    }
-                }
-                if (unexplained > 0) {
-                    reasons.add(
-                            unexplained
-                                    + " document(s) changed while the sweep ran"
-                                    + (coveredUntil == null
-                                            ? ": the source was not quiet; run cutover again"
-                                                    + " after the writers stopped"
-                                            : " without a source change after the covered"
-                                                    + " point"));
-                }
+                List<String> reasons =
+                        reasons(sweep, open, dead, drained, lastChange, hwm, coveredUntil, watch);
                 String verdict = reasons.isEmpty() ? "CONSISTENT" : "INCONSISTENT";
                 String json =
                         certificate(
@@ -358,8 +227,8 @@ public final class CutoverCommand implements Callable<Integer> {
                                 coveredUntil == null
                                         ? "quiet-for " + quietFor.toMillis() / 1000.0 + " s"
                                         : "covered-until " + coveredUntil,
-                                database,
-                                Redact.uri(mysqlUrl),
+                                target.database,
+                                Redact.uri(target.mysqlUrl),
                                 covered,
                                 lastChange,
                                 watch.changes(),
@@ -371,22 +240,226 @@ public final class CutoverCommand implements Callable<Integer> {
                                 dead,
                                 allowDeadLetters,
                                 System.currentTimeMillis() - started);
-                if (certificate.toAbsolutePath().getParent() != null) {
-                    Files.createDirectories(certificate.toAbsolutePath().getParent());
-                }
-                Files.writeString(certificate, json);
                 String text = summary(verdict, reasons, covered, hwm, sweep, open, dead);
-                Path textFile =
-                        certificate.resolveSibling(
-                                certificate.getFileName().toString().replaceFirst("\\.json$", "")
-                                        + ".txt");
-                Files.writeString(textFile, text);
+                writeCertificate(json, text);
                 progress.clear();
                 out.print(text);
                 out.println("certificate: " + certificate.toAbsolutePath());
                 return reasons.isEmpty() ? 0 : 1;
             }
         }
+    }
+
+    /** Rejects options that contradict each other or are out of range. */
+    private void checkOptions() {
+        if (quietForOption != null && coveredUntilText != null) {
+            throw new ConfigException(
+                    "--quiet-for and --covered-until exclude each other: wait for a quiet source"
+                            + " or certify up to a time, not both");
+        }
+        if (chunk < 1) {
+            throw new ConfigException("--chunk-size must be at least 1, got " + chunk);
+        }
+    }
+
+    /**
+     * Waits until the source has had no change for {@code quietFor}; returns the source point it
+     * covers (the cluster time then).
+     */
+    private long awaitQuiet(
+            SourceWatch watch,
+            MongoClient client,
+            Duration quietFor,
+            String database,
+            long deadline,
+            ConsoleProgress progress)
+            throws Exception {
+        progress.message(
+                "cutover: waiting until the source has had no change for "
+                        + quietFor.toMillis() / 1000.0
+                        + " s");
+        while (watch.quietMillis() < quietFor.toMillis()) {
+            if (System.nanoTime() > deadline) {
+                throw new ConfigException(
+                        "--timeout "
+                                + DurationConverter.format(timeout)
+                                + " passed before the source database '"
+                                + database
+                                + "' was quiet for --quiet-for "
+                                + quietFor.toMillis() / 1000.0
+                                + " s ("
+                                + watch.changes()
+                                + " changes seen, the last "
+                                + watch.quietMillis()
+                                + " ms ago). Stop the writers, or certify up to a"
+                                + " time with --covered-until, or raise --timeout.");
+            }
+            progress.update(
+                    "cutover: "
+                            + watch.changes()
+                            + " source changes seen, quiet for "
+                            + watch.quietMillis() / 1000
+                            + " s");
+            Thread.sleep(100);
+        }
+        return SourceProbe.operationTime(client);
+    }
+
+    /**
+     * Waits until the source's cluster time passes {@code coveredUntil} and the change stream had
+     * time to deliver the changes up to it; returns the covered point {@code coveredUpTo}.
+     */
+    private long awaitCovered(
+            MongoClient client,
+            Instant coveredUntil,
+            long coveredUpTo,
+            long deadline,
+            ConsoleProgress progress)
+            throws Exception {
+        progress.message("cutover: waiting until the source's cluster time passes " + coveredUntil);
+        while (SourceVersion.compare(SourceProbe.operationTime(client), coveredUpTo) <= 0) {
+            if (System.nanoTime() > deadline) {
+                throw new ConfigException(
+                        "--timeout passed before the source's cluster time reached"
+                                + " --covered-until "
+                                + coveredUntil
+                                + " (source now at "
+                                + time(SourceProbe.operationTime(client))
+                                + "). Raise --timeout or choose an earlier time.");
+            }
+            progress.update(
+                    "cutover: source at "
+                            + time(SourceProbe.operationTime(client))
+                            + ", waiting for "
+                            + coveredUntil);
+            Thread.sleep(200);
+        }
+        // Let the change stream deliver the changes up to the covered point.
+        Thread.sleep(Math.max(1000, settle.toMillis()));
+        return coveredUpTo;
+    }
+
+    /**
+     * The independent chunked verify of every collection; with {@code coveredUntil}, documents
+     * changed after it are told apart (and too many of them is an error).
+     */
+    private VerifyReport finalSweep(
+            CheckTarget target,
+            MongoDatabase db,
+            Connection mysql,
+            SourceWatch watch,
+            Instant coveredUntil,
+            ConsoleProgress progress)
+            throws Exception {
+        progress.message("cutover: final sweep of " + target.mapping.byCollection().keySet());
+        ChunkedVerifier verifier =
+                new ChunkedVerifier(
+                        new DocumentNormalizer(target.mapping, target.policy),
+                        chunk,
+                        recheckDelay.toMillis(),
+                        m -> progress.message("cutover: " + m));
+        if (coveredUntil != null) {
+            verifier.changedLater(watch::changedLater);
+        }
+        VerifyReport sweep = verifier.verify(db, mysql);
+        if (watch.laterKeysOverflowed()) {
+            throw new ConfigException(
+                    "More than "
+                            + SourceWatch.MAX_LATER_KEYS
+                            + " documents changed after --covered-until "
+                            + coveredUntil
+                            + " while the sweep ran; cannot tell them from real"
+                            + " mismatches. Run cutover with --quiet-for after the"
+                            + " writers stopped.");
+        }
+        return sweep;
+    }
+
+    /** Why the target is not certified consistent; empty: it is. */
+    private List<String> reasons(
+            VerifyReport sweep,
+            TargetLedger.Entries open,
+            TargetLedger.Entries dead,
+            boolean drained,
+            long lastChange,
+            long hwm,
+            Instant coveredUntil,
+            SourceWatch watch) {
+        List<String> reasons = new ArrayList<>();
+        if (sweep.missing + sweep.extra + sweep.different > 0) {
+            reasons.add(
+                    "the sweep found "
+                            + sweep.missing
+                            + " missing, "
+                            + sweep.extra
+                            + " extra and "
+                            + sweep.different
+                            + " different document(s)");
+        }
+        if (open.total() > 0) {
+            reasons.add(open.total() + " open reconciliation mismatch(es) in _dbtransfer_mismatch");
+        }
+        if (!allowDeadLetters && dead.total() + sweep.deadLettered > 0) {
+            reasons.add(
+                    dead.total()
+                            + " dead letter(s) in _dbtransfer_dlq and "
+                            + sweep.deadLettered
+                            + " source document(s) the mapping cannot hold: data not"
+                            + " moved as it is in the source (--allow-dead-letters"
+                            + " accepts them)");
+        }
+        if (!drained) {
+            reasons.add(
+                    "MySQL did not reach the last source change "
+                            + describe(lastChange)
+                            + " within --timeout (high-water mark "
+                            + describe(hwm)
+                            + ")");
+        }
+        long unexplained = unexplainedInFlux(sweep, coveredUntil, watch);
+        if (unexplained > 0) {
+            reasons.add(
+                    unexplained
+                            + " document(s) changed while the sweep ran"
+                            + (coveredUntil == null
+                                    ? ": the source was not quiet; run cutover again"
+                                            + " after the writers stopped"
+                                    : " without a source change after the covered" + " point"));
+        }
+        return reasons;
+    }
+
+    /**
+     * Documents that changed while the sweep ran with no source change to explain it: all of them
+     * for a quiet source; with {@code coveredUntil}, those not changed after the covered point.
+     */
+    private static long unexplainedInFlux(
+            VerifyReport sweep, Instant coveredUntil, SourceWatch watch) {
+        if (coveredUntil == null) {
+            return sweep.inFlux;
+        }
+        long unexplained = 0;
+        for (String[] k : sweep.inFluxKeys) {
+            if (!watch.changedLater(k[0], k[1])) {
+                unexplained++;
+            }
+        }
+        if (sweep.inFlux > sweep.inFluxKeys.size()) {
+            unexplained += sweep.inFlux - sweep.inFluxKeys.size();
+        }
+        return unexplained;
+    }
+
+    /** Writes the JSON certificate and its readable summary ({@code .txt}) beside it. */
+    private void writeCertificate(String json, String text) throws Exception {
+        if (certificate.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(certificate.toAbsolutePath().getParent());
+        }
+        Files.writeString(certificate, json);
+        Path textFile =
+                certificate.resolveSibling(
+                        certificate.getFileName().toString().replaceFirst("\\.json$", "") + ".txt");
+        Files.writeString(textFile, text);
     }
 
     /** Waits until MySQL holds the last change seen and, with a quiet source, stops moving. */

@@ -161,9 +161,126 @@ final class DemoCommand implements Callable<Integer> {
         return run();
     }
 
+    /** The documents of a run: those loaded first, those held back for live inserts. */
+    private static final class Documents {
+        final List<ExtendedJsonLines.Line> toLoad;
+        final Deque<Document> heldBack = new ArrayDeque<>();
+        final int hold;
+        final List<ExtendedJsonLines.Rejected> rejected = new ArrayList<>();
+
+        /** Filled by {@link #loadInto}: the documents MongoDB accepted. */
+        List<ExtendedJsonLines.Line> initial;
+
+        Documents(List<ExtendedJsonLines.Line> lines, double holdBackPercent) {
+            int h = (int) Math.round(lines.size() * holdBackPercent / 100.0);
+            if (holdBackPercent > 0 && lines.size() > 1) {
+                h = Math.min(lines.size() - 1, Math.max(1, h));
+            }
+            this.hold = h;
+            this.toLoad = lines.subList(0, lines.size() - hold);
+            for (ExtendedJsonLines.Line l : lines.subList(lines.size() - hold, lines.size())) {
+                heldBack.add(toDocument(l.document()));
+            }
+        }
+    }
+
+    /** What the run measured, for the report and the summary. */
+    private static final class Outcome {
+        long started;
+        long liveStarted;
+        long liveDone;
+        long caughtUp;
+        ConsistencyReport result;
+        LiveChangeSimulator simulator;
+        String jobStatus;
+        long deadLetters;
+        long reconcileMismatches;
+    }
+
     int run() throws Exception {
         Main.requireEmbeddedServers("demo");
-        long started = System.currentTimeMillis();
+        Outcome o = new Outcome();
+        o.started = System.currentTimeMillis();
+        long liveChanges = checkOptions();
+        Path report =
+                reportOption != null
+                        ? reportOption
+                        : Main.inHome("target/dbtransfer-demo-report.json");
+        Path workDir = workDirOption != null ? workDirOption : Main.inHome("target/demo");
+        workDir = workDir.toAbsolutePath();
+        Documents documents = documents();
+
+        step(1, "Starting the embedded MongoDB emulator");
+        MongoEmulator mongo = MongoEmulator.start();
+        step(2, "Starting embedded MariaDB (MySQL-compatible)");
+        Files.createDirectories(workDir);
+        EmbeddedMariaDb mariaDb = EmbeddedMariaDb.start(workDir.resolve("mariadb"));
+        mariaDb.createDatabase(DATABASE);
+        String mysqlUrl = mariaDb.jdbcUrl(DATABASE);
+        detail("MongoDB: " + mongo.connectionString());
+        detail("MySQL:   " + mysqlUrl);
+
+        try (MongoClient client =
+                MongoConnections.open(
+                        MongoConnections.settings(mongo.connectionString(), null, 10)
+                                .uuidRepresentation(UuidRepresentation.STANDARD))) {
+            MongoDatabase db = client.getDatabase(DATABASE);
+            MongoCollection<Document> coll = db.getCollection(COLLECTION);
+            loadInto(coll, documents);
+            String inferred = load == null ? null : inferMapping(coll);
+            JobConfig config = jobConfig(mongo.connectionString(), mysqlUrl, delivery, inferred);
+            step(
+                    4,
+                    "Starting the migration job (parallelism "
+                            + parallelism
+                            + ", "
+                            + delivery
+                            + ")");
+            Configuration cluster =
+                    JobEnvironment.localCluster(workDir.resolve("checkpoints").toUri().toString());
+            int restPort = LocalJobProgress.restOn(cluster);
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.createLocalEnvironment(parallelism, cluster);
+            MigrationJob.build(env, config);
+            JobClient job = env.executeAsync("DBtransfer demo");
+            LocalJobProgress figures = new LocalJobProgress(restPort, job.getJobID().toString());
+
+            try (Connection mysql = MySqlConnections.open(mysqlUrl, null, null)) {
+                applyLiveChanges(coll, documents, liveChanges, figures, o);
+                step(
+                        6,
+                        "Waiting for MySQL to catch up, then comparing both sides document by document");
+                ConsistencyChecker checker =
+                        new ConsistencyChecker(
+                                new DocumentNormalizer(config.mapping(), config.mismatchPolicy()));
+                o.result = awaitCaughtUp(checker, db, mysql, job, figures);
+                o.caughtUp = System.currentTimeMillis();
+                o.jobStatus = job.getJobStatus().get().name();
+                o.deadLetters = countDeadLetters(mysql);
+                o.reconcileMismatches = MismatchRows.countOpen(mysql);
+                if (report.getParent() != null) {
+                    Files.createDirectories(report.getParent());
+                }
+                Files.writeString(report, report(o, documents).render(), StandardCharsets.UTF_8);
+                printSummary(o, documents, report);
+                if (keepRunning) {
+                    printStillRunning(mongo.connectionString(), mysqlUrl, figures);
+                    CountDownLatch forever = new CountDownLatch(1);
+                    Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
+                    forever.await();
+                }
+                figures.close();
+                job.cancel();
+                return o.result.consistent() ? 0 : 1;
+            }
+        } finally {
+            mongo.close();
+            mariaDb.close();
+        }
+    }
+
+    /** Rejects options out of range; returns the number of live changes to apply. */
+    private long checkOptions() {
         if (docs < 1 || docs > 5_000_000) {
             throw new ConfigException("--docs must be between 1 and 5000000, got " + docs);
         }
@@ -182,14 +299,11 @@ final class DemoCommand implements Callable<Integer> {
             throw new ConfigException(
                     "--timeout must be at least 1s, got " + DurationConverter.format(timeout));
         }
-        long timeoutMs = timeout.toMillis();
-        Path report =
-                reportOption != null
-                        ? reportOption
-                        : Main.inHome("target/dbtransfer-demo-report.json");
-        Path workDir = workDirOption != null ? workDirOption : Main.inHome("target/demo");
-        workDir = workDir.toAbsolutePath();
+        return liveChanges;
+    }
 
+    /** The generated documents, or those of the {@code --load} file, split for hold-back. */
+    private Documents documents() throws IOException {
         double holdBackPercent = holdBackPercent(holdBackOption, load == null ? 10 : 0);
         List<ExtendedJsonLines.Line> lines;
         List<ExtendedJsonLines.Rejected> rejected = new ArrayList<>();
@@ -206,262 +320,222 @@ final class DemoCommand implements Callable<Integer> {
             lines = read.documents();
             rejected.addAll(read.rejected());
         }
-        int hold = (int) Math.round(lines.size() * holdBackPercent / 100.0);
-        if (holdBackPercent > 0 && lines.size() > 1) {
-            hold = Math.min(lines.size() - 1, Math.max(1, hold));
-        }
-        List<ExtendedJsonLines.Line> toLoad = lines.subList(0, lines.size() - hold);
-        Deque<Document> heldBack = new ArrayDeque<>();
-        for (ExtendedJsonLines.Line l : lines.subList(lines.size() - hold, lines.size())) {
-            heldBack.add(toDocument(l.document()));
-        }
+        Documents d = new Documents(lines, holdBackPercent);
+        d.rejected.addAll(rejected);
+        return d;
+    }
 
-        step(1, "Starting the embedded MongoDB emulator");
-        MongoEmulator mongo = MongoEmulator.start();
-        step(2, "Starting embedded MariaDB (MySQL-compatible)");
-        Files.createDirectories(workDir);
-        EmbeddedMariaDb mariaDb = EmbeddedMariaDb.start(workDir.resolve("mariadb"));
-        mariaDb.createDatabase(DATABASE);
-        String mysqlUrl = mariaDb.jdbcUrl(DATABASE);
-        detail("MongoDB: " + mongo.connectionString());
-        detail("MySQL:   " + mysqlUrl);
-
-        try (MongoClient client =
-                MongoConnections.open(
-                        MongoConnections.settings(mongo.connectionString(), null, 10)
-                                .uuidRepresentation(UuidRepresentation.STANDARD))) {
-            MongoDatabase db = client.getDatabase(DATABASE);
-            MongoCollection<Document> coll = db.getCollection(COLLECTION);
-            step(
-                    3,
+    /** Step 3: inserts the documents to load; reports the lines that could not be. */
+    private void loadInto(MongoCollection<Document> coll, Documents d) {
+        step(
+                3,
+                String.format(
+                        "Loading %,d documents%s (%,d held back for live inserts)",
+                        d.toLoad.size(), load == null ? "" : " from " + load, d.hold));
+        RawDocumentLoader.Result loaded = RawDocumentLoader.insert(coll, d.toLoad);
+        d.rejected.addAll(loaded.rejected());
+        d.rejected.sort((a, b) -> Long.compare(a.number(), b.number()));
+        d.initial = loaded.loaded();
+        if (!d.rejected.isEmpty()) {
+            detail(
                     String.format(
-                            "Loading %,d documents%s (%,d held back for live inserts)",
-                            toLoad.size(), load == null ? "" : " from " + load, hold));
-            RawDocumentLoader.Result loaded = RawDocumentLoader.insert(coll, toLoad);
-            rejected.addAll(loaded.rejected());
-            rejected.sort((a, b) -> Long.compare(a.number(), b.number()));
-            List<ExtendedJsonLines.Line> initial = loaded.loaded();
-            if (!rejected.isEmpty()) {
-                detail(
-                        String.format(
-                                "loaded %,d, rejected %,d line(s):",
-                                initial.size(), rejected.size()));
-                for (ExtendedJsonLines.Rejected r :
-                        rejected.subList(0, Math.min(20, rejected.size()))) {
-                    detail("  " + r);
-                }
-                if (rejected.size() > 20) {
-                    detail("  ... (all of them in the report)");
-                }
+                            "loaded %,d, rejected %,d line(s):",
+                            d.initial.size(), d.rejected.size()));
+            for (ExtendedJsonLines.Rejected r :
+                    d.rejected.subList(0, Math.min(20, d.rejected.size()))) {
+                detail("  " + r);
             }
-            if (initial.isEmpty()) {
-                throw new ConfigException(
-                        "--load: no document of "
-                                + load
-                                + " could be loaded ("
-                                + rejected.size()
-                                + " lines rejected, the first: "
-                                + (rejected.isEmpty() ? "none" : rejected.get(0))
-                                + "). Fix the file and run the demo again.");
+            if (d.rejected.size() > 20) {
+                detail("  ... (all of them in the report)");
             }
-
-            String inferred = null;
-            if (load != null) {
-                // Own documents: the mapping is inferred from them (all of them are the sample).
-                MappingInference inference = new MappingInference();
-                for (BsonDocument d : coll.withDocumentClass(BsonDocument.class).find()) {
-                    inference.add(d);
-                }
-                inferred = inference.yaml(COLLECTION);
-                detail("inferred mapping:\n" + inferred.stripTrailing().indent(12).stripTrailing());
-            }
-            JobConfig config = jobConfig(mongo.connectionString(), mysqlUrl, delivery, inferred);
-            step(
-                    4,
-                    "Starting the migration job (parallelism "
-                            + parallelism
-                            + ", "
-                            + delivery
-                            + ")");
-            Configuration cluster =
-                    JobEnvironment.localCluster(workDir.resolve("checkpoints").toUri().toString());
-            int restPort = LocalJobProgress.restOn(cluster);
-            StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.createLocalEnvironment(parallelism, cluster);
-            MigrationJob.build(env, config);
-            JobClient job = env.executeAsync("DBtransfer demo");
-            LocalJobProgress figures = new LocalJobProgress(restPort, job.getJobID().toString());
-
-            List<Object> ids = new ArrayList<>();
-            for (ExtendedJsonLines.Line l : initial) {
-                ids.add(l.document().get("_id"));
-            }
-            LiveChangeSimulator simulator =
-                    new LiveChangeSimulator(coll, heldBack, ids, rate, liveChanges, 7L);
-            step(
-                    5,
-                    String.format(
-                            "Applying %,d live changes at %.0f/s while the snapshot runs",
-                            liveChanges, rate));
-            long liveStarted = System.currentTimeMillis();
-            Thread live = new Thread(simulator, "live-changes");
-            live.start();
-            ConsistencyChecker checker =
-                    new ConsistencyChecker(
-                            new DocumentNormalizer(config.mapping(), config.mismatchPolicy()));
-            try (Connection mysql = MySqlConnections.open(mysqlUrl, null, null)) {
-                while (live.isAlive()) {
-                    live.join(2000);
-                    progress(
-                            "live changes "
-                                    + simulator.stats().total()
-                                    + "/"
-                                    + liveChanges
-                                    + " | "
-                                    + figures.poll());
-                }
-                long liveDone = System.currentTimeMillis();
-                endProgress();
-                detail("applied: " + simulator.stats());
-
-                step(
-                        6,
-                        "Waiting for MySQL to catch up, then comparing both sides document by document");
-                ConsistencyReport result;
-                long deadline = System.currentTimeMillis() + timeoutMs;
-                while (true) {
-                    result = checker.compare(db, mysql);
-                    if (result.consistent() || System.currentTimeMillis() > deadline) {
-                        break;
-                    }
-                    if (job.getJobStatus().get().isGloballyTerminalState()) {
-                        break;
-                    }
-                    progress(
-                            "catching up: "
-                                    + result.targetRows
-                                    + " rows, "
-                                    + result.missing
-                                    + " missing, "
-                                    + result.extra
-                                    + " extra, "
-                                    + result.different
-                                    + " different | "
-                                    + figures.poll());
-                    Thread.sleep(1000);
-                }
-                endProgress();
-                long caughtUp = System.currentTimeMillis();
-                String jobStatus = job.getJobStatus().get().name();
-                long deadLetters = countDeadLetters(mysql);
-                long reconcileMismatches = MismatchRows.countOpen(mysql);
-                JsonOut json =
-                        new JsonOut()
-                                .put("verdict", result.consistent() ? "CONSISTENT" : "INCONSISTENT")
-                                .put("sourceDocuments", result.sourceDocuments)
-                                .put("targetRows", result.targetRows)
-                                .put("childRows", result.childRows)
-                                .put("missing", result.missing)
-                                .put("extra", result.extra)
-                                .put("different", result.different)
-                                .put("deadLettered", result.deadLettered)
-                                .put("deadLetterRecords", deadLetters)
-                                .put("liveChangesApplied", simulator.stats().total())
-                                .put("liveInserts", simulator.stats().inserts.get())
-                                .put("liveUpdates", simulator.stats().updates.get())
-                                .put("liveReplaces", simulator.stats().replaces.get())
-                                .put("liveDeletes", simulator.stats().deletes.get())
-                                .put("initialDocuments", initial.size())
-                                .put("loadedDocuments", initial.size())
-                                .put("heldBackDocuments", hold)
-                                .put("rejectedDocuments", rejected.size())
-                                .put("rejectedLines", rejectedLines(rejected))
-                                .put("deliveryGuarantee", delivery)
-                                .put("parallelism", parallelism)
-                                .put("liveWritesStartedAfterMs", liveStarted - started)
-                                .put("catchUpAfterLiveWritesMs", caughtUp - liveDone)
-                                .put("durationMs", caughtUp - started)
-                                .put("jobStatus", jobStatus)
-                                .put("mismatchSamples", result.samples)
-                                .put(
-                                        "reconcileVerdict",
-                                        reconcileMismatches == 0 ? "CONSISTENT" : "INCONSISTENT")
-                                .put("reconcileMismatches", reconcileMismatches);
-                if (report.getParent() != null) {
-                    Files.createDirectories(report.getParent());
-                }
-                Files.writeString(report, json.render(), StandardCharsets.UTF_8);
-                System.out.println();
-                System.out.println("Summary");
-                System.out.printf(
-                        "  verdict              %s%n",
-                        result.consistent() ? "CONSISTENT" : "INCONSISTENT");
-                System.out.printf(
-                        "  documents            %,d loaded, %,d held back, %,d rejected%n",
-                        initial.size(), hold, rejected.size());
-                System.out.printf("  source documents     %,d%n", result.sourceDocuments);
-                System.out.printf("  target rows          %,d%n", result.targetRows);
-                System.out.printf(
-                        "  missing/extra/diff   %d / %d / %d%n",
-                        result.missing, result.extra, result.different);
-                System.out.printf("  dead-lettered        %d%n", result.deadLettered);
-                System.out.printf(
-                        "  in-job reconcile     %s (%d mismatches in %s so far)%n",
-                        reconcileMismatches == 0 ? "CONSISTENT" : "INCONSISTENT",
-                        reconcileMismatches,
-                        MismatchRows.TABLE);
-                System.out.printf(
-                        "  live changes applied %,d (%s)%n",
-                        simulator.stats().total(), simulator.stats());
-                System.out.printf(
-                        "  duration             %.1f s (caught up %.1f s after the last live write)%n",
-                        (caughtUp - started) / 1000.0, (caughtUp - liveDone) / 1000.0);
-                System.out.printf("  report               %s%n", report.toAbsolutePath());
-                for (String s : result.samples) {
-                    System.out.println("  " + s);
-                }
-                if (keepRunning) {
-                    System.out.println();
-                    System.out.println("Still running (Ctrl-C stops everything):");
-                    System.out.println(
-                            "  MongoDB: "
-                                    + mongo.connectionString()
-                                    + "  (database "
-                                    + DATABASE
-                                    + ")");
-                    System.out.println("  MySQL:   " + mysqlUrl + "  (user root, no password)");
-                    System.out.println(
-                            "  Change a row in MySQL behind the job's back and watch it appear in "
-                                    + MismatchRows.TABLE
-                                    + " within two sweeps (reconcile.sweep-interval 5 s)"
-                                    + (repair
-                                            ? ", with status repaired: the row is rewritten"
-                                                    + " from MongoDB."
-                                            : "; --repair also repairs it."));
-                    System.out.println(
-                            "  Check it independently of the job, with the mapping the job"
-                                    + " recorded in MySQL (run from any directory):");
-                    String servers =
-                            " --mongo-uri "
-                                    + shellQuote(mongo.connectionString())
-                                    + " --mysql-url "
-                                    + shellQuote(mysqlUrl);
-                    System.out.println("    bin/dbtransfer verify" + servers);
-                    System.out.println("    bin/dbtransfer cutover" + servers);
-                    System.out.println("  Its progress:");
-                    System.out.println("    bin/dbtransfer status --rest " + figures.restAddress());
-                    CountDownLatch forever = new CountDownLatch(1);
-                    Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
-                    forever.await();
-                }
-                figures.close();
-                job.cancel();
-                return result.consistent() ? 0 : 1;
-            }
-        } finally {
-            mongo.close();
-            mariaDb.close();
         }
+        if (d.initial.isEmpty()) {
+            throw new ConfigException(
+                    "--load: no document of "
+                            + load
+                            + " could be loaded ("
+                            + d.rejected.size()
+                            + " lines rejected, the first: "
+                            + (d.rejected.isEmpty() ? "none" : d.rejected.get(0))
+                            + "). Fix the file and run the demo again.");
+        }
+    }
+
+    /** Own documents: the mapping is inferred from them (all of them are the sample). */
+    private static String inferMapping(MongoCollection<Document> coll) {
+        MappingInference inference = new MappingInference();
+        for (BsonDocument d : coll.withDocumentClass(BsonDocument.class).find()) {
+            inference.add(d);
+        }
+        String inferred = inference.yaml(COLLECTION);
+        detail("inferred mapping:\n" + inferred.stripTrailing().indent(12).stripTrailing());
+        return inferred;
+    }
+
+    /** Step 5: the live changes (updates, deletes, the held-back inserts) while the job runs. */
+    private void applyLiveChanges(
+            MongoCollection<Document> coll,
+            Documents d,
+            long liveChanges,
+            LocalJobProgress figures,
+            Outcome o)
+            throws Exception {
+        List<Object> ids = new ArrayList<>();
+        for (ExtendedJsonLines.Line l : d.initial) {
+            ids.add(l.document().get("_id"));
+        }
+        o.simulator = new LiveChangeSimulator(coll, d.heldBack, ids, rate, liveChanges, 7L);
+        step(
+                5,
+                String.format(
+                        "Applying %,d live changes at %.0f/s while the snapshot runs",
+                        liveChanges, rate));
+        o.liveStarted = System.currentTimeMillis();
+        Thread live = new Thread(o.simulator, "live-changes");
+        live.start();
+        while (live.isAlive()) {
+            live.join(2000);
+            progress(
+                    "live changes "
+                            + o.simulator.stats().total()
+                            + "/"
+                            + liveChanges
+                            + " | "
+                            + figures.poll());
+        }
+        o.liveDone = System.currentTimeMillis();
+        endProgress();
+        detail("applied: " + o.simulator.stats());
+    }
+
+    /**
+     * Step 6: compares both sides until they are equal, the job ended or {@code --timeout} passed;
+     * returns the last comparison.
+     */
+    private ConsistencyReport awaitCaughtUp(
+            ConsistencyChecker checker,
+            MongoDatabase db,
+            Connection mysql,
+            JobClient job,
+            LocalJobProgress figures)
+            throws Exception {
+        ConsistencyReport result;
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        while (true) {
+            result = checker.compare(db, mysql);
+            if (result.consistent() || System.currentTimeMillis() > deadline) {
+                break;
+            }
+            if (job.getJobStatus().get().isGloballyTerminalState()) {
+                break;
+            }
+            progress(
+                    "catching up: "
+                            + result.targetRows
+                            + " rows, "
+                            + result.missing
+                            + " missing, "
+                            + result.extra
+                            + " extra, "
+                            + result.different
+                            + " different | "
+                            + figures.poll());
+            Thread.sleep(1000);
+        }
+        endProgress();
+        return result;
+    }
+
+    /** The JSON report. */
+    private JsonOut report(Outcome o, Documents d) {
+        ConsistencyReport result = o.result;
+        LiveChangeSimulator simulator = o.simulator;
+        return new JsonOut()
+                .put("verdict", result.consistent() ? "CONSISTENT" : "INCONSISTENT")
+                .put("sourceDocuments", result.sourceDocuments)
+                .put("targetRows", result.targetRows)
+                .put("childRows", result.childRows)
+                .put("missing", result.missing)
+                .put("extra", result.extra)
+                .put("different", result.different)
+                .put("deadLettered", result.deadLettered)
+                .put("deadLetterRecords", o.deadLetters)
+                .put("liveChangesApplied", simulator.stats().total())
+                .put("liveInserts", simulator.stats().inserts.get())
+                .put("liveUpdates", simulator.stats().updates.get())
+                .put("liveReplaces", simulator.stats().replaces.get())
+                .put("liveDeletes", simulator.stats().deletes.get())
+                .put("initialDocuments", d.initial.size())
+                .put("loadedDocuments", d.initial.size())
+                .put("heldBackDocuments", d.hold)
+                .put("rejectedDocuments", d.rejected.size())
+                .put("rejectedLines", rejectedLines(d.rejected))
+                .put("deliveryGuarantee", delivery)
+                .put("parallelism", parallelism)
+                .put("liveWritesStartedAfterMs", o.liveStarted - o.started)
+                .put("catchUpAfterLiveWritesMs", o.caughtUp - o.liveDone)
+                .put("durationMs", o.caughtUp - o.started)
+                .put("jobStatus", o.jobStatus)
+                .put("mismatchSamples", result.samples)
+                .put("reconcileVerdict", o.reconcileMismatches == 0 ? "CONSISTENT" : "INCONSISTENT")
+                .put("reconcileMismatches", o.reconcileMismatches);
+    }
+
+    /** The readable summary on stdout. */
+    private static void printSummary(Outcome o, Documents d, Path report) {
+        ConsistencyReport result = o.result;
+        System.out.println();
+        System.out.println("Summary");
+        System.out.printf(
+                "  verdict              %s%n", result.consistent() ? "CONSISTENT" : "INCONSISTENT");
+        System.out.printf(
+                "  documents            %,d loaded, %,d held back, %,d rejected%n",
+                d.initial.size(), d.hold, d.rejected.size());
+        System.out.printf("  source documents     %,d%n", result.sourceDocuments);
+        System.out.printf("  target rows          %,d%n", result.targetRows);
+        System.out.printf(
+                "  missing/extra/diff   %d / %d / %d%n",
+                result.missing, result.extra, result.different);
+        System.out.printf("  dead-lettered        %d%n", result.deadLettered);
+        System.out.printf(
+                "  in-job reconcile     %s (%d mismatches in %s so far)%n",
+                o.reconcileMismatches == 0 ? "CONSISTENT" : "INCONSISTENT",
+                o.reconcileMismatches,
+                MismatchRows.TABLE);
+        System.out.printf(
+                "  live changes applied %,d (%s)%n",
+                o.simulator.stats().total(), o.simulator.stats());
+        System.out.printf(
+                "  duration             %.1f s (caught up %.1f s after the last live write)%n",
+                (o.caughtUp - o.started) / 1000.0, (o.caughtUp - o.liveDone) / 1000.0);
+        System.out.printf("  report               %s%n", report.toAbsolutePath());
+        for (String s : result.samples) {
+            System.out.println("  " + s);
+        }
+    }
+
+    /** With {@code --keep-running}: where the servers are and the commands to check them. */
+    private void printStillRunning(String mongoUri, String mysqlUrl, LocalJobProgress figures) {
+        System.out.println();
+        System.out.println("Still running (Ctrl-C stops everything):");
+        System.out.println("  MongoDB: " + mongoUri + "  (database " + DATABASE + ")");
+        System.out.println("  MySQL:   " + mysqlUrl + "  (user root, no password)");
+        System.out.println(
+                "  Change a row in MySQL behind the job's back and watch it appear in "
+                        + MismatchRows.TABLE
+                        + " within two sweeps (reconcile.sweep-interval 5 s)"
+                        + (repair
+                                ? ", with status repaired: the row is rewritten" + " from MongoDB."
+                                : "; --repair also repairs it."));
+        System.out.println(
+                "  Check it independently of the job, with the mapping the job"
+                        + " recorded in MySQL (run from any directory):");
+        String servers =
+                " --mongo-uri " + shellQuote(mongoUri) + " --mysql-url " + shellQuote(mysqlUrl);
+        System.out.println("    bin/dbtransfer verify" + servers);
+        System.out.println("    bin/dbtransfer cutover" + servers);
+        System.out.println("  Its progress:");
+        System.out.println("    bin/dbtransfer status --rest " + figures.restAddress());
     }
 
     private JobConfig jobConfig(

@@ -37,10 +37,28 @@ final class FlinkRestMetrics {
     /** A job as {@code /jobs/overview} lists it. */
     record Job(String id, String name, String state, long startTime) {}
 
-    private static final Pattern ESTIMATED =
-            Pattern.compile("(?:^|\\.)collection\\.(.+)\\.snapshotEstimatedTotal$");
-    private static final Pattern READ =
-            Pattern.compile("(?:^|\\.)collection\\.(.+)\\.snapshotDocumentsRead$");
+    /** One metric of a vertex as the REST API aggregates it over the subtasks. */
+    record Metric(String id, double sum, double max) {}
+
+    /**
+     * A per-collection snapshot metric ({@code <operator>.dbtransfer.collection.<name>.<metric>}):
+     * group 1 the collection, group 2 the metric.
+     */
+    private static final Pattern COLLECTION =
+            Pattern.compile(
+                    "(?:^|\\.)dbtransfer\\.collection\\.(.+)\\."
+                            + "(snapshot_documents_estimated|snapshot_documents_read_total)$");
+
+    /**
+     * A job-wide metric ({@code <operator>.dbtransfer.<metric>}), by the Prometheus-style names the
+     * job registers (the camelCase names of the previous release are aliases about to go); group 1
+     * the metric. {@code recordsPerSecond} is a meter and has no other name.
+     */
+    private static final Pattern JOB =
+            Pattern.compile(
+                    "(?:^|\\.)dbtransfer\\.(change_events_total|change_lag_seconds"
+                            + "|mismatches_total|mismatches_repaired_total|mismatches_open_total"
+                            + "|dead_letters_total|recordsPerSecond)$");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -86,27 +104,13 @@ final class FlinkRestMetrics {
 
     /** One reading of the job's progress metrics, taken now. */
     ProgressFigures.Reading read(String jobId) throws Unreachable {
-        Map<String, Long> read = new LinkedHashMap<>();
-        Map<String, Long> estimated = new LinkedHashMap<>();
-        long changeEvents = 0;
-        Long lag = null;
-        long mismatches = 0;
-        long repairs = 0;
-        long deadLetters = 0;
-        double recordsPerSecond = 0;
+        List<Metric> metrics = new ArrayList<>();
         for (JsonNode vertex : get("/jobs/" + jobId).path("vertices")) {
             String path = "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText();
             List<String> wanted = new ArrayList<>();
             for (JsonNode m : get(path + "/subtasks/metrics")) {
                 String id = m.path("id").asText();
-                if (ESTIMATED.matcher(id).find()
-                        || READ.matcher(id).find()
-                        || id.endsWith("dbtransfer.changeEvents")
-                        || id.endsWith("dbtransfer.changeLagMs")
-                        || id.endsWith("dbtransfer.reconcileMismatches")
-                        || id.endsWith("dbtransfer.reconcileRepairs")
-                        || id.endsWith("dbtransfer.deadLetters")
-                        || id.endsWith("dbtransfer.recordsPerSecond")) {
+                if (wanted(id)) {
                     wanted.add(id);
                 }
             }
@@ -115,37 +119,66 @@ final class FlinkRestMetrics {
             }
             String query = URLEncoder.encode(String.join(",", wanted), StandardCharsets.UTF_8);
             for (JsonNode m : get(path + "/subtasks/metrics?get=" + query)) {
-                String id = m.path("id").asText();
-                long sum = Math.round(m.path("sum").asDouble());
-                Matcher e = ESTIMATED.matcher(id);
-                Matcher r = READ.matcher(id);
-                if (e.find()) {
-                    estimated.merge(e.group(1), sum, Long::sum);
-                } else if (r.find()) {
-                    read.merge(r.group(1), sum, Long::sum);
-                } else if (id.endsWith("changeEvents")) {
-                    changeEvents += sum;
-                } else if (id.endsWith("changeLagMs")) {
-                    long max = Math.round(m.path("max").asDouble());
+                metrics.add(
+                        new Metric(
+                                m.path("id").asText(),
+                                m.path("sum").asDouble(),
+                                m.path("max").asDouble()));
+            }
+        }
+        return reading(System.currentTimeMillis(), metrics);
+    }
+
+    /** True for a metric the progress figures are made of. */
+    static boolean wanted(String id) {
+        return COLLECTION.matcher(id).find() || JOB.matcher(id).find();
+    }
+
+    /** The figures of the metrics (summed over subtasks and vertices) read at {@code atMillis}. */
+    static ProgressFigures.Reading reading(long atMillis, List<Metric> metrics) {
+        Map<String, Long> read = new LinkedHashMap<>();
+        Map<String, Long> estimated = new LinkedHashMap<>();
+        long changeEvents = 0;
+        Long lag = null;
+        long mismatches = 0;
+        long open = 0;
+        long repairs = 0;
+        long deadLetters = 0;
+        double recordsPerSecond = 0;
+        for (Metric m : metrics) {
+            long sum = Math.round(m.sum());
+            Matcher c = COLLECTION.matcher(m.id());
+            if (c.find()) {
+                (c.group(2).equals("snapshot_documents_estimated") ? estimated : read)
+                        .merge(c.group(1), sum, Long::sum);
+                continue;
+            }
+            Matcher j = JOB.matcher(m.id());
+            if (!j.find()) {
+                continue;
+            }
+            switch (j.group(1)) {
+                case "change_events_total" -> changeEvents += sum;
+                case "change_lag_seconds" -> {
+                    long max = Math.round(m.max() * 1000);
                     lag = lag == null ? max : Math.max(lag, max);
-                } else if (id.endsWith("reconcileMismatches")) {
-                    mismatches += sum;
-                } else if (id.endsWith("reconcileRepairs")) {
-                    repairs += sum;
-                } else if (id.endsWith("deadLetters")) {
-                    deadLetters += sum;
-                } else if (id.endsWith("recordsPerSecond")) {
-                    recordsPerSecond += m.path("sum").asDouble();
                 }
+                case "mismatches_total" -> mismatches += sum;
+                case "mismatches_repaired_total" -> repairs += sum;
+                case "mismatches_open_total" -> open += sum;
+                case "dead_letters_total" -> deadLetters += sum;
+                case "recordsPerSecond" -> recordsPerSecond += m.sum();
+                default -> {}
             }
         }
         return new ProgressFigures.Reading(
-                System.currentTimeMillis(),
+                atMillis,
                 read,
                 estimated,
                 changeEvents,
                 lag,
                 mismatches,
+                open,
                 repairs,
                 deadLetters,
                 recordsPerSecond);

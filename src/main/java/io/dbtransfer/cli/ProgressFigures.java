@@ -17,8 +17,9 @@ final class ProgressFigures {
     /**
      * One reading of the job's metrics at {@code atMillis}. {@code read} and {@code estimated} are
      * snapshot documents per collection; {@code changeLagMs} is the lag of the last change (or null
-     * when unknown); {@code recordsPerSecond} is the job's own one-minute rate, used while there is
-     * only one reading.
+     * when unknown); {@code mismatches} counts every mismatch reconcile found, {@code
+     * openMismatches} those not repaired; {@code recordsPerSecond} is the job's own one-minute
+     * rate, used while there is only one reading.
      */
     record Reading(
             long atMillis,
@@ -27,6 +28,7 @@ final class ProgressFigures {
             long changeEvents,
             Long changeLagMs,
             long mismatches,
+            long openMismatches,
             long repairs,
             long deadLetters,
             double recordsPerSecond) {
@@ -190,7 +192,16 @@ final class ProgressFigures {
         }
         sb.append(String.format(Locale.ROOT, " | changes %,d", r.changeEvents()));
         sb.append(String.format(Locale.ROOT, " | mismatches %,d", r.mismatches()));
-        if (r.repairs() > 0) {
+        if (r.openMismatches() > 0 && r.repairs() > 0) {
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            " (%,d open, %,d repaired)",
+                            r.openMismatches(),
+                            r.repairs()));
+        } else if (r.openMismatches() > 0) {
+            sb.append(String.format(Locale.ROOT, " (%,d open)", r.openMismatches()));
+        } else if (r.repairs() > 0) {
             sb.append(String.format(Locale.ROOT, " (%,d repaired)", r.repairs()));
         }
         sb.append(String.format(Locale.ROOT, " | dead letters %,d", r.deadLetters()));

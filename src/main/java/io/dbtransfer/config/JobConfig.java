@@ -22,7 +22,6 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -497,7 +496,7 @@ public final class JobConfig implements Serializable {
         }
         mismatchPolicy();
         resnapshots();
-        validateKafka(c);
+        validateKafka();
         for (String collection : collections()) {
             if (mapping.tableFor(collection) == null) {
                 throw new ConfigException(
@@ -513,68 +512,13 @@ public final class JobConfig implements Serializable {
         }
     }
 
-    private void validateKafka(Configuration c) {
-        List<ConfigOption<String>> topics =
-                List.of(
-                        JobOptions.KAFKA_CHANGELOG_TOPIC,
-                        JobOptions.KAFKA_DEAD_LETTER_TOPIC,
-                        JobOptions.KAFKA_MISMATCH_TOPIC);
-        String servers = c.get(JobOptions.KAFKA_BOOTSTRAP_SERVERS);
-        for (ConfigOption<String> topic : topics) {
-            String t = c.get(topic);
-            if (t == null) {
-                continue;
-            }
-            if (t.isBlank() || !t.matches("[A-Za-z0-9._-]{1,249}")) {
-                throw new ConfigException(
-                        topic.key()
-                                + ": '"
-                                + t
-                                + "' is not a valid Kafka topic name (1 to 249 characters of"
-                                + " letters, digits, '.', '_', '-')");
-            }
-            if (servers == null || servers.isBlank()) {
-                throw new ConfigException(
-                        topic.key()
-                                + " is set but kafka.bootstrap-servers is not: give the brokers,"
-                                + " e.g. --set kafka.bootstrap-servers=broker1:9092,broker2:9092,"
-                                + " or remove "
-                                + topic.key());
-            }
-        }
-        if (c.contains(JobOptions.KAFKA_MISMATCH_TOPIC) && !c.get(JobOptions.RECONCILE_ENABLED)) {
-            throw new ConfigException(
-                    "kafka.mismatch-topic is set but reconcile.enabled is false: mismatches come"
-                            + " from the reconcile operator; enable it or remove the topic");
-        }
-        if (c.get(JobOptions.KAFKA_DELIVERY)
-                == org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE) {
-            Duration timeout = c.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT);
-            Duration interval = c.get(JobOptions.CHECKPOINT_INTERVAL);
-            if (timeout.compareTo(interval) <= 0) {
-                throw new ConfigException(
-                        "kafka.transaction-timeout ("
-                                + timeout
-                                + ") must be longer than job.checkpoint-interval ("
-                                + interval
-                                + "): a transaction stays open from one checkpoint to the"
-                                + " commit after the next");
-            }
-            String prefix = c.get(JobOptions.KAFKA_TRANSACTIONAL_ID_PREFIX);
-            if (prefix == null || prefix.isBlank()) {
-                throw new ConfigException(
-                        "kafka.transactional-id-prefix must not be empty with kafka.delivery"
-                                + " exactly-once");
-            }
-        }
-        String compression = kafkaProperties().getOrDefault("compression.type", "none");
-        if (!List.of("none", "gzip", "lz4").contains(compression.trim().toLowerCase(Locale.ROOT))) {
-            throw new ConfigException(
-                    "kafka.properties.compression.type: '"
-                            + compression
-                            + "' is not available in the job jar (it leaves out the native zstd"
-                            + " and snappy codecs); use none, gzip or lz4");
-        }
+    /**
+     * Reads the Kafka client properties, so a missing properties file or password variable stops
+     * the load; the {@code kafka.*} settings themselves are checked by {@code
+     * outputs.KafkaSettings}, where they are built.
+     */
+    private void validateKafka() {
+        kafkaProperties();
     }
 
     private static void require(Configuration c, ConfigOption<String> option, String hint) {

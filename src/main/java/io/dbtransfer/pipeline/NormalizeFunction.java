@@ -10,23 +10,38 @@ import io.dbtransfer.model.SourceVersion;
 import io.dbtransfer.normalize.DocumentNormalizer;
 
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Meter;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Runs the pure {@link DocumentNormalizer}; what cannot be mapped goes to the dead-letter output.
+ * The snapshot documents read per collection are kept in operator state, so the snapshot progress
+ * of a job restored from a checkpoint or savepoint counts what was read before.
  */
-public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> {
+public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange>
+        implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
+
+    /** Snapshot documents read per collection, {@code collection \t count}, per subtask. */
+    private static final ListStateDescriptor<String> SNAPSHOT_READ =
+            new ListStateDescriptor<>("snapshot-documents-read", Types.STRING);
 
     /** Side output of dead letters. */
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
@@ -47,6 +62,10 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
     private transient MetricGroup group;
     private transient Map<String, CollectionMetrics> byCollection;
     private transient volatile long changeLagMs;
+    private transient ListState<String> snapshotReadState;
+
+    /** Snapshot documents read per collection before the restore (summed over the entries). */
+    private transient Map<String, Long> restoredReads;
 
     /**
      * The per-collection metrics ({@code collection=<name>}) of one subtask. Prometheus-style
@@ -58,8 +77,10 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
         final Counter deadLetters;
         volatile double changeLagSeconds = Double.NaN;
 
-        CollectionMetrics(MetricGroup group, Long estimate, boolean reportsEstimate) {
+        CollectionMetrics(
+                MetricGroup group, Long estimate, boolean reportsEstimate, long restoredRead) {
             snapshotRead = group.counter("snapshotDocumentsRead");
+            snapshotRead.inc(restoredRead);
             group.counter("snapshot_documents_read_total", new AliasCounter(snapshotRead));
             deadLetters = group.counter("dead_letters_total");
             group.gauge("change_lag_seconds", (Gauge<Double>) () -> changeLagSeconds);
@@ -114,6 +135,40 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
         for (String collection : snapshotEstimates.keySet()) {
             collection(collection);
         }
+        if (restoredReads != null) {
+            for (String collection : restoredReads.keySet()) {
+                collection(collection);
+            }
+        }
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        snapshotReadState = context.getOperatorStateStore().getListState(SNAPSHOT_READ);
+        restoredReads = new HashMap<>();
+        if (context.isRestored()) {
+            // After a rescale a subtask may get several entries of a collection, or none: the
+            // sum over the subtasks stays the documents read.
+            for (String entry : snapshotReadState.get()) {
+                int tab = entry.lastIndexOf('\t');
+                restoredReads.merge(
+                        entry.substring(0, tab),
+                        Long.parseLong(entry.substring(tab + 1)),
+                        Long::sum);
+            }
+        }
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        List<String> entries = new ArrayList<>();
+        for (Map.Entry<String, CollectionMetrics> e : byCollection.entrySet()) {
+            long read = e.getValue().snapshotRead.getCount();
+            if (read > 0) {
+                entries.add(e.getKey() + "\t" + read);
+            }
+        }
+        snapshotReadState.update(entries);
     }
 
     private static Counter both(MetricGroup group, String old, String name) {
@@ -129,7 +184,8 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange> 
                         new CollectionMetrics(
                                 group.addGroup("collection", c),
                                 snapshotEstimates.get(c),
-                                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0));
+                                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0,
+                                restoredReads == null ? 0 : restoredReads.getOrDefault(c, 0L)));
     }
 
     @Override

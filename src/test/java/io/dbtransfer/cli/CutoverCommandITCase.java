@@ -13,6 +13,7 @@ import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.source.SourceProbe;
 import io.dbtransfer.testing.Eventually;
+import io.dbtransfer.testing.LiveTraffic;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TestMongo;
@@ -38,15 +39,13 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -80,11 +79,8 @@ class CutoverCommandITCase {
             f.awaitConsistent(MigrationFixture.TIMEOUT);
 
             // 1. Covered up to a time while writes go on: later changes are not held against it.
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicLong writes = new AtomicLong();
-            Thread writer = writer(coll, docs, gen, stop, writes);
-            writer.start();
-            Eventually.waitUntil(MigrationFixture.TIMEOUT, "live writes", () -> writes.get() > 50);
+            LiveTraffic writer = traffic(coll, docs, gen).start();
+            writer.awaitWrites(50, MigrationFixture.TIMEOUT);
             Instant until = Instant.now().plusSeconds(1);
             Result covered =
                     cutover(
@@ -94,29 +90,24 @@ class CutoverCommandITCase {
                             until.toString(),
                             "--recheck-delay-ms",
                             "300");
-            long writesDuring = writes.get();
+            long writesDuring = writer.written();
             assertThat(covered.code).as(covered.output).isZero();
             Document json = Document.parse(Files.readString(cert));
             assertThat(json.getString("verdict")).isEqualTo("CONSISTENT");
             assertThat(json.get("sourcePointCovered", Document.class).getString("time"))
                     .isEqualTo(Instant.ofEpochSecond(until.getEpochSecond()).toString());
-            stop.set(true);
-            writer.join();
+            writer.stop();
             assertThat(writesDuring).as("writes went on during the cutover").isGreaterThan(50);
 
             // 2. Writes going on, then stopping: cutover waits for the quiet period, then
             // certifies.
-            stop.set(false);
-            writes.set(0);
-            Thread burst = writer(coll, docs, gen, stop, writes);
-            burst.start();
+            LiveTraffic burst = traffic(coll, docs, gen).start();
             CompletableFuture<Result> running =
                     CompletableFuture.supplyAsync(
                             () -> cutover(jobFile, cert, "--quiet-for", "2s", "--timeout", "120s"));
             Thread.sleep(3000);
             assertThat(running).as("cutover waits while the source changes").isNotDone();
-            stop.set(true);
-            burst.join();
+            burst.stop();
             long beforeLastWrite = SourceProbe.operationTime(TestMongo.client());
             coll.updateOne(
                     Filters.eq("_id", docs.get(1).getString("_id")),
@@ -270,47 +261,28 @@ class CutoverCommandITCase {
         assertThat(badTime.output).contains("--covered-until needs an ISO-8601 time");
     }
 
-    /** A writer of updates, inserts and deletes on documents past the first ten. */
-    private static Thread writer(
-            MongoCollection<Document> coll,
-            List<Document> docs,
-            ReviewDocuments gen,
-            AtomicBoolean stop,
-            AtomicLong writes) {
-        return new Thread(
-                () -> {
-                    Random r = new Random(writes.get() + 1);
-                    while (!stop.get()) {
-                        String id = docs.get(10 + r.nextInt(docs.size() - 10)).getString("_id");
-                        switch (r.nextInt(5)) {
-                            case 0:
-                                coll.deleteOne(Filters.eq("_id", id));
-                                break;
-                            case 1:
-                                coll.insertOne(gen.next());
-                                break;
-                            case 2:
-                                coll.updateOne(
-                                        Filters.eq("_id", id),
-                                        Updates.push(
-                                                "comments",
-                                                new Document("user", "u" + r.nextInt(100))
-                                                        .append("text", "live comment")));
-                                break;
-                            default:
-                                coll.updateOne(
-                                        Filters.eq("_id", id),
-                                        Updates.set("headline", "live " + r.nextInt()));
-                        }
-                        writes.incrementAndGet();
-                        try {
-                            Thread.sleep(5);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                },
-                "cutover-writer");
+    /** Live updates, inserts and deletes on documents past the first ten (not started). */
+    private static LiveTraffic traffic(
+            MongoCollection<Document> coll, List<Document> docs, ReviewDocuments gen) {
+        List<Object> keys = new ArrayList<>();
+        for (Document d : docs.subList(10, docs.size())) {
+            keys.add(d.getString("_id"));
+        }
+        return LiveTraffic.on(coll)
+                .seed(1)
+                .keys(keys)
+                .delete()
+                .insert(gen::next)
+                .update(
+                        (r, n) ->
+                                Updates.push(
+                                        "comments",
+                                        new Document("user", "u" + r.nextInt(100))
+                                                .append("text", "live comment")))
+                .update(2, (r, n) -> Updates.set("headline", "live " + r.nextInt()))
+                .pause(Duration.ofMillis(5))
+                .name("cutover-writer")
+                .build();
     }
 
     /** The largest version in the mapped table and its tombstones, read here. */

@@ -2,6 +2,7 @@ package io.dbtransfer.cli;
 
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.TestDurations;
 import io.dbtransfer.testing.TestMongo;
 
 import org.apache.flink.core.execution.JobClient;
@@ -18,7 +19,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -71,7 +71,7 @@ class MigrateCommandITCase {
         // Let a checkpoint cover the update, then stop.
         Path jobDir = checkpoints.resolve(first.getJobID().toString());
         Eventually.waitUntil(
-                Duration.ofSeconds(30), "a retained checkpoint", () -> latest(jobDir).isPresent());
+                TestDurations.SHORT, "a retained checkpoint", () -> latest(jobDir).isPresent());
         Thread.sleep(1500);
         first.cancel().get();
         Path checkpoint = latest(jobDir).orElseThrow();
@@ -140,7 +140,7 @@ class MigrateCommandITCase {
             coll.updateOne(Filters.eq("_id", 1), Updates.set("v", 100));
             f.awaitConsistent(MigrationFixture.TIMEOUT);
             Eventually.waitUntil(
-                    Duration.ofSeconds(30),
+                    TestDurations.SHORT,
                     "the progress line to show the whole snapshot and the change",
                     () -> {
                         String out = shown.toString(StandardCharsets.UTF_8);

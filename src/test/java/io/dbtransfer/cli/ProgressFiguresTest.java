@@ -18,6 +18,7 @@ class ProgressFiguresTest {
                 changes,
                 lag,
                 2,
+                0,
                 1,
                 3,
                 7);
@@ -79,7 +80,9 @@ class ProgressFiguresTest {
     @Test
     void aCollectionWithoutAnEstimateShowsItsCount() {
         ProgressFigures f = new ProgressFigures(30_000);
-        f.add(new ProgressFigures.Reading(0, Map.of("logs", 42L), Map.of(), 0, null, 0, 0, 0, 0));
+        f.add(
+                new ProgressFigures.Reading(
+                        0, Map.of("logs", 42L), Map.of(), 0, null, 0, 0, 0, 0, 0));
         assertThat(f.line()).startsWith("snapshot logs 42 read | 0 docs/s");
         assertThat(f.etaMillis()).isNull();
     }

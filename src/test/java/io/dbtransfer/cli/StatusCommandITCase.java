@@ -3,6 +3,7 @@ package io.dbtransfer.cli;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.FlinkStandaloneCluster;
 import io.dbtransfer.testing.MigrationFixture;
+import io.dbtransfer.testing.TestDurations;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import com.mongodb.client.MongoCollection;
@@ -18,7 +19,6 @@ import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +82,7 @@ class StatusCommandITCase {
             // (metrics.fetcher.update-interval), so the complete snapshot shows within ~10 s.
             Run[] last = new Run[1];
             Eventually.waitUntil(
-                    Duration.ofSeconds(40),
+                    TestDurations.MEDIUM,
                     "status to show the whole snapshot and the streamed change",
                     () -> {
                         last[0] = exec("status", "--rest", rest);
@@ -111,7 +111,7 @@ class StatusCommandITCase {
 
             cluster.cli(Map.of(), "cancel", job);
             Eventually.waitUntil(
-                    Duration.ofSeconds(10),
+                    TestDurations.SHORT,
                     "the cancelled job to show CANCELED",
                     () -> cluster.rest("/jobs/" + job).contains("\"state\":\"CANCELED\""));
             Run none = exec("status", "--rest", rest);

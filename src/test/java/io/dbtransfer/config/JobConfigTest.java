@@ -139,48 +139,9 @@ class JobConfigTest {
     }
 
     @Test
-    void kafkaTopicsNeedBootstrapServersAndValidNames(@TempDir Path dir) throws Exception {
+    void kafkaDeliveryIsParsedHere(@TempDir Path dir) throws Exception {
+        // The kafka.* settings are checked by outputs.KafkaSettings (KafkaSettingsTest).
         String yaml = BASE + "collections: [a]\n";
-        assertThatThrownBy(() -> load(dir, yaml, Map.of("kafka.changelog-topic", "changes")))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("kafka.changelog-topic is set but kafka.bootstrap-servers")
-                .hasMessageContaining("--set kafka.bootstrap-servers=");
-        assertThatThrownBy(
-                        () ->
-                                load(
-                                        dir,
-                                        yaml,
-                                        Map.of(
-                                                "kafka.bootstrap-servers", "b:9092",
-                                                "kafka.dead-letter-topic", "dead letters")))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("kafka.dead-letter-topic: 'dead letters' is not a valid");
-        assertThatThrownBy(
-                        () ->
-                                load(
-                                        dir,
-                                        yaml,
-                                        Map.of(
-                                                "kafka.bootstrap-servers", "b:9092",
-                                                "kafka.mismatch-topic", "m",
-                                                "reconcile.enabled", "false")))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("kafka.mismatch-topic is set but reconcile.enabled is false");
-        assertThatThrownBy(
-                        () ->
-                                load(
-                                        dir,
-                                        yaml,
-                                        Map.of(
-                                                "kafka.bootstrap-servers", "b:9092",
-                                                "kafka.changelog-topic", "c",
-                                                "kafka.transaction-timeout", "2 s")))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("kafka.transaction-timeout (PT2S) must be longer than");
-        assertThatThrownBy(
-                        () -> load(dir, yaml, Map.of("kafka.properties.compression.type", "zstd")))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("use none, gzip or lz4");
         assertThatThrownBy(() -> load(dir, yaml, Map.of("kafka.delivery", "twice")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(

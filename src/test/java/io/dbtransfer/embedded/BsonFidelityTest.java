@@ -1,5 +1,6 @@
 package io.dbtransfer.embedded;
 
+import io.dbtransfer.testing.TestDurations;
 import io.dbtransfer.testing.TestMongo;
 
 import com.mongodb.client.MongoChangeStreamCursor;
@@ -59,7 +60,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BsonFidelityTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration WAIT = TestDurations.SHORT;
     private static final AtomicInteger IDS = new AtomicInteger();
 
     private static MongoClient client;

@@ -1,6 +1,7 @@
 package io.dbtransfer.embedded;
 
 import io.dbtransfer.testing.SharedMiniCluster;
+import io.dbtransfer.testing.TestDurations;
 import io.dbtransfer.testing.TestMongo;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -55,7 +56,7 @@ class MongoEmulatorCdcITCase {
 
     private static final int DOCUMENTS = 3000;
     private static final String PAYLOAD = "p".repeat(1000);
-    private static final Duration CONVERGENCE = Duration.ofSeconds(40);
+    private static final Duration CONVERGENCE = TestDurations.MEDIUM;
 
     /** Snapshot hook calls: two per chunk (after the low, before the high watermark). */
     private static final AtomicInteger HOOK_CALLS = new AtomicInteger();

@@ -1,5 +1,6 @@
 package io.dbtransfer.embedded;
 
+import io.dbtransfer.testing.TestDurations;
 import io.dbtransfer.testing.TestMongo;
 
 import com.mongodb.MongoCommandException;
@@ -49,7 +50,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class MongoEmulatorTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration WAIT = TestDurations.SHORT;
 
     private MongoClient client;
     private MongoDatabase db;

@@ -7,6 +7,7 @@ import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.MySqlDocuments;
 import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TaskManagerKills;
+import io.dbtransfer.testing.TestDurations;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.apache.flink.api.common.JobStatus;
@@ -32,7 +33,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -166,7 +166,7 @@ class AwkwardDocumentsITCase {
         try {
             f.awaitConsistent(MigrationFixture.TIMEOUT);
             Eventually.waitUntil(
-                    Duration.ofSeconds(30),
+                    TestDurations.SHORT,
                     "dead letters of the snapshot",
                     () ->
                             !deadLetters(f, id(coll, "double-nan")).isEmpty()
@@ -223,7 +223,7 @@ class AwkwardDocumentsITCase {
             coll.deleteOne(Filters.eq("kind", "doc-array-with-nested-array"));
             f.awaitConsistent(MigrationFixture.TIMEOUT);
             Eventually.waitUntil(
-                    Duration.ofSeconds(30),
+                    TestDurations.SHORT,
                     "dead letter of the drifted field",
                     () -> deadLetters(f, id(coll, "plain")).containsKey("stars"));
             assertThat(checkEveryDocument(f, table)).isEmpty();

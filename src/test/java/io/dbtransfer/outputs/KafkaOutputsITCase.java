@@ -9,6 +9,7 @@ import io.dbtransfer.testing.IndependentOracle;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TaskManagerKills;
+import io.dbtransfer.testing.TestDurations;
 import io.dbtransfer.testing.TestKafka;
 
 import org.apache.flink.api.common.JobStatus;
@@ -35,7 +36,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -137,7 +137,7 @@ class KafkaOutputsITCase {
             }
             // Every write that changed something, in the source's order (clusterTime = version).
             int seen = 0;
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            long deadline = System.nanoTime() + TestDurations.MEDIUM.toNanos();
             while (System.nanoTime() < deadline) {
                 ChangeStreamDocument<Document> c = watch.tryNext();
                 if (c == null) {

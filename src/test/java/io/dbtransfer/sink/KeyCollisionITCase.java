@@ -8,6 +8,7 @@ import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.MySqlDocuments;
 import io.dbtransfer.testing.SharedMiniCluster;
+import io.dbtransfer.testing.TestDurations;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.restartstrategy.RestartStrategies;
@@ -64,7 +65,7 @@ class KeyCollisionITCase {
             "things:\n  version: 1\n  key-type: VARCHAR(64)\n  columns:\n    label: VARCHAR(64)\n";
 
     /** Bounded: today's code stalls for good (exactly-once) — this turns that into a failure. */
-    private static final Duration WAIT = Duration.ofSeconds(75);
+    private static final Duration WAIT = TestDurations.CONSISTENT;
 
     private static StreamExecutionEnvironment env(int parallelism) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

@@ -2,8 +2,10 @@ package io.dbtransfer.sink;
 
 import io.dbtransfer.embedded.EmbeddedMariaDb;
 import io.dbtransfer.testing.Eventually;
+import io.dbtransfer.testing.LiveTraffic;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.SharedMiniCluster;
+import io.dbtransfer.testing.TestDurations;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.apache.flink.api.common.JobStatus;
@@ -24,7 +26,6 @@ import org.apache.flink.runtime.state.OperatorStateHandle;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import com.mongodb.client.MongoCollection;
-import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
@@ -42,12 +43,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -74,41 +71,20 @@ class XaRescaleAndMySqlRestartITCase {
         return env;
     }
 
-    /** Changes to MongoDB on a few hot keys (plus inserts and deletes) until stopped. */
-    private static final class Writer implements AutoCloseable {
-        final AtomicBoolean stop = new AtomicBoolean();
-        final AtomicLong ops = new AtomicLong();
-        final Thread thread;
-
-        Writer(MongoCollection<Document> coll, List<String> hot, ReviewDocuments gen, long seed) {
-            Random r = new Random(seed);
-            thread =
-                    new Thread(
-                            () -> {
-                                while (!stop.get()) {
-                                    int p = r.nextInt(100);
-                                    if (p < 85) {
-                                        coll.updateOne(
-                                                Filters.eq("_id", hot.get(r.nextInt(hot.size()))),
-                                                Updates.inc("rating.totalVotes", 1));
-                                    } else if (p < 95) {
-                                        coll.insertOne(gen.next());
-                                    } else {
-                                        coll.deleteOne(Filters.eq("_id", hot.get(r.nextInt(5))));
-                                    }
-                                    ops.incrementAndGet();
-                                }
-                            },
-                            "mongo-writer");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop.set(true);
-            thread.join(30_000);
-        }
+    /**
+     * Changes to MongoDB until stopped: 85% updates of a few hot keys, 10% inserts, 5% deletes of
+     * the first five hot keys.
+     */
+    private static LiveTraffic writer(
+            MongoCollection<Document> coll, List<String> hot, ReviewDocuments gen, long seed) {
+        return LiveTraffic.on(coll)
+                .seed(seed)
+                .keys(hot)
+                .update(17, (r, n) -> Updates.inc("rating.totalVotes", 1))
+                .insert(2, gen::next)
+                .delete(1, hot.subList(0, 5))
+                .name("mongo-writer")
+                .start();
     }
 
     private static List<String> load(MongoCollection<Document> coll, ReviewDocuments gen, int n) {
@@ -188,7 +164,7 @@ class XaRescaleAndMySqlRestartITCase {
         List<String> hot = ids.subList(0, 12);
         JobClient job = f.start(env(2, null));
         f.awaitConsistent(MigrationFixture.TIMEOUT);
-        try (Writer w = new Writer(coll, hot, new ReviewDocuments(12), 1)) {
+        try (LiveTraffic w = writer(coll, hot, new ReviewDocuments(12), 1)) {
             Thread.sleep(1000);
             // Savepoint under live writes, then cancel: branches prepared after it are orphans.
             String sp1 = savepoint(job, dir);
@@ -201,7 +177,7 @@ class XaRescaleAndMySqlRestartITCase {
             job.cancel().get();
             job = f.start(env(3, sp2));
             Thread.sleep(3000);
-            LOG.info("{} MongoDB changes written", w.ops.get());
+            LOG.info("{} MongoDB changes written", w.written());
         }
         try {
             f.awaitConsistent(MigrationFixture.TIMEOUT);
@@ -240,13 +216,13 @@ class XaRescaleAndMySqlRestartITCase {
             JobClient job = f.start(env(2, null));
             try {
                 f.awaitConsistent(MigrationFixture.TIMEOUT);
-                try (Writer w = new Writer(coll, ids.subList(0, 50), new ReviewDocuments(22), 2)) {
+                try (LiveTraffic w = writer(coll, ids.subList(0, 50), new ReviewDocuments(22), 2)) {
                     Thread.sleep(1000);
                     if (delivery.equals("exactly-once")) {
                         // Crash while prepared branches wait for their commit.
                         try (Connection c = DriverManager.getConnection(url)) {
                             Eventually.waitUntil(
-                                    Duration.ofSeconds(30),
+                                    TestDurations.SHORT,
                                     "a prepared XA branch",
                                     () -> !XaOperations.recover(c).isEmpty());
                             db.kill();
@@ -258,9 +234,9 @@ class XaRescaleAndMySqlRestartITCase {
                     Thread.sleep(3000);
                     db.restart();
                     Thread.sleep(2000);
-                    LOG.info("{} MongoDB changes written", w.ops.get());
+                    LOG.info("{} MongoDB changes written", w.written());
                 }
-                f.awaitConsistent(Duration.ofSeconds(120));
+                f.awaitConsistent(TestDurations.LONG);
                 assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
             } finally {
                 job.cancel().get();

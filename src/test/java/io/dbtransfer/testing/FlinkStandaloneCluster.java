@@ -213,7 +213,7 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
                         tmArgs,
                         Map.of()));
         Eventually.waitUntil(
-                Duration.ofSeconds(60),
+                TestDurations.MEDIUM,
                 "the standalone cluster to offer its task slots",
                 () -> {
                     assertAlive();

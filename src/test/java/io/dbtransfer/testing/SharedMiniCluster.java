@@ -16,7 +16,6 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,7 +37,30 @@ public final class SharedMiniCluster
      */
     public static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
+    /**
+     * Port of the cluster's Prometheus reporter ({@code http://localhost:PORT/} lists the metrics
+     * of the running jobs as Prometheus scrapes them).
+     */
+    public static final int PROMETHEUS_PORT = freePort();
+
     private static MiniClusterWithClientResource resource;
+
+    private static Configuration configuration() {
+        Configuration c = METRICS.addToConfiguration(new Configuration());
+        c.setString(
+                "metrics.reporter.prom.factory.class",
+                "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        c.setString("metrics.reporter.prom.port", String.valueOf(PROMETHEUS_PORT));
+        return c;
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     /** The running cluster, started on first use. */
     public static synchronized MiniCluster cluster() throws Exception {
@@ -48,8 +70,7 @@ public final class SharedMiniCluster
                             new MiniClusterResourceConfiguration.Builder()
                                     .setNumberTaskManagers(1)
                                     .setNumberSlotsPerTaskManager(SLOTS)
-                                    .setConfiguration(
-                                            METRICS.addToConfiguration(new Configuration()))
+                                    .setConfiguration(configuration())
                                     .build());
             r.before();
             Runtime.getRuntime().addShutdownHook(new Thread(r::after, "mini-cluster-close"));
@@ -77,7 +98,7 @@ public final class SharedMiniCluster
     private static void cancel(MiniCluster cluster, JobID job) throws Exception {
         cluster.cancelJob(job).get(30, TimeUnit.SECONDS);
         Eventually.waitUntil(
-                Duration.ofSeconds(60),
+                TestDurations.MEDIUM,
                 "job " + job + " cancelled",
                 () -> cluster.getJobStatus(job).get().isGloballyTerminalState());
     }

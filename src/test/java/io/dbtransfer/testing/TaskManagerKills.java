@@ -7,7 +7,6 @@ import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -45,7 +44,7 @@ public final class TaskManagerKills {
         cluster.startTaskManager();
         int[] restarted = new int[1];
         Eventually.waitUntil(
-                Duration.ofSeconds(60),
+                TestDurations.MEDIUM,
                 "every task of job " + job + " running in a new attempt after the kill",
                 () -> {
                     AccessExecutionGraph g = cluster.getExecutionGraph(job).get();
