@@ -120,8 +120,8 @@ final class ChangeStreamCursor extends AbstractCursor {
     }
 
     /**
-     * As mongod: the rest of the pipeline may reshape an event but not its {@code _id}, the token
-     * a stream resumes from.
+     * As mongod: the rest of the pipeline may reshape an event but not its {@code _id}, the token a
+     * stream resumes from.
      */
     private static void checkTokenKept(Object token, Document out) {
         if (!Objects.equals(token, out.get("_id"))) {

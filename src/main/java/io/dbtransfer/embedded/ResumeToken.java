@@ -38,7 +38,9 @@ final class ResumeToken {
         return new Document(DATA, String.format(Locale.ROOT, "82%016X", time) + HIGH_WATER_MARK);
     }
 
-    /** The token of the {@code invalidate} event that follows the drop or rename at {@code time}. */
+    /**
+     * The token of the {@code invalidate} event that follows the drop or rename at {@code time}.
+     */
     static Document invalidate(long time) {
         return new Document(DATA, String.format(Locale.ROOT, "82%016X", time) + INVALIDATE);
     }

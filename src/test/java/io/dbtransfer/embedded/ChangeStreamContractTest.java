@@ -126,8 +126,7 @@ class ChangeStreamContractTest {
         coll.insertOne(new Document("_id", 6));
         assertThat(ids(take(watch(coll.watch().resumeAfter(lastToken)), 4)))
                 .containsExactly(3, 4, 5, 6);
-        assertThat(ids(take(watch(coll.watch().startAfter(drainedToken)), 1)))
-                .containsExactly(6);
+        assertThat(ids(take(watch(coll.watch().startAfter(drainedToken)), 1))).containsExactly(6);
         assertThat(ids(take(watch(coll.watch().resumeAfter(emptyToken)), 6)))
                 .containsExactly(1, 2, 3, 4, 5, 6);
     }
@@ -159,8 +158,7 @@ class ChangeStreamContractTest {
                                     .append("coll", new BsonString("coll")));
             assertThat(event.getDocument("documentKey"))
                     .isEqualTo(new BsonDocument("_id", new BsonInt32(1)));
-            assertThat(event.getDocument("_id").getString("_data").getValue())
-                    .startsWith("82");
+            assertThat(event.getDocument("_id").getString("_data").getValue()).startsWith("82");
         }
         for (int i = 1; i < events.size(); i++) {
             assertThat(time(events.get(i).getDocument("_id")))
@@ -191,18 +189,16 @@ class ChangeStreamContractTest {
         assertThatThrownBy(() -> take(stream, 1))
                 .isInstanceOfSatisfying(
                         MongoCommandException.class,
-                        e -> assertThat(e.getErrorCode()).isEqualTo(280));
+                        e -> {
+                            assertThat(e.getErrorCode()).isEqualTo(280);
+                            assertThat(e.getErrorCodeName()).isEqualTo("ChangeStreamFatalError");
+                            assertThat(e.hasErrorLabel("NonResumableChangeStreamError")).isTrue();
+                        });
     }
 
     @Test
     void anUnknownPipelineStageIsRefusedWith40324() {
-        assertThatThrownBy(
-                        () ->
-                                watch(
-                                        coll.watch(
-                                                List.of(
-                                                        new Document(
-                                                                "$unsupported", "foo")))))
+        assertThatThrownBy(() -> watch(coll.watch(List.of(new Document("$unsupported", "foo")))))
                 .isInstanceOfSatisfying(
                         MongoCommandException.class,
                         e -> assertThat(e.getErrorCode()).isEqualTo(40324));
@@ -215,8 +211,8 @@ class ChangeStreamContractTest {
                 "the token is made up in the emulator's format; mongod's tokens are opaque");
         // An emulator of its own: no other test moves its history horizon.
         try (MongoEmulator emulator = MongoEmulator.start();
-                MongoClient own = com.mongodb.client.MongoClients.create(
-                        emulator.connectionString())) {
+                MongoClient own =
+                        com.mongodb.client.MongoClients.create(emulator.connectionString())) {
             MongoCollection<Document> c = own.getDatabase("contract").getCollection("coll");
             MongoChangeStreamCursor<BsonDocument> stream = watch(c.watch());
             c.insertOne(new Document("_id", 1));

@@ -75,39 +75,51 @@ class ChangeStreamSpecTest {
         try (MongoClient client = MongoClients.create(uri)) {
             BsonDocument buildInfo =
                     client.getDatabase("admin")
-                            .runCommand(new BsonDocument("buildInfo", new BsonInt32(1)),
+                            .runCommand(
+                                    new BsonDocument("buildInfo", new BsonInt32(1)),
                                     BsonDocument.class);
             version = buildInfo.getString("version").getValue().replaceAll("[^0-9.].*$", "");
             if (topology == null) {
                 BsonDocument hello =
                         client.getDatabase("admin")
-                                .runCommand(new BsonDocument("hello", new BsonInt32(1)),
+                                .runCommand(
+                                        new BsonDocument("hello", new BsonInt32(1)),
                                         BsonDocument.class);
                 topology =
                         hello.containsKey("setName")
                                 ? "replicaset"
-                                : "isdbgrid".equals(hello.getString("msg", null) == null
-                                                ? null
-                                                : hello.getString("msg").getValue())
+                                : "isdbgrid"
+                                                .equals(
+                                                        hello.getString("msg", null) == null
+                                                                ? null
+                                                                : hello.getString("msg").getValue())
                                         ? "sharded"
                                         : "single";
             }
         }
         System.out.println(
-                "Unified change-stream spec tests from " + path + " against " + uri + " (server "
-                        + version + ", counted as " + topology + ")");
+                "Unified change-stream spec tests from "
+                        + path
+                        + " against "
+                        + uri
+                        + " (server "
+                        + version
+                        + ", counted as "
+                        + topology
+                        + ")");
         List<DynamicTest> tests = new ArrayList<>();
         List<Path> files;
         try (Stream<Path> list = Files.list(path)) {
-            files = list.filter(p -> p.toString().endsWith(".json")).sorted().collect(
-                    Collectors.toList());
+            files =
+                    list.filter(p -> p.toString().endsWith(".json"))
+                            .sorted()
+                            .collect(Collectors.toList());
         }
         String serverUri = uri;
         String serverVersion = version;
         String serverTopology = topology;
         for (Path file : files) {
-            BsonDocument spec =
-                    BsonDocument.parse(Files.readString(file, StandardCharsets.UTF_8));
+            BsonDocument spec = BsonDocument.parse(Files.readString(file, StandardCharsets.UTF_8));
             String fileName = file.getFileName().toString().replace(".json", "");
             for (BsonValue value : spec.getArray("tests")) {
                 BsonDocument test = value.asDocument();

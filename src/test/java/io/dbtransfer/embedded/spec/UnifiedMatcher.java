@@ -11,8 +11,8 @@ import java.util.function.Function;
 
 /**
  * Compares an expected value of a unified test file with an actual one, as the unified test
- * format's "Evaluating Matches" describes: extra fields only at the root, flexible numbers, and
- * the {@code $$} operators the change-stream files use ({@code $$exists}, {@code $$type}, {@code
+ * format's "Evaluating Matches" describes: extra fields only at the root, flexible numbers, and the
+ * {@code $$} operators the change-stream files use ({@code $$exists}, {@code $$type}, {@code
  * $$unsetOrMatches}, plus {@code $$matchesEntity}, {@code $$lte}, {@code $$matchAsRoot}).
  */
 final class UnifiedMatcher {

@@ -152,13 +152,11 @@ final class UnifiedTestRunner {
 
     private String unmet(BsonDocument r) {
         if (r.containsKey("minServerVersion")
-                && compareVersions(serverVersion, r.getString("minServerVersion").getValue())
-                        < 0) {
+                && compareVersions(serverVersion, r.getString("minServerVersion").getValue()) < 0) {
             return "server " + serverVersion + " < minServerVersion " + r.get("minServerVersion");
         }
         if (r.containsKey("maxServerVersion")
-                && compareVersions(serverVersion, r.getString("maxServerVersion").getValue())
-                        > 0) {
+                && compareVersions(serverVersion, r.getString("maxServerVersion").getValue()) > 0) {
             return "server " + serverVersion + " > maxServerVersion " + r.get("maxServerVersion");
         }
         if (r.containsKey("topologies")) {
@@ -238,7 +236,11 @@ final class UnifiedTestRunner {
 
     private MongoClient createClient(String id, BsonDocument spec) {
         for (String key : spec.keySet()) {
-            if (!Set.of("id", "observeEvents", "ignoreCommandMonitoringEvents", "useMultipleMongoses")
+            if (!Set.of(
+                            "id",
+                            "observeEvents",
+                            "ignoreCommandMonitoringEvents",
+                            "useMultipleMongoses")
                     .contains(key)) {
                 throw new UnsupportedOperationException("runner: client option " + key);
             }
@@ -284,8 +286,10 @@ final class UnifiedTestRunner {
         Object result;
         RuntimeException error = null;
         try {
-            result = object.equals("testRunner") ? special(name, arguments) : entityOperation(
-                    entity(object), name, arguments);
+            result =
+                    object.equals("testRunner")
+                            ? special(name, arguments)
+                            : entityOperation(entity(object), name, arguments);
         } catch (UnsupportedOperationException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -323,7 +327,8 @@ final class UnifiedTestRunner {
             MongoClient client = (MongoClient) entity(arguments.getString("client").getValue());
             BsonDocument command = arguments.getDocument("failPoint");
             client.getDatabase("admin").runCommand(command);
-            failPoints.add(new Object[] {client, command.getString("configureFailPoint").getValue()});
+            failPoints.add(
+                    new Object[] {client, command.getString("configureFailPoint").getValue()});
             return null;
         }
         throw new UnsupportedOperationException("runner: testRunner operation " + name);
@@ -396,7 +401,8 @@ final class UnifiedTestRunner {
                         collection(target)
                                 .createIndex(
                                         args.getDocument("keys"),
-                                        new IndexOptions().name(args.getString("name").getValue())));
+                                        new IndexOptions()
+                                                .name(args.getString("name").getValue())));
             case "dropIndex":
                 collection(target).dropIndex(args.getString("name").getValue());
                 return null;
@@ -404,8 +410,7 @@ final class UnifiedTestRunner {
                 database(target).getCollection(args.getString("collection").getValue()).drop();
                 return null;
             case "createCollection":
-                BsonDocument create =
-                        new BsonDocument("create", args.getString("collection"));
+                BsonDocument create = new BsonDocument("create", args.getString("collection"));
                 for (Map.Entry<String, BsonValue> e : args.entrySet()) {
                     if (!e.getKey().equals("collection")) {
                         create.put(e.getKey(), e.getValue());
@@ -554,7 +559,9 @@ final class UnifiedTestRunner {
                                                 .hasErrorLabel(label.asString().getValue());
                         if (has != must) {
                             throw new AssertionError(
-                                    prefix + (must ? "expected label " : "unexpected label ") + label);
+                                    prefix
+                                            + (must ? "expected label " : "unexpected label ")
+                                            + label);
                         }
                     }
                     break;
@@ -685,8 +692,9 @@ final class UnifiedTestRunner {
                 ((MongoClient) failPoint[0])
                         .getDatabase("admin")
                         .runCommand(
-                                new BsonDocument("configureFailPoint", new BsonString(
-                                                (String) failPoint[1]))
+                                new BsonDocument(
+                                                "configureFailPoint",
+                                                new BsonString((String) failPoint[1]))
                                         .append("mode", new BsonString("off")));
             } catch (RuntimeException ignored) {
                 // nothing to switch off
