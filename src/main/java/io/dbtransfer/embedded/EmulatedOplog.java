@@ -34,6 +34,9 @@ final class EmulatedOplog implements Oplog {
 
     static final int CHANGE_STREAM_HISTORY_LOST = 286;
 
+    /** mongod's {@code ChangeStreamFatalError}: a resume point that cannot be resumed from. */
+    static final int CHANGE_STREAM_FATAL_ERROR = 280;
+
     private static final Set<String> UNLOGGED_DATABASES = Set.of("admin", "config", "local");
 
     private static final Object MISSING = new Object();
@@ -356,7 +359,7 @@ final class EmulatedOplog implements Oplog {
      * collection's {@code drop} or {@code rename}; the stream returns nothing after it.
      */
     Document invalidateEvent(OplogEntry cause) {
-        Document event = new Document("_id", ResumeToken.of(cause.time()));
+        Document event = new Document("_id", ResumeToken.invalidate(cause.time()));
         event.put("operationType", "invalidate");
         event.put("clusterTime", new BsonTimestamp(cause.time()));
         event.put("wallTime", cause.wallTime());
@@ -397,6 +400,26 @@ final class EmulatedOplog implements Oplog {
         }
         long position = startPosition(changeStream);
         checkHistoryAvailable(position, scope);
+        OplogEntry invalidateFirst = null;
+        Object token =
+                changeStream.get("startAfter") != null
+                        ? changeStream.get("startAfter")
+                        : changeStream.get("resumeAfter");
+        if (token != null && ResumeToken.kind(token) == ResumeToken.Kind.EVENT) {
+            OplogEntry resumed = entries.get(position);
+            if (resumed == null) {
+                throw new MongoServerError(
+                        CHANGE_STREAM_FATAL_ERROR,
+                        "ChangeStreamFatalError",
+                        "cannot resume stream; the resume token was not found. " + token);
+            }
+            if (scope.collection() != null
+                    && scope.matches(resumed)
+                    && ("drop".equals(resumed.operationType())
+                            || "rename".equals(resumed.operationType()))) {
+                invalidateFirst = resumed;
+            }
+        }
         ChangeStreamCursor cursor =
                 new ChangeStreamCursor(
                         cursorRegistry.generateCursorId(),
@@ -404,7 +427,8 @@ final class EmulatedOplog implements Oplog {
                         scope,
                         updateLookup,
                         restOfPipeline,
-                        position);
+                        position,
+                        invalidateFirst);
         cursorRegistry.add(cursor);
         return cursor;
     }
@@ -429,6 +453,13 @@ final class EmulatedOplog implements Oplog {
             return ResumeToken.decode(startAfter);
         }
         if (resumeAfter != null) {
+            if (ResumeToken.kind(resumeAfter) == ResumeToken.Kind.INVALIDATE) {
+                throw new MongoServerError(
+                        260,
+                        "InvalidResumeToken",
+                        "Attempting to resume a change stream using 'resumeAfter' is not allowed"
+                                + " from an invalidate notification.");
+            }
             return ResumeToken.decode(resumeAfter);
         }
         if (startAt != null) {

@@ -179,8 +179,27 @@ final class FaithfulWire {
             buf.writeIntLE(OpCode.OP_MSG.getId());
             buf.writeIntLE(message.getFlags());
             buf.writeByte(MongoMessage.SECTION_KIND_BODY);
-            FaithfulBsonCodec.encodeDocument(message.getDocument(), buf);
+            FaithfulBsonCodec.encodeDocument(withErrorLabels(message.getDocument()), buf);
             buf.setIntLE(start, buf.writerIndex() - start);
         }
+    }
+
+    /**
+     * As mongod: an error of the NonResumableChangeStreamError category (280
+     * ChangeStreamFatalError, 286 ChangeStreamHistoryLost) carries that error label, which tells a
+     * driver not to resume the stream.
+     */
+    static Document withErrorLabels(Document reply) {
+        Object code = reply.get("code");
+        if (!(code instanceof Number)
+                || reply.containsKey("errorLabels")
+                || (((Number) code).intValue() != EmulatedOplog.CHANGE_STREAM_FATAL_ERROR
+                        && ((Number) code).intValue()
+                                != EmulatedOplog.CHANGE_STREAM_HISTORY_LOST)) {
+            return reply;
+        }
+        Document labelled = reply.clone();
+        labelled.put("errorLabels", List.of("NonResumableChangeStreamError"));
+        return labelled;
     }
 }
