@@ -22,6 +22,9 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
 import java.io.File;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -33,9 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,8 +45,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * only. The job on a standalone Flink cluster (its CDC source on the TaskManager, its checks in
  * {@code flink run}), {@code verify} and {@code cutover} (run through {@code bin/dbtransfer})
  * connect with {@code tls=true} and a JVM trust store holding that CA ({@code
- * -Djavax.net.ssl.trustStore} in {@code env.java.opts.all} / {@code DBTRANSFER_JAVA_OPTS}); a
- * trust store of another CA, and the JDK's default one, are refused with a message naming {@code
+ * -Djavax.net.ssl.trustStore} in {@code env.java.opts.all} / {@code DBTRANSFER_JAVA_OPTS}); a trust
+ * store of another CA, and the JDK's default one, are refused with a message naming {@code
  * mongo.uri}, the trust store in use and the fix.
  */
 class MongoTlsITCase {
@@ -111,7 +111,9 @@ class MongoTlsITCase {
     @Test
     void theJobVerifyAndCutoverConnectWithVerifiedCertificatesAndAnotherCaIsRefused()
             throws Exception {
-        assertThat(FlinkRunITCase.JOB_JAR).as("the shaded job jar (built by package)").isRegularFile();
+        assertThat(FlinkRunITCase.JOB_JAR)
+                .as("the shaded job jar (built by package)")
+                .isRegularFile();
         MigrationFixture f =
                 new MigrationFixture("mongotls")
                         .mongo(uri, client)
@@ -230,8 +232,7 @@ class MongoTlsITCase {
 
     private static Run run(List<String> cmd, Map<String, String> env) throws Exception {
         File out = File.createTempFile("out", ".txt", dir.toFile());
-        ProcessBuilder pb =
-                new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out);
         pb.environment().keySet().removeIf(k -> k.startsWith("DBTRANSFER_"));
         pb.environment().putAll(env);
         Process p = pb.start();

@@ -29,13 +29,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The upgrade paths of a running migration, each from a savepoint on a real standalone cluster
- * ({@code flink stop --savepointPath}, {@code flink run -s}) with live writes on MongoDB across
- * the stop, and MySQL compared with MongoDB (each read on its own) after each: add a collection,
- * remove one (refused without {@code --allowNonRestoredState}, resumed with it), add a column to
- * the mapping (rows of documents changed afterwards get it through the stream; the others are
+ * ({@code flink stop --savepointPath}, {@code flink run -s}) with live writes on MongoDB across the
+ * stop, and MySQL compared with MongoDB (each read on its own) after each: add a collection, remove
+ * one (refused without {@code --allowNonRestoredState}, resumed with it), add a column to the
+ * mapping (rows of documents changed afterwards get it through the stream; the others are
  * backfilled by {@code reconcile.repair}, turned on in the same upgrade), and change the
- * parallelism. One test chains them, so the cluster
- * starts once.
+ * parallelism. One test chains them, so the cluster starts once.
  */
 class UpgradePathsITCase {
 
@@ -235,7 +234,9 @@ class UpgradePathsITCase {
         Eventually.waitUntil(
                 MigrationFixture.TIMEOUT,
                 "job " + job + " to show the savepoint it restored",
-                () -> cluster.rest("/jobs/" + job + "/checkpoints").contains("\"is_savepoint\":true"));
+                () ->
+                        cluster.rest("/jobs/" + job + "/checkpoints")
+                                .contains("\"is_savepoint\":true"));
         assertThat(cluster.rest("/jobs/" + job)).contains("\"state\":\"RUNNING\"");
     }
 

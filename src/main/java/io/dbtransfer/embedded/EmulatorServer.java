@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  * mongo-java-server's {@code MongoServer} with the emulator's own wire codec ({@link FaithfulWire},
  * {@link FaithfulBsonCodec}): the library's server puts its own codec, which loses or refuses
  * several BSON types, on every connection and offers no way to replace it. The backend and the
- * command handling are the library's; netty threads are daemon threads. With an {@link
- * SslContext}, a netty {@code SslHandler} first in every connection's pipeline serves TLS.
+ * command handling are the library's; netty threads are daemon threads. With an {@link SslContext},
+ * a netty {@code SslHandler} first in every connection's pipeline serves TLS.
  */
 final class EmulatorServer {
 

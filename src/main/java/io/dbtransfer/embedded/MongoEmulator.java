@@ -69,8 +69,8 @@ public final class MongoEmulator implements AutoCloseable {
     /**
      * Starts an emulator on a free port that accepts TLS connections only: it serves {@code
      * certificateChain} (PEM, the server's certificate first) with {@code privateKey} (PEM, PKCS#8
-     * or PKCS#1, unencrypted). Clients connect with {@code tls=true} ({@link
-     * #connectionString()} does not add it) and must trust the certificate's CA.
+     * or PKCS#1, unencrypted). Clients connect with {@code tls=true} ({@link #connectionString()}
+     * does not add it) and must trust the certificate's CA.
      */
     public static MongoEmulator startTls(File certificateChain, File privateKey) {
         SslContext ssl;

@@ -20,11 +20,11 @@ import org.bson.Document;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLException;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
-import javax.net.ssl.SSLException;
 
 /**
  * Checks the source before the job starts — reachable, authenticated, database and collections
@@ -95,7 +95,8 @@ public final class SourceProbe {
             }
             return version;
         } catch (MongoTimeoutException e) {
-            Throwable tls = opened[0] == null ? null : tlsFailure(opened[0].getClusterDescription());
+            Throwable tls =
+                    opened[0] == null ? null : tlsFailure(opened[0].getClusterDescription());
             if (tls != null) {
                 throw new ConfigException(tlsHandshakeFailed(shown, tls));
             }
@@ -341,7 +342,7 @@ public final class SourceProbe {
                     + " file from the URI."
                     + where;
         }
-        if (all.contains("subject alternative name") || all.contains("No name matching")) {
+        if (all.contains("subject alternative") || all.contains("No name matching")) {
             return head
                     + "The server's certificate does not list the host name of mongo.uri. Fix:"
                     + " connect with a host name the certificate lists (subjectAltName), or"
