@@ -13,6 +13,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.net.InetSocketAddress;
@@ -22,18 +23,26 @@ import java.util.concurrent.TimeUnit;
  * mongo-java-server's {@code MongoServer} with the emulator's own wire codec ({@link FaithfulWire},
  * {@link FaithfulBsonCodec}): the library's server puts its own codec, which loses or refuses
  * several BSON types, on every connection and offers no way to replace it. The backend and the
- * command handling are the library's; netty threads are daemon threads.
+ * command handling are the library's; netty threads are daemon threads. With an {@link SslContext},
+ * a netty {@code SslHandler} first in every connection's pipeline serves TLS.
  */
 final class EmulatorServer {
 
     private final MongoBackend backend;
+    private final SslContext ssl;
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private ChannelGroup channels;
     private Channel channel;
 
     EmulatorServer(MongoBackend backend) {
+        this(backend, null);
+    }
+
+    /** A server whose connections start with a TLS handshake ({@code ssl}; null: plain TCP). */
+    EmulatorServer(MongoBackend backend, SslContext ssl) {
         this.backend = backend;
+        this.ssl = ssl;
     }
 
     /** Listens on {@code host:port} (0 for a free port). */
@@ -54,6 +63,9 @@ final class EmulatorServer {
                                     new ChannelInitializer<SocketChannel>() {
                                         @Override
                                         public void initChannel(SocketChannel ch) {
+                                            if (ssl != null) {
+                                                ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
+                                            }
                                             ch.pipeline()
                                                     .addLast(new FaithfulWire.ReplyEncoder())
                                                     .addLast(new FaithfulWire.MessageEncoder())

@@ -1,5 +1,9 @@
 package io.dbtransfer.embedded;
 
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+
+import java.io.File;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -62,9 +66,36 @@ public final class MongoEmulator implements AutoCloseable {
         return start(new ChangeStreamBackend(new ScramSha256Server(user, password), roles), 0);
     }
 
+    /**
+     * Starts an emulator on a free port that accepts TLS connections only: it serves {@code
+     * certificateChain} (PEM, the server's certificate first) with {@code privateKey} (PEM, PKCS#8
+     * or PKCS#1, unencrypted). Clients connect with {@code tls=true} ({@link #connectionString()}
+     * does not add it) and must trust the certificate's CA.
+     */
+    public static MongoEmulator startTls(File certificateChain, File privateKey) {
+        SslContext ssl;
+        try {
+            ssl = SslContextBuilder.forServer(certificateChain, privateKey).build();
+        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            throw new IllegalStateException(
+                    "Could not load the emulator's TLS certificate "
+                            + certificateChain
+                            + " / key "
+                            + privateKey
+                            + ": "
+                            + e.getMessage(),
+                    e);
+        }
+        return start(new ChangeStreamBackend(), 0, ssl);
+    }
+
     private static MongoEmulator start(ChangeStreamBackend backend, int port) {
+        return start(backend, port, null);
+    }
+
+    private static MongoEmulator start(ChangeStreamBackend backend, int port, SslContext ssl) {
         backend.enableOplog();
-        EmulatorServer server = new EmulatorServer(backend);
+        EmulatorServer server = new EmulatorServer(backend, ssl);
         InetSocketAddress address = bindOnDaemonThread(server, port);
         return new MongoEmulator(backend, server, address.getPort());
     }

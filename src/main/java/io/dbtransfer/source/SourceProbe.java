@@ -13,10 +13,14 @@ import com.mongodb.MongoSecurityException;
 import com.mongodb.MongoTimeoutException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.connection.ClusterDescription;
+import com.mongodb.connection.ServerDescription;
 import org.bson.BsonTimestamp;
 import org.bson.Document;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +58,9 @@ public final class SourceProbe {
                 password == null
                         ? MongoConnections.parse(uri)
                         : MongoConnections.parse(uri, password);
+        MongoClient[] opened = new MongoClient[1];
         try (MongoClient client = MongoConnections.open(uri, password, 10)) {
+            opened[0] = client;
             MongoDatabase db = client.getDatabase(database);
             long version = operationTime(db.runCommand(new Document("ping", 1)));
             if (version == 0) {
@@ -89,6 +95,11 @@ public final class SourceProbe {
             }
             return version;
         } catch (MongoTimeoutException e) {
+            Throwable tls =
+                    opened[0] == null ? null : tlsFailure(opened[0].getClusterDescription());
+            if (tls != null) {
+                throw new ConfigException(tlsHandshakeFailed(shown, tls));
+            }
             throw new ConfigException(
                     "mongo.uri: cannot reach MongoDB at "
                             + shown
@@ -272,6 +283,76 @@ public final class SourceProbe {
                 + JobConfig.MONGO_PASSWORD_ENV
                 + " or mongo.password-file, or authSource=DB in mongo.uri if the user is defined in another"
                 + " database.";
+    }
+
+    /**
+     * The TLS error (an {@link SSLException} in the cause chain) that kept the driver from
+     * connecting to a server of {@code cluster}, or null when none did.
+     */
+    static Throwable tlsFailure(ClusterDescription cluster) {
+        for (ServerDescription server : cluster.getServerDescriptions()) {
+            for (Throwable t = server.getException(); t != null; t = t.getCause()) {
+                if (t instanceof SSLException) {
+                    return t;
+                }
+                if (t.getCause() == t) {
+                    break;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The message for a failed TLS handshake with the source: which case it is (certificate not
+     * trusted, host name not in the certificate, no TLS on the server), the trust store in use and
+     * where to set it. The MongoDB Java driver, here and in Flink CDC's source, trusts the JVM's
+     * default trust store only; it takes no CA file from the URI.
+     */
+    static String tlsHandshakeFailed(String shown, Throwable tls) {
+        StringBuilder causes = new StringBuilder();
+        for (Throwable t = tls; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            causes.append(' ').append(t.getMessage());
+        }
+        String all = causes.toString();
+        String store = System.getProperty("javax.net.ssl.trustStore");
+        String inUse =
+                store == null || store.isEmpty()
+                        ? "this JVM trusts the JDK's default CAs only (javax.net.ssl.trustStore is"
+                                + " not set)"
+                        : "this JVM trusts the CAs in javax.net.ssl.trustStore=" + store;
+        String where =
+                " Set it on every JVM that connects to MongoDB: for Flink in env.java.opts.all"
+                        + " (flink run, JobManager and TaskManagers), for bin/dbtransfer (verify,"
+                        + " cutover) in DBTRANSFER_JAVA_OPTS.";
+        String head =
+                "mongo.uri: the TLS handshake with MongoDB at "
+                        + shown
+                        + " failed ("
+                        + Redact.uri(String.valueOf(tls.getMessage()))
+                        + "). ";
+        if (all.contains("PKIX") || all.contains("certification path")) {
+            return head
+                    + "The server's certificate is not signed by a trusted CA: "
+                    + inUse
+                    + ". Fix: import the CA that signed the server's certificate into a trust"
+                    + " store (keytool -importcert -file ca.pem -keystore ca.p12 -storetype"
+                    + " PKCS12) and pass -Djavax.net.ssl.trustStore=ca.p12"
+                    + " -Djavax.net.ssl.trustStorePassword=…; the MongoDB Java driver takes no CA"
+                    + " file from the URI."
+                    + where;
+        }
+        if (all.contains("subject alternative") || all.contains("No name matching")) {
+            return head
+                    + "The server's certificate does not list the host name of mongo.uri. Fix:"
+                    + " connect with a host name the certificate lists (subjectAltName), or"
+                    + " reissue the certificate for this host.";
+        }
+        return head
+                + "Check that the server offers TLS on this port (net.tls.mode) and that "
+                + inUse
+                + " including the CA that signed the server's certificate."
+                + where;
     }
 
     /** The current operation time of the server as a version (0 when it reports none). */
