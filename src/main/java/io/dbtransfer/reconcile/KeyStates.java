@@ -56,6 +56,15 @@ final class KeyStates {
      * KeyState#UNKNOWN_TO_SOURCE} at MySQL's version.
      */
     static KeyState reported(KeyState state, MySqlReadBack.Observed observed) {
+        return reported(state, observed, false);
+    }
+
+    /**
+     * As above; {@code repairTried}: reported in repair mode, where the repair could not be done at
+     * this version (marked {@link KeyState#REPAIRED}, so it is not tried again until the key
+     * changes). A report with repair off leaves it unmarked: a later run with repair on repairs it.
+     */
+    static KeyState reported(KeyState state, MySqlReadBack.Observed observed, boolean repairTried) {
         KeyState marked =
                 state != null
                         ? state
@@ -64,6 +73,9 @@ final class KeyStates {
                                 Hash128.ZERO,
                                 KeyState.UNKNOWN_TO_SOURCE);
         marked.flags |= KeyState.REPORTED;
+        if (repairTried) {
+            marked.flags |= KeyState.REPAIRED;
+        }
         return marked;
     }
 

@@ -317,7 +317,12 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
         setCurrentKey(routingKey);
         KeyState state = keyState.value();
         Verdict verdict =
-                Verdict.judge(state, observed, p == null ? 0 : p.attempts, settings.maxRechecks);
+                Verdict.judge(
+                        state,
+                        observed,
+                        p == null ? 0 : p.attempts,
+                        settings.maxRechecks,
+                        settings.repair);
         switch (verdict.action) {
             case OK:
                 checked.inc();
@@ -390,7 +395,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                 == MismatchHandling.Action.REPAIR) {
             repair(routingKey, table, reread, m);
         } else {
-            keyState.update(KeyStates.reported(state, observed));
+            keyState.update(KeyStates.reported(state, observed, settings.repair));
         }
         if (MismatchRecord.REPAIRED.equals(m.status)) {
             LOG.info("Reconciliation mismatch repaired: {}", m);
@@ -626,8 +631,10 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             }
             setCurrentKey(routingKey);
             KeyState st = keyState.value();
-            if (st != null && st.is(KeyState.REPORTED)) {
-                return; // a known, already reported difference
+            if (st != null
+                    && st.is(KeyState.REPORTED)
+                    && (!settings.repair || st.is(KeyState.REPAIRED))) {
+                return; // a known, already reported difference (repaired, or repair is off)
             }
             pending.suspect(routingKey, now());
         }

@@ -49,6 +49,20 @@ public final class Verdict {
      */
     public static Verdict judge(
             KeyState state, MySqlReadBack.Observed observed, int attempts, int maxRechecks) {
+        return judge(state, observed, attempts, maxRechecks, false);
+    }
+
+    /**
+     * As above; with {@code repair} on, a difference reported while repair was off (or before it
+     * could be tried) is a mismatch again, so that it gets repaired: only a key whose repair was
+     * tried at this version stays {@link Action#ALREADY_REPORTED}.
+     */
+    public static Verdict judge(
+            KeyState state,
+            MySqlReadBack.Observed observed,
+            int attempts,
+            int maxRechecks,
+            boolean repair) {
         boolean exhausted = attempts >= maxRechecks;
         Verdict v;
         if (state == null || state.is(KeyState.UNKNOWN_TO_SOURCE)) {
@@ -84,7 +98,10 @@ public final class Verdict {
             // the job's back.
             v = exhausted ? mismatch(MismatchRecord.DIFFERENT, TableSpec.VERSION_COLUMN) : RECHECK;
         }
-        if (v.action == Action.MISMATCH && state != null && state.is(KeyState.REPORTED)) {
+        if (v.action == Action.MISMATCH
+                && state != null
+                && state.is(KeyState.REPORTED)
+                && (!repair || state.is(KeyState.REPAIRED))) {
             return new Verdict(Action.ALREADY_REPORTED, v.kind, v.differing);
         }
         return v;

@@ -66,8 +66,16 @@ public class ChangeRecordDeserializer implements DebeziumDeserializationSchema<C
 
     private final long snapshotVersion;
 
+    /** Restores DBPointer values of the documents ({@code null}: not done, e.g. in tests). */
+    private final DbPointerRestorer pointers;
+
     public ChangeRecordDeserializer(long snapshotVersion) {
+        this(snapshotVersion, null);
+    }
+
+    public ChangeRecordDeserializer(long snapshotVersion, DbPointerRestorer pointers) {
         this.snapshotVersion = snapshotVersion;
+        this.pointers = pointers;
     }
 
     @Override
@@ -114,6 +122,9 @@ public class ChangeRecordDeserializer implements DebeziumDeserializationSchema<C
                             key,
                             SourceVersion.format(version));
                     return;
+                }
+                if (pointers != null) {
+                    fullDocument = pointers.restore(collection, id, fullDocument);
                 }
                 out.collect(
                         new ChangeRecord(

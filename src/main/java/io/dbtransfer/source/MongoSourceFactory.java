@@ -87,7 +87,15 @@ public final class MongoSourceFactory {
                         .heartbeatIntervalMillis(
                                 (int) c.get(JobOptions.SOURCE_HEARTBEAT).toMillis())
                         .splitSizeMB(c.get(JobOptions.SOURCE_SPLIT_SIZE_MB))
-                        .deserializer(new ChangeRecordDeserializer(snapshotVersion));
+                        .deserializer(
+                                new ChangeRecordDeserializer(
+                                        snapshotVersion,
+                                        new DbPointerRestorer(
+                                                uri,
+                                                configured != null
+                                                        ? configured
+                                                        : MongoConnections.password(cs),
+                                                database)));
         if (cs.getUsername() != null) {
             builder.username(cs.getUsername());
         }

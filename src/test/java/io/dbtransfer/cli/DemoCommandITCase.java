@@ -105,6 +105,12 @@ class DemoCommandITCase {
                         case 9 ->
                                 ", \"b80\": {\"$binary\": {\"base64\": \"AQID\","
                                         + " \"subType\": \"80\"}}";
+                        // Flink CDC's JSON writes a DBPointer like a DBRef document.
+                        case 11 ->
+                                ", \"p\": {\"$dbPointer\": {\"$ref\": \"shop.items\", \"$id\":"
+                                        + " {\"$oid\": \"65a1b2c3d4e5f6a7b8c9aaaa\"}}},"
+                                        + " \"r\": {\"$ref\": \"items\", \"$id\":"
+                                        + " {\"$oid\": \"65a1b2c3d4e5f6a7b8c9bbbb\"}}";
                         default -> "";
                     };
             String line =

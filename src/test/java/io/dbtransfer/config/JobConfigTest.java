@@ -249,5 +249,12 @@ class JobConfigTest {
                                         Map.of("mysql.url", "jdbc:postgresql://h/shop")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("reconcile.enabled: false");
+        // Idempotent delivery left rows of deleted documents on PostgreSQL: refused, with the fix.
+        Map<String, String> idempotent = new java.util.HashMap<>(pg);
+        idempotent.put("sink.delivery-guarantee", "idempotent");
+        assertThatThrownBy(() -> load(dir, BASE + "collections: [a]\n", idempotent))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sink.delivery-guarantee: idempotent is not supported")
+                .hasMessageContaining("exactly-once");
     }
 }

@@ -284,4 +284,90 @@ class ReconcileRepairOperatorITCase {
                 .containsExactly("different 17 v");
         h.close();
     }
+
+    /**
+     * A difference reported while {@code reconcile.repair} was off (the mapping gained a column,
+     * say, and the rows not changed since lack it) is repaired once the job is restored with repair
+     * on: the report alone does not exempt the key from repair. A key whose repair was tried stays
+     * reported (covered above: a document that no longer normalizes).
+     */
+    @Test
+    void aDifferenceReportedWithRepairOffIsRepairedAfterARestoreWithRepairOn() throws Exception {
+        MigrationFixture f =
+                new MigrationFixture("rrop_later")
+                        .collections("items:\n  columns:\n    v: INT\n")
+                        .set("reconcile.check-delay", "0 ms")
+                        .set("reconcile.recheck-delay", "100 ms")
+                        .set("reconcile.max-backoff", "400 ms")
+                        .set("reconcile.max-rechecks", "2")
+                        .set("reconcile.sweep-interval", "10 s");
+        JobConfig config = f.config();
+        List<Document> docs = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            docs.add(new Document("_id", "k" + i).append("v", i));
+        }
+        f.mongo().getCollection("items").insertMany(docs);
+        DocumentNormalizer normalizer =
+                new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
+        List<RowChange> changes = new ArrayList<>();
+        for (BsonDocument d : f.mongo().getCollection("items", BsonDocument.class).find()) {
+            changes.add(
+                    normalizer.normalize(
+                                    ChangeRecord.upsert(
+                                            "items",
+                                            CanonicalValues.canonicalJson(d.get("_id")),
+                                            d.toJson(CanonicalValues.CANONICAL),
+                                            1000 + changes.size()),
+                                    0)
+                            .change);
+        }
+        try (Connection conn = f.mysql()) {
+            SchemaManager.createTables(conn, config.mapping());
+            conn.setAutoCommit(false);
+            new ChangeApplier(config.mapping()).apply(conn, changes);
+            conn.commit();
+        }
+        var a =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new ReconcileOperator(ReconcileSettings.from(config)),
+                        RowChange::routingKey,
+                        Types.STRING);
+        a.open();
+        for (RowChange c : changes) {
+            a.processElement(c, 0);
+        }
+        a.snapshot(1, 1);
+        a.notifyOfCompletedCheckpoint(1);
+        advance(a, 2_000);
+        a.getOutput().clear();
+        try (Connection conn = f.mysql();
+                Statement st = conn.createStatement()) {
+            st.execute("UPDATE items SET v = 999 WHERE _id = 'k3'");
+        }
+        advance(a, 10_000 + 3_000);
+        assertThat(verdicts(a)).containsExactly("different k3 v");
+        assertThat(mismatches(a).get(0).status).isEqualTo(MismatchRecord.OPEN);
+        advance(a, 12_000);
+        assertThat(mismatches(a)).as("reported once, not at every sweep").hasSize(1);
+        assertThat(a.extractOutputValues()).as("repair is off").isEmpty();
+        OperatorSubtaskState snapshot = a.snapshot(2, 2);
+        a.close();
+
+        f.set("reconcile.repair", "true");
+        var b =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new ReconcileOperator(ReconcileSettings.from(f.config())),
+                        RowChange::routingKey,
+                        Types.STRING);
+        b.initializeState(snapshot);
+        b.open();
+        advance(b, 10_000 + 3_000);
+        List<RowChange> repairs = b.extractOutputValues();
+        assertThat(repairs).as("the reported key is repaired now").hasSize(1);
+        assertThat(repairs.get(0).repair).isTrue();
+        assertThat(repairs.get(0).parent[0]).isEqualTo("k3");
+        assertThat(mismatches(b)).hasSize(1);
+        assertThat(mismatches(b).get(0).status).isEqualTo(MismatchRecord.REPAIRED);
+        b.close();
+    }
 }
