@@ -149,10 +149,14 @@ final class CheckTarget {
                             + "), so "
                             + command
                             + " does not know how the job maps the collections, and guessing"
-                            + " would report false differences. Jobs record their mapping when"
-                            + " they prepare the target; for a target written by an older job,"
-                            + " pass the job's file with --config job.yaml. Check that"
-                            + " --mysql-url names the job's target database.");
+                            + " would report false differences. "
+                            + (MySqlConnections.isPostgres(connection.get(JobOptions.MYSQL_URL))
+                                    ? "Jobs do not record their mapping in a PostgreSQL target"
+                                            + " yet: pass the job's file with --config job.yaml."
+                                    : "Jobs record their mapping when they prepare the target;"
+                                            + " for a target written by an older job, pass the"
+                                            + " job's file with --config job.yaml.")
+                            + " Check that --mysql-url names the job's target database.");
         }
         Set<String> collections = new LinkedHashSet<>(args.collections);
         if (collections.isEmpty()) {

@@ -552,6 +552,37 @@ public final class MySqlDialect implements TargetDialect {
         return keyReadExpression(column);
     }
 
+    /** A plain {@code ?}: MySQL converts the bound text to the column's type. */
+    @Override
+    public String keyParameter(ColumnSpec column) {
+        return "?";
+    }
+
+    /** Integer kinds as numbers (exact beyond 2^53), everything else as text. */
+    @Override
+    public void bindKeyText(PreparedStatement ps, int index, ColumnSpec column, String keyText)
+            throws SQLException {
+        switch (column.type.kind) {
+            case INT:
+            case BIGINT:
+                ps.setLong(index, Long.parseLong(keyText));
+                break;
+            default:
+                ps.setString(index, keyText);
+        }
+    }
+
+    @Override
+    public String limit(int rows) {
+        return " LIMIT " + rows;
+    }
+
+    /** Connector/J streams row by row with {@code Integer.MIN_VALUE}. */
+    @Override
+    public int streamingFetchSize() {
+        return Integer.MIN_VALUE;
+    }
+
     @Override
     public String commitMarkerTableDdl(String table) {
         return "CREATE TABLE IF NOT EXISTS "

@@ -5,6 +5,7 @@ import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.TableSpec;
+import io.dbtransfer.model.TargetType;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,13 +17,17 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.function.Predicate;
 
 /**
- * Reads what MySQL holds for document keys, on its own (plain JDBC, no Flink): the parent row and
- * its version, every child row, the tombstone version; hashed with {@link RowHasher}.
+ * Reads what the target (MySQL or PostgreSQL) holds for document keys, on its own (plain JDBC, no
+ * Flink): the parent row and its version, every child row, the tombstone version; hashed with
+ * {@link RowHasher}. The SQL goes through the target's {@link TargetDialect} (quoting, key
+ * parameters and their binding, {@code LIMIT}); the methods without a dialect take it from the
+ * connection's URL.
  *
  * <p>Keys are the texts of the parent table's single key column ({@code _id}); every child table's
  * first column holds that document key.
@@ -63,6 +68,13 @@ public final class MySqlReadBack {
     /** Reads the given keys (batched); keys MySQL knows nothing of map to an empty Observed. */
     public static Map<String, Observed> read(
             Connection connection, TableSpec table, Collection<String> keys) throws SQLException {
+        return read(dialectOf(connection), connection, table, keys);
+    }
+
+    /** {@link #read(Connection, TableSpec, Collection)} on the target of {@code d}. */
+    public static Map<String, Observed> read(
+            TargetDialect d, Connection connection, TableSpec table, Collection<String> keys)
+            throws SQLException {
         Map<String, Observed> out = new LinkedHashMap<>();
         for (String k : keys) {
             out.put(k, new Observed());
@@ -71,11 +83,11 @@ public final class MySqlReadBack {
         List<String> all = new ArrayList<>(out.keySet());
         for (int from = 0; from < all.size(); from += BATCH) {
             List<String> batch = all.subList(from, Math.min(all.size(), from + BATCH));
-            readParents(connection, table, batch, out);
+            readParents(d, connection, table, batch, out);
             for (TableSpec child : RowHasher.descendants(table)) {
-                readChildren(connection, child, batch, out);
+                readChildren(d, connection, child, batch, out);
             }
-            readTombstones(connection, table, batch, out);
+            readTombstones(d, connection, table, batch, out);
         }
         return out;
     }
@@ -87,15 +99,16 @@ public final class MySqlReadBack {
      */
     public static Map<String, Observed> scan(
             Connection connection, TableSpec table, Predicate<String> filter) throws SQLException {
+        TargetDialect d = dialectOf(connection);
         Map<String, Observed> out = new HashMap<>();
         String sql =
                 "SELECT "
-                        + columnList(table)
+                        + columnList(d, table)
                         + ", "
-                        + MySqlDialect.quote(TableSpec.VERSION_COLUMN)
+                        + d.quoteIdentifier(TableSpec.VERSION_COLUMN)
                         + " FROM "
-                        + MySqlDialect.quote(table.name);
-        try (Statement st = streaming(connection);
+                        + d.quoteIdentifier(table.name);
+        try (Statement st = streaming(d, connection);
                 ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
                 String[] row = row(rs, table);
@@ -108,8 +121,8 @@ public final class MySqlReadBack {
         }
         for (TableSpec child : RowHasher.descendants(table)) {
             String childSql =
-                    "SELECT " + columnList(child) + " FROM " + MySqlDialect.quote(child.name);
-            try (Statement st = streaming(connection);
+                    "SELECT " + columnList(d, child) + " FROM " + d.quoteIdentifier(child.name);
+            try (Statement st = streaming(d, connection);
                     ResultSet rs = st.executeQuery(childSql)) {
                 while (rs.next()) {
                     String[] row = row(rs, child);
@@ -149,6 +162,13 @@ public final class MySqlReadBack {
      */
     public static Page page(Connection c, TableSpec table, String after, int pageSize)
             throws SQLException {
+        return page(dialectOf(c), c, table, after, pageSize);
+    }
+
+    /** {@link #page(Connection, TableSpec, String, int)} on the target of {@code d}. */
+    public static Page page(
+            TargetDialect d, Connection c, TableSpec table, String after, int pageSize)
+            throws SQLException {
         List<TableSpec> descendants = RowHasher.descendants(table);
         int childLimit = pageSize * 16;
         boolean[] unlimited = new boolean[descendants.size()];
@@ -158,18 +178,17 @@ public final class MySqlReadBack {
             List<Long> versions = new ArrayList<>();
             String sql =
                     "SELECT "
-                            + columnList(table)
+                            + columnList(d, table)
                             + ", "
-                            + MySqlDialect.quote(TableSpec.VERSION_COLUMN)
+                            + d.quoteIdentifier(TableSpec.VERSION_COLUMN)
                             + " FROM "
-                            + MySqlDialect.quote(table.name)
-                            + range(table, after, hi != null)
+                            + d.quoteIdentifier(table.name)
+                            + range(d, table, after, hi != null)
                             + " ORDER BY "
-                            + MySqlDialect.quote(table.columns.get(0).name)
-                            + " LIMIT "
-                            + pageSize;
+                            + d.quoteIdentifier(table.columns.get(0).name)
+                            + d.limit(pageSize);
             try (PreparedStatement ps = c.prepareStatement(sql)) {
-                bindRange(ps, table, after, hi);
+                bindRange(d, ps, table, after, hi);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         parents.add(row(rs, table));
@@ -185,7 +204,7 @@ public final class MySqlReadBack {
             for (int t = 0; t < descendants.size(); t++) {
                 boolean all = unlimited[t] || attempt >= 64;
                 List<String[]> rows =
-                        childRange(c, descendants.get(t), after, hi, all ? -1 : childLimit);
+                        childRange(d, c, descendants.get(t), after, hi, all ? -1 : childLimit);
                 if (!all && rows.size() == childLimit) {
                     // More child rows in the range than a page holds: end the range before the
                     // last key read (its rows may go on) — or, when the rows are all of one key,
@@ -229,19 +248,20 @@ public final class MySqlReadBack {
     }
 
     private static List<String[]> childRange(
-            Connection c, TableSpec child, String after, String hi, int limit) throws SQLException {
+            TargetDialect d, Connection c, TableSpec child, String after, String hi, int limit)
+            throws SQLException {
         String sql =
                 "SELECT "
-                        + columnList(child)
+                        + columnList(d, child)
                         + " FROM "
-                        + MySqlDialect.quote(child.name)
-                        + range(child, after, hi != null)
+                        + d.quoteIdentifier(child.name)
+                        + range(d, child, after, hi != null)
                         + " ORDER BY "
-                        + MySqlDialect.quote(child.columns.get(0).name)
-                        + (limit < 0 ? "" : " LIMIT " + limit);
+                        + d.quoteIdentifier(child.columns.get(0).name)
+                        + (limit < 0 ? "" : d.limit(limit));
         List<String[]> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            bindRange(ps, child, after, hi);
+            bindRange(d, ps, child, after, hi);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(row(rs, child));
@@ -251,62 +271,133 @@ public final class MySqlReadBack {
         return out;
     }
 
-    private static String range(TableSpec table, String after, boolean bounded) {
-        String key = MySqlDialect.quote(table.columns.get(0).name);
+    private static String range(TargetDialect d, TableSpec table, String after, boolean bounded) {
+        ColumnSpec column = table.columns.get(0);
+        String key = d.quoteIdentifier(column.name);
         StringJoiner where = new StringJoiner(" AND ", " WHERE ", "").setEmptyValue("");
         if (after != null) {
-            where.add(key + " > ?");
+            where.add(key + " > " + d.keyParameter(column));
         }
         if (bounded) {
-            where.add(key + " <= ?");
+            where.add(key + " <= " + d.keyParameter(column));
         }
         return where.toString();
     }
 
-    private static void bindRange(PreparedStatement ps, TableSpec table, String after, String hi)
+    private static void bindRange(
+            TargetDialect d, PreparedStatement ps, TableSpec table, String after, String hi)
             throws SQLException {
         int i = 1;
         if (after != null) {
-            bindKey(ps, i++, table, after);
+            d.bindKeyText(ps, i++, table.columns.get(0), after);
         }
         if (hi != null) {
-            bindKey(ps, i, table, hi);
+            d.bindKeyText(ps, i, table.columns.get(0), hi);
         }
     }
 
-    /** Binds a key text in the key column's type (integers as integers: exact comparisons). */
-    private static void bindKey(PreparedStatement ps, int index, TableSpec table, String keyText)
+    /**
+     * Binds a key text where the read-back has always bound text on MySQL (which converts it to the
+     * column's type itself); other targets bind it in the column's type.
+     */
+    private static void bindText(
+            TargetDialect d, PreparedStatement ps, int index, ColumnSpec column, String keyText)
             throws SQLException {
-        switch (table.columns.get(0).type.kind) {
-            case INT:
-            case BIGINT:
-                ps.setLong(index, Long.parseLong(keyText));
-                break;
-            default:
-                ps.setString(index, keyText);
+        if (d.type() == TargetType.MYSQL) {
+            ps.setString(index, keyText);
+        } else {
+            d.bindKeyText(ps, index, column, keyText);
         }
+    }
+
+    /** The dialect of the database {@code c} is connected to (MySQL when the URL says nothing). */
+    public static TargetDialect dialectOf(Connection c) throws SQLException {
+        String url = c.getMetaData().getURL();
+        return url != null && url.toLowerCase(Locale.ROOT).startsWith("jdbc:postgresql:")
+                ? PostgresDialect.INSTANCE
+                : MySqlDialect.INSTANCE;
+    }
+
+    /**
+     * The first {@code limit} distinct document keys the target holds after {@code lower} (from the
+     * first when null) over the parent and all child tables, in the target's order of the key
+     * column: each table's first {@code limit} keys, merged and cut by the database, so a page
+     * never holds more than {@code limit} keys however many rows the range has.
+     */
+    public static List<String> keyPage(
+            TargetDialect d, Connection c, TableSpec table, String lower, int limit)
+            throws SQLException {
+        List<TableSpec> tables = new ArrayList<>();
+        tables.add(table);
+        tables.addAll(RowHasher.descendants(table));
+        String k = d.quoteIdentifier("k");
+        StringBuilder sql = new StringBuilder("SELECT " + k + " FROM (");
+        for (int i = 0; i < tables.size(); i++) {
+            TableSpec t = tables.get(i);
+            String column = d.quoteIdentifier(t.columns.get(0).name);
+            // Parenthesised members only in a UNION (older MySQL 8 refuse "((SELECT …)) t").
+            boolean union = tables.size() > 1;
+            sql.append(i == 0 ? "" : " UNION ")
+                    .append(union ? "(" : "")
+                    .append("SELECT DISTINCT ")
+                    .append(column)
+                    .append(" AS ")
+                    .append(k)
+                    .append(" FROM ")
+                    .append(d.quoteIdentifier(t.name))
+                    .append(" WHERE 1 = 1");
+            if (lower != null) {
+                sql.append(" AND ")
+                        .append(column)
+                        .append(" > ")
+                        .append(d.keyParameter(t.columns.get(0)));
+            }
+            sql.append(" ORDER BY ").append(column).append(d.limit(limit));
+            sql.append(union ? ")" : "");
+        }
+        sql.append(") ")
+                .append(d.quoteIdentifier("page"))
+                .append(" ORDER BY ")
+                .append(k)
+                .append(d.limit(limit));
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int i = 1;
+            for (TableSpec t : tables) {
+                if (lower != null) {
+                    bindText(d, ps, i++, t.columns.get(0), lower);
+                }
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(CanonicalValues.fromJdbc(rs, 1, table.columns.get(0).type));
+                }
+            }
+        }
+        return out;
     }
 
     /** The keys among {@code keys} that have a parent row in MySQL (batched). */
     public static java.util.Set<String> present(
             Connection c, TableSpec table, Collection<String> keys) throws SQLException {
+        TargetDialect d = dialectOf(c);
         java.util.Set<String> out = new java.util.HashSet<>();
         List<String> all = new ArrayList<>(keys);
         for (int from = 0; from < all.size(); from += BATCH) {
             List<String> batch = all.subList(from, Math.min(all.size(), from + BATCH));
             String sql =
                     "SELECT "
-                            + MySqlDialect.quote(table.columns.get(0).name)
+                            + d.quoteIdentifier(table.columns.get(0).name)
                             + " FROM "
-                            + MySqlDialect.quote(table.name)
+                            + d.quoteIdentifier(table.name)
                             + " WHERE "
-                            + MySqlDialect.quote(table.columns.get(0).name)
+                            + d.quoteIdentifier(table.columns.get(0).name)
                             + " IN ("
-                            + placeholders(batch.size())
+                            + placeholders(d, table.columns.get(0), batch.size())
                             + ")";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (int i = 0; i < batch.size(); i++) {
-                    bindKey(ps, i + 1, table, batch.get(i));
+                    d.bindKeyText(ps, i + 1, table.columns.get(0), batch.get(i));
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -330,28 +421,36 @@ public final class MySqlReadBack {
     /** Reads the parent row and every child row of one key (canonical values). */
     public static Rows rows(Connection connection, TableSpec table, String keyText)
             throws SQLException {
+        return rows(dialectOf(connection), connection, table, keyText);
+    }
+
+    /** {@link #rows(Connection, TableSpec, String)} on the target of {@code d}. */
+    public static Rows rows(TargetDialect d, Connection connection, TableSpec table, String keyText)
+            throws SQLException {
         Rows out = new Rows();
-        List<String[]> parents = select(connection, table, keyText);
+        List<String[]> parents = select(d, connection, table, keyText);
         out.parent = parents.isEmpty() ? null : parents.get(0);
         for (TableSpec child : RowHasher.descendants(table)) {
-            out.children.put(child.name, select(connection, child, keyText));
+            out.children.put(child.name, select(d, connection, child, keyText));
         }
         return out;
     }
 
-    private static List<String[]> select(Connection c, TableSpec table, String keyText)
-            throws SQLException {
+    private static List<String[]> select(
+            TargetDialect d, Connection c, TableSpec table, String keyText) throws SQLException {
+        ColumnSpec key = table.columns.get(0);
         String sql =
                 "SELECT "
-                        + columnList(table)
+                        + columnList(d, table)
                         + " FROM "
-                        + MySqlDialect.quote(table.name)
+                        + d.quoteIdentifier(table.name)
                         + " WHERE "
-                        + MySqlDialect.quote(table.columns.get(0).name)
-                        + " = ?";
+                        + d.quoteIdentifier(key.name)
+                        + " = "
+                        + d.keyParameter(key);
         List<String[]> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, keyText);
+            bindText(d, ps, 1, key, keyText);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(row(rs, table));
@@ -361,31 +460,35 @@ public final class MySqlReadBack {
         return out;
     }
 
-    private static Statement streaming(Connection connection) throws SQLException {
+    private static Statement streaming(TargetDialect d, Connection connection) throws SQLException {
         Statement st =
                 connection.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
-        // MySQL Connector/J streams row by row with this fetch size instead of buffering the table.
-        st.setFetchSize(Integer.MIN_VALUE);
+        // Streams instead of buffering the table (MySQL Connector/J: row by row).
+        st.setFetchSize(d.streamingFetchSize());
         return st;
     }
 
     private static void readParents(
-            Connection c, TableSpec table, List<String> batch, Map<String, Observed> out)
+            TargetDialect d,
+            Connection c,
+            TableSpec table,
+            List<String> batch,
+            Map<String, Observed> out)
             throws SQLException {
         String sql =
                 "SELECT "
-                        + columnList(table)
+                        + columnList(d, table)
                         + ", "
-                        + MySqlDialect.quote(TableSpec.VERSION_COLUMN)
+                        + d.quoteIdentifier(TableSpec.VERSION_COLUMN)
                         + " FROM "
-                        + MySqlDialect.quote(table.name)
+                        + d.quoteIdentifier(table.name)
                         + " WHERE "
-                        + MySqlDialect.quote(table.columns.get(0).name)
+                        + d.quoteIdentifier(table.columns.get(0).name)
                         + " IN ("
-                        + placeholders(batch.size())
+                        + placeholders(d, table.columns.get(0), batch.size())
                         + ")";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, batch);
+            bind(d, ps, table.columns.get(0), batch);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String[] row = row(rs, table);
@@ -403,20 +506,24 @@ public final class MySqlReadBack {
     }
 
     private static void readChildren(
-            Connection c, TableSpec child, List<String> batch, Map<String, Observed> out)
+            TargetDialect d,
+            Connection c,
+            TableSpec child,
+            List<String> batch,
+            Map<String, Observed> out)
             throws SQLException {
         String sql =
                 "SELECT "
-                        + columnList(child)
+                        + columnList(d, child)
                         + " FROM "
-                        + MySqlDialect.quote(child.name)
+                        + d.quoteIdentifier(child.name)
                         + " WHERE "
-                        + MySqlDialect.quote(child.columns.get(0).name)
+                        + d.quoteIdentifier(child.columns.get(0).name)
                         + " IN ("
-                        + placeholders(batch.size())
+                        + placeholders(d, child.columns.get(0), batch.size())
                         + ")";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, batch);
+            bind(d, ps, child.columns.get(0), batch);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String[] row = row(rs, child);
@@ -431,16 +538,28 @@ public final class MySqlReadBack {
     }
 
     private static void readTombstones(
-            Connection c, TableSpec table, List<String> batch, Map<String, Observed> out)
+            TargetDialect d,
+            Connection c,
+            TableSpec table,
+            List<String> batch,
+            Map<String, Observed> out)
             throws SQLException {
         Map<String, String> byEncoded = new HashMap<>();
         for (String k : batch) {
             byEncoded.put(TombstoneKey.encode(new String[] {k}, 1), k);
         }
         String sql =
-                "SELECT `pk`, `version` FROM "
-                        + MySqlDialect.quote(MySqlDialect.TOMBSTONE_TABLE)
-                        + " WHERE `tbl` = ? AND `pk` IN ("
+                "SELECT "
+                        + d.quoteIdentifier("pk")
+                        + ", "
+                        + d.quoteIdentifier("version")
+                        + " FROM "
+                        + d.quoteIdentifier(MySqlDialect.TOMBSTONE_TABLE)
+                        + " WHERE "
+                        + d.quoteIdentifier("tbl")
+                        + " = ? AND "
+                        + d.quoteIdentifier("pk")
+                        + " IN ("
                         + placeholders(byEncoded.size())
                         + ")";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -476,16 +595,26 @@ public final class MySqlReadBack {
         return values;
     }
 
-    private static void bind(PreparedStatement ps, List<String> values) throws SQLException {
+    private static void bind(
+            TargetDialect d, PreparedStatement ps, ColumnSpec column, List<String> values)
+            throws SQLException {
         for (int i = 0; i < values.size(); i++) {
-            ps.setString(i + 1, values.get(i));
+            bindText(d, ps, i + 1, column, values.get(i));
         }
     }
 
-    static String columnList(TableSpec table) {
+    static String columnList(TargetDialect d, TableSpec table) {
         StringJoiner j = new StringJoiner(", ");
         for (ColumnSpec c : table.columns) {
-            j.add(MySqlDialect.quote(c.name));
+            j.add(d.quoteIdentifier(c.name));
+        }
+        return j.toString();
+    }
+
+    private static String placeholders(TargetDialect d, ColumnSpec column, int n) {
+        StringJoiner j = new StringJoiner(", ");
+        for (int i = 0; i < n; i++) {
+            j.add(d.keyParameter(column));
         }
         return j.toString();
     }

@@ -350,6 +350,30 @@ public final class PostgresDialect implements TargetDialect {
                 + "))";
     }
 
+    /** DATETIME keys are bound as text and cast, as in the sink's statements. */
+    @Override
+    public String keyParameter(ColumnSpec column) {
+        return placeholder(column);
+    }
+
+    /** Every kind as its type ({@link ValueCodec#bind}): PostgreSQL compares no text to numbers. */
+    @Override
+    public void bindKeyText(PreparedStatement ps, int index, ColumnSpec column, String keyText)
+            throws SQLException {
+        ValueCodec.bind(ps, index, column, keyText);
+    }
+
+    @Override
+    public String limit(int rows) {
+        return " LIMIT " + rows;
+    }
+
+    /** The driver fetches through a cursor in batches of this size (inside a transaction). */
+    @Override
+    public int streamingFetchSize() {
+        return 1000;
+    }
+
     @Override
     public String commitMarkerTableDdl(String table) {
         return "CREATE TABLE IF NOT EXISTS "

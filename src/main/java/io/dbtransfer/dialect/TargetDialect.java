@@ -5,6 +5,7 @@ import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.TargetType;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
 
@@ -97,6 +98,26 @@ public interface TargetDialect {
 
     /** How a key column is selected so that {@link ValueCodec#readKey} gives its canonical text. */
     String keyRead(ColumnSpec column);
+
+    /**
+     * The placeholder a key text is compared through in the read-back ({@link MySqlReadBack}):
+     * {@code ?}, or a cast where the target does not convert the bound text itself.
+     */
+    String keyParameter(ColumnSpec column);
+
+    /**
+     * Binds a key text (canonical form of {@code column}'s type) for an exact comparison with the
+     * column in the read-back: integers as integers, and on targets with strict types every kind as
+     * its type.
+     */
+    void bindKeyText(PreparedStatement ps, int index, ColumnSpec column, String keyText)
+            throws SQLException;
+
+    /** The clause that bounds a {@code SELECT} to its first {@code rows} rows. */
+    String limit(int rows);
+
+    /** The fetch size that streams a large result row by row instead of buffering it. */
+    int streamingFetchSize();
 
     /** The commit-marker table of the exactly-once sink (xid, token, created_at). */
     String commitMarkerTableDdl(String table);

@@ -331,6 +331,12 @@ public final class CanonicalValues {
                     byte[] v = rs.getBytes(index);
                     return v == null ? null : HexFormat.of().formatHex(v);
                 }
+            case CHAR:
+                {
+                    // Without the padding, as MySQL returns CHAR values (PostgreSQL keeps it).
+                    String v = rs.getString(index);
+                    return v == null ? null : v.replaceFirst(" +$", "");
+                }
             default:
                 return rs.getString(index);
         }

@@ -1,7 +1,7 @@
 package io.dbtransfer.verify;
 
-import io.dbtransfer.dialect.MySqlDialect;
 import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.hashing.Hash128;
 import io.dbtransfer.hashing.KeyTexts;
 import io.dbtransfer.hashing.RowHasher;
@@ -26,8 +26,6 @@ import org.bson.BsonInt32;
 import org.bson.BsonValue;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,15 +43,15 @@ import java.util.function.Consumer;
  * The standalone verifier behind {@code bin/dbtransfer verify}: independent of the job and its
  * state. Two passes per collection. The source pass walks the documents in {@code _id} order in
  * chunks of {@code chunkSize}; for each chunk it hashes the documents (through the mapping and
- * {@link RowHasher}) and the MySQL rows of exactly their keys (parent and child tables, read by key
- * through {@link MySqlReadBack}), and compares the chunk digests and, when they differ, the keys.
- * The target pass walks every key MySQL holds, in MySQL's order, and looks each up in MongoDB: a
- * key no document has is an extra one. Neither pass assumes that MySQL orders the key column as
- * MongoDB orders {@code _id}s (it does not: text order puts {@code "10"} before {@code "2"}, and
- * MongoDB orders mixed types by type). Differing keys are read again on both sides {@code
- * recheckDelayMs} after they were first seen, by the {@code _id} read the first time: a key whose
- * either side changed meanwhile is counted as in flux, one that differs the same way twice is a
- * mismatch.
+ * {@link RowHasher}) and the target's rows of exactly their keys (parent and child tables, read by
+ * key through {@link MySqlReadBack} in the target's dialect: MySQL or PostgreSQL), and compares the
+ * chunk digests and, when they differ, the keys. The target pass walks every key MySQL holds, in
+ * MySQL's order, and looks each up in MongoDB: a key no document has is an extra one. Neither pass
+ * assumes that MySQL orders the key column as MongoDB orders {@code _id}s (it does not: text order
+ * puts {@code "10"} before {@code "2"}, and MongoDB orders mixed types by type). Differing keys are
+ * read again on both sides {@code recheckDelayMs} after they were first seen, by the {@code _id}
+ * read the first time: a key whose either side changed meanwhile is counted as in flux, one that
+ * differs the same way twice is a mismatch.
  *
  * <p>Memory is bounded independently of the collection size: one chunk of documents, one page of at
  * most {@code chunkSize} MySQL keys, the key texts of at most {@value #MAX_SUSPECTS} dead-lettered
@@ -69,6 +67,7 @@ public final class ChunkedVerifier {
     private final int chunkSize;
     private final long recheckDelayMs;
     private final Consumer<String> progress;
+    private TargetDialect dialect;
     private BiPredicate<String, String> changedLater = (collection, key) -> false;
 
     public ChunkedVerifier(
@@ -95,6 +94,12 @@ public final class ChunkedVerifier {
      */
     public ChunkedVerifier changedLater(BiPredicate<String, String> keys) {
         this.changedLater = Objects.requireNonNull(keys);
+        return this;
+    }
+
+    /** The target's dialect (unless set: the one its connection's URL names). */
+    public ChunkedVerifier dialect(TargetDialect target) {
+        this.dialect = Objects.requireNonNull(target);
         return this;
     }
 
@@ -173,7 +178,7 @@ public final class ChunkedVerifier {
                     // By the _id read at first sight; an extra key by every _id its text fits.
                     Map<String, Hash128> src = sourceHashes(source, collection, table, ids, keys);
                     Map<String, MySqlReadBack.Observed> observed =
-                            MySqlReadBack.read(target, table, keys);
+                            MySqlReadBack.read(dialect, target, table, keys);
                     for (Suspect s : batch) {
                         Hash128 now = src.get(s.key);
                         MySqlReadBack.Observed o = observed.get(s.key);
@@ -198,6 +203,9 @@ public final class ChunkedVerifier {
     /** Compares every mapped collection with its tables. */
     public VerifyReport verify(MongoDatabase source, Connection target)
             throws SQLException, InterruptedException {
+        if (dialect == null) {
+            dialect = MySqlReadBack.dialectOf(target);
+        }
         VerifyReport report = new VerifyReport();
         Suspects suspects = new Suspects();
         for (Map.Entry<String, TableSpec> e : normalizer.mapping().byCollection().entrySet()) {
@@ -425,7 +433,7 @@ public final class ChunkedVerifier {
      * Reads {@code keys} from MySQL, adds their digests (source from {@code src}, target from the
      * rows read) to {@code digests} and the table's, counts rows, and collects differing keys.
      */
-    private static void compare(
+    private void compare(
             Connection target,
             String collection,
             TableSpec table,
@@ -439,7 +447,8 @@ public final class ChunkedVerifier {
         if (keys.isEmpty()) {
             return;
         }
-        Map<String, MySqlReadBack.Observed> observed = MySqlReadBack.read(target, table, keys);
+        Map<String, MySqlReadBack.Observed> observed =
+                MySqlReadBack.read(dialect, target, table, keys);
         for (String k : keys) {
             MySqlReadBack.Observed o = observed.get(k);
             if (o.hasParent) {
@@ -535,54 +544,16 @@ public final class ChunkedVerifier {
     }
 
     /**
-     * The first {@code limit} distinct document keys MySQL holds after {@code lower} (from the
-     * first when null) over the parent and all child tables, in MySQL's order of the key column:
-     * each table's first {@code limit} keys, merged and cut by the database, so a page never holds
-     * more than {@code limit} keys however many rows the range has.
+     * The first {@code limit} distinct document keys the target holds after {@code lower} (from the
+     * first when null) over the parent and all child tables ({@link MySqlReadBack#keyPage}).
      */
-    private static TargetPage targetPage(Connection c, TableSpec table, String lower, int limit)
+    private TargetPage targetPage(Connection c, TableSpec table, String lower, int limit)
             throws SQLException {
-        List<TableSpec> tables = new ArrayList<>();
-        tables.add(table);
-        tables.addAll(RowHasher.descendants(table));
-        StringBuilder sql = new StringBuilder("SELECT `k` FROM (");
-        for (int i = 0; i < tables.size(); i++) {
-            TableSpec t = tables.get(i);
-            String column = MySqlDialect.quote(t.columns.get(0).name);
-            // Parenthesised members only in a UNION (older MySQL 8 refuse "((SELECT …)) t").
-            boolean union = tables.size() > 1;
-            sql.append(i == 0 ? "" : " UNION ")
-                    .append(union ? "(" : "")
-                    .append("SELECT DISTINCT ")
-                    .append(column)
-                    .append(" AS `k` FROM ")
-                    .append(MySqlDialect.quote(t.name))
-                    .append(" WHERE 1 = 1");
-            if (lower != null) {
-                sql.append(" AND ").append(column).append(" > ?");
-            }
-            sql.append(" ORDER BY ").append(column).append(" LIMIT ").append(limit);
-            sql.append(union ? ")" : "");
-        }
-        sql.append(") `page` ORDER BY `k` LIMIT ").append(limit);
         TargetPage page = new TargetPage();
-        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            int i = 1;
-            for (int t = 0; t < tables.size(); t++) {
-                if (lower != null) {
-                    ps.setString(i++, lower);
-                }
-            }
-            String lastKey = null;
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    lastKey = CanonicalValues.fromJdbc(rs, 1, table.columns.get(0).type);
-                    page.keys.add(lastKey);
-                }
-            }
-            if (page.keys.size() >= limit) {
-                page.cut = lastKey;
-            }
+        List<String> keys = MySqlReadBack.keyPage(dialect, c, table, lower, limit);
+        page.keys.addAll(keys);
+        if (page.keys.size() >= limit) {
+            page.cut = keys.get(keys.size() - 1);
         }
         return page;
     }

@@ -1,11 +1,14 @@
 package io.dbtransfer.verify;
 
+import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ChangeRecord;
 import io.dbtransfer.model.ChildRows;
 import io.dbtransfer.model.NormalizeResult;
+import io.dbtransfer.model.TargetType;
 import io.dbtransfer.normalize.DocumentNormalizer;
 
 import com.mongodb.client.MongoCursor;
@@ -88,9 +91,9 @@ public final class ConsistencyChecker {
         }
         StringBuilder sql = new StringBuilder("SELECT ");
         for (int i = 0; i < table.columns.size(); i++) {
-            sql.append(i == 0 ? "" : ", ").append(quote(table.columns.get(i).name));
+            sql.append(i == 0 ? "" : ", ").append(quote(target, table.columns.get(i).name));
         }
-        sql.append(" FROM ").append(quote(table.name));
+        sql.append(" FROM ").append(quote(target, table.name));
         try (Statement st = target.createStatement();
                 ResultSet rs = st.executeQuery(sql.toString())) {
             while (rs.next()) {
@@ -138,7 +141,7 @@ public final class ConsistencyChecker {
             ConsistencyReport report)
             throws SQLException {
         try (Statement st = target.createStatement();
-                ResultSet rs = st.executeQuery(select(child))) {
+                ResultSet rs = st.executeQuery(select(target, child))) {
             while (rs.next()) {
                 report.childRows++;
                 String[] actual = read(rs, child);
@@ -166,12 +169,12 @@ public final class ConsistencyChecker {
                         k -> report.sample("missing child row " + child.name + "/" + printable(k)));
     }
 
-    private static String select(TableSpec table) {
+    private static String select(Connection target, TableSpec table) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT ");
         for (int i = 0; i < table.columns.size(); i++) {
-            sql.append(i == 0 ? "" : ", ").append(quote(table.columns.get(i).name));
+            sql.append(i == 0 ? "" : ", ").append(quote(target, table.columns.get(i).name));
         }
-        return sql.append(" FROM ").append(quote(table.name)).toString();
+        return sql.append(" FROM ").append(quote(target, table.name)).toString();
     }
 
     private static String[] read(ResultSet rs, TableSpec table) throws SQLException {
@@ -224,6 +227,14 @@ public final class ConsistencyChecker {
 
     private static String abbreviate(String s) {
         return s == null ? "NULL" : s.length() > 60 ? s.substring(0, 60) + "…" : s;
+    }
+
+    /** An identifier quoted for the target {@code c} is connected to (MySQL or PostgreSQL). */
+    private static String quote(Connection c, String identifier) throws SQLException {
+        TargetDialect d = MySqlReadBack.dialectOf(c);
+        return d.type() == TargetType.POSTGRESQL
+                ? d.quoteIdentifier(identifier)
+                : quote(identifier);
     }
 
     static String quote(String identifier) {

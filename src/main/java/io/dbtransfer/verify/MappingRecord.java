@@ -1,10 +1,12 @@
 package io.dbtransfer.verify;
 
+import io.dbtransfer.dialect.MySqlReadBack;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.MismatchPolicy;
+import io.dbtransfer.model.TargetType;
 
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
@@ -54,6 +56,47 @@ public final class MappingRecord {
                     + " recorded_by VARCHAR(255) NOT NULL)"
                     + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 
+    /** The table on PostgreSQL: the same columns, binary-collated text. */
+    static final String POSTGRES_DDL =
+            "CREATE TABLE IF NOT EXISTS \""
+                    + TABLE
+                    + "\" (collection_name varchar(255) COLLATE \"C\" NOT NULL PRIMARY KEY,"
+                    + " source_database varchar(255) NOT NULL,"
+                    + " format_version integer NOT NULL,"
+                    + " revision integer NOT NULL,"
+                    + " mapping_json text NOT NULL,"
+                    + " on_type_mismatch varchar(32) NOT NULL,"
+                    + " recorded_at timestamp(3) NOT NULL,"
+                    + " recorded_by varchar(255) NOT NULL)";
+
+    /** Whether the old row's mapping equals the new one (PostgreSQL's upsert). */
+    private static final String SAME =
+            "t.mapping_json = EXCLUDED.mapping_json"
+                    + " AND t.on_type_mismatch = EXCLUDED.on_type_mismatch"
+                    + " AND t.source_database = EXCLUDED.source_database"
+                    + " AND t.format_version = EXCLUDED.format_version";
+
+    /** {@link #write}'s upsert on PostgreSQL: every right-hand side sees the old row. */
+    static final String POSTGRES_UPSERT =
+            "INSERT INTO \""
+                    + TABLE
+                    + "\" AS t (collection_name, source_database, format_version, revision,"
+                    + " mapping_json, on_type_mismatch, recorded_at, recorded_by)"
+                    + " VALUES (?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (collection_name) DO UPDATE SET"
+                    + " revision = CASE WHEN "
+                    + SAME
+                    + " THEN t.revision ELSE t.revision + 1 END,"
+                    + " recorded_at = CASE WHEN "
+                    + SAME
+                    + " THEN t.recorded_at ELSE EXCLUDED.recorded_at END,"
+                    + " recorded_by = CASE WHEN "
+                    + SAME
+                    + " THEN t.recorded_by ELSE EXCLUDED.recorded_by END,"
+                    + " source_database = EXCLUDED.source_database,"
+                    + " format_version = EXCLUDED.format_version,"
+                    + " mapping_json = EXCLUDED.mapping_json,"
+                    + " on_type_mismatch = EXCLUDED.on_type_mismatch";
+
     private static final JsonWriterSettings JSON =
             JsonWriterSettings.builder().outputMode(JsonMode.RELAXED).build();
 
@@ -94,11 +137,12 @@ public final class MappingRecord {
             MismatchPolicy policy,
             String recordedBy)
             throws SQLException {
+        boolean postgres = MySqlReadBack.dialectOf(c).type() == TargetType.POSTGRESQL;
         try (Statement st = c.createStatement()) {
-            st.execute(DDL);
+            st.execute(postgres ? POSTGRES_DDL : DDL);
         }
         // MySQL evaluates the assignments left to right: revision compares the old values.
-        String sql =
+        String mysql =
                 "INSERT INTO `"
                         + TABLE
                         + "` (collection_name, source_database, format_version, revision,"
@@ -119,6 +163,7 @@ public final class MappingRecord {
                         + " format_version = VALUES(format_version),"
                         + " mapping_json = VALUES(mapping_json),"
                         + " on_type_mismatch = VALUES(on_type_mismatch)";
+        String sql = postgres ? POSTGRES_UPSERT : mysql;
         Timestamp now = new Timestamp(System.currentTimeMillis());
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (String collection : collections) {
@@ -150,9 +195,9 @@ public final class MappingRecord {
                         st.executeQuery(
                                 "SELECT collection_name, source_database, format_version,"
                                         + " revision, mapping_json, on_type_mismatch,"
-                                        + " recorded_at, recorded_by FROM `"
-                                        + TABLE
-                                        + "` ORDER BY collection_name")) {
+                                        + " recorded_at, recorded_by FROM "
+                                        + MySqlReadBack.dialectOf(c).quoteIdentifier(TABLE)
+                                        + " ORDER BY collection_name")) {
             while (rs.next()) {
                 String collection = rs.getString(1);
                 int format = rs.getInt(3);
