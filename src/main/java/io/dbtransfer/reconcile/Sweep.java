@@ -236,7 +236,7 @@ public final class Sweep {
     static String owner(
             Env env, String collection, String keyText, ColumnType keyType, Set<String> idTypes)
             throws Exception {
-        List<String> candidates = candidates(collection, keyText, keyType);
+        List<String> candidates = KeyTexts.candidates(collection, keyText, keyType);
         if (candidates.size() > 1 && !idTypes.isEmpty()) {
             List<String> seen = new ArrayList<>();
             for (String c : candidates) {
@@ -257,15 +257,6 @@ public final class Sweep {
             }
         }
         return env.owns(candidates.get(0)) ? candidates.get(0) : null;
-    }
-
-    /**
-     * The routing keys a MySQL key text can come from ({@link KeyTexts#candidates}: under a text
-     * key column the text of an integer {@code _id} is also an Int32 or Int64 candidate, after the
-     * string, and {@link #owner} claims it in the type the source uses).
-     */
-    static List<String> candidates(String collection, String keyText, ColumnType keyType) {
-        return KeyTexts.candidates(collection, keyText, keyType);
     }
 
     private String firstCollection() {

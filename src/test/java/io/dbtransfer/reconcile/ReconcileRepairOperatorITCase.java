@@ -238,37 +238,8 @@ class ReconcileRepairOperatorITCase {
             docs.add(new Document("_id", i).append("v", i));
         }
         f.mongo().getCollection("items").insertMany(docs);
-        DocumentNormalizer normalizer =
-                new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
-        List<RowChange> changes = new ArrayList<>();
-        for (BsonDocument d : f.mongo().getCollection("items", BsonDocument.class).find()) {
-            changes.add(
-                    normalizer.normalize(
-                                    ChangeRecord.upsert(
-                                            "items",
-                                            CanonicalValues.canonicalJson(d.get("_id")),
-                                            d.toJson(CanonicalValues.CANONICAL),
-                                            1000 + changes.size()),
-                                    0)
-                            .change);
-        }
-        try (Connection conn = f.mysql()) {
-            SchemaManager.createTables(conn, config.mapping());
-            conn.setAutoCommit(false);
-            new ChangeApplier(config.mapping()).apply(conn, changes);
-            conn.commit();
-        }
-        var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new ReconcileOperator(ReconcileSettings.from(config)),
-                        RowChange::routingKey,
-                        Types.STRING);
-        h.open();
-        for (RowChange c : changes) {
-            h.processElement(c, 0);
-        }
-        h.snapshot(1, 1);
-        h.notifyOfCompletedCheckpoint(1);
+        List<RowChange> changes = copyToMySql(f, config, "items");
+        var h = checkedOperator(config, changes);
         h.getOutput().clear();
         advance(h, 2 * 10_000 + 3_000);
         assertThat(verdicts(h)).as("two sweeps over integer keys under a text column").isEmpty();
@@ -307,37 +278,8 @@ class ReconcileRepairOperatorITCase {
             docs.add(new Document("_id", "k" + i).append("v", i));
         }
         f.mongo().getCollection("items").insertMany(docs);
-        DocumentNormalizer normalizer =
-                new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
-        List<RowChange> changes = new ArrayList<>();
-        for (BsonDocument d : f.mongo().getCollection("items", BsonDocument.class).find()) {
-            changes.add(
-                    normalizer.normalize(
-                                    ChangeRecord.upsert(
-                                            "items",
-                                            CanonicalValues.canonicalJson(d.get("_id")),
-                                            d.toJson(CanonicalValues.CANONICAL),
-                                            1000 + changes.size()),
-                                    0)
-                            .change);
-        }
-        try (Connection conn = f.mysql()) {
-            SchemaManager.createTables(conn, config.mapping());
-            conn.setAutoCommit(false);
-            new ChangeApplier(config.mapping()).apply(conn, changes);
-            conn.commit();
-        }
-        var a =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new ReconcileOperator(ReconcileSettings.from(config)),
-                        RowChange::routingKey,
-                        Types.STRING);
-        a.open();
-        for (RowChange c : changes) {
-            a.processElement(c, 0);
-        }
-        a.snapshot(1, 1);
-        a.notifyOfCompletedCheckpoint(1);
+        List<RowChange> changes = copyToMySql(f, config, "items");
+        var a = checkedOperator(config, changes);
         advance(a, 2_000);
         a.getOutput().clear();
         try (Connection conn = f.mysql();
@@ -369,5 +311,51 @@ class ReconcileRepairOperatorITCase {
         assertThat(mismatches(b)).hasSize(1);
         assertThat(mismatches(b).get(0).status).isEqualTo(MismatchRecord.REPAIRED);
         b.close();
+    }
+
+    /**
+     * Writes every document of {@code collection} to MySQL as the job would (normalizer and
+     * applier, versions 1000, 1001, …) and returns the changes.
+     */
+    private static List<RowChange> copyToMySql(
+            MigrationFixture f, JobConfig config, String collection) throws Exception {
+        DocumentNormalizer normalizer =
+                new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
+        List<RowChange> changes = new ArrayList<>();
+        for (BsonDocument d : f.mongo().getCollection(collection, BsonDocument.class).find()) {
+            changes.add(
+                    normalizer.normalize(
+                                    ChangeRecord.upsert(
+                                            collection,
+                                            CanonicalValues.canonicalJson(d.get("_id")),
+                                            d.toJson(CanonicalValues.CANONICAL),
+                                            1000 + changes.size()),
+                                    0)
+                            .change);
+        }
+        try (Connection conn = f.mysql()) {
+            SchemaManager.createTables(conn, config.mapping());
+            conn.setAutoCommit(false);
+            new ChangeApplier(config.mapping()).apply(conn, changes);
+            conn.commit();
+        }
+        return changes;
+    }
+
+    /** An opened operator that has seen {@code changes} and a completed checkpoint. */
+    private static KeyedOneInputStreamOperatorTestHarness<String, RowChange, RowChange>
+            checkedOperator(JobConfig config, List<RowChange> changes) throws Exception {
+        var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new ReconcileOperator(ReconcileSettings.from(config)),
+                        RowChange::routingKey,
+                        Types.STRING);
+        h.open();
+        for (RowChange c : changes) {
+            h.processElement(c, 0);
+        }
+        h.snapshot(1, 1);
+        h.notifyOfCompletedCheckpoint(1);
+        return h;
     }
 }
