@@ -52,7 +52,8 @@ class MongoToPostgresJobITCase {
                 new MigrationFixture("pg_" + delivery.replace('-', '_'), TestTarget.POSTGRESQL)
                         .collections(REVIEWS)
                         .set("sink.delivery-guarantee", delivery)
-                        // Reconciliation reads back in MySQL's SQL: refused on PostgreSQL.
+                        // The sink alone here; reconciliation on PostgreSQL:
+                        // ReconcileRepairJobITCase.
                         .set("reconcile.enabled", "false")
                         .set("source.batch-size", "100");
         MongoCollection<Document> coll = f.mongo().getCollection("reviews");

@@ -4,6 +4,7 @@ import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.hashing.KeyTexts;
 import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.TableSpec;
@@ -655,7 +656,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             connection =
                     MySqlConnections.open(
                             settings.jdbcUrl, settings.username, settings.password, true);
-            MismatchRows.create(connection);
+            MismatchRows.create(connection, TargetDialect.forUrl(settings.jdbcUrl));
         }
         return connection;
     }
