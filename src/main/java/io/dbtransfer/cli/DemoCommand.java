@@ -167,8 +167,8 @@ final class DemoCommand implements Callable<Integer> {
             paramLabel = "DB",
             description =
                     "mariadb or postgresql: the embedded target database (default:"
-                            + " ${DEFAULT-VALUE}). On postgresql the job runs without"
-                            + " reconciliation, which is not built for PostgreSQL yet.")
+                            + " ${DEFAULT-VALUE}); the job reconciles (and with --repair"
+                            + " repairs) on both.")
     String target = "mariadb";
 
     /** Whether the demo writes to embedded PostgreSQL. */

@@ -261,8 +261,8 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             }
         } catch (SQLException e) {
             LOG.warn(
-                    "Reconciliation could not read MySQL ({}); keys stay pending and are read"
-                            + " again",
+                    "Reconciliation could not read the target ({}); keys stay pending and are"
+                            + " read again",
                     e.getMessage());
             closeConnection();
         }
@@ -504,7 +504,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             if (sweeper.step(sweep, connection(), sweepEnv)) {
                 gauges.sweepDone(sweep, now());
                 LOG.info(
-                        "Reconcile sweep done in {} ms: {} state keys, {} MySQL keys, {} pages,"
+                        "Reconcile sweep done in {} ms: {} state keys, {} target keys, {} pages,"
                                 + " {}",
                         gauges.lastSweepMillis,
                         sweep.stateKeys,
