@@ -32,10 +32,11 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The whole job (MongoDB wire emulator → Flink → PostgreSQL) into the embedded PostgreSQL (or
- * {@code DBTRANSFER_POSTGRES_URL}): snapshot, live writes, a TaskManager failure in the stream
- * phase, more live writes; then MongoDB and PostgreSQL are read independently ({@link
- * IndependentOracle}: driver and plain JDBC, none of the job's mapping code) and must be equal.
+ * The whole job (MongoDB wire emulator → Flink → PostgreSQL, reconciliation on as by default) into
+ * the embedded PostgreSQL (or {@code DBTRANSFER_POSTGRES_URL}): snapshot, live writes, a
+ * TaskManager failure in the stream phase, more live writes; then MongoDB and PostgreSQL are read
+ * independently ({@link IndependentOracle}: driver and plain JDBC, none of the job's mapping code)
+ * and must be equal.
  */
 @ExtendWith(SharedMiniCluster.class)
 class MongoToPostgresJobITCase {
@@ -50,8 +51,6 @@ class MongoToPostgresJobITCase {
                 new MigrationFixture("pg_" + delivery.replace('-', '_'), TestTarget.POSTGRESQL)
                         .collections(REVIEWS)
                         .set("sink.delivery-guarantee", delivery)
-                        // Reconciliation reads back in MySQL's SQL: refused on PostgreSQL.
-                        .set("reconcile.enabled", "false")
                         .set("source.batch-size", "100");
         MongoCollection<Document> coll = f.mongo().getCollection("reviews");
         ReviewDocuments gen = new ReviewDocuments(21);

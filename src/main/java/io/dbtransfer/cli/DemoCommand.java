@@ -6,6 +6,7 @@ import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.dialect.DeadLetterRows;
 import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.embedded.EmbeddedMariaDb;
 import io.dbtransfer.embedded.EmbeddedPostgres;
 import io.dbtransfer.embedded.MongoEmulator;
@@ -59,8 +60,7 @@ import java.util.concurrent.CountDownLatch;
  * {@code bin/dbtransfer demo}: a whole live migration on embedded servers — load a collection,
  * start the job, write live changes during the snapshot and after it, wait until the target has
  * caught up, compare both sides independently, report. The target is embedded MariaDB, or with
- * {@code --target postgresql} embedded PostgreSQL (reconcile is not built for PostgreSQL yet: the
- * job runs without it there).
+ * {@code --target postgresql} embedded PostgreSQL (reconcile runs on both).
  */
 @Command(
         name = "demo",
@@ -167,8 +167,8 @@ final class DemoCommand implements Callable<Integer> {
             paramLabel = "DB",
             description =
                     "mariadb or postgresql: the embedded target database (default:"
-                            + " ${DEFAULT-VALUE}). On postgresql the job runs without"
-                            + " reconciliation, which is not built for PostgreSQL yet.")
+                            + " ${DEFAULT-VALUE}); the job reconciles (and with --repair"
+                            + " repairs) on both.")
     String target = "mariadb";
 
     /** Whether the demo writes to embedded PostgreSQL. */
@@ -255,11 +255,6 @@ final class DemoCommand implements Callable<Integer> {
         }
         detail("MongoDB: " + mongo.connectionString());
         detail((postgres() ? "PostgreSQL: " : "MySQL:   ") + mysqlUrl);
-        if (postgres()) {
-            detail(
-                    "reconcile: off (reconciliation is not built for PostgreSQL yet); the"
-                            + " comparison at the end checks every row independently");
-        }
 
         try (MongoClient client =
                 MongoConnections.open(
@@ -300,7 +295,8 @@ final class DemoCommand implements Callable<Integer> {
                 o.caughtUp = System.currentTimeMillis();
                 o.jobStatus = job.getJobStatus().get().name();
                 o.deadLetters = countDeadLetters(mysql);
-                o.reconcileMismatches = postgres() ? -1 : MismatchRows.countOpen(mysql);
+                o.reconcileMismatches =
+                        MismatchRows.countOpen(mysql, TargetDialect.forUrl(mysqlUrl));
                 if (report.getParent() != null) {
                     Files.createDirectories(report.getParent());
                 }
@@ -327,11 +323,6 @@ final class DemoCommand implements Callable<Integer> {
         if (!target.equals("mariadb") && !target.equals("postgresql")) {
             throw new ConfigException(
                     "--target must be mariadb or postgresql, got '" + target + "'");
-        }
-        if (postgres() && repair) {
-            throw new ConfigException(
-                    "--repair needs reconciliation, which is not built for PostgreSQL yet; leave"
-                            + " out --repair with --target postgresql");
         }
         if (docs < 1 || docs > 5_000_000) {
             throw new ConfigException("--docs must be between 1 and 5000000, got " + docs);
@@ -534,11 +525,9 @@ final class DemoCommand implements Callable<Integer> {
                 .put("reconcileMismatches", o.reconcileMismatches);
     }
 
-    /** CONSISTENT, INCONSISTENT, or NOT_RUN (PostgreSQL: the job runs without reconcile). */
+    /** CONSISTENT (no open mismatch recorded by the job's reconciliation) or INCONSISTENT. */
     private static String reconcileVerdict(Outcome o) {
-        return o.reconcileMismatches < 0
-                ? "NOT_RUN"
-                : o.reconcileMismatches == 0 ? "CONSISTENT" : "INCONSISTENT";
+        return o.reconcileMismatches == 0 ? "CONSISTENT" : "INCONSISTENT";
     }
 
     /** The readable summary on stdout. */
@@ -557,15 +546,9 @@ final class DemoCommand implements Callable<Integer> {
                 "  missing/extra/diff   %d / %d / %d%n",
                 result.missing, result.extra, result.different);
         System.out.printf("  dead-lettered        %d%n", result.deadLettered);
-        if (o.reconcileMismatches < 0) {
-            System.out.println(
-                    "  in-job reconcile     not run (not built for PostgreSQL yet; the verdict"
-                            + " above is the independent comparison)");
-        } else {
-            System.out.printf(
-                    "  in-job reconcile     %s (%d mismatches in %s so far)%n",
-                    reconcileVerdict(o), o.reconcileMismatches, MismatchRows.TABLE);
-        }
+        System.out.printf(
+                "  in-job reconcile     %s (%d mismatches in %s so far)%n",
+                reconcileVerdict(o), o.reconcileMismatches, MismatchRows.TABLE);
         System.out.printf(
                 "  live changes applied %,d (%s)%n",
                 o.simulator.stats().total(), o.simulator.stats());
@@ -588,19 +571,20 @@ final class DemoCommand implements Callable<Integer> {
         } else {
             System.out.println("  MySQL:   " + mysqlUrl + "  (user root, no password)");
         }
-        if (!postgres()) {
-            System.out.println(
-                    "  Change a row in MySQL behind the job's back and watch it appear in "
-                            + MismatchRows.TABLE
-                            + " within two sweeps (reconcile.sweep-interval 5 s)"
-                            + (repair
-                                    ? ", with status repaired: the row is rewritten"
-                                            + " from MongoDB."
-                                    : "; --repair also repairs it."));
-        }
+        System.out.println(
+                "  Change a row in "
+                        + targetName()
+                        + " behind the job's back and watch it appear in "
+                        + MismatchRows.TABLE
+                        + " within two sweeps (reconcile.sweep-interval 5 s)"
+                        + (repair
+                                ? ", with status repaired: the row is rewritten from MongoDB."
+                                : "; --repair also repairs it."));
         System.out.println(
                 "  Check it independently of the job, with the mapping the job"
-                        + " recorded in MySQL (run from any directory):");
+                        + " recorded in "
+                        + targetName()
+                        + " (run from any directory):");
         String servers =
                 " --mongo-uri " + shellQuote(mongoUri) + " --mysql-url " + shellQuote(mysqlUrl);
         System.out.println("    bin/dbtransfer verify" + servers);
@@ -621,12 +605,8 @@ final class DemoCommand implements Callable<Integer> {
         root.put("source.split-size-mb", "1");
         root.put("source.heartbeat-interval", "500 ms");
         root.put("sink.transaction-prefix", "dbtransfer-demo");
-        if (postgres()) {
-            root.put("reconcile.enabled", false);
-        } else {
-            root.put("reconcile.sweep-interval", "5 s");
-            root.put("reconcile.repair", repair);
-        }
+        root.put("reconcile.sweep-interval", "5 s");
+        root.put("reconcile.repair", repair);
         root.put(
                 "collections",
                 new Yaml()

@@ -457,13 +457,6 @@ public final class JobConfig implements Serializable {
                             + "'");
         }
         TargetType target = targetType();
-        if (target == TargetType.POSTGRESQL && c.get(JobOptions.RECONCILE_ENABLED)) {
-            throw new ConfigException(
-                    "reconcile.enabled: true is not supported with target.type postgresql yet:"
-                            + " reconciliation reads rows back with MySQL's SQL. Set"
-                            + " reconcile.enabled: false for a PostgreSQL target (the sink's"
-                            + " exactly-once delivery, versions and tombstones work there).");
-        }
         // Typed reads throw IllegalArgumentException on malformed values: name the setting.
         for (ConfigOption<?> option : JobOptions.ALL) {
             try {

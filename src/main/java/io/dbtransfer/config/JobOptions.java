@@ -255,7 +255,7 @@ public final class JobOptions {
                     .booleanType()
                     .defaultValue(true)
                     .withDescription(
-                            "Run the reconcile operator: read every changed key back from MySQL"
+                            "Run the reconcile operator: read every changed key back from the target"
                                     + " after its checkpoint completed and sweep bucket digests.");
 
     public static final ConfigOption<Duration> RECONCILE_CHECK_DELAY =

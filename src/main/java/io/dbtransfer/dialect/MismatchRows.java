@@ -11,19 +11,21 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.Map;
 
 /**
- * The SQL of the table {@value #TABLE} of reconciliation mismatches: its DDL, the insert (a unique
- * key on collection, key, kind, versions and repair makes replays harmless) and its counts.
+ * The table {@value #TABLE} of reconciliation mismatches: MySQL's DDL and insert (a unique key on a
+ * hash of collection, key, kind, versions and repair makes replays harmless; {@link
+ * TargetDialect#mismatchInsert} is each target's), creation, upgrade and counts on either target.
  */
 public final class MismatchRows {
 
     public static final String TABLE = "_dbtransfer_mismatch";
 
-    private static final String REPAIR_VERSION_DDL =
+    static final String REPAIR_VERSION_DDL =
             "`repair_version` BIGINT UNSIGNED NULL COMMENT 'status repaired: _src_version written'";
 
-    private static final String NOTE_DDL = "`note` TEXT NULL";
+    static final String NOTE_DDL = "`note` TEXT NULL";
 
     public static final String DDL =
             "CREATE TABLE IF NOT EXISTS `"
@@ -62,45 +64,75 @@ public final class MismatchRows {
     private MismatchRows() {}
 
     /**
-     * Creates the table, or adds the repair columns to a table an older version created.
+     * Creates the MySQL table, or adds the repair columns to a table an older version created.
      *
      * @throws SQLException when MySQL refuses
      */
     public static void create(Connection connection) throws SQLException {
+        create(connection, MySqlDialect.INSTANCE);
+    }
+
+    /**
+     * Creates the table on {@code dialect}'s target, or adds the columns later versions added to a
+     * table an older version created.
+     *
+     * @throws SQLException when the target refuses
+     */
+    public static void create(Connection connection, TargetDialect dialect) throws SQLException {
         try (Statement st = connection.createStatement()) {
-            st.execute(DDL);
-            for (String[] column :
-                    new String[][] {{"repair_version", REPAIR_VERSION_DDL}, {"note", NOTE_DDL}}) {
+            for (String ddl : dialect.mismatchTableDdl()) {
+                st.execute(ddl);
+            }
+            for (Map.Entry<String, String> column :
+                    dialect.mismatchTableAddedColumns().entrySet()) {
                 try (ResultSet rs =
-                        st.executeQuery(
-                                "SHOW COLUMNS FROM `" + TABLE + "` LIKE '" + column[0] + "'")) {
+                        st.executeQuery(dialect.mismatchColumnExists(column.getKey()))) {
                     if (rs.next()) {
                         continue;
                     }
                 }
-                st.execute("ALTER TABLE `" + TABLE + "` ADD COLUMN " + column[1]);
+                st.execute(
+                        "ALTER TABLE "
+                                + dialect.quoteIdentifier(TABLE)
+                                + " ADD COLUMN "
+                                + column.getValue());
             }
         }
     }
 
-    /** Open mismatches recorded so far; 0 when the table does not exist (yet). */
-    public static long countOpen(java.sql.Connection connection) throws java.sql.SQLException {
-        try (java.sql.Statement st = connection.createStatement()) {
-            try (java.sql.ResultSet rs = st.executeQuery("SHOW TABLES LIKE '" + TABLE + "'")) {
+    /** Open mismatches recorded so far on MySQL; 0 when the table does not exist (yet). */
+    public static long countOpen(Connection connection) throws SQLException {
+        return countOpen(connection, MySqlDialect.INSTANCE);
+    }
+
+    /**
+     * Open mismatches recorded so far on {@code dialect}'s target; 0 when the table does not exist
+     * (yet).
+     */
+    public static long countOpen(Connection connection, TargetDialect dialect) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            try (ResultSet rs = st.executeQuery(dialect.tableExists(TABLE))) {
                 if (!rs.next()) {
                     return 0;
                 }
             }
-            try (java.sql.ResultSet rs =
+            try (ResultSet rs =
                     st.executeQuery(
-                            "SELECT COUNT(*) FROM `" + TABLE + "` WHERE `status` = 'open'")) {
+                            "SELECT COUNT(*) FROM "
+                                    + dialect.quoteIdentifier(TABLE)
+                                    + " WHERE "
+                                    + dialect.quoteIdentifier("status")
+                                    + " = 'open'")) {
                 rs.next();
                 return rs.getLong(1);
             }
         }
     }
 
-    /** Binds one mismatch to {@link #INSERT}. */
+    /**
+     * Binds one mismatch to {@link #INSERT} (or another target's {@link
+     * TargetDialect#mismatchInsert}).
+     */
     public static void bind(PreparedStatement ps, MismatchRecord m) throws SQLException {
         ps.setString(1, m.collection);
         ps.setString(2, m.table);

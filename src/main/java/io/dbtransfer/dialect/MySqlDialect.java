@@ -12,7 +12,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.StringJoiner;
 
 /**
@@ -625,6 +627,35 @@ public final class MySqlDialect implements TargetDialect {
     @Override
     public String deadLetterExists() {
         return DeadLetterRows.EXISTS;
+    }
+
+    @Override
+    public List<String> mismatchTableDdl() {
+        return List.of(MismatchRows.DDL);
+    }
+
+    /** {@code repair_version} and {@code note} came after the first version of the table. */
+    @Override
+    public Map<String, String> mismatchTableAddedColumns() {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("repair_version", MismatchRows.REPAIR_VERSION_DDL);
+        out.put("note", MismatchRows.NOTE_DDL);
+        return out;
+    }
+
+    @Override
+    public String mismatchColumnExists(String column) {
+        return "SHOW COLUMNS FROM " + quote(MismatchRows.TABLE) + " LIKE '" + column + "'";
+    }
+
+    @Override
+    public String mismatchInsert() {
+        return MismatchRows.INSERT;
+    }
+
+    @Override
+    public String tableExists(String table) {
+        return "SHOW TABLES LIKE '" + table + "'";
     }
 
     @Override

@@ -137,6 +137,33 @@ public interface TargetDialect {
     /** Whether a dead letter is recorded; binds collection, key, field path, version, reason. */
     String deadLetterExists();
 
+    /**
+     * The reconciliation mismatch table ({@link MismatchRows#TABLE}) and its index: every statement
+     * that creates them if they do not exist.
+     */
+    List<String> mismatchTableDdl();
+
+    /**
+     * Columns later versions added to the mismatch table, in order: name → its {@code ADD COLUMN}
+     * definition; empty where this target's table was created with them from the start.
+     */
+    java.util.Map<String, String> mismatchTableAddedColumns();
+
+    /**
+     * A query with a row when the mismatch table has {@code column} ({@link MismatchRows#create}
+     * adds the {@link #mismatchTableAddedColumns} a table lacks).
+     */
+    String mismatchColumnExists(String column);
+
+    /**
+     * Appends one mismatch unless the same one (collection, key, kind, versions, repair) is
+     * recorded; binds as {@link MismatchRows#bind} does.
+     */
+    String mismatchInsert();
+
+    /** A query with a row when {@code table} exists in the connection's database (schema). */
+    String tableExists(String table);
+
     /** The statement that bounds this session's lock waits to {@code seconds}. */
     String lockTimeout(int seconds);
 

@@ -4,6 +4,7 @@ import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.hashing.KeyTexts;
 import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.TableSpec;
@@ -260,8 +261,8 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             }
         } catch (SQLException e) {
             LOG.warn(
-                    "Reconciliation could not read MySQL ({}); keys stay pending and are read"
-                            + " again",
+                    "Reconciliation could not read the target ({}); keys stay pending and are"
+                            + " read again",
                     e.getMessage());
             closeConnection();
         }
@@ -503,7 +504,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             if (sweeper.step(sweep, connection(), sweepEnv)) {
                 gauges.sweepDone(sweep, now());
                 LOG.info(
-                        "Reconcile sweep done in {} ms: {} state keys, {} MySQL keys, {} pages,"
+                        "Reconcile sweep done in {} ms: {} state keys, {} target keys, {} pages,"
                                 + " {}",
                         gauges.lastSweepMillis,
                         sweep.stateKeys,
@@ -655,7 +656,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             connection =
                     MySqlConnections.open(
                             settings.jdbcUrl, settings.username, settings.password, true);
-            MismatchRows.create(connection);
+            MismatchRows.create(connection, TargetDialect.forUrl(settings.jdbcUrl));
         }
         return connection;
     }

@@ -47,8 +47,8 @@ class DemoCommandITCase {
     }
 
     /**
-     * {@code --target postgresql}: embedded PostgreSQL instead of MariaDB, the job without
-     * reconcile (not built for PostgreSQL yet), CONSISTENT by the independent comparison.
+     * {@code --target postgresql}: embedded PostgreSQL instead of MariaDB, the job with reconcile,
+     * CONSISTENT by the independent comparison and by reconcile (no mismatch recorded).
      */
     @Test
     void demoOnPostgresReportsConsistent(@TempDir Path dir) throws Exception {
@@ -75,7 +75,8 @@ class DemoCommandITCase {
         assertThat(json)
                 .contains("\"verdict\": \"CONSISTENT\"")
                 .contains("\"target\": \"postgresql\"")
-                .contains("\"reconcileVerdict\": \"NOT_RUN\"")
+                .contains("\"reconcileVerdict\": \"CONSISTENT\"")
+                .contains("\"reconcileMismatches\": 0")
                 .contains("\"missing\": 0")
                 .contains("\"extra\": 0")
                 .contains("\"different\": 0")

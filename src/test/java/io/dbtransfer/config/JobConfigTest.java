@@ -240,15 +240,18 @@ class JobConfigTest {
                         () -> load(dir, BASE + "collections: [a]\n", Map.of("target.type", "db2")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("target.type: 'db2' is not a target type");
-        // Reconciliation reads back in MySQL's SQL: refused on PostgreSQL, with the fix.
-        assertThatThrownBy(
-                        () ->
-                                load(
-                                        dir,
-                                        BASE + "collections: [a]\n",
-                                        Map.of("mysql.url", "jdbc:postgresql://h/shop")))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("reconcile.enabled: false");
+        // Reconciliation runs on PostgreSQL too (its default, enabled, is accepted).
+        JobConfig reconciled =
+                load(
+                        dir,
+                        BASE + "collections: [a]\n",
+                        Map.of(
+                                "mysql.url",
+                                "jdbc:postgresql://h/shop",
+                                "reconcile.repair",
+                                "true"));
+        assertThat(reconciled.targetType()).isEqualTo(io.dbtransfer.model.TargetType.POSTGRESQL);
+        assertThat(reconciled.get(io.dbtransfer.config.JobOptions.RECONCILE_ENABLED)).isTrue();
         // Idempotent delivery works on PostgreSQL (the rows of deleted documents it once left were
         // the first read of a re-read snapshot chunk, now held until its checkpoint completed).
         Map<String, String> idempotent = new java.util.HashMap<>(pg);

@@ -195,6 +195,16 @@ class PostgresDialectTest {
         assertThat(PG.deadLetterInsert())
                 .contains("ON CONFLICT (\"dedup\") DO NOTHING")
                 .doesNotContain("chr(0)");
+        assertThat(PG.mismatchInsert())
+                .contains("ON CONFLICT (\"dedup\") DO NOTHING")
+                .contains("NULLIF(CAST(? AS text), 'open')")
+                .doesNotContain("chr(0)")
+                .doesNotContain("`");
+        assertThat(String.join(";", PG.mismatchTableDdl()))
+                .contains("\"dedup\" bytea NOT NULL UNIQUE")
+                .contains("\"src_version\" numeric(20,0) NOT NULL")
+                .doesNotContain("`");
+        assertThat(PG.mismatchTableAddedColumns()).isEmpty();
         assertThat(PG.lockTimeout(20)).isEqualTo("SET lock_timeout = '20s'");
         assertThat(MySqlDialect.INSTANCE.lockTimeout(20))
                 .isEqualTo("SET SESSION innodb_lock_wait_timeout = 20");
@@ -244,6 +254,16 @@ class PostgresDialectTest {
                         "DELETE FROM `_dbtransfer_xa_commit` WHERE `created_at` <"
                                 + " CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 10");
         assertThat(my.deadLetterInsert()).isEqualTo(DeadLetterRows.INSERT);
+        assertThat(my.mismatchTableDdl()).containsExactly(MismatchRows.DDL);
+        assertThat(my.mismatchInsert()).isEqualTo(MismatchRows.INSERT);
+        assertThat(my.mismatchColumnExists("note"))
+                .isEqualTo("SHOW COLUMNS FROM `_dbtransfer_mismatch` LIKE 'note'");
+        assertThat(my.mismatchTableAddedColumns())
+                .containsExactly(
+                        java.util.Map.entry("repair_version", MismatchRows.REPAIR_VERSION_DDL),
+                        java.util.Map.entry("note", MismatchRows.NOTE_DDL));
+        assertThat(my.tableExists("_dbtransfer_mismatch"))
+                .isEqualTo("SHOW TABLES LIKE '_dbtransfer_mismatch'");
         assertThat(my.tombstoneUpsert()).isEqualTo(MySqlDialect.upsertTombstone());
     }
 }

@@ -4,6 +4,7 @@ import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TestDurations;
+import io.dbtransfer.testing.TestTarget;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.core.execution.JobClient;
@@ -14,8 +15,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import com.mongodb.client.MongoCollection;
 import org.bson.Document;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -27,9 +29,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Integer {@code _id}s under a text key column (the mapping's default key type): reconcile's sweeps
- * judge each MySQL row as the integer the source holds, not as a string {@code _id} with the same
- * text, so they find nothing to report and, with {@code reconcile.repair}, delete nothing; a row
- * changed behind the job's back is still found and repaired.
+ * judge each target row (MySQL and PostgreSQL) as the integer the source holds, not as a string
+ * {@code _id} with the same text, so they find nothing to report and, with {@code
+ * reconcile.repair}, delete nothing; a row changed behind the job's back is still found and
+ * repaired.
  */
 @ExtendWith(SharedMiniCluster.class)
 class ReconcileIntegerIdITCase {
@@ -45,10 +48,12 @@ class ReconcileIntegerIdITCase {
         return sum;
     }
 
-    @Test
-    void sweepsOfIntegerIdsUnderATextKeyFindAndRepairOnlyTheRealDifference() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TestTarget.class)
+    void sweepsOfIntegerIdsUnderATextKeyFindAndRepairOnlyTheRealDifference(TestTarget target)
+            throws Exception {
         MigrationFixture f =
-                new MigrationFixture("reconcile_intid")
+                new MigrationFixture("reconcile_intid", target)
                         .collections("items:\n  columns:\n    qty: INT\n    name: VARCHAR(50)\n")
                         .set("reconcile.sweep-interval", "1 s")
                         .set("reconcile.repair", "true");

@@ -2,9 +2,11 @@ package io.dbtransfer.reconcile;
 
 import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.testing.Eventually;
+import io.dbtransfer.testing.IndependentOracle;
 import io.dbtransfer.testing.LiveTraffic;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.SharedMiniCluster;
+import io.dbtransfer.testing.TestTarget;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.apache.flink.core.execution.JobClient;
@@ -15,7 +17,7 @@ import com.mongodb.client.model.Updates;
 import org.bson.Document;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -27,12 +29,12 @@ import java.util.TreeSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The whole job with {@code reconcile.repair: true} under live traffic, in both delivery modes:
- * corruptions injected in MySQL behind the job's back (a changed column, a deleted parent row, a
- * deleted and an added child row, a rewritten {@code _src_version}, an extra row, an orphan child
- * row) are each found with the right kind, key and differing columns, repaired and recorded as
- * {@code repaired}; afterwards MySQL equals MongoDB (both read directly) and later sweeps record
- * nothing new.
+ * The whole job with {@code reconcile.repair: true} under live traffic, in both delivery modes on
+ * MySQL and exactly-once on PostgreSQL: corruptions injected in the target behind the job's back (a
+ * changed column, a deleted parent row, a deleted and an added child row, a rewritten {@code
+ * _src_version}, an extra row, an orphan child row) are each found with the right kind, key and
+ * differing columns, repaired and recorded as {@code repaired}; afterwards the target equals
+ * MongoDB (both read directly) and later sweeps record nothing new.
  */
 @ExtendWith(SharedMiniCluster.class)
 class ReconcileRepairJobITCase {
@@ -41,8 +43,17 @@ class ReconcileRepairJobITCase {
         TreeSet<String> out = new TreeSet<>();
         try (Connection c = f.mysql();
                 Statement st = c.createStatement()) {
-            if (!st.executeQuery("SHOW TABLES LIKE '" + MismatchRows.TABLE + "'").next()) {
-                return out;
+            boolean pg = TestTarget.isPostgres(c);
+            try (ResultSet rs =
+                    st.executeQuery(
+                            "SELECT 1 FROM information_schema.tables WHERE table_schema = "
+                                    + (pg ? "current_schema()" : "DATABASE()")
+                                    + " AND table_name = '"
+                                    + MismatchRows.TABLE
+                                    + "'")) {
+                if (!rs.next()) {
+                    return out;
+                }
             }
             try (ResultSet rs =
                     st.executeQuery(
@@ -63,11 +74,16 @@ class ReconcileRepairJobITCase {
         return out;
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"exactly-once", "idempotent"})
-    void repairsEveryCorruptionUnderLiveTraffic(String delivery) throws Exception {
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"MYSQL, exactly-once", "MYSQL, idempotent", "POSTGRESQL, exactly-once"})
+    void repairsEveryCorruptionUnderLiveTraffic(TestTarget target, String delivery)
+            throws Exception {
         MigrationFixture f =
-                new MigrationFixture("rr" + delivery.charAt(0))
+                new MigrationFixture(
+                                "rr"
+                                        + delivery.charAt(0)
+                                        + (target == TestTarget.POSTGRESQL ? "p" : ""),
+                                target)
                         .collections(ReviewDocuments.mappingYaml("reviews"))
                         .set("sink.delivery-guarantee", delivery)
                         .set("sink.flush-interval", "200 ms")
@@ -133,7 +149,9 @@ class ReconcileRepairJobITCase {
                                     + id[2]
                                     + "' AND _idx = 1");
                     st.execute(
-                            "INSERT INTO reviews_comments (_id, _idx, user, text) VALUES ('"
+                            "INSERT INTO reviews_comments (_id, _idx, "
+                                    + MigrationFixture.quote(c, "user")
+                                    + ", text) VALUES ('"
                                     + id[3]
                                     + "', 5, 'intruder', 'added')");
                     st.execute(
@@ -144,8 +162,9 @@ class ReconcileRepairJobITCase {
                             "INSERT INTO reviews (_id, marketplace, _src_version)"
                                     + " VALUES ('EXTRA-ROW', 'US', 1)");
                     st.execute(
-                            "INSERT INTO reviews_comments (_id, _idx, user) VALUES ('ORPHAN', 0,"
-                                    + " 'o')");
+                            "INSERT INTO reviews_comments (_id, _idx, "
+                                    + MigrationFixture.quote(c, "user")
+                                    + ") VALUES ('ORPHAN', 0, 'o')");
                 }
                 TreeSet<String> expected =
                         new TreeSet<>(
@@ -173,6 +192,8 @@ class ReconcileRepairJobITCase {
                 // Read on their own, both sides hold the same data, the version is back, and the
                 // extra and orphan rows are gone.
                 f.awaitConsistent(MigrationFixture.TIMEOUT);
+                IndependentOracle.reviews("reviews")
+                        .awaitEqual(f.mongo(), f.mysqlUrl, MigrationFixture.TIMEOUT);
                 assertThat(f.versions("reviews").get(id[4])).isEqualTo(versionBefore);
                 try (Connection c = f.mysql();
                         Statement st = c.createStatement();

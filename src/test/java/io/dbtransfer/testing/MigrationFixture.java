@@ -142,7 +142,7 @@ public final class MigrationFixture {
     public long count(String table) throws Exception {
         try (Connection c = mysql();
                 Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM `" + table + "`")) {
+                ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + quote(c, table))) {
             rs.next();
             return rs.getLong(1);
         }
@@ -154,12 +154,24 @@ public final class MigrationFixture {
         try (Connection c = mysql();
                 Statement st = c.createStatement();
                 ResultSet rs =
-                        st.executeQuery("SELECT `_id`, `_src_version` FROM `" + table + "`")) {
+                        st.executeQuery(
+                                "SELECT "
+                                        + quote(c, "_id")
+                                        + ", "
+                                        + quote(c, "_src_version")
+                                        + " FROM "
+                                        + quote(c, table))) {
             while (rs.next()) {
                 out.put(rs.getString(1), rs.getString(2));
             }
         }
         return out;
+    }
+
+    /** An identifier quoted for the target {@code c} is connected to (MySQL or PostgreSQL). */
+    public static String quote(Connection c, String identifier) throws java.sql.SQLException {
+        String q = TestTarget.isPostgres(c) ? "\"" : "`";
+        return q + identifier + q;
     }
 
     public static final Duration TIMEOUT = TestDurations.CONSISTENT;

@@ -55,9 +55,6 @@ class VerifyCommandITCase {
     void consistentThenEachCorruptionNamedWithExitCodes(TestTarget target, @TempDir Path dir)
             throws Exception {
         MigrationFixture f = new MigrationFixture("verify_cmd", target).collections(mappingYaml());
-        if (target == TestTarget.POSTGRESQL) {
-            f.set("reconcile.enabled", false); // not built for PostgreSQL yet
-        }
         TargetDialect dialect = TargetDialect.of(target.type());
         List<Document> docs = new ReviewDocuments(21).next(2500);
         f.mongo().getCollection("reviews").insertMany(docs);
