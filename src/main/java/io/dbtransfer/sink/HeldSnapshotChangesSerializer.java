@@ -13,13 +13,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Version 1: a count, then each change as {@link XaWriterStateSerializer} writes it; every change
- * read back is a snapshot-phase change.
+ * Version 100: a count, then each change as {@link XaWriterStateSerializer} writes it; every change
+ * read back is a snapshot-phase change. The version is far from {@link XaCommittableSerializer}'s
+ * (1, 2): both sinks' committers share one operator uid, so each refuses the other's committables
+ * instead of misreading them when {@code sink.delivery-guarantee} changes across a restore.
  */
 final class HeldSnapshotChangesSerializer
         implements SimpleVersionedSerializer<HeldSnapshotChanges> {
 
-    private static final int VERSION = 1;
+    static final int VERSION = 100;
 
     @Override
     public int getVersion() {
@@ -40,6 +42,13 @@ final class HeldSnapshotChangesSerializer
 
     @Override
     public HeldSnapshotChanges deserialize(int version, byte[] serialized) throws IOException {
+        if (version == 1 || version == 2) {
+            throw new IOException(
+                    "sink.delivery-guarantee was changed across a restore: the savepoint or"
+                            + " checkpoint holds the exactly-once sink's XA branches to commit,"
+                            + " which the idempotent sink cannot finish. Restore with"
+                            + " sink.delivery-guarantee: exactly-once (the mode it was taken with).");
+        }
         if (version != VERSION) {
             throw new IOException("Unknown HeldSnapshotChanges serializer version " + version);
         }

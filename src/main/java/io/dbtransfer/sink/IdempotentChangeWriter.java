@@ -5,6 +5,7 @@ import io.dbtransfer.model.RowChange;
 
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 
 import java.io.IOException;
@@ -25,7 +26,8 @@ import java.util.List;
  * stream; had its first read been written, its row would stay for good.
  */
 final class IdempotentChangeWriter extends AbstractChangeWriter
-        implements CommittingSinkWriter<RowChange, HeldSnapshotChanges> {
+        implements CommittingSinkWriter<RowChange, HeldSnapshotChanges>,
+                StatefulSinkWriter<RowChange, XaWriterState> {
 
     private final ProcessingTimeService timers;
     private final LocalTransactionApplier transactions;
@@ -102,6 +104,12 @@ final class IdempotentChangeWriter extends AbstractChangeWriter
                             new ArrayList<>(held.subList(i, Math.min(held.size(), i + size)))));
         }
         return out;
+    }
+
+    /** No state: everything buffered was flushed or handed to the committer before this. */
+    @Override
+    public List<XaWriterState> snapshotState(long checkpointId) {
+        return List.of();
     }
 
     @Override

@@ -7,7 +7,9 @@ import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsCommitter;
+import org.apache.flink.api.connector.sink2.SupportsWriterState;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
@@ -17,7 +19,10 @@ import java.io.IOException;
  * The idempotent sink: {@link IdempotentChangeWriter}, and {@link IdempotentCommitter} for the
  * snapshot-phase changes it holds until their checkpoint completed; no writer state.
  */
-final class IdempotentMySqlSink implements Sink<RowChange>, SupportsCommitter<HeldSnapshotChanges> {
+final class IdempotentMySqlSink
+        implements Sink<RowChange>,
+                SupportsCommitter<HeldSnapshotChanges>,
+                SupportsWriterState<RowChange, XaWriterState> {
     private static final long serialVersionUID = 1L;
 
     private final SinkOptions options;
@@ -37,6 +42,30 @@ final class IdempotentMySqlSink implements Sink<RowChange>, SupportsCommitter<He
     @Deprecated
     public SinkWriter<RowChange> createWriter(InitContext context) {
         throw new UnsupportedOperationException("Flink 1.20 calls createWriter(WriterInitContext)");
+    }
+
+    /**
+     * The idempotent writer keeps no state; this only refuses the exactly-once writer's state (its
+     * held changes and XA prefix), which an idempotent restore would drop.
+     */
+    @Override
+    public StatefulSinkWriter<RowChange, XaWriterState> restoreWriter(
+            WriterInitContext context, java.util.Collection<XaWriterState> recoveredState)
+            throws IOException {
+        if (!recoveredState.isEmpty()) {
+            throw new IOException(
+                    "sink.delivery-guarantee was changed across a restore: the savepoint or"
+                            + " checkpoint holds the exactly-once sink's state (changes held back"
+                            + " and the prefix of its XA branches, which may still be prepared),"
+                            + " which the idempotent sink would drop. Restore with"
+                            + " sink.delivery-guarantee: exactly-once (the mode it was taken with).");
+        }
+        return createWriter(context);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<XaWriterState> getWriterStateSerializer() {
+        return new XaWriterStateSerializer();
     }
 
     @Override

@@ -40,6 +40,14 @@ public final class XaCommittableSerializer implements SimpleVersionedSerializer<
 
     @Override
     public XaCommittable deserialize(int version, byte[] serialized) throws IOException {
+        if (version == HeldSnapshotChangesSerializer.VERSION) {
+            throw new IOException(
+                    "sink.delivery-guarantee was changed across a restore: the savepoint or"
+                            + " checkpoint holds the idempotent sink's snapshot-phase changes to"
+                            + " apply, which the exactly-once sink cannot finish. Restore with"
+                            + " sink.delivery-guarantee: idempotent (the mode it was taken with),"
+                            + " or take the savepoint after the snapshot phase.");
+        }
         if (version != 1 && version != VERSION) {
             throw new IOException("Unknown XaCommittable serializer version " + version);
         }

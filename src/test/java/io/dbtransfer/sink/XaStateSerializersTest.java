@@ -62,8 +62,22 @@ class XaStateSerializersTest {
         HeldSnapshotChanges back = s.deserialize(s.getVersion(), s.serialize(held));
         assertThat(back).isEqualTo(held);
         assertThat(back.changes()).allMatch(c -> c.snapshot);
-        assertThatThrownBy(() -> s.deserialize(2, s.serialize(held)))
-                .hasMessageContaining("version 2");
+        assertThatThrownBy(() -> s.deserialize(7, s.serialize(held)))
+                .hasMessageContaining("version 7");
+    }
+
+    @Test
+    void eachSinksCommitterRefusesTheOthersCommittablesNamingTheSetting() throws Exception {
+        XaCommittableSerializer xa = new XaCommittableSerializer();
+        HeldSnapshotChangesSerializer held = new HeldSnapshotChangesSerializer();
+        byte[] xaBytes = xa.serialize(new XaCommittable(XaTransactionId.of("job-1", 0, 1), 5L));
+        byte[] heldBytes = held.serialize(new HeldSnapshotChanges(List.of(upsert("a", 1, 1, 1))));
+        assertThatThrownBy(() -> held.deserialize(xa.getVersion(), xaBytes))
+                .hasMessageContaining("sink.delivery-guarantee was changed")
+                .hasMessageContaining("exactly-once");
+        assertThatThrownBy(() -> xa.deserialize(held.getVersion(), heldBytes))
+                .hasMessageContaining("sink.delivery-guarantee was changed")
+                .hasMessageContaining("idempotent");
     }
 
     @Test
