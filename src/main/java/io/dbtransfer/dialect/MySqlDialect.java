@@ -477,6 +477,11 @@ public final class MySqlDialect implements TargetDialect {
     }
 
     @Override
+    public String currentSchema() {
+        return "DATABASE()";
+    }
+
+    @Override
     public String productName() {
         return "MySQL";
     }

@@ -73,6 +73,11 @@ public final class PostgresDialect implements TargetDialect {
     }
 
     @Override
+    public String currentSchema() {
+        return "current_schema()";
+    }
+
+    @Override
     public String productName() {
         return "PostgreSQL";
     }

@@ -17,7 +17,6 @@ import org.bson.json.JsonMode;
 import org.bson.json.JsonWriterSettings;
 
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -430,15 +429,7 @@ public final class MappingRecord {
     }
 
     private static boolean exists(Connection c) throws SQLException {
-        DatabaseMetaData md = c.getMetaData();
-        try (ResultSet rs = md.getTables(c.getCatalog(), null, TABLE, new String[] {"TABLE"})) {
-            while (rs.next()) {
-                if (rs.getString("TABLE_NAME").equals(TABLE)) {
-                    return true;
-                }
-            }
-            return false;
-        }
+        return MySqlReadBack.dialectOf(c).tableExists(c, TABLE);
     }
 
     private static String truncate(String s, int max) {
