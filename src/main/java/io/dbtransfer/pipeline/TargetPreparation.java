@@ -201,8 +201,12 @@ public final class TargetPreparation {
             JobConfig config)
             throws SQLException {
         boolean postgres = dialect.type() == TargetType.POSTGRESQL;
-        try (Statement st = c.createStatement()) {
-            st.execute(postgres ? PREPARATION_DDL_POSTGRES : PREPARATION_DDL);
+        if (postgres) {
+            SchemaManager.executePostgresDdl(c, List.of(PREPARATION_DDL_POSTGRES));
+        } else {
+            try (Statement st = c.createStatement()) {
+                st.execute(PREPARATION_DDL);
+            }
         }
         List<String> tables = new ArrayList<>();
         for (TableSpec t : config.mapping().tables()) {

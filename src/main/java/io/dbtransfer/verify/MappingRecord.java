@@ -1,6 +1,7 @@
 package io.dbtransfer.verify;
 
 import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.dialect.SchemaManager;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.Mapping;
@@ -137,8 +138,14 @@ public final class MappingRecord {
             String recordedBy)
             throws SQLException {
         boolean postgres = MySqlReadBack.dialectOf(c).type() == TargetType.POSTGRESQL;
-        try (Statement st = c.createStatement()) {
-            st.execute(postgres ? POSTGRES_DDL : DDL);
+        if (postgres) {
+            // Under the sink's DDL lock: two jobs starting at once on one PostgreSQL database
+            // would otherwise fail creating the table together.
+            SchemaManager.executePostgresDdl(c, List.of(POSTGRES_DDL));
+        } else {
+            try (Statement st = c.createStatement()) {
+                st.execute(DDL);
+            }
         }
         // MySQL evaluates the assignments left to right: revision compares the old values.
         String mysql =
