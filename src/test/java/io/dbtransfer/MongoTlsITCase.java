@@ -148,7 +148,14 @@ class MongoTlsITCase {
             assertThat(f.count("items")).isEqualTo(200);
 
             // verify and cutover, as an operator runs them, with the CA in DBTRANSFER_JAVA_OPTS.
-            Run verify = dbtransfer(trust, "verify", "--config", jobFile.toString());
+            Run verify =
+                    dbtransfer(
+                            trust,
+                            "verify",
+                            "--config",
+                            jobFile.toString(),
+                            "--report",
+                            dir.resolve("verify-report.json").toString());
             assertThat(verify.exit).as(verify.output).isZero();
             Path certificate = dir.resolve("cutover.json");
             Run cutover =

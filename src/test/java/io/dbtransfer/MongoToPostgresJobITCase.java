@@ -42,10 +42,8 @@ class MongoToPostgresJobITCase {
 
     private static final String REVIEWS = ReviewDocuments.mappingYaml("reviews");
 
-    // Idempotent delivery is refused on PostgreSQL (JobConfigTest): in this test it once left 496
-    // rows of deleted documents behind after the TaskManager kill, an open bug (README).
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"exactly-once"})
+    @ValueSource(strings = {"exactly-once", "idempotent"})
     void migratesUnderLiveWritesAndATaskManagerFailure(
             String delivery, @InjectMiniCluster MiniCluster cluster) throws Exception {
         MigrationFixture f =

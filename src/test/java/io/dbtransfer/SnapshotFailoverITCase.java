@@ -87,28 +87,21 @@ class SnapshotFailoverITCase {
 
     /**
      * Documents deleted during the snapshot. A delete between a chunk's first read and its re-read
-     * is seen by neither the re-read nor the stream (it precedes the new high watermark), so in
-     * idempotent mode a row the first read wrote would stay; no version can remove it.
-     * Reconciliation's sweep finds it ({@code extra}: a MySQL row the job holds no state for) and
-     * {@code reconcile.repair} deletes it. Exactly-once rolls the first read back.
+     * is seen by neither the re-read nor the stream (it precedes the new high watermark), so a row
+     * the first read wrote would stay for good; no version can remove it. Exactly-once rolls the
+     * first read back; idempotent mode holds snapshot-phase changes until the checkpoint after them
+     * completes, so no first read of an unfinished chunk is ever written. Reconciliation is off:
+     * the sink alone must get it right (before the hold, the idempotent case kept rows of deleted
+     * documents and only the sweep found them).
      */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"exactly-once", "idempotent"})
     void documentsDeletedBetweenTwoReadsOfAChunkLeaveNoRowBehind(
             String delivery, @InjectMiniCluster MiniCluster cluster) throws Exception {
-        MigrationFixture f =
-                fixture("snapdel", delivery)
-                        .set("reconcile.repair", "true")
-                        .set("reconcile.sweep-interval", "3 s");
+        MigrationFixture f = fixture("snapdel", delivery).set("reconcile.enabled", "false");
         JobClient job = run(f, cluster, true);
         try {
-            ORACLE.awaitEqual(f.mongo(), f.mysqlUrl, TestDurations.CONSISTENT);
-            System.out.printf(
-                    "%s: mismatches reported: extra %d, missing %d, different %d%n",
-                    f.mongoDatabase,
-                    mismatches(f, "extra"),
-                    mismatches(f, "missing"),
-                    mismatches(f, "different"));
+            ORACLE.awaitEqual(f.mongo(), f.mysqlUrl, TestDurations.MEDIUM);
         } finally {
             job.cancel().get();
         }
@@ -225,31 +218,6 @@ class SnapshotFailoverITCase {
                                         + "` WHERE _src_version > (SELECT MIN(_src_version) FROM `"
                                         + table
                                         + "`)")) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    /**
-     * Mismatches of {@code kind} reported so far (only printed). The table is created by
-     * reconcile's first read-back, which a fast run can end before: then none.
-     */
-    static long mismatches(MigrationFixture f, String kind) throws Exception {
-        try (Connection c = f.mysql();
-                ResultSet t =
-                        c.getMetaData()
-                                .getTables(c.getCatalog(), null, "_dbtransfer_mismatch", null)) {
-            if (!t.next()) {
-                return 0;
-            }
-        }
-        try (Connection c = f.mysql();
-                Statement st = c.createStatement();
-                ResultSet rs =
-                        st.executeQuery(
-                                "SELECT COUNT(*) FROM _dbtransfer_mismatch WHERE kind = '"
-                                        + kind
-                                        + "'")) {
             rs.next();
             return rs.getLong(1);
         }

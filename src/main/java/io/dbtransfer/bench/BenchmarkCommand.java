@@ -3,7 +3,9 @@ package io.dbtransfer.bench;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.connect.MySqlConnections;
+import io.dbtransfer.dialect.PostgresDialect;
 import io.dbtransfer.embedded.EmbeddedMariaDb;
+import io.dbtransfer.embedded.EmbeddedPostgres;
 import io.dbtransfer.embedded.MongoEmulator;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.TableSpec;
@@ -47,6 +49,7 @@ public final class BenchmarkCommand {
     private final Duration variantLive;
     private final Path out;
     private final boolean tradeoffs;
+    private final boolean postgres;
 
     public BenchmarkCommand(
             int docs,
@@ -54,13 +57,15 @@ public final class BenchmarkCommand {
             Duration liveDuration,
             Duration variantLive,
             Path out,
-            boolean tradeoffs) {
+            boolean tradeoffs,
+            boolean postgres) {
         this.docs = docs;
         this.liveRate = liveRate;
         this.liveDuration = liveDuration;
         this.variantLive = variantLive;
         this.out = out;
         this.tradeoffs = tradeoffs;
+        this.postgres = postgres;
     }
 
     public int run() throws Exception {
@@ -244,6 +249,10 @@ public final class BenchmarkCommand {
                                 r.consistent ? "CONSISTENT" : "INCONSISTENT"));
                 results.add(r);
             }
+            PostgresColumn pg =
+                    postgres
+                            ? postgresColumn(work, base, db, reviews, rows, table, variants.get(0))
+                            : null;
             String date = LocalDate.now().toString();
             Path md = out != null ? out : Path.of("benchmarks/results/" + date + ".md");
             Files.createDirectories(md.toAbsolutePath().getParent());
@@ -262,13 +271,74 @@ public final class BenchmarkCommand {
                             insertCpu,
                             insertStatements,
                             results,
+                            pg,
                             liveRate,
                             svg.getFileName().toString(),
                             System.currentTimeMillis() - started),
                     StandardCharsets.UTF_8);
             say("Wrote " + md + " and " + svg);
-            boolean allConsistent = results.stream().allMatch(r -> r.consistent);
+            boolean allConsistent =
+                    results.stream().allMatch(r -> r.consistent)
+                            && (pg == null || pg.run().consistent);
             return allConsistent ? 0 : 1;
+        }
+    }
+
+    /**
+     * PostgreSQL's ceilings and the baseline variant against embedded PostgreSQL, from the same
+     * freshly loaded documents (no live phase: the MariaDB run measures it).
+     */
+    private PostgresColumn postgresColumn(
+            Path work,
+            Map<String, Object> base,
+            MongoDatabase db,
+            MongoCollection<Document> reviews,
+            List<RowChange> rows,
+            TableSpec table,
+            Variant baseline)
+            throws Exception {
+        say("Starting embedded PostgreSQL");
+        try (EmbeddedPostgres pg = EmbeddedPostgres.start(work.resolve("postgres"))) {
+            say("Measuring PostgreSQL's ceilings");
+            pg.createDatabase("ceilings");
+            Measurement insert;
+            Measurement copy;
+            String version;
+            try (Connection c =
+                    MySqlConnections.open(
+                            pg.jdbcUrl("ceilings") + "&reWriteBatchedInserts=true", null, null)) {
+                version = c.getMetaData().getDatabaseProductVersion();
+                insert = Ceilings.insert(c, PostgresDialect.INSTANCE, table, rows, 1L, 1000);
+                copy = Ceilings.copy(c, table, rows, 1L, work);
+            }
+            pg.createDatabase("run_pg");
+            reviews.drop();
+            loadReviews(reviews, docs);
+            long count = reviews.countDocuments();
+            say(String.format("PostgreSQL run: %s (%,d documents)", baseline.name, count));
+            JobRun.Result r =
+                    JobRun.run(
+                            baseline,
+                            base,
+                            pg.jdbcUrl("run_pg"),
+                            db,
+                            -1,
+                            count,
+                            liveRate,
+                            Duration.ZERO);
+            say(
+                    String.format(
+                            "   snapshot %.1f s (%,.0f docs/s), %s",
+                            r.snapshotSeconds,
+                            r.docsPerSecond,
+                            r.consistent ? "CONSISTENT" : "INCONSISTENT"));
+            return new PostgresColumn(
+                    "embedded PostgreSQL "
+                            + version
+                            + " (fsync, synchronous_commit and full_page_writes off)",
+                    insert,
+                    copy,
+                    r);
         }
     }
 

@@ -1,7 +1,9 @@
 package io.dbtransfer.bench;
 
 import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.PostgresDialect;
 import io.dbtransfer.dialect.SchemaManager;
+import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.dialect.ValueCodec;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.ColumnType;
@@ -12,8 +14,11 @@ import io.dbtransfer.model.RowChange;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
 import org.bson.RawBsonDocument;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
 
 import java.io.BufferedWriter;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,16 +61,32 @@ final class Ceilings {
     static Measurement insert(
             Connection c, TableSpec table, List<RowChange> docs, long version, int batch)
             throws Exception {
-        createEmpty(c, table);
-        List<TableSpec> children = MySqlDialect.descendants(table);
+        return insert(c, MySqlDialect.INSTANCE, table, docs, version, batch);
+    }
+
+    /**
+     * {@link #insert(Connection, TableSpec, List, long, int)} on any target: the dialect's
+     * statements (on PostgreSQL rewritten into multi-row INSERTs by the driver's {@code
+     * reWriteBatchedInserts=true}, which the caller's URL sets).
+     */
+    static Measurement insert(
+            Connection c,
+            TargetDialect dialect,
+            TableSpec table,
+            List<RowChange> docs,
+            long version,
+            int batch)
+            throws Exception {
+        createEmpty(c, dialect, table);
+        List<TableSpec> children = TableSpec.descendants(table);
         long start = System.nanoTime();
         long rows = 0;
         c.setAutoCommit(false);
-        try (PreparedStatement parent = c.prepareStatement(MySqlDialect.upsertParent(table))) {
+        try (PreparedStatement parent = c.prepareStatement(dialect.parentUpsert(table, false))) {
             List<PreparedStatement> child = new ArrayList<>();
             try {
                 for (TableSpec t : children) {
-                    child.add(c.prepareStatement(MySqlDialect.insertChild(t)));
+                    child.add(c.prepareStatement(dialect.childInsert(t)));
                 }
                 int n = 0;
                 for (RowChange doc : docs) {
@@ -108,39 +129,10 @@ final class Ceilings {
     static Measurement loadData(
             Connection c, TableSpec table, List<RowChange> docs, long version, Path dir)
             throws Exception {
-        createEmpty(c, table);
+        createEmpty(c, MySqlDialect.INSTANCE, table);
         List<TableSpec> children = MySqlDialect.descendants(table);
-        List<Path> files = new ArrayList<>();
-        List<BufferedWriter> writers = new ArrayList<>();
-        long rows = 0;
-        try {
-            for (int t = 0; t <= children.size(); t++) {
-                Path f = dir.resolve("rows-" + t + ".tsv");
-                files.add(f);
-                writers.add(Files.newBufferedWriter(f, StandardCharsets.UTF_8));
-            }
-            for (RowChange doc : docs) {
-                writeTsv(writers.get(0), table.columns, doc.parent);
-                writers.get(0).write('\t');
-                writers.get(0).write(Long.toUnsignedString(version));
-                writers.get(0).write('\t');
-                writers.get(0).write(tsv(doc.key, ColumnType.of(ColumnType.Kind.TEXT)));
-                writers.get(0).write('\n');
-                rows++;
-                for (ChildRows set : doc.children) {
-                    int i = indexOf(children, set.table);
-                    for (String[] row : set.rows) {
-                        writeTsv(writers.get(i + 1), children.get(i).columns, row);
-                        writers.get(i + 1).write('\n');
-                        rows++;
-                    }
-                }
-            }
-        } finally {
-            for (BufferedWriter w : writers) {
-                w.close();
-            }
-        }
+        List<Path> files = writeTsvFiles(table, children, docs, version, dir);
+        long rows = countLines(files);
         long start = System.nanoTime();
         try (Statement st = c.createStatement()) {
             st.execute(loadDataSql(files.get(0), table, true));
@@ -154,6 +146,98 @@ final class Ceilings {
         }
         return new Measurement(
                 "sink ceiling: LOAD DATA LOCAL INFILE", docs.size(), 0, elapsed, rows);
+    }
+
+    /**
+     * PostgreSQL's bulk path: {@code COPY … FROM STDIN} (text format) of the same parent and child
+     * rows, from one file per table written first (file writing is not timed), in one transaction.
+     */
+    static Measurement copy(
+            Connection c, TableSpec table, List<RowChange> docs, long version, Path dir)
+            throws Exception {
+        TargetDialect pg = PostgresDialect.INSTANCE;
+        createEmpty(c, pg, table);
+        List<TableSpec> children = TableSpec.descendants(table);
+        List<Path> files = writeTsvFiles(table, children, docs, version, dir);
+        long rows = countLines(files);
+        CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+        long start = System.nanoTime();
+        c.setAutoCommit(false);
+        try {
+            for (int i = 0; i <= children.size(); i++) {
+                TableSpec t = i == 0 ? table : children.get(i - 1);
+                StringBuilder cols = new StringBuilder();
+                for (ColumnSpec col : t.columns) {
+                    cols.append(cols.length() == 0 ? "" : ", ")
+                            .append(pg.quoteIdentifier(col.name));
+                }
+                if (i == 0) {
+                    cols.append(", ").append(pg.quoteIdentifier(TableSpec.VERSION_COLUMN));
+                    cols.append(", ").append(pg.quoteIdentifier(MySqlDialect.SOURCE_KEY_COLUMN));
+                }
+                try (Reader in = Files.newBufferedReader(files.get(i), StandardCharsets.UTF_8)) {
+                    copy.copyIn(
+                            "COPY " + pg.quoteIdentifier(t.name) + " (" + cols + ") FROM STDIN",
+                            in);
+                }
+            }
+            c.commit();
+        } finally {
+            c.setAutoCommit(true);
+        }
+        long elapsed = System.nanoTime() - start;
+        for (Path f : files) {
+            Files.deleteIfExists(f);
+        }
+        return new Measurement("sink ceiling: COPY FROM STDIN", docs.size(), 0, elapsed, rows);
+    }
+
+    private static long countLines(List<Path> files) throws java.io.IOException {
+        long n = 0;
+        for (Path f : files) {
+            try (java.util.stream.Stream<String> lines = Files.lines(f, StandardCharsets.UTF_8)) {
+                n += lines.count();
+            }
+        }
+        return n;
+    }
+
+    /**
+     * One tab-separated file per table (parent first, with version and owner key), in the text
+     * format both {@code LOAD DATA} and PostgreSQL's {@code COPY} read ({@code \N} for NULL).
+     */
+    private static List<Path> writeTsvFiles(
+            TableSpec table, List<TableSpec> children, List<RowChange> docs, long version, Path dir)
+            throws java.io.IOException {
+        List<Path> files = new ArrayList<>();
+        List<BufferedWriter> writers = new ArrayList<>();
+        try {
+            for (int t = 0; t <= children.size(); t++) {
+                Path f = dir.resolve("rows-" + t + ".tsv");
+                files.add(f);
+                writers.add(Files.newBufferedWriter(f, StandardCharsets.UTF_8));
+            }
+            for (RowChange doc : docs) {
+                writeTsv(writers.get(0), table.columns, doc.parent);
+                writers.get(0).write('\t');
+                writers.get(0).write(Long.toUnsignedString(version));
+                writers.get(0).write('\t');
+                writers.get(0).write(tsv(doc.key, ColumnType.of(ColumnType.Kind.TEXT)));
+                writers.get(0).write('\n');
+                for (ChildRows set : doc.children) {
+                    int i = indexOf(children, set.table);
+                    for (String[] row : set.rows) {
+                        writeTsv(writers.get(i + 1), children.get(i).columns, row);
+                        writers.get(i + 1).write('\n');
+                    }
+                }
+            }
+        } finally {
+            for (BufferedWriter w : writers) {
+                w.close();
+            }
+        }
+        return files;
     }
 
     private static String loadDataSql(Path file, TableSpec table, boolean withVersion) {
@@ -238,11 +322,15 @@ final class Ceilings {
         return sb.toString();
     }
 
-    private static void createEmpty(Connection c, TableSpec table) throws Exception {
+    private static void createEmpty(Connection c, TargetDialect dialect, TableSpec table)
+            throws Exception {
         try (Statement st = c.createStatement()) {
-            st.execute("DROP TABLE IF EXISTS " + MySqlDialect.quote(table.name));
+            for (TableSpec child : TableSpec.descendants(table)) {
+                st.execute("DROP TABLE IF EXISTS " + dialect.quoteIdentifier(child.name));
+            }
+            st.execute("DROP TABLE IF EXISTS " + dialect.quoteIdentifier(table.name));
         }
         SchemaManager.createTables(
-                c, new io.dbtransfer.mapping.Mapping(java.util.Map.of("x", table)));
+                c, new io.dbtransfer.mapping.Mapping(java.util.Map.of("x", table)), dialect);
     }
 }

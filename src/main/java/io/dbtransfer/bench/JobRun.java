@@ -2,6 +2,7 @@ package io.dbtransfer.bench;
 
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.connect.MySqlConnections;
+import io.dbtransfer.dialect.MySqlReadBack;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.pipeline.MigrationJob;
 import io.dbtransfer.verify.ConsistencyChecker;
@@ -266,8 +267,9 @@ final class JobRun {
     }
 
     static long count(Connection c, String table) throws Exception {
+        String quoted = MySqlReadBack.dialectOf(c).quoteIdentifier(table);
         try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM `" + table + "`")) {
+                ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + quoted)) {
             rs.next();
             return rs.getLong(1);
         }

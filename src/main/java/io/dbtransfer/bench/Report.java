@@ -23,6 +23,7 @@ final class Report {
             Map<String, Double> insertCpu,
             Map<String, Long> insertStatements,
             List<JobRun.Result> runs,
+            PostgresColumn postgres,
             double liveRate,
             String chartFile,
             long totalMs) {
@@ -100,6 +101,9 @@ final class Report {
         md.append('\n');
         cpuSection(md, baseline, insert, insertCpu);
         statementSection(md, baseline, insert, insertStatements);
+        if (postgres != null) {
+            postgresSection(md, source, baseline, postgres);
+        }
 
         md.append("## Live migration\n\n");
         long[] trend = baseline.lagTrend();
@@ -178,6 +182,59 @@ final class Report {
                             ceil,
                             ceil * 1000.0 / Math.max(1, insert.items)));
         }
+        md.append('\n');
+    }
+
+    /** The same baseline against PostgreSQL, next to PostgreSQL's own ceilings. */
+    private static void postgresSection(
+            StringBuilder md, Measurement source, JobRun.Result mariaDb, PostgresColumn pg) {
+        JobRun.Result run = pg.run();
+        md.append("## PostgreSQL target (same documents, same run)\n\n");
+        md.append(
+                "Target: "
+                        + pg.server()
+                        + ", on the same cores. Its ceilings write the same parent and child rows:"
+                        + " multi-row INSERT (the sink's upsert statement in JDBC batches of 1,000"
+                        + " documents, rewritten into multi-row statements by the driver's"
+                        + " `reWriteBatchedInserts=true`, one commit per batch) and `COPY … FROM"
+                        + " STDIN` (text format, one transaction).\n\n"
+                        + "| what | items | seconds | items/s |\n|---|---:|---:|---:|\n");
+        for (Measurement m : List.of(pg.insert(), pg.copy())) {
+            md.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %s | %,d (%,d rows) | %.2f | %,.0f |%n",
+                            m.name,
+                            m.items,
+                            m.rows,
+                            m.seconds(),
+                            m.perSecond()));
+        }
+        md.append(
+                String.format(
+                        Locale.ROOT,
+                        "%n%s against PostgreSQL: %,d documents in %.1f s from job submission ="
+                                + " **%,.0f docs/s** (first rows visible after %.1f s, %,.0f"
+                                + " docs/s from then on), %s. The same variant against MariaDB"
+                                + " above: %,.0f docs/s.%n%n",
+                        run.variant,
+                        run.documents,
+                        run.snapshotSeconds,
+                        run.docsPerSecond,
+                        run.firstRowSeconds,
+                        run.steadyDocsPerSecond,
+                        run.consistent ? "CONSISTENT afterwards" : "**INCONSISTENT**",
+                        mariaDb.docsPerSecond));
+        md.append(
+                "| ratio of the job's snapshot rate (PostgreSQL) to | ceiling docs/s | whole"
+                        + " snapshot | after the first rows |\n|---|---:|---:|---:|\n");
+        ratioRow(md, "PostgreSQL multi-row INSERT", pg.insert().perSecond(), run);
+        ratioRow(md, "PostgreSQL COPY", pg.copy().perSecond(), run);
+        ratioRow(
+                md,
+                "**lower of source and PostgreSQL INSERT ceilings**",
+                Math.min(source.perSecond(), pg.insert().perSecond()),
+                run);
         md.append('\n');
     }
 

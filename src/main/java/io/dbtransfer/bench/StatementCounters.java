@@ -1,5 +1,8 @@
 package io.dbtransfer.bench;
 
+import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.model.TargetType;
+
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -38,9 +41,12 @@ final class StatementCounters {
 
     private StatementCounters() {}
 
-    /** The current values of {@link #NAMES}. */
+    /** The current values of {@link #NAMES}; zeros on a target that is not MySQL / MariaDB. */
     static Map<String, Long> take(Connection c) throws SQLException {
         Map<String, Long> all = new LinkedHashMap<>();
+        if (MySqlReadBack.dialectOf(c).type() != TargetType.MYSQL) {
+            return all;
+        }
         try (Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SHOW GLOBAL STATUS")) {
             while (rs.next()) {

@@ -84,13 +84,21 @@ final class BenchmarkCommands {
         @Option(names = "--no-tradeoffs", description = "Leave out the trade-off variants.")
         boolean noTradeoffs;
 
+        @Option(
+                names = "--no-postgresql",
+                description =
+                        "Leave out the PostgreSQL column (PostgreSQL's INSERT and COPY ceilings"
+                                + " and the baseline job against embedded PostgreSQL).")
+        boolean noPostgres;
+
         @Override
         public Integer call() throws Exception {
             Main.requireEmbeddedServers("benchmark");
             if (liveRate < 1) {
                 throw new ConfigException("--live-rate must be at least 1, got " + liveRate);
             }
-            return new BenchmarkCommand(docs(docs), liveRate, live, variantLive, out, !noTradeoffs)
+            return new BenchmarkCommand(
+                            docs(docs), liveRate, live, variantLive, out, !noTradeoffs, !noPostgres)
                     .run();
         }
     }

@@ -494,15 +494,6 @@ public final class JobConfig implements Serializable {
                     "job.checkpoint-interval must be positive: the change stream only starts"
                             + " after a checkpoint and exactly-once commits at checkpoints");
         }
-        if (targetType() == TargetType.POSTGRESQL
-                && c.get(JobOptions.SINK_DELIVERY) == DeliveryGuarantee.IDEMPOTENT) {
-            throw new ConfigException(
-                    "sink.delivery-guarantee: idempotent is not supported with target.type"
-                            + " postgresql yet: under live writes and a TaskManager failure it left"
-                            + " rows of deleted documents in PostgreSQL (an open bug, see the"
-                            + " README's PostgreSQL section). Use sink.delivery-guarantee:"
-                            + " exactly-once (the default) for a PostgreSQL target.");
-        }
         mismatchPolicy();
         resnapshots();
         validateKafka();

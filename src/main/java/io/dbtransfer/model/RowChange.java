@@ -43,6 +43,14 @@ public class RowChange {
      */
     public boolean repair;
 
+    /**
+     * True for a change read by the snapshot phase (a chunk's read, with what its backfill merged
+     * in). Such a change may be read again after a failure, and a document deleted between the two
+     * reads is named by neither the re-read nor the stream; so no sink may make it durable before
+     * the checkpoint after it completed (the idempotent sink holds it until then).
+     */
+    public boolean snapshot;
+
     public RowChange() {}
 
     public static RowChange upsert(
@@ -90,6 +98,7 @@ public class RowChange {
         return version == that.version
                 && delete == that.delete
                 && repair == that.repair
+                && snapshot == that.snapshot
                 && Objects.equals(collection, that.collection)
                 && Objects.equals(table, that.table)
                 && Objects.equals(key, that.key)

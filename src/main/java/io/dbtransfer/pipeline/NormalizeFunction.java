@@ -215,6 +215,7 @@ public class NormalizeFunction extends ProcessFunction<ChangeRecord, RowChange>
             ctx.output(DEAD_LETTERS, letter);
         }
         if (result.change != null) {
+            result.change.snapshot = record.snapshot;
             out.collect(result.change);
         } else {
             skippedDocuments.inc();

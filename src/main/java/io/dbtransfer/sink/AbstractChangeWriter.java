@@ -58,12 +58,17 @@ abstract class AbstractChangeWriter implements SinkWriter<RowChange> {
     public void write(RowChange element, Context context) throws IOException, InterruptedException {
         applier.validate(element);
         metrics.recordsIn.inc();
-        if (buffer.add(copier == null ? element : copier.copy(element))) {
+        if (buffer.add(own(element))) {
             metrics.recordsCollapsed.inc();
         }
         if (buffer.addedSinceDrain() >= options.batchSize()) {
             flushBuffer();
         }
+    }
+
+    /** The element itself, or a copy when Flink reuses objects (we keep it until a flush). */
+    RowChange own(RowChange element) {
+        return copier == null ? element : copier.copy(element);
     }
 
     /** Writes what can be written of the buffer. */

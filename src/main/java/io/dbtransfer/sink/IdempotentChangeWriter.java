@@ -1,18 +1,15 @@
 package io.dbtransfer.sink;
 
-import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.model.RowChange;
 
 import org.apache.flink.api.common.operators.ProcessingTimeService;
+import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -20,21 +17,26 @@ import java.util.List;
  * batch size, on a processing-time timer and before every checkpoint barrier. After a restore,
  * replayed changes meet the version guard and the tombstones, so an older change never overwrites a
  * newer row nor resurrects a deleted one.
+ *
+ * <p>Snapshot-phase changes ({@link RowChange#snapshot}) are not written here: they are held until
+ * the barrier and handed to {@link IdempotentCommitter}, which applies them once the checkpoint
+ * completed. A chunk whose read was not covered by a completed checkpoint is read again after a
+ * failure, and a document deleted between the two reads is named by neither the re-read nor the
+ * stream; had its first read been written, its row would stay for good.
  */
-final class IdempotentChangeWriter extends AbstractChangeWriter {
-
-    private static final Logger LOG = LoggerFactory.getLogger(IdempotentChangeWriter.class);
-
-    static final long MAX_BACKOFF_MS = 5_000;
+final class IdempotentChangeWriter extends AbstractChangeWriter
+        implements CommittingSinkWriter<RowChange, HeldSnapshotChanges> {
 
     private final ProcessingTimeService timers;
-    private Connection connection;
+    private final LocalTransactionApplier transactions;
+    private final ChangeBuffer heldSnapshot = new ChangeBuffer();
     private boolean closed;
 
     IdempotentChangeWriter(SinkOptions options, Mapping mapping, WriterInitContext context)
             throws IOException {
         super(options, mapping, context);
         this.timers = context.getProcessingTimeService();
+        this.transactions = new LocalTransactionApplier(options, dialect, applier);
         createTables();
         maybePurgeTombstones();
         scheduleFlush();
@@ -55,6 +57,20 @@ final class IdempotentChangeWriter extends AbstractChangeWriter {
     }
 
     @Override
+    public void write(RowChange element, Context context) throws IOException, InterruptedException {
+        if (!element.snapshot) {
+            super.write(element, context);
+            return;
+        }
+        applier.validate(element);
+        metrics.recordsIn.inc();
+        if (heldSnapshot.add(own(element))) {
+            metrics.recordsCollapsed.inc();
+        }
+        metrics.deferred = heldSnapshot.size();
+    }
+
+    @Override
     public void flush(boolean endOfInput) throws IOException, InterruptedException {
         flushBuffer();
     }
@@ -65,75 +81,32 @@ final class IdempotentChangeWriter extends AbstractChangeWriter {
             return;
         }
         List<RowChange> batch = buffer.drain(id -> false);
-        metrics.deferred = 0;
-        for (int attempt = 0; ; attempt++) {
-            long t0 = System.nanoTime();
-            try {
-                if (connection == null) {
-                    connection = open(false);
-                }
-                ChangeApplier.Result r = applier.apply(connection, batch);
-                connection.commit();
-                long nanos = System.nanoTime() - t0;
-                metrics.flushed(r, nanos / 1_000_000);
-                metrics.lastCommitLatencyMs = nanos / 1_000_000.0;
-                break;
-            } catch (SQLException e) {
-                rollbackQuietly();
-                if (attempt >= options.maxRetries() || !dialect.isTransient(e)) {
-                    throw new IOException(
-                            dialect.productName()
-                                    + " sink failed to write a batch of "
-                                    + batch.size()
-                                    + " change(s)"
-                                    + (attempt > 0 ? " after " + attempt + " retries" : "")
-                                    + ": "
-                                    + e.getMessage(),
-                            e);
-                }
-                if (isConnectionProblem(e)) {
-                    MySqlConnections.closeQuietly(connection);
-                    connection = null;
-                }
-                long backoff = Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt, 10));
-                LOG.warn(
-                        "Transient {} error (attempt {} of {}), retrying in {} ms: {}",
-                        dialect.productName(),
-                        attempt + 1,
-                        options.maxRetries() + 1,
-                        backoff,
-                        e.getMessage());
-                metrics.retries.inc();
-                Thread.sleep(backoff);
-            }
-        }
+        long t0 = System.nanoTime();
+        ChangeApplier.Result r = transactions.apply(batch, metrics.retries::inc);
+        long nanos = System.nanoTime() - t0;
+        metrics.flushed(r, nanos / 1_000_000);
+        metrics.lastCommitLatencyMs = nanos / 1_000_000.0;
         maybePurgeTombstones();
     }
 
-    /** Deadlock, lock wait timeout, serialization failure or a lost connection (on MySQL). */
-    static boolean isTransient(SQLException e) {
-        return io.dbtransfer.dialect.MySqlDialect.INSTANCE.isTransient(e);
-    }
-
-    private static boolean isConnectionProblem(SQLException e) {
-        return e.getSQLState() != null && e.getSQLState().startsWith("08");
-    }
-
-    private void rollbackQuietly() {
-        if (connection != null) {
-            try {
-                connection.rollback();
-            } catch (SQLException e) {
-                MySqlConnections.closeQuietly(connection);
-                connection = null;
-            }
+    /** The held snapshot-phase changes, in batches of at most {@code sink.batch-size}. */
+    @Override
+    public Collection<HeldSnapshotChanges> prepareCommit() {
+        List<RowChange> held = heldSnapshot.drain(id -> false);
+        metrics.deferred = 0;
+        List<HeldSnapshotChanges> out = new ArrayList<>();
+        int size = Math.max(1, options.batchSize());
+        for (int i = 0; i < held.size(); i += size) {
+            out.add(
+                    new HeldSnapshotChanges(
+                            new ArrayList<>(held.subList(i, Math.min(held.size(), i + size)))));
         }
+        return out;
     }
 
     @Override
     public void close() {
         closed = true;
-        MySqlConnections.closeQuietly(connection);
-        connection = null;
+        transactions.close();
     }
 }

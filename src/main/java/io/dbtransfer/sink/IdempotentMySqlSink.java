@@ -3,14 +3,21 @@ package io.dbtransfer.sink;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.model.RowChange;
 
+import org.apache.flink.api.connector.sink2.Committer;
+import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.SupportsCommitter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 import java.io.IOException;
 
-/** The idempotent sink: {@link IdempotentChangeWriter}, no committer, no state. */
-final class IdempotentMySqlSink implements Sink<RowChange> {
+/**
+ * The idempotent sink: {@link IdempotentChangeWriter}, and {@link IdempotentCommitter} for the
+ * snapshot-phase changes it holds until their checkpoint completed; no writer state.
+ */
+final class IdempotentMySqlSink implements Sink<RowChange>, SupportsCommitter<HeldSnapshotChanges> {
     private static final long serialVersionUID = 1L;
 
     private final SinkOptions options;
@@ -22,7 +29,7 @@ final class IdempotentMySqlSink implements Sink<RowChange> {
     }
 
     @Override
-    public SinkWriter<RowChange> createWriter(WriterInitContext context) throws IOException {
+    public IdempotentChangeWriter createWriter(WriterInitContext context) throws IOException {
         return new IdempotentChangeWriter(options, mapping, context);
     }
 
@@ -30,5 +37,15 @@ final class IdempotentMySqlSink implements Sink<RowChange> {
     @Deprecated
     public SinkWriter<RowChange> createWriter(InitContext context) {
         throw new UnsupportedOperationException("Flink 1.20 calls createWriter(WriterInitContext)");
+    }
+
+    @Override
+    public Committer<HeldSnapshotChanges> createCommitter(CommitterInitContext context) {
+        return new IdempotentCommitter(options, mapping);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<HeldSnapshotChanges> getCommittableSerializer() {
+        return new HeldSnapshotChangesSerializer();
     }
 }

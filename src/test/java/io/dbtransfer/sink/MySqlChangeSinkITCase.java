@@ -316,17 +316,25 @@ class MySqlChangeSinkITCase {
         private final String testId;
         private final String url;
         private final String prefix;
+        private final boolean snapshotPhase;
         private transient Map<String, Long> firstVersionSinceSnapshot;
 
         ProbeAfterPrepareThenFail(String testId, String url, String prefix) {
+            this(testId, url, prefix, false);
+        }
+
+        /** {@code snapshotPhase}: marks every change as read by the snapshot phase. */
+        ProbeAfterPrepareThenFail(String testId, String url, String prefix, boolean snapshotPhase) {
             this.testId = testId;
             this.url = url;
             this.prefix = prefix;
+            this.snapshotPhase = snapshotPhase;
             PROBES.put(testId, new Probe());
         }
 
         @Override
         public RowChange map(RowChange c) {
+            c.snapshot = snapshotPhase;
             firstVersionSinceSnapshot.putIfAbsent(c.key, c.version);
             return c;
         }
@@ -406,6 +414,38 @@ class MySqlChangeSinkITCase {
         assertThat(probe.visible).isEmpty();
         assertTablesEqualReplayOf(url, workloadOps(ops, keys));
         assertNoPreparedBranches(url, "precommit");
+    }
+
+    /**
+     * Idempotent mode writes snapshot-phase changes only once their checkpoint completed: a chunk
+     * read again after a failure must not meet rows of its first read (a document deleted between
+     * the reads would keep its row for good, see {@code SnapshotFailoverITCase}). At the snapshot
+     * of checkpoint 3 or later, after the writer's pre-barrier flush, none of the changes since the
+     * previous checkpoint is visible; the task then fails, and the restored job still ends in the
+     * state of a sequential replay.
+     */
+    @ParameterizedTest
+    @EnumSource(TestTarget.class)
+    void idempotentSnapshotChangesStayInvisibleUntilTheirCheckpointCompletes(TestTarget target)
+            throws Exception {
+        String url = target.newDatabase("held_snapshot");
+        String testId = "held-snapshot-" + target;
+        int ops = 8_000;
+        int keys = 300;
+        StreamExecutionEnvironment env = env(2, 300);
+        workload(env, ops, keys, 4_000)
+                .keyBy(RowChange::routingKey)
+                .map(new ProbeAfterPrepareThenFail(testId, url, "held", true))
+                .setParallelism(SINK_PARALLELISM)
+                .sinkTo(sink(options(url, DeliveryGuarantee.IDEMPOTENT, "held", 100)))
+                .setParallelism(SINK_PARALLELISM);
+        env.execute("idempotent snapshot changes held until their checkpoint completes");
+
+        Probe probe = ProbeAfterPrepareThenFail.PROBES.get(testId);
+        assertThat(probe.fired).isTrue();
+        assertThat(probe.checked.get()).isPositive();
+        assertThat(probe.visible).isEmpty();
+        assertTablesEqualReplayOf(url, workloadOps(ops, keys));
     }
 
     @Test

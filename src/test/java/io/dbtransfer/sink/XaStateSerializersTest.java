@@ -52,6 +52,21 @@ class XaStateSerializersTest {
     }
 
     @Test
+    void heldSnapshotChangesRoundTripAsSnapshotChanges() throws Exception {
+        RowChange a = upsert("a", 7, 3, 2);
+        a.snapshot = true;
+        RowChange b = delete("b", 9);
+        b.snapshot = true;
+        HeldSnapshotChanges held = new HeldSnapshotChanges(List.of(a, b));
+        HeldSnapshotChangesSerializer s = new HeldSnapshotChangesSerializer();
+        HeldSnapshotChanges back = s.deserialize(s.getVersion(), s.serialize(held));
+        assertThat(back).isEqualTo(held);
+        assertThat(back.changes()).allMatch(c -> c.snapshot);
+        assertThatThrownBy(() -> s.deserialize(2, s.serialize(held)))
+                .hasMessageContaining("version 2");
+    }
+
+    @Test
     void committableOfVersionOneIsStillReadAndHasNoMarker() throws Exception {
         // Version 1 wrote format id, gtrid and bqual, each length-prefixed, and no marker token.
         XaTransactionId xid = XaTransactionId.of("job-1", 3, 42);
