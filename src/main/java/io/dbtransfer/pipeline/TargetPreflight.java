@@ -267,7 +267,9 @@ public final class TargetPreflight {
                             + ", which disables prepared transactions. Set it in postgresql.conf"
                             + " (or ALTER SYSTEM SET max_prepared_transactions = 100;) to at least"
                             + " twice the sink parallelism of every job writing to the server,"
-                            + " and restart the server (the setting takes effect only at start).");
+                            + " and restart the server (the setting takes effect only at start);"
+                            + " or set sink.delivery-guarantee: idempotent, which needs no"
+                            + " prepared transactions.");
         }
     }
 

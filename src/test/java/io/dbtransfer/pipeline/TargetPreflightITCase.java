@@ -235,7 +235,8 @@ class TargetPreflightITCase {
                     .hasMessageContaining(
                             "sink.delivery-guarantee: exactly-once prepares one transaction")
                     .hasMessageContaining("max_prepared_transactions is 0 on PostgreSQL")
-                    .hasMessageContaining("restart the server");
+                    .hasMessageContaining("restart the server")
+                    .hasMessageContaining("sink.delivery-guarantee: idempotent");
             TargetPreflight.check(c, TABLES, false, "the target");
         }
     }
