@@ -157,7 +157,7 @@ public interface TargetDialect {
     String currentSchema();
 
     /**
-     * Whether {@code table} exists in the {@link #currentSchema()} (standard information_schema).
+     * Whether {@code table} exists in the {@link #currentSchema()}, whatever the user may do on it.
      */
     default boolean tableExists(Connection conn, String table) throws SQLException {
         try (PreparedStatement ps =

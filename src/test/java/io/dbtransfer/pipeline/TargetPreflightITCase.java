@@ -182,6 +182,8 @@ class TargetPreflightITCase {
         try (Connection root = TestPostgres.connect(url);
                 Statement st = root.createStatement()) {
             st.execute("CREATE TABLE orders (id int PRIMARY KEY)");
+            // No privilege at all: information_schema does not show it to the role.
+            st.execute("CREATE TABLE orders_items (id int PRIMARY KEY)");
             st.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
             st.execute("GRANT SELECT ON orders TO " + role);
         }
@@ -192,7 +194,8 @@ class TargetPreflightITCase {
                             "mysql.username: the PostgreSQL user \""
                                     + role
                                     + "\" lacks CREATE on schema \"public\"; INSERT, UPDATE,"
-                                    + " DELETE on \"orders\" at the target")
+                                    + " DELETE on \"orders\"; SELECT, INSERT, UPDATE, DELETE on"
+                                    + " \"orders_items\" at the target")
                     .hasMessageContaining(
                             "GRANT USAGE, CREATE ON SCHEMA \"public\" TO \"" + role + "\";")
                     .hasMessageContaining(
@@ -202,7 +205,7 @@ class TargetPreflightITCase {
                                     + "\";")
                     .satisfies(e -> assertThat(e.getMessage()).doesNotContain("SELECT on"));
         }
-        assertThat(pgTables(url)).containsExactly("orders");
+        assertThat(pgTables(url)).containsExactly("orders", "orders_items");
     }
 
     @Test
