@@ -52,6 +52,12 @@ final class CheckTarget {
 
     /** Resolves the job options against the target's recorded mapping; refusals are thrown. */
     static CheckTarget resolve(JobArgs args, String command, PrintStream err) {
+        if (args.mysqlUrl != null && MySqlConnections.isPostgres(args.mysqlUrl)) {
+            // verify and cutover do not reconcile; the job refuses reconcile on PostgreSQL (not
+            // built yet), which is no reason to refuse checking its target.
+            args.settings = new ArrayList<>(args.settings);
+            args.settings.add("reconcile.enabled=false");
+        }
         return args.config != null ? withConfig(args, command, err) : recorded(args, command, err);
     }
 
@@ -150,12 +156,9 @@ final class CheckTarget {
                             + command
                             + " does not know how the job maps the collections, and guessing"
                             + " would report false differences. "
-                            + (MySqlConnections.isPostgres(connection.get(JobOptions.MYSQL_URL))
-                                    ? "Jobs do not record their mapping in a PostgreSQL target"
-                                            + " yet: pass the job's file with --config job.yaml."
-                                    : "Jobs record their mapping when they prepare the target;"
-                                            + " for a target written by an older job, pass the"
-                                            + " job's file with --config job.yaml.")
+                            + "Jobs record their mapping when they prepare the target;"
+                            + " for a target written by an older job, pass the"
+                            + " job's file with --config job.yaml."
                             + " Check that --mysql-url names the job's target database.");
         }
         Set<String> collections = new LinkedHashSet<>(args.collections);

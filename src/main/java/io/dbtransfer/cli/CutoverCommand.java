@@ -2,6 +2,8 @@ package io.dbtransfer.cli;
 
 import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.connect.MySqlConnections;
+import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
@@ -25,8 +27,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,10 +38,10 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code bin/dbtransfer cutover}: waits until the source is quiet (or a given time is covered),
- * waits until MySQL has applied the last source change seen (drain), runs a final full sweep (the
- * independent chunked verify of every collection and its child tables, plus the job's open
- * mismatches and dead letters) and writes a consistency certificate (JSON and a readable summary).
- * Exit 0 only when consistent, 1 inconsistent, 2 error.
+ * waits until the target (MySQL or PostgreSQL) has applied the last source change seen (drain),
+ * runs a final full sweep (the independent chunked verify of every collection and its child tables,
+ * plus the job's open mismatches and dead letters) and writes a consistency certificate (JSON and a
+ * readable summary). Exit 0 only when consistent, 1 inconsistent, 2 error.
  */
 @Command(
         name = "cutover",
@@ -91,7 +91,7 @@ public final class CutoverCommand implements Callable<Integer> {
             paramLabel = "DURATION",
             defaultValue = "3s",
             description =
-                    "How long MySQL must stay unchanged to count as drained (default:"
+                    "How long the target must stay unchanged to count as drained (default:"
                             + " ${DEFAULT-VALUE}).")
     Duration settle;
 
@@ -410,7 +410,7 @@ public final class CutoverCommand implements Callable<Integer> {
         }
         if (!drained) {
             reasons.add(
-                    "MySQL did not reach the last source change "
+                    "The target did not reach the last source change "
                             + describe(lastChange)
                             + " within --timeout (high-water mark "
                             + describe(hwm)
@@ -462,7 +462,7 @@ public final class CutoverCommand implements Callable<Integer> {
         Files.writeString(textFile, text);
     }
 
-    /** Waits until MySQL holds the last change seen and, with a quiet source, stops moving. */
+    /** Waits until the target holds the last change seen and, with a quiet source, stops moving. */
     private static boolean drain(
             Connection mysql,
             Mapping mapping,
@@ -472,7 +472,9 @@ public final class CutoverCommand implements Callable<Integer> {
             ConsoleProgress progress,
             boolean expectStill)
             throws SQLException, InterruptedException {
-        progress.message("cutover: draining (waiting for MySQL to apply the last change)");
+        String product = MySqlReadBack.dialectOf(mysql).productName();
+        progress.message(
+                "cutover: draining (waiting for " + product + " to apply the last change)");
         while (true) {
             long hwm = TargetLedger.highWaterMark(mysql, mapping);
             if (lastChange == 0 || SourceVersion.compare(hwm, lastChange) >= 0) {
@@ -482,7 +484,12 @@ public final class CutoverCommand implements Callable<Integer> {
                 return false;
             }
             progress.update(
-                    "cutover: MySQL at " + describe(hwm) + ", waiting for " + describe(lastChange));
+                    "cutover: "
+                            + product
+                            + " at "
+                            + describe(hwm)
+                            + ", waiting for "
+                            + describe(lastChange));
             Thread.sleep(250);
         }
         if (!expectStill) {
@@ -504,7 +511,9 @@ public final class CutoverCommand implements Callable<Integer> {
                 return false;
             }
             progress.message(
-                    "cutover: MySQL still moving ("
+                    "cutover: "
+                            + product
+                            + " still moving ("
                             + after[1]
                             + " rows, high-water mark "
                             + describe(after[0])
@@ -517,22 +526,15 @@ public final class CutoverCommand implements Callable<Integer> {
 
     private static void requireTables(Connection mysql, Mapping mapping, String url)
             throws SQLException {
+        TargetDialect dialect = MySqlReadBack.dialectOf(mysql);
         List<String> missing = new ArrayList<>();
         for (TableSpec parent : mapping.tables()) {
             List<TableSpec> all = new ArrayList<>();
             all.add(parent);
             all.addAll(RowHasher.descendants(parent));
             for (TableSpec t : all) {
-                try (PreparedStatement ps =
-                        mysql.prepareStatement(
-                                "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA ="
-                                        + " DATABASE() AND TABLE_NAME = ?")) {
-                    ps.setString(1, t.name);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (!rs.next()) {
-                            missing.add(t.name);
-                        }
-                    }
+                if (!dialect.tableExists(mysql, t.name)) {
+                    missing.add(t.name);
                 }
             }
         }

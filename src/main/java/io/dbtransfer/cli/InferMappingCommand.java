@@ -2,11 +2,12 @@ package io.dbtransfer.cli;
 
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.connect.MongoConnections;
-import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.MappingInference;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ConfigException;
+import io.dbtransfer.model.TargetType;
 
 import com.mongodb.client.FindIterable;
 import com.mongodb.client.MongoClient;
@@ -26,12 +27,16 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code bin/dbtransfer infer-mapping --mongo-uri URI --database DB --collection C [--sample N|all]
- * [--out mapping.yaml]}: samples documents, reports every field path with its BSON types and
- * frequency (conflicts flagged), writes a proposed mapping and prints its MySQL DDL.
+ * [--out mapping.yaml] [--target mysql|postgresql | --mysql-url URL]}: samples documents, reports
+ * every field path with its BSON types and frequency (conflicts flagged), writes a proposed mapping
+ * and prints the DDL the job would run on the target (MySQL unless told otherwise; the target is
+ * never connected to).
  */
 @Command(
         name = "infer-mapping",
-        description = "Field paths, types and a proposed mapping + MySQL DDL of a collection.",
+        description =
+                "Field paths, types and a proposed mapping + the target's DDL (MySQL or"
+                        + " PostgreSQL) of a collection.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:mapping proposed", "2:bad input or an error (e.g. empty collection)"})
 final class InferMappingCommand implements Callable<Integer> {
@@ -62,6 +67,23 @@ final class InferMappingCommand implements Callable<Integer> {
             description = "Write the proposed mapping here instead of printing it.")
     Path file;
 
+    @Option(
+            names = "--target",
+            paramLabel = "DB",
+            description =
+                    "mysql (also for MariaDB) or postgresql: whose DDL to print (default: the"
+                            + " type --mysql-url names, else mysql).")
+    String targetText;
+
+    @Option(
+            names = "--mysql-url",
+            paramLabel = "URL",
+            description =
+                    "The job's target JDBC URL (jdbc:mysql://, jdbc:mariadb:// or"
+                            + " jdbc:postgresql://): its type chooses the DDL printed. Not"
+                            + " connected to.")
+    String targetUrl;
+
     private final PrintStream out;
 
     InferMappingCommand(PrintStream out) {
@@ -80,6 +102,7 @@ final class InferMappingCommand implements Callable<Integer> {
     }
 
     int run() throws Exception {
+        TargetDialect dialect = TargetDialect.of(target());
         long sample;
         if (sampleText.equals("all")) {
             sample = 0;
@@ -144,12 +167,44 @@ final class InferMappingCommand implements Callable<Integer> {
             out.println("Proposed mapping written to " + file);
         }
         out.println();
-        out.println("MySQL DDL:");
+        out.println(dialect.productName() + " DDL:");
         for (TableSpec table : mapping.tables()) {
-            for (String ddl : MySqlDialect.createTables(table)) {
+            for (String ddl : dialect.tableDdl(table)) {
                 out.println(ddl + ";");
             }
         }
         return 0;
+    }
+
+    /**
+     * The target whose DDL is printed: {@code --target}, else {@code --mysql-url}'s, else MySQL.
+     */
+    private TargetType target() {
+        TargetType fromUrl = null;
+        if (targetUrl != null) {
+            try {
+                fromUrl = TargetType.fromJdbcUrl(targetUrl);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("--mysql-url: " + e.getMessage());
+            }
+        }
+        if (targetText == null) {
+            return fromUrl == null ? TargetType.MYSQL : fromUrl;
+        }
+        TargetType given;
+        try {
+            given = TargetType.parse(targetText);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--target: " + e.getMessage());
+        }
+        if (fromUrl != null && fromUrl != given) {
+            throw new ConfigException(
+                    "--target "
+                            + targetText
+                            + " and --mysql-url (a "
+                            + fromUrl.settingName()
+                            + " URL) name different targets; give one of them");
+        }
+        return given;
     }
 }

@@ -100,12 +100,6 @@ public final class VerifyCommand implements Callable<Integer> {
         if (chunk < 1) {
             throw new ConfigException("--chunk-size must be at least 1, got " + chunk);
         }
-        if (job.mysqlUrl != null && MySqlConnections.isPostgres(job.mysqlUrl)) {
-            // verify does not reconcile; the job refuses reconcile on PostgreSQL (not built yet),
-            // which is no reason to refuse checking its target.
-            job.settings = new ArrayList<>(job.settings);
-            job.settings.add("reconcile.enabled=false");
-        }
         CheckTarget target = CheckTarget.resolve(job, "verify", err);
         DocumentNormalizer normalizer = new DocumentNormalizer(target.mapping, target.policy);
         VerifyReport result;

@@ -479,6 +479,11 @@ public final class MySqlDialect implements TargetDialect {
     }
 
     @Override
+    public String currentSchema() {
+        return "DATABASE()";
+    }
+
+    @Override
     public String productName() {
         return "MySQL";
     }

@@ -74,6 +74,28 @@ public final class PostgresDialect implements TargetDialect {
     }
 
     @Override
+    public String currentSchema() {
+        return "current_schema()";
+    }
+
+    /**
+     * From {@code pg_catalog.pg_tables}: PostgreSQL's {@code information_schema.tables} shows only
+     * the tables the user holds some privilege on, so a table without any would look missing.
+     */
+    @Override
+    public boolean tableExists(Connection conn, String table) throws SQLException {
+        try (PreparedStatement ps =
+                conn.prepareStatement(
+                        "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
+                                + " AND tablename = ?")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    @Override
     public String productName() {
         return "PostgreSQL";
     }

@@ -6,8 +6,11 @@ import io.dbtransfer.model.TargetType;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Everything the change sink says differently to one kind of target database: identifier quoting,
@@ -172,6 +175,47 @@ public interface TargetDialect {
      * CHAR}, or a PAD SPACE collation), so that {@code 'a'} and {@code 'a '} are one row.
      */
     boolean keyIgnoresTrailingSpaces(Connection conn, TableSpec table) throws SQLException;
+
+    /**
+     * The SQL expression naming the schema unqualified table names resolve to: the connection's
+     * database on MySQL ({@code DATABASE()}), the first existing schema of the search path on
+     * PostgreSQL ({@code current_schema()}).
+     */
+    String currentSchema();
+
+    /**
+     * Whether {@code table} exists in the {@link #currentSchema()}, whatever the user may do on it.
+     */
+    default boolean tableExists(Connection conn, String table) throws SQLException {
+        try (PreparedStatement ps =
+                conn.prepareStatement(
+                        "SELECT 1 FROM information_schema.tables WHERE table_schema = "
+                                + currentSchema()
+                                + " AND table_name = ?")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** The column names of {@code table} in the {@link #currentSchema()}; empty when it is gone. */
+    default Set<String> columnNames(Connection conn, String table) throws SQLException {
+        Set<String> out = new LinkedHashSet<>();
+        try (PreparedStatement ps =
+                conn.prepareStatement(
+                        "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                                + currentSchema()
+                                + " AND table_name = ? ORDER BY ordinal_position")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
 
     /** An actionable addition to an error message of this target, or an empty string. */
     String hint(SQLException e);

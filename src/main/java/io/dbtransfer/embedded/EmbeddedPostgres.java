@@ -42,6 +42,15 @@ public final class EmbeddedPostgres implements AutoCloseable {
      * server's log is {@code postgres.log} beside it).
      */
     public static EmbeddedPostgres start(Path baseDir) throws IOException {
+        return start(baseDir, MAX_PREPARED_TRANSACTIONS);
+    }
+
+    /**
+     * {@link #start(Path)} with another {@code max_prepared_transactions} (0: PostgreSQL's default,
+     * prepared transactions disabled).
+     */
+    public static EmbeddedPostgres start(Path baseDir, int maxPreparedTransactions)
+            throws IOException {
         Files.createDirectories(baseDir);
         Path dir = Files.createTempDirectory(baseDir.toAbsolutePath(), "postgres-");
         Path data = dir.resolve("data");
@@ -54,7 +63,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                         .setCleanDataDirectory(true)
                         .setServerConfig(
                                 "max_prepared_transactions",
-                                Integer.toString(MAX_PREPARED_TRANSACTIONS))
+                                Integer.toString(maxPreparedTransactions))
                         .setServerConfig("max_connections", "300")
                         .setServerConfig("fsync", "off")
                         .setServerConfig("synchronous_commit", "off")

@@ -15,9 +15,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The start-up checks that need the whole configuration, run before any table is touched: the MySQL
- * user's privileges ({@link TargetPreflight}) and the oplog window against the estimated snapshot
- * time (a warning). The MongoDB user's privileges are checked by {@link SourceProbe}.
+ * The start-up checks that need the whole configuration, run before any table is touched: the
+ * target user's privileges and server settings on MySQL or PostgreSQL ({@link TargetPreflight}) and
+ * the oplog window against the estimated snapshot time (a warning). The MongoDB user's privileges
+ * are checked by {@link SourceProbe}.
  */
 public final class Preflight {
     private static final Logger LOG = LoggerFactory.getLogger(Preflight.class);
@@ -30,14 +31,7 @@ public final class Preflight {
      */
     public static void check(JobConfig config, int parallelism) {
         oplogWarning(config, parallelism).ifPresent(Preflight::warn);
-        if (config.targetType() == io.dbtransfer.model.TargetType.MYSQL) {
-            TargetPreflight.check(config);
-        } else {
-            // The privilege and server checks are MySQL's; a PostgreSQL target that lacks a
-            // privilege or max_prepared_transactions fails at the sink's first statement with
-            // the error and its fix (PostgresDialect#hint).
-            LOG.info("Target preflight checks are MySQL-only; skipped for PostgreSQL");
-        }
+        TargetPreflight.check(config);
     }
 
     /** The oplog-window warning, if the window is shorter than twice the snapshot estimate. */

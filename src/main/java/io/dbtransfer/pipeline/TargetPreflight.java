@@ -6,10 +6,14 @@ import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.dialect.DeadLetterRows;
 import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.dialect.PostgresDialect;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.model.DeliveryGuarantee;
 import io.dbtransfer.model.Redact;
+import io.dbtransfer.model.TargetType;
+import io.dbtransfer.verify.MappingRecord;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +32,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Checks, before any table is touched, that the MySQL user may do what the sink will do: create the
- * missing tables, read and write every table, and (exactly-once) list prepared XA branches.
+ * Checks, before any table is touched, that the target user may do what the sink will do: create
+ * the missing tables, read and write every table, and (exactly-once) list prepared XA branches on
+ * MySQL, prepare transactions on PostgreSQL.
  *
  * <p>Privileges are tested by the server itself rather than by parsing {@code SHOW GRANTS}: each
  * statement the sink needs is {@code PREPARE}d (never executed), and MySQL and MariaDB check table
@@ -37,6 +42,13 @@ import java.util.Set;
  * database- and table-level grants, wildcards, roles and partial revokes alike. {@code XA RECOVER}
  * is run as it is (read-only): MySQL 8 refuses it without {@code XA_RECOVER_ADMIN}; MariaDB 11.4
  * allows it to every user and lists every branch.
+ *
+ * <p>On PostgreSQL the server answers the privilege questions itself ({@code has_schema_privilege},
+ * {@code has_table_privilege}, which count role memberships and {@code PUBLIC}); the checks are the
+ * server version (12 or later), a schema to create the tables in (the search path's first existing
+ * schema, {@code current_schema()}), USAGE and, when a table is missing, CREATE on it, SELECT,
+ * INSERT, UPDATE and DELETE on every existing table, and for exactly-once {@code
+ * max_prepared_transactions} &gt; 0 (its default 0 disables {@code PREPARE TRANSACTION}).
  */
 public final class TargetPreflight {
     private static final Logger LOG = LoggerFactory.getLogger(TargetPreflight.class);
@@ -59,6 +71,7 @@ public final class TargetPreflight {
         }
         tables.add(MySqlDialect.TOMBSTONE_TABLE);
         tables.add(DeadLetterRows.TABLE);
+        tables.add(MappingRecord.TABLE);
         if (config.get(JobOptions.RECONCILE_ENABLED)) {
             tables.add(MismatchRows.TABLE);
         }
@@ -76,6 +89,10 @@ public final class TargetPreflight {
     /** The checks on an open connection whose default database is the target. */
     static void check(Connection c, List<String> tables, boolean exactlyOnce, String shown)
             throws SQLException {
+        if (MySqlReadBack.dialectOf(c).type() == TargetType.POSTGRESQL) {
+            checkPostgres(c, tables, exactlyOnce, shown);
+            return;
+        }
         String version;
         String user;
         String database;
@@ -131,6 +148,152 @@ public final class TargetPreflight {
         }
         if (exactlyOnce) {
             checkXaRecover(c, user, mariaDb, version, shown);
+        }
+    }
+
+    /** The oldest PostgreSQL the target checks accept ({@code server_version_num}). */
+    static final int POSTGRES_MIN_VERSION_NUM = 120000;
+
+    /** {@link #check(Connection, List, boolean, String)} on PostgreSQL. */
+    private static void checkPostgres(
+            Connection c, List<String> tables, boolean exactlyOnce, String shown)
+            throws SQLException {
+        int versionNum;
+        String version;
+        String user;
+        String schema;
+        int maxPrepared;
+        try (Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery(
+                                "SELECT current_setting('server_version_num')::int,"
+                                        + " current_setting('server_version'), current_user,"
+                                        + " current_schema(),"
+                                        + " current_setting('max_prepared_transactions')::int")) {
+            rs.next();
+            versionNum = rs.getInt(1);
+            version = rs.getString(2);
+            user = rs.getString(3);
+            schema = rs.getString(4);
+            maxPrepared = rs.getInt(5);
+        }
+        if (versionNum < POSTGRES_MIN_VERSION_NUM) {
+            throw new ConfigException(
+                    "mysql.url: PostgreSQL "
+                            + version
+                            + " at "
+                            + shown
+                            + " is older than 12, the oldest release DBtransfer's PostgreSQL"
+                            + " target supports. Upgrade the server to PostgreSQL 12 or later, or"
+                            + " point mysql.url at one.");
+        }
+        String role = PostgresDialect.quote(user);
+        if (schema == null) {
+            throw new ConfigException(
+                    "mysql.url: no schema of the search_path of user "
+                            + role
+                            + " exists in the database at "
+                            + shown
+                            + ", so the sink has nowhere to create its tables. Create one (CREATE"
+                            + " SCHEMA "
+                            + role
+                            + " AUTHORIZATION "
+                            + role
+                            + ";), or name an existing schema with currentSchema=NAME in"
+                            + " mysql.url.");
+        }
+        String quotedSchema = PostgresDialect.quote(schema);
+        List<String> missing = new ArrayList<>();
+        Set<String> onSchema = new LinkedHashSet<>();
+        if (!hasSchemaPrivilege(c, schema, "USAGE")) {
+            onSchema.add("USAGE");
+        }
+        boolean anyMissing = false;
+        Map<String, List<String>> missingByPrivileges = new LinkedHashMap<>();
+        for (String table : tables) {
+            if (!PostgresDialect.INSTANCE.tableExists(c, table)) {
+                anyMissing = true;
+                continue;
+            }
+            Set<String> lacks = new LinkedHashSet<>();
+            for (String privilege : List.of("SELECT", "INSERT", "UPDATE", "DELETE")) {
+                if (!hasTablePrivilege(
+                        c, quotedSchema + "." + PostgresDialect.quote(table), privilege)) {
+                    lacks.add(privilege);
+                }
+            }
+            if (!lacks.isEmpty()) {
+                missingByPrivileges
+                        .computeIfAbsent(String.join(", ", lacks), k -> new ArrayList<>())
+                        .add(PostgresDialect.quote(table));
+            }
+        }
+        if (anyMissing && !hasSchemaPrivilege(c, schema, "CREATE")) {
+            onSchema.add("CREATE");
+        }
+        if (!onSchema.isEmpty()) {
+            missing.add(String.join(", ", onSchema) + " on schema " + quotedSchema);
+        }
+        missingByPrivileges.forEach((p, ts) -> missing.add(p + " on " + String.join(", ", ts)));
+        if (!missing.isEmpty()) {
+            throw new ConfigException(
+                    "mysql.username: the PostgreSQL user "
+                            + role
+                            + " lacks "
+                            + String.join("; ", missing)
+                            + " at "
+                            + shown
+                            + "; the sink creates its tables and reads and writes them. Grant"
+                            + " them: GRANT USAGE, CREATE ON SCHEMA "
+                            + quotedSchema
+                            + " TO "
+                            + role
+                            + "; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
+                            + quotedSchema
+                            + " TO "
+                            + role
+                            + "; (or connect as the tables' owner)");
+        }
+        if (exactlyOnce && maxPrepared <= 0) {
+            throw new ConfigException(
+                    "sink.delivery-guarantee: exactly-once prepares one transaction per sink"
+                            + " subtask and checkpoint (PREPARE TRANSACTION), but"
+                            + " max_prepared_transactions is "
+                            + maxPrepared
+                            + " on PostgreSQL "
+                            + version
+                            + " at "
+                            + shown
+                            + ", which disables prepared transactions. Set it in postgresql.conf"
+                            + " (or ALTER SYSTEM SET max_prepared_transactions = 100;) to at least"
+                            + " twice the sink parallelism of every job writing to the server,"
+                            + " and restart the server (the setting takes effect only at start);"
+                            + " or set sink.delivery-guarantee: idempotent, which needs no"
+                            + " prepared transactions.");
+        }
+    }
+
+    private static boolean hasSchemaPrivilege(Connection c, String schema, String privilege)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT has_schema_privilege(?, '" + privilege + "')")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    private static boolean hasTablePrivilege(Connection c, String table, String privilege)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT has_table_privilege(?, '" + privilege + "')")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
         }
     }
 

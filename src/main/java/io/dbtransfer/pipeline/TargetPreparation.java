@@ -5,6 +5,7 @@ import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.dialect.DeadLetterRows;
 import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.MySqlReadBack;
 import io.dbtransfer.dialect.SchemaManager;
 import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.mapping.TableSpec;
@@ -17,7 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -106,7 +106,6 @@ public final class TargetPreparation {
             JobConfig config, boolean restoring, String fixedJobId, long snapshotVersion) {
         String url = config.get(JobOptions.MYSQL_URL);
         TargetDialect dialect = TargetDialect.of(config.targetType());
-        boolean postgres = dialect.type() == TargetType.POSTGRESQL;
         String identity = identity(fixedJobId);
         try (Connection c =
                 MySqlConnections.open(
@@ -122,17 +121,14 @@ public final class TargetPreparation {
             }
             SchemaManager.createTables(c, config.mapping(), dialect);
             DeadLetterRows.create(c, dialect);
-            if (!postgres) {
-                // Every outcome: a savepoint upgrade that changes the mapping rewrites the record.
-                // (verify and cutover read it; they do not run on PostgreSQL yet.)
-                MappingRecord.write(
-                        c,
-                        config.get(JobOptions.MONGO_DATABASE),
-                        config.mapping(),
-                        config.collections(),
-                        config.mismatchPolicy(),
-                        identity == null ? "a job without a fixed job id" : "job " + identity);
-            }
+            // Every outcome: a savepoint upgrade that changes the mapping rewrites the record.
+            MappingRecord.write(
+                    c,
+                    config.get(JobOptions.MONGO_DATABASE),
+                    config.mapping(),
+                    config.collections(),
+                    config.mismatchPolicy(),
+                    identity == null ? "a job without a fixed job id" : "job " + identity);
             if (outcome == Outcome.FRESH_START && identity != null) {
                 // After the rows were handled: a crash before this line leaves no record, and
                 // the next main() handles them again, before any job was submitted.
@@ -205,8 +201,12 @@ public final class TargetPreparation {
             JobConfig config)
             throws SQLException {
         boolean postgres = dialect.type() == TargetType.POSTGRESQL;
-        try (Statement st = c.createStatement()) {
-            st.execute(postgres ? PREPARATION_DDL_POSTGRES : PREPARATION_DDL);
+        if (postgres) {
+            SchemaManager.executePostgresDdl(c, List.of(PREPARATION_DDL_POSTGRES));
+        } else {
+            try (Statement st = c.createStatement()) {
+                st.execute(PREPARATION_DDL);
+            }
         }
         List<String> tables = new ArrayList<>();
         for (TableSpec t : config.mapping().tables()) {
@@ -302,15 +302,7 @@ public final class TargetPreparation {
     }
 
     private static boolean exists(Connection c, String table) throws SQLException {
-        DatabaseMetaData md = c.getMetaData();
-        try (ResultSet rs = md.getTables(c.getCatalog(), null, table, new String[] {"TABLE"})) {
-            while (rs.next()) {
-                if (rs.getString("TABLE_NAME").equals(table)) {
-                    return true;
-                }
-            }
-            return false;
-        }
+        return MySqlReadBack.dialectOf(c).tableExists(c, table);
     }
 
     private static boolean hasRows(Connection c, TargetDialect dialect, String table)

@@ -1,6 +1,7 @@
 package io.dbtransfer.verify;
 
 import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.dialect.SchemaManager;
 import io.dbtransfer.mapping.ColumnSpec;
 import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.Mapping;
@@ -17,7 +18,6 @@ import org.bson.json.JsonMode;
 import org.bson.json.JsonWriterSettings;
 
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -138,8 +138,14 @@ public final class MappingRecord {
             String recordedBy)
             throws SQLException {
         boolean postgres = MySqlReadBack.dialectOf(c).type() == TargetType.POSTGRESQL;
-        try (Statement st = c.createStatement()) {
-            st.execute(postgres ? POSTGRES_DDL : DDL);
+        if (postgres) {
+            // Under the sink's DDL lock: two jobs starting at once on one PostgreSQL database
+            // would otherwise fail creating the table together.
+            SchemaManager.executePostgresDdl(c, List.of(POSTGRES_DDL));
+        } else {
+            try (Statement st = c.createStatement()) {
+                st.execute(DDL);
+            }
         }
         // MySQL evaluates the assignments left to right: revision compares the old values.
         String mysql =
@@ -430,15 +436,7 @@ public final class MappingRecord {
     }
 
     private static boolean exists(Connection c) throws SQLException {
-        DatabaseMetaData md = c.getMetaData();
-        try (ResultSet rs = md.getTables(c.getCatalog(), null, TABLE, new String[] {"TABLE"})) {
-            while (rs.next()) {
-                if (rs.getString("TABLE_NAME").equals(TABLE)) {
-                    return true;
-                }
-            }
-            return false;
-        }
+        return MySqlReadBack.dialectOf(c).tableExists(c, TABLE);
     }
 
     private static String truncate(String s, int max) {

@@ -3,6 +3,8 @@ package io.dbtransfer.verify;
 import io.dbtransfer.dialect.DeadLetterRows;
 import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.dialect.MySqlDialect;
+import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.dialect.ValueCodec;
 import io.dbtransfer.hashing.KeyTexts;
 import io.dbtransfer.hashing.RowHasher;
@@ -22,11 +24,13 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * What the job's bookkeeping in MySQL says, read with plain JDBC for {@code cutover}: the
- * high-water mark of applied source versions, open reconciliation mismatches ({@value
- * MismatchTable#TABLE}) and dead letters ({@value DeadLetterTable#TABLE}).
+ * What the job's bookkeeping in the target (MySQL or PostgreSQL) says, read with plain JDBC for
+ * {@code cutover}: the high-water mark of applied source versions, open reconciliation mismatches
+ * ({@value MismatchTable#TABLE}) and dead letters ({@value DeadLetterTable#TABLE}). The statements
+ * are standard SQL with the target's identifier quoting.
  */
 public final class TargetLedger {
 
@@ -63,12 +67,13 @@ public final class TargetLedger {
     }
 
     /**
-     * The highest source version MySQL shows evidence of having applied: the largest {@code
+     * The highest source version the target shows evidence of having applied: the largest {@code
      * _src_version} of the mapped parent tables, tombstone version of those tables, and {@code
      * src_version} of their collections' dead letters (a skipped document leaves no row). 0 when
      * there is none. Compare with {@link io.dbtransfer.model.SourceVersion#compare}.
      */
     public static long highWaterMark(Connection c, Mapping mapping) throws SQLException {
+        TargetDialect d = MySqlReadBack.dialectOf(c);
         long max = 0;
         List<String> tables = new ArrayList<>();
         for (TableSpec t : mapping.tables()) {
@@ -77,32 +82,40 @@ public final class TargetLedger {
                     maxVersion(
                             c,
                             "SELECT MAX("
-                                    + MySqlDialect.quote(TableSpec.VERSION_COLUMN)
+                                    + d.quoteIdentifier(TableSpec.VERSION_COLUMN)
                                     + ") FROM "
-                                    + MySqlDialect.quote(t.name),
+                                    + d.quoteIdentifier(t.name),
                             List.of(),
                             max);
         }
-        if (exists(c, MySqlDialect.TOMBSTONE_TABLE)) {
+        if (d.tableExists(c, MySqlDialect.TOMBSTONE_TABLE)) {
             max =
                     maxVersion(
                             c,
-                            "SELECT MAX(`version`) FROM "
-                                    + MySqlDialect.quote(MySqlDialect.TOMBSTONE_TABLE)
-                                    + " WHERE `tbl` IN ("
+                            "SELECT MAX("
+                                    + d.quoteIdentifier("version")
+                                    + ") FROM "
+                                    + d.quoteIdentifier(MySqlDialect.TOMBSTONE_TABLE)
+                                    + " WHERE "
+                                    + d.quoteIdentifier("tbl")
+                                    + " IN ("
                                     + placeholders(tables.size())
                                     + ")",
                             tables,
                             max);
         }
-        if (exists(c, DeadLetterRows.TABLE)) {
+        if (d.tableExists(c, DeadLetterRows.TABLE)) {
             List<String> collections = new ArrayList<>(mapping.byCollection().keySet());
             max =
                     maxVersion(
                             c,
-                            "SELECT MAX(`src_version`) FROM `"
-                                    + DeadLetterRows.TABLE
-                                    + "` WHERE `collection` IN ("
+                            "SELECT MAX("
+                                    + d.quoteIdentifier("src_version")
+                                    + ") FROM "
+                                    + d.quoteIdentifier(DeadLetterRows.TABLE)
+                                    + " WHERE "
+                                    + d.quoteIdentifier("collection")
+                                    + " IN ("
                                     + placeholders(collections.size())
                                     + ")",
                             collections,
@@ -113,6 +126,7 @@ public final class TargetLedger {
 
     /** Rows in the mapped parent and child tables (a cheap sign that the target still moves). */
     public static long rowCount(Connection c, Mapping mapping) throws SQLException {
+        TargetDialect d = MySqlReadBack.dialectOf(c);
         long n = 0;
         try (Statement st = c.createStatement()) {
             for (TableSpec parent : mapping.tables()) {
@@ -121,7 +135,7 @@ public final class TargetLedger {
                 all.addAll(RowHasher.descendants(parent));
                 for (TableSpec t : all) {
                     try (ResultSet rs =
-                            st.executeQuery("SELECT COUNT(*) FROM " + MySqlDialect.quote(t.name))) {
+                            st.executeQuery("SELECT COUNT(*) FROM " + d.quoteIdentifier(t.name))) {
                         rs.next();
                         n += rs.getLong(1);
                     }
@@ -131,48 +145,99 @@ public final class TargetLedger {
         return n;
     }
 
-    /** Mismatches with status {@code open} of the mapped collections. */
+    /**
+     * Mismatches with status {@code open} of the mapped collections. Only {@code collection},
+     * {@code doc_key}, {@code kind} and {@code status} are required; the detail names the differing
+     * columns, the detector and the time where the table has those columns.
+     */
     public static Entries openMismatches(Connection c, Mapping mapping) throws SQLException {
+        TargetDialect d = MySqlReadBack.dialectOf(c);
+        Set<String> columns = d.columnNames(c, MismatchRows.TABLE);
+        List<String> parts = new ArrayList<>();
+        parts.add(d.quoteIdentifier("kind"));
+        if (columns.contains("differing_columns")) {
+            String dc = d.quoteIdentifier("differing_columns");
+            parts.add(
+                    "CASE WHEN "
+                            + dc
+                            + " IS NULL OR "
+                            + dc
+                            + " = '' THEN '' ELSE CONCAT(' (', "
+                            + dc
+                            + ", ')') END");
+        }
+        if (columns.contains("detected_by")) {
+            parts.add("', found by '");
+            parts.add(d.quoteIdentifier("detected_by"));
+        }
+        if (columns.contains("first_seen")) {
+            parts.add("' at '");
+            parts.add(d.quoteIdentifier("first_seen"));
+        }
         return entries(
                 c,
+                d,
+                columns,
                 mapping,
                 MismatchRows.TABLE,
-                "`status` = 'open'",
-                "CONCAT(`kind`, IF(`differing_columns` IS NULL OR `differing_columns` = '', '',"
-                        + " CONCAT(' (', `differing_columns`, ')')), ', found by ', `detected_by`,"
-                        + " ' at ', `first_seen`)");
+                d.quoteIdentifier("status") + " = 'open'",
+                "CONCAT(" + String.join(", ", parts) + ")");
     }
 
     /** Every dead letter of the mapped collections (each is data the job did not move as is). */
     public static Entries deadLetters(Connection c, Mapping mapping) throws SQLException {
+        TargetDialect d = MySqlReadBack.dialectOf(c);
         return entries(
                 c,
+                d,
+                d.columnNames(c, DeadLetterRows.TABLE),
                 mapping,
                 DeadLetterRows.TABLE,
                 "1 = 1",
-                "CONCAT(`field_path`, ': ', `reason`, ' → ', `action`)");
+                "CONCAT("
+                        + d.quoteIdentifier("field_path")
+                        + ", ': ', "
+                        + d.quoteIdentifier("reason")
+                        + ", ' → ', "
+                        + d.quoteIdentifier("action")
+                        + ")");
     }
 
+    /**
+     * Counts and lists the rows of {@code table} (whose {@code columns} are given; none: it does
+     * not exist, which counts as none) that meet {@code condition}, in recording order ({@code id})
+     * where the table has one.
+     */
     private static Entries entries(
-            Connection c, Mapping mapping, String table, String condition, String detail)
+            Connection c,
+            TargetDialect d,
+            Set<String> columns,
+            Mapping mapping,
+            String table,
+            String condition,
+            String detail)
             throws SQLException {
         Entries out = new Entries();
         List<String> collections = new ArrayList<>(mapping.byCollection().keySet());
         for (String coll : collections) {
             out.counts.put(coll, 0L);
         }
-        if (!exists(c, table) || collections.isEmpty()) {
+        if (columns.isEmpty() || collections.isEmpty()) {
             return out;
         }
-        String in = " AND `collection` IN (" + placeholders(collections.size()) + ")";
+        String collection = d.quoteIdentifier("collection");
+        String in = " AND " + collection + " IN (" + placeholders(collections.size()) + ")";
         try (PreparedStatement ps =
                 c.prepareStatement(
-                        "SELECT `collection`, COUNT(*) FROM `"
-                                + table
-                                + "` WHERE "
+                        "SELECT "
+                                + collection
+                                + ", COUNT(*) FROM "
+                                + d.quoteIdentifier(table)
+                                + " WHERE "
                                 + condition
                                 + in
-                                + " GROUP BY `collection`")) {
+                                + " GROUP BY "
+                                + collection)) {
             bind(ps, collections);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -180,25 +245,34 @@ public final class TargetLedger {
                 }
             }
         }
+        String order =
+                columns.contains("id")
+                        ? d.quoteIdentifier("id")
+                        : collection + ", " + d.quoteIdentifier("doc_key");
         try (PreparedStatement ps =
                 c.prepareStatement(
-                        "SELECT `collection`, `doc_key`, "
+                        "SELECT "
+                                + collection
+                                + ", "
+                                + d.quoteIdentifier("doc_key")
+                                + ", "
                                 + detail
-                                + " FROM `"
-                                + table
-                                + "` WHERE "
+                                + " FROM "
+                                + d.quoteIdentifier(table)
+                                + " WHERE "
                                 + condition
                                 + in
-                                + " ORDER BY `id` LIMIT "
-                                + MAX_LISTED)) {
+                                + " ORDER BY "
+                                + order
+                                + d.limit(MAX_LISTED))) {
             bind(ps, collections);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    String collection = rs.getString(1);
+                    String coll = rs.getString(1);
                     out.listed.add(
                             new Entry(
-                                    collection,
-                                    keyText(mapping, collection, rs.getString(2)),
+                                    coll,
+                                    keyText(mapping, coll, rs.getString(2)),
                                     rs.getString(3)));
                 }
             }
@@ -232,18 +306,6 @@ public final class TargetLedger {
             }
         }
         return max;
-    }
-
-    private static boolean exists(Connection c, String table) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
-                                + " AND TABLE_NAME = ?")) {
-            ps.setString(1, table);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
     }
 
     private static void bind(PreparedStatement ps, List<String> values) throws SQLException {

@@ -17,6 +17,7 @@ import io.dbtransfer.testing.LiveTraffic;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TestMongo;
+import io.dbtransfer.testing.TestTarget;
 import io.dbtransfer.workload.ReviewDocuments;
 
 import org.apache.flink.core.execution.JobClient;
@@ -261,6 +262,171 @@ class CutoverCommandITCase {
         assertThat(badTime.output).contains("--covered-until needs an ISO-8601 time");
     }
 
+    /**
+     * The same verdicts on a PostgreSQL target, with the mapping the job recorded there (no {@code
+     * --config}): a consistent migration certifies, a dead letter and an open mismatch are named
+     * with exit 1, a row changed in PostgreSQL behind the job gives exit 1 naming its key (in
+     * {@code verify} too), and an unreachable server gives exit 2 naming the setting.
+     */
+    @Test
+    void postgresTargetCertifiesAndNamesEachInconsistency(@TempDir Path dir) throws Exception {
+        MigrationFixture f =
+                new MigrationFixture("cutover_pg", TestTarget.POSTGRESQL)
+                        .collections(ReviewDocuments.mappingYaml("reviews"))
+                        .set("reconcile.enabled", "false");
+        MongoCollection<Document> coll = f.mongo().getCollection("reviews");
+        List<Document> docs = new ReviewDocuments(23).next(300);
+        for (int i = 0; i < 50; i++) {
+            docs.get(i).append("images", List.of("a" + i + ".jpg"));
+        }
+        coll.insertMany(docs);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        JobClient job = f.start(env);
+        Path cert = dir.resolve("cert.json");
+        String[] recorded = {
+            "--mongo-uri",
+            TestMongo.uri(),
+            "--mysql-url",
+            f.mysqlUrl,
+            "--out",
+            cert.toString(),
+            "--settle",
+            "1s",
+            "--timeout",
+            "120s",
+            "--quiet-for",
+            "1s"
+        };
+        try {
+            f.awaitConsistent(MigrationFixture.TIMEOUT);
+            Result ok = both(concat("cutover", recorded));
+            assertThat(ok.code).as(ok.output).isZero();
+            assertThat(ok.output)
+                    .contains("using the mapping the job recorded in the target")
+                    .contains("DBtransfer cutover certificate: CONSISTENT");
+            Document json = Document.parse(Files.readString(cert));
+            assertThat(version(json, "targetHighWaterMark")).isEqualTo(pgHighWaterMark(f));
+            Document table = json.getList("tables", Document.class).get(0);
+            assertThat(number(table, "sourceDocuments")).isEqualTo(300);
+            assertThat(number(table, "targetRows")).isEqualTo(pgCount(f, "reviews"));
+            assertThat(number(table, "childRows")).isGreaterThanOrEqualTo(50);
+
+            coll.insertOne(
+                    new Document("_id", "dead-letter-pg")
+                            .append("rating", new Document("stars", "five")));
+            Eventually.waitUntil(
+                    MigrationFixture.TIMEOUT,
+                    "the dead letter in PostgreSQL",
+                    () -> pgCount(f, DeadLetterRows.TABLE) > 0);
+            f.awaitConsistent(MigrationFixture.TIMEOUT);
+            Result dead = both(concat("cutover", recorded));
+            assertThat(dead.code).as(dead.output).isEqualTo(1);
+            assertThat(dead.output).contains("dead letter: reviews dead-letter-pg");
+        } finally {
+            job.cancel().get();
+        }
+        String[] allowing = concat("cutover", recorded);
+        allowing = java.util.Arrays.copyOf(allowing, allowing.length + 1);
+        allowing[allowing.length - 1] = "--allow-dead-letters";
+        Result allowed = both(allowing);
+        assertThat(allowed.code).as(allowed.output).isZero();
+
+        // An open mismatch, in a table holding only the columns every version of it has.
+        String flagged = docs.get(7).getString("_id");
+        try (Connection c = TestTarget.connect(f.mysqlUrl);
+                Statement st = c.createStatement()) {
+            st.execute(
+                    "CREATE TABLE IF NOT EXISTS _dbtransfer_mismatch (collection varchar(255),"
+                            + " tbl varchar(64), doc_key varchar(768), kind varchar(16),"
+                            + " status varchar(16))");
+            st.execute(
+                    "INSERT INTO _dbtransfer_mismatch VALUES ('reviews', 'reviews', '"
+                            + flagged
+                            + "', 'different', 'open')");
+        }
+        Result open = both(allowing);
+        assertThat(open.code).as(open.output).isEqualTo(1);
+        assertThat(open.output).contains("open mismatch: reviews " + flagged);
+        try (Connection c = TestTarget.connect(f.mysqlUrl);
+                Statement st = c.createStatement()) {
+            st.execute("UPDATE _dbtransfer_mismatch SET status = 'resolved'");
+        }
+
+        // A row changed in PostgreSQL behind the job's back.
+        String tampered = docs.get(200).getString("_id");
+        try (Connection c = TestTarget.connect(f.mysqlUrl);
+                Statement st = c.createStatement()) {
+            st.execute("UPDATE reviews SET star_rating = 0 WHERE _id = '" + tampered + "'");
+        }
+        Result corrupt = both(allowing);
+        assertThat(corrupt.code).as(corrupt.output).isEqualTo(1);
+        assertThat(corrupt.output).contains("different: reviews " + tampered);
+        Document json = Document.parse(Files.readString(cert));
+        assertThat(json.getList("mismatches", Document.class).get(0).getString("key"))
+                .isEqualTo(tampered);
+        Result verify =
+                both(
+                        "verify",
+                        "--mongo-uri",
+                        TestMongo.uri(),
+                        "--mysql-url",
+                        f.mysqlUrl,
+                        "--report",
+                        dir.resolve("verify.json").toString());
+        assertThat(verify.code).as(verify.output).isEqualTo(1);
+        assertThat(Files.readString(dir.resolve("verify.json"))).contains(tampered);
+
+        Result down =
+                both(
+                        "cutover",
+                        "--mongo-uri",
+                        TestMongo.uri(),
+                        "--mysql-url",
+                        "jdbc:postgresql://127.0.0.1:1/nowhere",
+                        "--quiet-for",
+                        "1s");
+        assertThat(down.code).as(down.output).isEqualTo(2);
+        assertThat(down.output).contains("mysql.url: cannot connect to");
+    }
+
+    private static String[] concat(String first, String[] rest) {
+        List<String> all = new ArrayList<>();
+        all.add(first);
+        all.addAll(List.of(rest));
+        return all.toArray(new String[0]);
+    }
+
+    private static long pgCount(MigrationFixture f, String table) throws Exception {
+        try (Connection c = TestTarget.connect(f.mysqlUrl);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM \"" + table + "\"")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** The largest version in the mapped table, its tombstones and dead letters, read here. */
+    private static long pgHighWaterMark(MigrationFixture f) throws Exception {
+        long max = 0;
+        try (Connection c = TestTarget.connect(f.mysqlUrl);
+                Statement st = c.createStatement()) {
+            for (String sql :
+                    List.of(
+                            "SELECT max(_src_version)::text FROM reviews",
+                            "SELECT max(version)::text FROM _dbtransfer_tombstone"
+                                    + " WHERE tbl = 'reviews'")) {
+                try (ResultSet rs = st.executeQuery(sql)) {
+                    if (rs.next() && rs.getString(1) != null) {
+                        long v = Long.parseUnsignedLong(rs.getString(1));
+                        max = Long.compareUnsigned(v, max) > 0 ? v : max;
+                    }
+                }
+            }
+        }
+        return max;
+    }
+
     /** Live updates, inserts and deletes on documents past the first ten (not started). */
     private static LiveTraffic traffic(
             MongoCollection<Document> coll, List<Document> docs, ReviewDocuments gen) {
@@ -373,6 +539,14 @@ class CutoverCommandITCase {
         } catch (Exception e) {
             throw new AssertionError("cutover failed: " + sink.toString(StandardCharsets.UTF_8), e);
         }
+    }
+
+    /** Like {@link #main}, with standard output captured too. */
+    private static Result both(String... args) {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(sink, true, StandardCharsets.UTF_8);
+        int code = Main.exec(args, ps, ps);
+        return new Result(code, sink.toString(StandardCharsets.UTF_8));
     }
 
     private static Result main(String... args) {

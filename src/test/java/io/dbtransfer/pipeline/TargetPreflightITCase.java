@@ -1,10 +1,14 @@
 package io.dbtransfer.pipeline;
 
+import io.dbtransfer.embedded.EmbeddedPostgres;
 import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.testing.TestMySql;
+import io.dbtransfer.testing.TestPostgres;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -19,9 +23,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The MySQL pre-flight checks against the test server with real, limited users: a missing privilege
- * is named before any table exists; enough privileges pass without creating anything; and what
- * {@code XA RECOVER} needs on this server.
+ * The target pre-flight checks against the test servers with real, limited users: a missing
+ * privilege is named before any table exists; enough privileges pass without creating anything;
+ * what {@code XA RECOVER} needs on this MySQL server; and on PostgreSQL the schema and table
+ * privileges and {@code max_prepared_transactions}.
  */
 class TargetPreflightITCase {
 
@@ -133,6 +138,109 @@ class TargetPreflightITCase {
             } finally {
                 st.execute("XA ROLLBACK '" + xid + "'");
             }
+        }
+    }
+
+    /** A PostgreSQL login role (password {@code pw}) in the server of {@code rootUrl}. */
+    private static String pgRole(String rootUrl) throws SQLException {
+        String name = "pf_" + UUID.randomUUID().toString().substring(0, 8);
+        try (Connection c = TestPostgres.connect(rootUrl);
+                Statement st = c.createStatement()) {
+            st.execute("CREATE ROLE " + name + " LOGIN PASSWORD 'pw'");
+        }
+        return name;
+    }
+
+    /** A connection as {@code role} to the URL's database. */
+    private static Connection pgAs(String rootUrl, String role) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", role);
+        p.setProperty("password", "pw");
+        return DriverManager.getConnection(rootUrl.replaceFirst("\\?.*$", ""), p);
+    }
+
+    private static List<String> pgTables(String rootUrl) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = TestPostgres.connect(rootUrl);
+                Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery(
+                                "SELECT table_name FROM information_schema.tables"
+                                        + " WHERE table_schema = 'public' ORDER BY 1")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void postgresUserWithoutCreateOnTheSchemaIsRefusedWithTheGrantsAndNothingIsCreated()
+            throws Exception {
+        String url = TestPostgres.newDatabase("pf_pg_ro");
+        String role = pgRole(url);
+        try (Connection root = TestPostgres.connect(url);
+                Statement st = root.createStatement()) {
+            st.execute("CREATE TABLE orders (id int PRIMARY KEY)");
+            // No privilege at all: information_schema does not show it to the role.
+            st.execute("CREATE TABLE orders_items (id int PRIMARY KEY)");
+            st.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+            st.execute("GRANT SELECT ON orders TO " + role);
+        }
+        try (Connection c = pgAs(url, role)) {
+            assertThatThrownBy(() -> TargetPreflight.check(c, TABLES, true, "the target"))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(
+                            "mysql.username: the PostgreSQL user \""
+                                    + role
+                                    + "\" lacks CREATE on schema \"public\"; INSERT, UPDATE,"
+                                    + " DELETE on \"orders\"; SELECT, INSERT, UPDATE, DELETE on"
+                                    + " \"orders_items\" at the target")
+                    .hasMessageContaining(
+                            "GRANT USAGE, CREATE ON SCHEMA \"public\" TO \"" + role + "\";")
+                    .hasMessageContaining(
+                            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA"
+                                    + " \"public\" TO \""
+                                    + role
+                                    + "\";")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("SELECT on"));
+        }
+        assertThat(pgTables(url)).containsExactly("orders", "orders_items");
+    }
+
+    @Test
+    void postgresGrantsTheREADMENamesPassWithoutCreatingATable() throws Exception {
+        String url = TestPostgres.newDatabase("pf_pg_ok");
+        String role = pgRole(url);
+        try (Connection root = TestPostgres.connect(url);
+                Statement st = root.createStatement()) {
+            st.execute("CREATE TABLE orders (id int PRIMARY KEY)");
+            st.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+            st.execute("GRANT USAGE, CREATE ON SCHEMA public TO " + role);
+            st.execute(
+                    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "
+                            + role);
+        }
+        try (Connection c = pgAs(url, role)) {
+            TargetPreflight.check(c, TABLES, true, "the target");
+        }
+        assertThat(pgTables(url)).containsExactly("orders");
+    }
+
+    /** A server with PostgreSQL's default {@code max_prepared_transactions = 0}. */
+    @Test
+    void postgresWithoutPreparedTransactionsIsRefusedForExactlyOnce(@TempDir Path dir)
+            throws Exception {
+        try (EmbeddedPostgres server = EmbeddedPostgres.start(dir, 0);
+                Connection c = DriverManager.getConnection(server.jdbcUrl("postgres"))) {
+            assertThatThrownBy(() -> TargetPreflight.check(c, TABLES, true, "the target"))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(
+                            "sink.delivery-guarantee: exactly-once prepares one transaction")
+                    .hasMessageContaining("max_prepared_transactions is 0 on PostgreSQL")
+                    .hasMessageContaining("restart the server")
+                    .hasMessageContaining("sink.delivery-guarantee: idempotent");
+            TargetPreflight.check(c, TABLES, false, "the target");
         }
     }
 }

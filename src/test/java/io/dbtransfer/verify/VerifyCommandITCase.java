@@ -106,11 +106,11 @@ class VerifyCommandITCase {
                 .contains("\"chunks\": 9");
         if (target == TestTarget.POSTGRESQL) {
             String[] recorded = java.util.Arrays.copyOf(cmd, cmd.length - 2); // no --config
-            // The job records no mapping in PostgreSQL yet: without --config verify says so.
+            // The target was filled without a job, so no mapping is recorded: verify says so.
             assertThatThrownBy(() -> run(recorded))
-                    .hasMessageContaining("do not record their mapping in a PostgreSQL target")
+                    .hasMessageContaining("No mapping is recorded in the target")
                     .hasMessageContaining("--config job.yaml");
-            // A record written as a job writes it on MySQL is read on PostgreSQL.
+            // A record written as a job writes it is read on PostgreSQL.
             try (Connection c = TestTarget.connect(f.mysqlUrl)) {
                 MappingRecord.write(
                         c,
