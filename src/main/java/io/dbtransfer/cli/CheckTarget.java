@@ -52,12 +52,6 @@ final class CheckTarget {
 
     /** Resolves the job options against the target's recorded mapping; refusals are thrown. */
     static CheckTarget resolve(JobArgs args, String command, PrintStream err) {
-        if (args.mysqlUrl != null && MySqlConnections.isPostgres(args.mysqlUrl)) {
-            // verify and cutover do not reconcile; the job refuses reconcile on PostgreSQL (not
-            // built yet), which is no reason to refuse checking its target.
-            args.settings = new ArrayList<>(args.settings);
-            args.settings.add("reconcile.enabled=false");
-        }
         return args.config != null ? withConfig(args, command, err) : recorded(args, command, err);
     }
 
