@@ -93,7 +93,7 @@ public final class DeadLetterRows {
                 ps.setString(2, d.key);
                 ps.setString(3, d.fieldPath == null ? "" : d.fieldPath);
                 ps.setString(4, Long.toUnsignedString(d.version));
-                ps.setString(5, d.reason);
+                ps.setString(5, text(d.reason));
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         fresh.add(d);
@@ -118,9 +118,9 @@ public final class DeadLetterRows {
         ps.setString(1, d.collection);
         ps.setString(2, d.key);
         ps.setString(3, d.fieldPath == null ? "" : d.fieldPath);
-        ps.setString(4, d.valueExcerpt);
+        ps.setString(4, text(d.valueExcerpt));
         ps.setString(5, d.expectedType);
-        ps.setString(6, d.reason);
+        ps.setString(6, text(d.reason));
         ps.setString(7, d.action);
         ps.setString(8, Long.toUnsignedString(d.version));
         ps.setString(
@@ -135,7 +135,16 @@ public final class DeadLetterRows {
         if (d.reason == null) {
             ps.setNull(14, Types.VARCHAR);
         } else {
-            ps.setString(14, d.reason);
+            ps.setString(14, text(d.reason));
         }
+    }
+
+    /**
+     * A letter's text with U+0000 written as {@code \u0000}: PostgreSQL's text cannot hold the
+     * character, and the letter of a value that holds it must still be recorded (on every target
+     * alike, so that a letter has one form).
+     */
+    static String text(String s) {
+        return s == null || s.indexOf('\u0000') < 0 ? s : s.replace("\u0000", "\\u0000");
     }
 }

@@ -573,6 +573,71 @@ public final class PostgresDialect implements TargetDialect {
         return pad;
     }
 
+    /** PostgreSQL's {@code text} and {@code jsonb} cannot hold U+0000. */
+    @Override
+    public boolean textHoldsNul() {
+        return false;
+    }
+
+    /**
+     * jsonb stores numbers as {@code numeric}, which has no negative zero and prints {@code
+     * 1.0E300} as 301 digits: a double written as {@code -0.0} or with an exponent is written as
+     * {@code {"$numberDouble": "…"}} instead (the same value when parsed as Extended JSON); all
+     * other text is kept.
+     */
+    @Override
+    public String jsonText(String canonicalJson) {
+        return jsonbNumbers(canonicalJson);
+    }
+
+    /** See {@link #jsonText}. */
+    static String jsonbNumbers(String json) {
+        if (json.indexOf("-0") < 0 && json.indexOf('E') < 0 && json.indexOf('e') < 0) {
+            return json;
+        }
+        StringBuilder out = null;
+        boolean inString = false;
+        int copied = 0;
+        for (int i = 0; i < json.length(); i++) {
+            char ch = json.charAt(i);
+            if (inString) {
+                if (ch == '\\') {
+                    i++;
+                } else if (ch == '"') {
+                    inString = false;
+                }
+                continue;
+            }
+            if (ch == '"') {
+                inString = true;
+                continue;
+            }
+            if (ch != '-' && (ch < '0' || ch > '9')) {
+                continue;
+            }
+            int end = i;
+            while (end < json.length() && "+-.eE0123456789".indexOf(json.charAt(end)) >= 0) {
+                end++;
+            }
+            String number = json.substring(i, end);
+            boolean exponent = number.indexOf('e') >= 0 || number.indexOf('E') >= 0;
+            boolean negativeZero = number.matches("-0(\\.0*)?");
+            if (exponent || negativeZero) {
+                if (out == null) {
+                    out = new StringBuilder(json.length() + 32);
+                }
+                out.append(json, copied, i);
+                out.append("{\"$numberDouble\": \"").append(number).append("\"}");
+                copied = end;
+            }
+            i = end - 1;
+        }
+        if (out == null) {
+            return json;
+        }
+        return out.append(json, copied, json.length()).toString();
+    }
+
     /** What the sink's PostgreSQL user needs, named in privilege errors. */
     public static final String PRIVILEGE_HINT =
             "the sink's PostgreSQL user needs CREATE on the target schema and SELECT, INSERT,"

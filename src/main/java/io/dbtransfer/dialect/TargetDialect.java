@@ -217,6 +217,24 @@ public interface TargetDialect {
         return out;
     }
 
+    /**
+     * Whether text and JSON columns of this target can hold U+0000 (MySQL's can; PostgreSQL's
+     * {@code text} and {@code jsonb} refuse it). Where they cannot, the sink dead-letters a
+     * document holding it instead of failing the statement.
+     */
+    default boolean textHoldsNul() {
+        return true;
+    }
+
+    /**
+     * The text a JSON column value (canonical relaxed Extended JSON) is written as, so that reading
+     * it back gives the same values: the value itself where the target keeps JSON numbers as
+     * written.
+     */
+    default String jsonText(String canonicalJson) {
+        return canonicalJson;
+    }
+
     /** An actionable addition to an error message of this target, or an empty string. */
     String hint(SQLException e);
 

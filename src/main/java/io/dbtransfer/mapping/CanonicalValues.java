@@ -269,7 +269,11 @@ public final class CanonicalValues {
         if (jsonText == null) {
             return null;
         }
-        BsonValue parsed = BsonDocument.parse("{\"v\": " + jsonText + "}").get("v");
+        // PostgreSQL's jsonb (and MySQL 8's JSON) store object keys shorter-first; the wrappers
+        // whose key order the parser needs are put back first.
+        BsonValue parsed =
+                BsonDocument.parse("{\"v\": " + JsonbKeyOrder.reorderWrappers(jsonText) + "}")
+                        .get("v");
         return json(sortKeys(parsed));
     }
 

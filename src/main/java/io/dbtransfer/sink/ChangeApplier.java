@@ -6,6 +6,7 @@ import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.dialect.TombstoneKey;
 import io.dbtransfer.dialect.ValueCodec;
 import io.dbtransfer.mapping.ColumnSpec;
+import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.mapping.KeyIdentity;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
@@ -92,7 +93,19 @@ public final class ChangeApplier {
          */
         public final List<DeadLetter> collisions = new ArrayList<>();
 
-        /** Deletes of a document whose key's row belongs to a different {@code _id}: no-ops. */
+        /**
+         * Upserts refused because the target's text cannot hold a character they carry (U+0000 on
+         * PostgreSQL); their dead letters (one per field) are written in the same transaction.
+         */
+        public final List<DeadLetter> unstorable = new ArrayList<>();
+
+        /** Changes refused for {@link #unstorable}. */
+        public int unstorableChanges;
+
+        /**
+         * Deletes of a document whose key's row belongs to a different {@code _id}, or whose key
+         * the target cannot hold (U+0000 on PostgreSQL, so it never had a row): no-ops.
+         */
         public int foreignDeletes;
     }
 
@@ -213,6 +226,9 @@ public final class ChangeApplier {
         Result result = new Result();
         Map<String, List<RowChange>> byTable = new LinkedHashMap<>();
         for (RowChange c : changes) {
+            if (!dialect.textHoldsNul() && refusedForNul(c, result)) {
+                continue;
+            }
             byTable.computeIfAbsent(c.table, k -> new ArrayList<>()).add(c);
         }
         List<Applied> work = new ArrayList<>();
@@ -275,12 +291,14 @@ public final class ChangeApplier {
             result.applied += applied.changes.size();
             work.add(applied);
         }
-        if (!result.collisions.isEmpty()) {
-            for (DeadLetter d : result.collisions) {
-                LOG.warn("Dead-lettered {}/{}: {}", d.collection, d.key, d.reason);
+        if (!result.collisions.isEmpty() || !result.unstorable.isEmpty()) {
+            List<DeadLetter> letters = new ArrayList<>(result.collisions);
+            letters.addAll(result.unstorable);
+            for (DeadLetter d : letters) {
+                LOG.warn("Dead-lettered {}/{} {}: {}", d.collection, d.key, d.fieldPath, d.reason);
             }
             try {
-                DeadLetterRows.insert(conn, dialect, result.collisions);
+                DeadLetterRows.insert(conn, dialect, letters);
             } catch (SQLException e) {
                 throw wrap(dialect, e, "dead letter write", DeadLetterRows.TABLE, changes);
             }
@@ -315,7 +333,7 @@ public final class ChangeApplier {
             List<ColumnSpec> cols = a.plan.spec.columns;
             Binder<RowChange> binder =
                     (ps, c) -> {
-                        bindColumns(ps, 1, cols, c.parent);
+                        bindRow(ps, dialect, cols, c.parent);
                         ValueCodec.bindVersion(ps, cols.size() + 1, c.version);
                         ps.setString(cols.size() + 2, c.key);
                     };
@@ -372,7 +390,7 @@ public final class ChangeApplier {
                                 child.name,
                                 owners,
                                 rows,
-                                (ps, row) -> bindColumns(ps, 1, child.columns, row));
+                                (ps, row) -> bindRow(ps, dialect, child.columns, row));
             }
         }
         // 5. Tombstones: deletes leave their version, upserts carry it in the row instead.
@@ -404,6 +422,33 @@ public final class ChangeApplier {
                     });
         }
         return result;
+    }
+
+    /**
+     * Whether {@code c} is refused because it holds U+0000 in text on a target that cannot store it
+     * ({@link TargetDialect#textHoldsNul}): an upsert is dead-lettered whole (no row of the
+     * document is written, none is written changed), a delete whose key holds it is a no-op (no row
+     * can exist for that key).
+     */
+    private boolean refusedForNul(RowChange c, Result result) {
+        TablePlan plan = plans.get(c.table);
+        if (plan == null || c.parent == null) {
+            return false; // validate() reports it
+        }
+        if (c.delete) {
+            if (NulInText.inKey(c, plan.spec.keyColumns)) {
+                result.foreignDeletes++;
+                return true;
+            }
+            return false;
+        }
+        List<DeadLetter> letters = plan.nul.letters(c, dialect.productName());
+        if (letters.isEmpty()) {
+            return false;
+        }
+        result.unstorable.addAll(letters);
+        result.unstorableChanges++;
+        return true;
     }
 
     /**
@@ -577,6 +622,23 @@ public final class ChangeApplier {
                 System.currentTimeMillis());
     }
 
+    /**
+     * Binds a whole row from parameter 1, JSON values in the form the target keeps exactly ({@link
+     * TargetDialect#jsonText}).
+     */
+    private static void bindRow(
+            PreparedStatement ps, TargetDialect dialect, List<ColumnSpec> columns, String[] values)
+            throws SQLException {
+        for (int i = 0; i < columns.size(); i++) {
+            ColumnSpec c = columns.get(i);
+            String v = values[i];
+            if (v != null && c.type.kind == ColumnType.Kind.JSON) {
+                v = dialect.jsonText(v);
+            }
+            ValueCodec.bind(ps, i + 1, c, v);
+        }
+    }
+
     /** Binds {@code values[0..columns.size())}; returns the next parameter index. */
     private static int bindColumns(
             PreparedStatement ps, int index, List<ColumnSpec> columns, String[] values)
@@ -709,8 +771,12 @@ public final class ChangeApplier {
 
         final List<String> insertChild = new ArrayList<>();
 
+        /** Finds U+0000 in the text of this table's changes. */
+        final NulInText nul;
+
         TablePlan(TableSpec spec, TargetDialect dialect) {
             this.spec = spec;
+            this.nul = new NulInText(spec);
             this.descendants = MySqlDialect.descendants(spec);
             this.upsertParent = dialect.parentUpsert(spec, true);
             this.repairParent = dialect.parentUpsert(spec, false);

@@ -276,7 +276,8 @@ final class XaChangeWriter extends AbstractChangeWriter
                 beginTransaction();
             }
             ChangeApplier.Result r = applier.apply(txConnection, batch);
-            txApplied += r.applied + r.collisions.size(); // collisions write dead letters
+            // collisions and unstorable changes write dead letters
+            txApplied += r.applied + r.collisions.size() + r.unstorableChanges;
             for (RowChange c : batch) {
                 txKeys.add(ChangeBuffer.lockKey(c));
             }

@@ -266,4 +266,19 @@ class PostgresDialectTest {
                 .isEqualTo("SHOW TABLES LIKE '_dbtransfer_mismatch'");
         assertThat(my.tombstoneUpsert()).isEqualTo(MySqlDialect.upsertTombstone());
     }
+
+    @Test
+    void jsonNumbersJsonbCannotKeepAreWrittenAsNumberDouble() {
+        PostgresDialect d = PostgresDialect.INSTANCE;
+        assertThat(d.jsonText("{\"a\": -0.0, \"b\": 1.0E300, \"c\": \"-0.0 1E5\", \"d\": -0.5}"))
+                .isEqualTo(
+                        "{\"a\": {\"$numberDouble\": \"-0.0\"}, \"b\": {\"$numberDouble\":"
+                                + " \"1.0E300\"}, \"c\": \"-0.0 1E5\", \"d\": -0.5}");
+        assertThat(d.jsonText("[\"\\\"\", 2, 1.5E-7]"))
+                .isEqualTo("[\"\\\"\", 2, {\"$numberDouble\": \"1.5E-7\"}]");
+        assertThat(d.jsonText("{\"x\": 5}")).isEqualTo("{\"x\": 5}");
+        assertThat(d.textHoldsNul()).isFalse();
+        assertThat(MySqlDialect.INSTANCE.textHoldsNul()).isTrue();
+        assertThat(MySqlDialect.INSTANCE.jsonText("{\"a\": -0.0}")).isEqualTo("{\"a\": -0.0}");
+    }
 }

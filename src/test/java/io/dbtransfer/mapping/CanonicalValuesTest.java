@@ -130,4 +130,21 @@ class CanonicalValuesTest {
         assertThat(back).isEqualTo(doc);
         assertThat(back.get("ptr")).isInstanceOf(org.bson.BsonDbPointer.class);
     }
+
+    @Test
+    void jsonReorderedByJsonbReadsBackAsTheSameValues() {
+        // jsonb (and MySQL 8's JSON) store keys shorter-first: the wrappers come back reordered.
+        String written =
+                "{\"ts\": {\"$timestamp\": {\"t\": 1565545664, \"i\": 7}}, \"re\":"
+                        + " {\"$regularExpression\": {\"pattern\": \"^a\", \"options\": \"i\"}},"
+                        + " \"p\": {\"$dbPointer\": {\"$ref\": \"db.c\", \"$id\": {\"$oid\":"
+                        + " \"65a1b2c3d4e5f6a7b8c9aaaa\"}}}}";
+        String jsonb =
+                "{\"p\": {\"$dbPointer\": {\"$id\": {\"$oid\": \"65a1b2c3d4e5f6a7b8c9aaaa\"},"
+                        + " \"$ref\": \"db.c\"}}, \"re\": {\"$regularExpression\": {\"options\":"
+                        + " \"i\", \"pattern\": \"^a\"}}, \"ts\": {\"$timestamp\": {\"i\": 7, \"t\":"
+                        + " 1565545664}}}";
+        assertThat(CanonicalValues.canonicalJsonText(jsonb))
+                .isEqualTo(CanonicalValues.canonicalJsonText(written));
+    }
 }
