@@ -425,24 +425,16 @@ public final class FastJson {
                 pos = quote + 1;
                 return out;
             }
-            int start = pos;
-            StringBuilder b = new StringBuilder();
+            StringBuilder b = new StringBuilder(quote - pos + 16);
             while (true) {
-                if (pos >= s.length()) {
-                    throw GIVE_UP;
-                }
-                char c = s.charAt(pos);
-                if (c == '"') {
-                    String out = b.append(s, start, pos).toString();
-                    pos++;
+                // Invariant: nextBackslash is the first backslash at or after pos (or -1).
+                if (nextBackslash == -1 || nextBackslash > quote) {
+                    String out = b.append(s, pos, quote).toString();
+                    pos = quote + 1;
                     return out;
                 }
-                if (c != '\\') {
-                    pos++;
-                    continue;
-                }
-                b.append(s, start, pos);
-                pos++;
+                b.append(s, pos, nextBackslash);
+                pos = nextBackslash + 1;
                 if (pos >= s.length()) {
                     throw GIVE_UP;
                 }
@@ -488,7 +480,13 @@ public final class FastJson {
                     default:
                         throw GIVE_UP;
                 }
-                start = pos;
+                nextBackslash = s.indexOf('\\', pos);
+                if (quote < pos) {
+                    quote = s.indexOf('"', pos); // the quote found was an escaped one
+                    if (quote < 0) {
+                        throw GIVE_UP;
+                    }
+                }
             }
         }
 
