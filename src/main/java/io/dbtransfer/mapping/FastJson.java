@@ -71,6 +71,13 @@ public final class FastJson {
 
     private static final long LAST_MS_OF_YEAR_9999 = 253402300799999L;
 
+    /**
+     * Field names read recently, by hash: documents of one collection repeat the same names. Shared
+     * by all threads without locking: a slot holds some complete name or null, and a name is used
+     * only after comparing it with the text.
+     */
+    private static final String[] NAMES = new String[1024];
+
     private FastJson() {}
 
     /** The document in {@code json}; the same as {@link BsonDocument#parse(String)}. */
@@ -406,6 +413,38 @@ public final class FastJson {
             return pos - start;
         }
 
+        /**
+         * A field name: like {@link #string()}, but a name seen before is the same String object
+         * (from {@link #NAMES}), so it is neither copied nor hashed again.
+         */
+        String name() {
+            int start = pos + 1;
+            int quote = s.indexOf('"', start);
+            if (quote < 0) {
+                throw GIVE_UP;
+            }
+            if (nextBackslash != -1 && nextBackslash < start) {
+                nextBackslash = s.indexOf('\\', start);
+            }
+            if (nextBackslash != -1 && nextBackslash < quote) {
+                return string();
+            }
+            int length = quote - start;
+            int h = 0;
+            for (int i = start; i < quote; i++) {
+                h = 31 * h + s.charAt(i);
+            }
+            int slot = (h ^ (h >>> 16)) & (NAMES.length - 1);
+            String cached = NAMES[slot];
+            pos = quote + 1;
+            if (cached != null && cached.length() == length && s.startsWith(cached, start)) {
+                return cached;
+            }
+            String name = s.substring(start, quote);
+            NAMES[slot] = name;
+            return name;
+        }
+
         /** Position of the next backslash at or after {@code pos} (-1: none left). */
         private int nextBackslash = -2;
 
@@ -522,7 +561,7 @@ public final class FastJson {
             if (peek() != '"') {
                 throw GIVE_UP;
             }
-            String name = string();
+            String name = name();
             if (!name.isEmpty() && name.charAt(0) == '$') {
                 return wrapper(name);
             }
@@ -543,7 +582,7 @@ public final class FastJson {
                 if (peek() != '"') {
                     throw GIVE_UP;
                 }
-                name = string();
+                name = name();
                 if (!name.isEmpty() && name.charAt(0) == '$') {
                     throw GIVE_UP;
                 }

@@ -107,6 +107,9 @@ class FastJsonTest {
                         "{}",
                         " { } ",
                         "{\"a\":1}",
+                        // Equal String hashes: the field-name cache must tell them apart.
+                        "{\"Aa\": 1, \"BB\": 2, \"AaAa\": 3, \"BBBB\": 4, \"AaBB\": 5}",
+                        "{\"BB\": 1, \"Aa\": {\"BB\": 2, \"Aa\": 3}}",
                         "{\"a\" : 1 , \"b\":[ ] ,\"c\":{ }}",
                         "{\"a\": -0}",
                         "{\"a\": -0.0}",
