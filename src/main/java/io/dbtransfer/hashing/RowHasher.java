@@ -185,11 +185,20 @@ public final class RowHasher {
         }
     }
 
+    /** One MD5 per thread: looking up a new one per row cost more than hashing the row. */
+    private static final ThreadLocal<MessageDigest> MD5 =
+            ThreadLocal.withInitial(
+                    () -> {
+                        try {
+                            return MessageDigest.getInstance("MD5");
+                        } catch (NoSuchAlgorithmException e) {
+                            throw new IllegalStateException("MD5 is not available in this JVM", e);
+                        }
+                    });
+
     private static byte[] md5(byte[] data) {
-        try {
-            return MessageDigest.getInstance("MD5").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("MD5 is not available in this JVM", e);
-        }
+        MessageDigest md5 = MD5.get();
+        md5.reset();
+        return md5.digest(data); // digest() also resets it for the next row
     }
 }

@@ -124,7 +124,7 @@ public final class CanonicalValues {
                         throw new MismatchException(
                                 "date " + instant + " is outside the DATETIME range 1000-9999");
                     }
-                    return DATETIME.format(LocalDateTime.ofInstant(instant, ZoneOffset.UTC));
+                    return datetime(value.asDateTime().getValue());
                 }
             case JSON:
                 return json(value);
@@ -155,6 +155,40 @@ public final class CanonicalValues {
     }
 
     /**
+     * {@link #DATETIME} of an instant of the years 1000–9999 (UTC), written digit by digit: the
+     * same text as the formatter, several times faster.
+     */
+    static String datetime(long epochMillis) {
+        LocalDateTime t =
+                LocalDateTime.ofEpochSecond(
+                        Math.floorDiv(epochMillis, 1000L),
+                        (int) Math.floorMod(epochMillis, 1000L) * 1_000_000,
+                        ZoneOffset.UTC);
+        char[] c = new char[23];
+        digits(c, 0, t.getYear(), 4);
+        c[4] = '-';
+        digits(c, 5, t.getMonthValue(), 2);
+        c[7] = '-';
+        digits(c, 8, t.getDayOfMonth(), 2);
+        c[10] = ' ';
+        digits(c, 11, t.getHour(), 2);
+        c[13] = ':';
+        digits(c, 14, t.getMinute(), 2);
+        c[16] = ':';
+        digits(c, 17, t.getSecond(), 2);
+        c[19] = '.';
+        digits(c, 20, t.getNano() / 1_000_000, 3);
+        return new String(c);
+    }
+
+    private static void digits(char[] out, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            out[i] = (char) ('0' + value % 10);
+            value /= 10;
+        }
+    }
+
+    /**
      * The key text of a document {@code _id}: an ObjectId as 24 hex digits, a string as itself, an
      * integer as its digits, anything else as canonical Extended JSON.
      */
@@ -175,6 +209,28 @@ public final class CanonicalValues {
 
     /** Canonical Extended JSON of a single value (used as the routing key of a document). */
     public static String canonicalJson(BsonValue value) {
+        // The common key types written directly: the same text as the library's writer
+        // (NormalizerGoldenTest, FastJsonTest).
+        switch (value.getBsonType()) {
+            case OBJECT_ID:
+                return "{\"$oid\": \"" + value.asObjectId().getValue().toHexString() + "\"}";
+            case STRING:
+                {
+                    StringBuilder out = new StringBuilder(value.asString().getValue().length() + 2);
+                    FastJson.string(out, value.asString().getValue());
+                    return out.toString();
+                }
+            case INT32:
+                return "{\"$numberInt\": \"" + value.asInt32().getValue() + "\"}";
+            case INT64:
+                return "{\"$numberLong\": \"" + value.asInt64().getValue() + "\"}";
+            default:
+                return canonicalJsonByLibrary(value);
+        }
+    }
+
+    /** {@link #canonicalJson} as the BSON library writes it (the reference for the fast path). */
+    static String canonicalJsonByLibrary(BsonValue value) {
         String wrapped = new BsonDocument("v", value).toJson(CANONICAL);
         // {"v": X}
         return wrapped.substring(6, wrapped.length() - 1);
@@ -182,11 +238,19 @@ public final class CanonicalValues {
 
     /** Parses a value written by {@link #canonicalJson(BsonValue)}. */
     public static BsonValue parseCanonicalJson(String json) {
-        return BsonDocument.parse("{\"v\": " + json + "}").get("v");
+        return FastJson.parseValue(json);
     }
 
     /** Relaxed JSON text of any BSON value, keys of documents kept in source order. */
     public static String json(BsonValue value) {
+        return FastJson.relaxed(value);
+    }
+
+    /**
+     * {@link #json} as the BSON library writes it: the reference for {@link FastJson}, which hands
+     * it the values it does not write itself.
+     */
+    static String jsonByLibrary(BsonValue value) {
         value = dbPointersAsExtendedJson(value);
         if (value.isDocument()) {
             return value.asDocument().toJson(RELAXED);
@@ -271,10 +335,7 @@ public final class CanonicalValues {
         }
         // PostgreSQL's jsonb (and MySQL 8's JSON) store object keys shorter-first; the wrappers
         // whose key order the parser needs are put back first.
-        BsonValue parsed =
-                BsonDocument.parse("{\"v\": " + JsonbKeyOrder.reorderWrappers(jsonText) + "}")
-                        .get("v");
-        return json(sortKeys(parsed));
+        return json(sortKeys(FastJson.parseValue(JsonbKeyOrder.reorderWrappers(jsonText))));
     }
 
     private static BsonValue sortKeys(BsonValue value) {

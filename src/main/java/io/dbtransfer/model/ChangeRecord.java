@@ -61,9 +61,25 @@ public class ChangeRecord {
         return new ChangeRecord(collection, key, ChangeOp.DELETE, null, version, false);
     }
 
+    /**
+     * The routing key built last, and the collection and key it was built from: keyBy, the keyed
+     * operators and reconcile ask one instance for it several times. Transient, so Flink's POJO
+     * serializer (which skips transient fields) and its state layout do not see it; rebuilt when
+     * either public field was reassigned since.
+     */
+    private transient String routingKey;
+
+    private transient String routedCollection;
+    private transient String routedKey;
+
     /** The key that routes every change of one document along one path. */
     public String routingKey() {
-        return RoutingKey.of(collection, key);
+        if (routingKey == null || routedCollection != collection || routedKey != key) {
+            routingKey = RoutingKey.of(collection, key);
+            routedCollection = collection;
+            routedKey = key;
+        }
+        return routingKey;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.dbtransfer.normalize;
 
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.ColumnSpec;
+import io.dbtransfer.mapping.FastJson;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ChangeOp;
@@ -20,7 +21,10 @@ import org.bson.json.JsonParseException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Turns a MongoDB change into the rows MySQL must hold for that key. Pure: no Flink, no I/O.
@@ -100,7 +104,7 @@ public final class DocumentNormalizer implements Serializable {
         }
         BsonDocument document;
         try {
-            document = BsonDocument.parse(record.document);
+            document = FastJson.parseDocument(record.document);
         } catch (RuntimeException e) {
             deadLetters.add(
                     letter(
@@ -113,12 +117,13 @@ public final class DocumentNormalizer implements Serializable {
             return new NormalizeResult(null, deadLetters, 0);
         }
         // What no column consumed: a copy of the document minus every successfully mapped path.
-        BsonDocument rest = document.clone();
+        // Shallow: removePath copies a nested document before it removes anything from it.
+        BsonDocument rest = shallowCopy(document);
         rest.remove("_id");
         Mapped mapped = new Mapped(record, nowMillis, deadLetters);
         for (String path : table.ignoredPaths) {
             if (resolve(rest, path) != null) {
-                removePath(rest, path);
+                removePath(rest, path, mapped.owned);
                 mapped.ignoredFields++;
             }
         }
@@ -166,6 +171,9 @@ public final class DocumentNormalizer implements Serializable {
         boolean skip;
         int ignoredFields;
 
+        /** Nested documents of the rest documents that are copies made by removePath. */
+        final Set<BsonDocument> owned = newOwned();
+
         Mapped(ChangeRecord record, long nowMillis, List<DeadLetter> deadLetters) {
             this.record = record;
             this.nowMillis = nowMillis;
@@ -208,7 +216,7 @@ public final class DocumentNormalizer implements Serializable {
                 } else if (value != null && value.isNull()) {
                     continue; // an explicit null field stays in the extra column: null ≠ missing
                 } else {
-                    removePath(rest, column.sourcePath);
+                    removePath(rest, column.sourcePath, mapped.owned);
                 }
             } catch (CanonicalValues.MismatchException e) {
                 boolean keep = policy == MismatchPolicy.NULL_AND_KEEP_IN_EXTRA && hasExtra;
@@ -256,7 +264,7 @@ public final class DocumentNormalizer implements Serializable {
         if (element) {
             rest.clear();
         } else {
-            removePath(rest, child.arrayPath);
+            removePath(rest, child.arrayPath, mapped.owned);
         }
         String path = element ? path(where, ColumnSpec.ELEMENT) : where + child.arrayPath;
         int tableIndex = descendants.indexOf(child);
@@ -267,7 +275,9 @@ public final class DocumentNormalizer implements Serializable {
             keys[prefix.length] = Integer.toString(i);
             String itemWhere = path + "[" + i + "].";
             BsonDocument itemRest =
-                    item.isDocument() ? item.asDocument().clone() : new BsonDocument("$", item);
+                    item.isDocument()
+                            ? shallowCopy(item.asDocument())
+                            : new BsonDocument("$", item);
             String[] row = fill(child, item, itemRest, keys.length, keys, itemWhere, mapped);
             for (TableSpec grandChild : child.children) {
                 addChildRows(
@@ -317,20 +327,50 @@ public final class DocumentNormalizer implements Serializable {
 
     /** Every child table below {@code table}, depth first (the order the sink expects). */
 
-    /** Removes a dotted path; parents left empty by the removal are removed too. */
+    /** A new document holding the same fields (the values themselves are shared). */
+    static BsonDocument shallowCopy(BsonDocument document) {
+        BsonDocument copy = new BsonDocument();
+        copy.putAll(document);
+        return copy;
+    }
+
+    /**
+     * Removes a dotted path; parents left empty by the removal are removed too. Nested documents on
+     * the path are replaced by copies before anything is removed from them, so {@code document} may
+     * be a {@link #shallowCopy} that shares its nested documents with the source document.
+     */
     static void removePath(BsonDocument document, String path) {
+        removePath(document, path, newOwned());
+    }
+
+    /** An identity set for the nested documents a removal already copied. */
+    static Set<BsonDocument> newOwned() {
+        return Collections.newSetFromMap(new IdentityHashMap<>());
+    }
+
+    /**
+     * {@link #removePath(BsonDocument, String)}, copying only nested documents not in {@code owned}
+     * (the copies it makes are added to it).
+     */
+    static void removePath(BsonDocument document, String path, Set<BsonDocument> owned) {
         int dot = path.indexOf('.');
         if (dot < 0) {
             document.remove(path);
             return;
         }
-        BsonValue child = document.get(path.substring(0, dot));
+        String head = path.substring(0, dot);
+        BsonValue child = document.get(head);
         if (child != null && child.isDocument()) {
             BsonDocument sub = child.asDocument();
+            if (!owned.contains(sub)) {
+                sub = shallowCopy(sub);
+                owned.add(sub);
+                document.put(head, sub); // same position: replacing a value keeps its place
+            }
             boolean wasEmpty = sub.isEmpty();
-            removePath(sub, path.substring(dot + 1));
+            removePath(sub, path.substring(dot + 1), owned);
             if (sub.isEmpty() && !wasEmpty) {
-                document.remove(path.substring(0, dot));
+                document.remove(head);
             }
         }
     }

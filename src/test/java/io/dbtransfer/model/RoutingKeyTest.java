@@ -43,4 +43,53 @@ class RoutingKeyTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("U+0000");
     }
+
+    @Test
+    void aCachedRoutingKeyFollowsReassignedFields() {
+        RowChange c = RowChange.delete("a", "t", "\"k1\"", 1L, new String[] {"k1"});
+        assertThat(c.routingKey()).isEqualTo("a\u0000\"k1\"");
+        assertThat(c.routingKey()).isSameAs(c.routingKey());
+        c.key = "\"k2\"";
+        assertThat(c.routingKey()).isEqualTo("a\u0000\"k2\"");
+        c.collection = "b";
+        assertThat(c.routingKey()).isEqualTo("b\u0000\"k2\"");
+        ChangeRecord r = ChangeRecord.delete("a", "\"k1\"", 1L);
+        assertThat(r.routingKey()).isEqualTo("a\u0000\"k1\"").isSameAs(r.routingKey());
+        r.key = "\"k3\"";
+        assertThat(r.routingKey()).isEqualTo("a\u0000\"k3\"");
+        ChangeRecord empty = new ChangeRecord();
+        empty.collection = "c";
+        empty.key = "1";
+        assertThat(empty.routingKey()).isEqualTo("c\u00001");
+    }
+
+    @Test
+    void theCacheIsNoPartOfTheFlinkPojoLayout() {
+        // Flink's POJO serializer (records between operators, and any state holding them) sees
+        // exactly the public fields it saw before the cache was added.
+        org.apache.flink.api.common.typeinfo.TypeInformation<RowChange> rows =
+                org.apache.flink.api.common.typeinfo.TypeInformation.of(RowChange.class);
+        assertThat(rows).isInstanceOf(org.apache.flink.api.java.typeutils.PojoTypeInfo.class);
+        assertThat(
+                        ((org.apache.flink.api.java.typeutils.PojoTypeInfo<RowChange>) rows)
+                                .getFieldNames())
+                .containsExactlyInAnyOrder(
+                        "collection",
+                        "table",
+                        "key",
+                        "version",
+                        "delete",
+                        "parent",
+                        "children",
+                        "repair",
+                        "snapshot");
+        org.apache.flink.api.common.typeinfo.TypeInformation<ChangeRecord> records =
+                org.apache.flink.api.common.typeinfo.TypeInformation.of(ChangeRecord.class);
+        assertThat(records).isInstanceOf(org.apache.flink.api.java.typeutils.PojoTypeInfo.class);
+        assertThat(
+                        ((org.apache.flink.api.java.typeutils.PojoTypeInfo<ChangeRecord>) records)
+                                .getFieldNames())
+                .containsExactlyInAnyOrder(
+                        "collection", "key", "op", "document", "version", "snapshot");
+    }
 }
