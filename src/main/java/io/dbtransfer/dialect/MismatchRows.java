@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The table {@value #TABLE} of reconciliation mismatches: MySQL's DDL and insert (a unique key on a
@@ -83,13 +84,11 @@ public final class MismatchRows {
             for (String ddl : dialect.mismatchTableDdl()) {
                 st.execute(ddl);
             }
+            Set<String> existing = dialect.columnNames(connection, TABLE);
             for (Map.Entry<String, String> column :
                     dialect.mismatchTableAddedColumns().entrySet()) {
-                try (ResultSet rs =
-                        st.executeQuery(dialect.mismatchColumnExists(column.getKey()))) {
-                    if (rs.next()) {
-                        continue;
-                    }
+                if (existing.contains(column.getKey())) {
+                    continue;
                 }
                 st.execute(
                         "ALTER TABLE "
@@ -110,12 +109,10 @@ public final class MismatchRows {
      * (yet).
      */
     public static long countOpen(Connection connection, TargetDialect dialect) throws SQLException {
+        if (!dialect.tableExists(connection, TABLE)) {
+            return 0;
+        }
         try (Statement st = connection.createStatement()) {
-            try (ResultSet rs = st.executeQuery(dialect.tableExists(TABLE))) {
-                if (!rs.next()) {
-                    return 0;
-                }
-            }
             try (ResultSet rs =
                     st.executeQuery(
                             "SELECT COUNT(*) FROM "

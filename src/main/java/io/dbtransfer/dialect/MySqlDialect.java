@@ -649,18 +649,8 @@ public final class MySqlDialect implements TargetDialect {
     }
 
     @Override
-    public String mismatchColumnExists(String column) {
-        return "SHOW COLUMNS FROM " + quote(MismatchRows.TABLE) + " LIKE '" + column + "'";
-    }
-
-    @Override
     public String mismatchInsert() {
         return MismatchRows.INSERT;
-    }
-
-    @Override
-    public String tableExists(String table) {
-        return "SHOW TABLES LIKE '" + table + "'";
     }
 
     @Override

@@ -505,16 +505,6 @@ public final class PostgresDialect implements TargetDialect {
         return Map.of();
     }
 
-    @Override
-    public String mismatchColumnExists(String column) {
-        return "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
-                + " AND table_name = '"
-                + MismatchRows.TABLE
-                + "' AND column_name = '"
-                + column
-                + "'";
-    }
-
     /**
      * The dedup hash of the same values as on MySQL (collection, key, kind, source version, target
      * version, status unless open, repair version), joined by U+0001 as the dead letters' are.
@@ -531,14 +521,6 @@ public final class PostgresDialect implements TargetDialect {
                 + " CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text),"
                 + " NULLIF(CAST(? AS text), 'open'), CAST(? AS text)), 'UTF8')))"
                 + " ON CONFLICT (\"dedup\") DO NOTHING";
-    }
-
-    @Override
-    public String tableExists(String table) {
-        return "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema()"
-                + " AND table_name = '"
-                + table.replace("'", "''")
-                + "'";
     }
 
     @Override

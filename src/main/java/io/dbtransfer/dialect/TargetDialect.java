@@ -153,19 +153,10 @@ public interface TargetDialect {
     java.util.Map<String, String> mismatchTableAddedColumns();
 
     /**
-     * A query with a row when the mismatch table has {@code column} ({@link MismatchRows#create}
-     * adds the {@link #mismatchTableAddedColumns} a table lacks).
-     */
-    String mismatchColumnExists(String column);
-
-    /**
      * Appends one mismatch unless the same one (collection, key, kind, versions, repair) is
      * recorded; binds as {@link MismatchRows#bind} does.
      */
     String mismatchInsert();
-
-    /** A query with a row when {@code table} exists in the connection's database (schema). */
-    String tableExists(String table);
 
     /** The statement that bounds this session's lock waits to {@code seconds}. */
     String lockTimeout(int seconds);
