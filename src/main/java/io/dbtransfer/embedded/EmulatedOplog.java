@@ -66,8 +66,17 @@ final class EmulatedOplog implements Oplog {
      */
     private long maxSizeBytes;
 
-    /** The encoded size of all entries while a cap is set; guarded by {@link #clockLock}. */
+    /**
+     * The encoded size of the entries: of all of them while a cap is set; without a cap, of those
+     * up to {@link #sizedThrough} (collStats adds the newer ones when asked, so every entry is
+     * encoded for its size once, not once per collStats). Guarded by {@link #clockLock}.
+     */
     private long sizeBytes;
+
+    /**
+     * Without a cap: the newest entry counted in {@link #sizeBytes}; guarded by {@link #clockLock}.
+     */
+    private long sizedThrough = Long.MIN_VALUE;
 
     /**
      * What {@code collStats} reports as the oplog's maximum size without a cap: mongod's 990 MB.
@@ -98,6 +107,7 @@ final class EmulatedOplog implements Oplog {
             horizon = newHorizon;
             entries.headMap(newHorizon, true).clear();
             sizeBytes = 0;
+            sizedThrough = newHorizon;
         }
     }
 
@@ -153,14 +163,13 @@ final class EmulatedOplog implements Oplog {
         synchronized (clockLock) {
             count = entries.size();
             max = maxSizeBytes > 0 ? maxSizeBytes : DEFAULT_MAX_SIZE;
-            if (maxSizeBytes > 0) {
-                size = sizeBytes;
-            } else {
-                size = 0;
-                for (OplogEntry entry : entries.values()) {
-                    size += sizeOf(entry);
+            if (maxSizeBytes == 0 && !entries.isEmpty()) {
+                for (OplogEntry entry : entries.tailMap(sizedThrough, false).values()) {
+                    sizeBytes += sizeOf(entry);
                 }
+                sizedThrough = entries.lastKey();
             }
+            size = sizeBytes;
         }
         Document reply =
                 new Document("ns", "local.oplog.rs")

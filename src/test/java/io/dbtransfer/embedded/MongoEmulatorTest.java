@@ -505,6 +505,43 @@ class MongoEmulatorTest {
     }
 
     @Test
+    void oplogCollStatsSizeIsTheBytesOfItsEntriesAsTheOplogGrowsAndExpires() {
+        // Emulator only: a replica set adds no-op entries of its own between the two reads.
+        assumeTrue(TestMongo.isEmulator(), "expireHistory() exists only in the emulator");
+        MongoDatabase local = client.getDatabase("local");
+        coll.insertMany(
+                IntStream.range(0, 50)
+                        .mapToObj(i -> new Document("_id", i).append("pad", "x".repeat(i)))
+                        .collect(Collectors.toList()));
+        assertThat(oplogStatsSize(local)).isEqualTo(oplogBytes(local));
+
+        // Counted again after more writes: only the new entries are added to what was summed.
+        coll.updateMany(Filters.lt("_id", 10), Updates.set("pad", "y"));
+        coll.deleteMany(Filters.gte("_id", 40));
+        assertThat(oplogStatsSize(local)).isEqualTo(oplogBytes(local)).isPositive();
+
+        TestMongo.emulator().expireHistory();
+        assertThat(oplogStatsSize(local)).isEqualTo(oplogBytes(local)).isZero();
+        coll.insertOne(new Document("_id", "after"));
+        assertThat(oplogStatsSize(local)).isEqualTo(oplogBytes(local)).isPositive();
+    }
+
+    private static long oplogStatsSize(MongoDatabase local) {
+        return ((Number) local.runCommand(new Document("collStats", "oplog.rs")).get("size"))
+                .longValue();
+    }
+
+    /** The bytes of every oplog document as the server sends them (the client's raw copies). */
+    private static long oplogBytes(MongoDatabase local) {
+        long sum = 0;
+        for (RawBsonDocument d :
+                local.getCollection("oplog.rs", RawBsonDocument.class).find().batchSize(10_000)) {
+            sum += d.getByteBuffer().remaining();
+        }
+        return sum;
+    }
+
+    @Test
     void expiredHistoryFailsOpeningAndReadingWithChangeStreamHistoryLost() {
         assumeTrue(TestMongo.isEmulator(), "expireHistory() exists only in the emulator");
         MongoChangeStreamCursor<BsonDocument> open = watch(coll, null);
