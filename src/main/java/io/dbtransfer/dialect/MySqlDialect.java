@@ -161,9 +161,11 @@ public final class MySqlDialect implements TargetDialect {
         StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ");
         sql.append(quote(table.name)).append(" (");
         appendColumns(sql, table, keyCollation);
+        // DEFAULT 0 (older than every source version): after cutover the application inserts
+        // rows with plain SQL that knows nothing of this column.
         sql.append(", ")
                 .append(quote(TableSpec.VERSION_COLUMN))
-                .append(" BIGINT UNSIGNED NOT NULL");
+                .append(" BIGINT UNSIGNED NOT NULL DEFAULT 0");
         sql.append(", ").append(quote(SOURCE_KEY_COLUMN)).append(' ').append(SOURCE_KEY_TYPE);
         sql.append(" NULL");
         sql.append(", PRIMARY KEY (").append(columnList(table.keyColumnSpecs())).append("))");

@@ -162,7 +162,8 @@ public final class PostgresDialect implements TargetDialect {
         sql.append(quote(table.name)).append(" (");
         appendColumns(sql, table);
         sql.append(", ").append(quote(TableSpec.VERSION_COLUMN)).append(' ');
-        sql.append(VERSION_TYPE).append(" NOT NULL");
+        // DEFAULT 0 as on MySQL: application inserts after cutover need not know the column.
+        sql.append(VERSION_TYPE).append(" NOT NULL DEFAULT 0");
         sql.append(", ").append(quote(MySqlDialect.SOURCE_KEY_COLUMN)).append(" text");
         sql.append(BINARY_COLLATION).append(" NULL");
         sql.append(", PRIMARY KEY (").append(columnList(table.keyColumnSpecs())).append("))");

@@ -82,7 +82,7 @@ class MySqlDialectTest {
                 .isEqualTo(
                         "CREATE TABLE IF NOT EXISTS `items` (`_id` VARCHAR(36) NOT NULL,"
                                 + " `price` DECIMAL(10,2) NULL, `blob` LONGBLOB NULL,"
-                                + " `_src_version` BIGINT UNSIGNED NOT NULL,"
+                                + " `_src_version` BIGINT UNSIGNED NOT NULL DEFAULT 0,"
                                 + " `_src_key` TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,"
                                 + " PRIMARY KEY (`_id`))"
                                 + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");

@@ -78,7 +78,7 @@ class PostgresDialectTest {
                         "CREATE TABLE IF NOT EXISTS \"items\" (\"_id\" varchar(36) COLLATE \"C\""
                                 + " NOT NULL, \"price\" numeric(10,2) NULL, \"at\" timestamp(3)"
                                 + " NULL, \"doc\" jsonb NULL, \"blob\" bytea NULL,"
-                                + " \"_src_version\" numeric(20,0) NOT NULL, \"_src_key\" text"
+                                + " \"_src_version\" numeric(20,0) NOT NULL DEFAULT 0, \"_src_key\" text"
                                 + " COLLATE \"C\" NULL, PRIMARY KEY (\"_id\"))",
                         "CREATE TABLE IF NOT EXISTS \"item_notes\" (\"item_id\" varchar(36)"
                                 + " COLLATE \"C\" NOT NULL, \"_idx\" integer NOT NULL, \"_idx2\""

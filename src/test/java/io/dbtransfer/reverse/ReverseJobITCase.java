@@ -49,7 +49,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The reverse job (MySQL binlog → MongoDB, issue #17) against an embedded MariaDB with a ROW
@@ -251,8 +250,8 @@ class ReverseJobITCase {
                     "INSERT INTO " + ITEMS + " (_id, _idx, sku, qty) VALUES ('ghost', 0, 'g', 1)");
             // A parent row whose rest-of-document column is no JSON object.
             st.execute(
-                    "INSERT INTO orders (_id, customer, total, _src_version, _extra)"
-                            + " VALUES ('bad', 'b', 1.00, 0, '[1,2]')");
+                    "INSERT INTO orders (_id, customer, total, _extra)"
+                            + " VALUES ('bad', 'b', 1.00, '[1,2]')");
             insertOrder(c, "good", "g", "2.00", List.of(new Item(0, "y", 5)));
         }
         s.drain();
@@ -273,19 +272,18 @@ class ReverseJobITCase {
     }
 
     @Test
-    void anApplicationInsertMustFillTheSinksVersionColumn() throws Exception {
+    void anApplicationInsertNeedsNoSinkColumn() throws Exception {
         Setup s = new Setup();
         try (Connection c = s.connect();
                 Statement st = c.createStatement()) {
-            // _src_version is NOT NULL without a default: plain application SQL is refused
-            // (strict mode), so an application writing after cutover has to give it (any value).
-            assertThatThrownBy(
-                            () ->
-                                    st.execute(
-                                            "INSERT INTO orders (_id, customer, total)"
-                                                    + " VALUES ('app', 'a', 1.00)"))
-                    .isInstanceOf(SQLException.class)
-                    .hasMessageContaining("_src_version");
+            // Plain application SQL after cutover knows nothing of _src_version: the sink's table
+            // gives it DEFAULT 0 (older than every source version). Refused before that default.
+            st.execute("INSERT INTO orders (_id, customer, total) VALUES ('app', 'a', 1.00)");
+            try (ResultSet rs =
+                    st.executeQuery("SELECT _src_version FROM orders WHERE _id = 'app'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).isZero();
+            }
         }
     }
 
@@ -510,11 +508,9 @@ class ReverseJobITCase {
     }
 
     private static void insertOrderRows(Connection c, String id, Order o) throws SQLException {
-        // The application fills the forward sink's _src_version (NOT NULL, no default) with 0.
+        // Plain application SQL: the forward sink's own columns are left to their defaults.
         try (PreparedStatement ps =
-                c.prepareStatement(
-                        "INSERT INTO orders (_id, customer, total, _src_version) VALUES (?, ?, ?,"
-                                + " 0)")) {
+                c.prepareStatement("INSERT INTO orders (_id, customer, total) VALUES (?, ?, ?)")) {
             ps.setString(1, id);
             ps.setString(2, o.customer);
             ps.setBigDecimal(3, new BigDecimal(o.total));
