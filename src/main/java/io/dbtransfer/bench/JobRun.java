@@ -63,6 +63,9 @@ final class JobRun {
         /** Checkpoint interval while the source reported backlog (the snapshot), ms. */
         long backlogIntervalMs;
 
+        /** The state backend the job ran with. */
+        String stateBackend;
+
         /** CPU seconds per part of the process tree during the snapshot (see {@link CpuBudget}). */
         Map<String, Double> snapshotCpu = Map.of();
 
@@ -144,6 +147,13 @@ final class JobRun {
             conf.setString(
                     CheckpointingOptions.CHECKPOINTING_INTERVAL_DURING_BACKLOG.key(), backlog);
         }
+        // -Ddbtransfer.bench.state-backend=rocksdb: RocksDB with incremental checkpoints instead of
+        // the heap backend (unset: hashmap, as flink-conf/config.yaml).
+        String backend = System.getProperty("dbtransfer.bench.state-backend", "hashmap");
+        conf.setString("state.backend.type", backend);
+        if (backend.equals("rocksdb")) {
+            conf.setString("state.backend.incremental", "true");
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(variant.parallelism);
         MigrationJob.build(env, config);
@@ -154,6 +164,7 @@ final class JobRun {
         r.documents = documents;
         r.reconcile = variant.reconcile;
         r.backlogIntervalMs = env.getCheckpointConfig().getCheckpointIntervalDuringBacklog();
+        r.stateBackend = backend.equals("rocksdb") ? "rocksdb, incremental" : backend;
         resetPeaks();
         MiniCluster cluster =
                 new MiniCluster(

@@ -78,7 +78,7 @@ final class Report {
         md.append(
                 String.format(
                         Locale.ROOT,
-                        "%s (checkpoints during the snapshot: %s): %,d documents in %.1f s from job submission = **%,.0f docs/s** (first rows visible after %.1f s — job start and first checkpoint —, %,.0f docs/s from then on; peak JVM heap of the whole process, emulator and MariaDB client included: %d MB).%n%n",
+                        "%s (checkpoints during the snapshot: %s; state backend: %s): %,d documents in %.1f s from job submission = **%,.0f docs/s** (first rows visible after %.1f s — job start and first checkpoint —, %,.0f docs/s from then on; peak JVM heap of the whole process, emulator and MariaDB client included: %d MB).%n%n",
                         baseline.variant,
                         baseline.backlogIntervalMs >= Long.MAX_VALUE / 2
                                 ? "none"
@@ -86,6 +86,7 @@ final class Report {
                                         Locale.ROOT,
                                         "every %.0f s",
                                         baseline.backlogIntervalMs / 1000.0),
+                        baseline.stateBackend,
                         baseline.documents,
                         baseline.snapshotSeconds,
                         baseline.docsPerSecond,
