@@ -1,5 +1,7 @@
 package io.dbtransfer.reverse;
 
+import io.dbtransfer.connect.MongoConnections;
+import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.mapping.RowsToDocument;
 
 import org.apache.flink.api.common.functions.OpenContext;
@@ -8,7 +10,6 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
@@ -21,7 +22,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Date;
 import java.util.HashSet;
@@ -84,7 +84,7 @@ public final class DocumentRefresh extends ProcessFunction<ReverseEvent, String>
 
     @Override
     public void open(OpenContext context) throws Exception {
-        mongo = MongoClients.create(settings.mongoUri());
+        mongo = MongoConnections.open(settings.mongoUri(), 30);
         database = mongo.getDatabase(settings.mongoDatabase());
         refreshedInTransaction = new HashSet<>();
         var group = getRuntimeContext().getMetricGroup().addGroup("reverse");
@@ -247,10 +247,11 @@ public final class DocumentRefresh extends ProcessFunction<ReverseEvent, String>
         if (mysql == null || !mysql.isValid(2)) {
             closeConnection();
             mysql =
-                    DriverManager.getConnection(
+                    MySqlConnections.open(
                             settings.mysqlJdbcUrl(),
                             settings.mysqlUser(),
-                            settings.mysqlPassword());
+                            settings.mysqlPassword(),
+                            true);
         }
         return mysql;
     }
