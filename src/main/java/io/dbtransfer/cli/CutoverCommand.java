@@ -402,6 +402,17 @@ public final class CutoverCommand implements Callable<Integer> {
                                 + " MongoDB document(s) the mapping cannot hold (they never"
                                 + " reached MySQL; --allow-dead-letters accepts them)");
             }
+            long reverseDead =
+                    db.getCollection(io.dbtransfer.reverse.DocumentRefresh.DEAD_LETTER_COLLECTION)
+                            .countDocuments();
+            if (!allowDeadLetters && reverseDead > 0) {
+                reasons.add(
+                        reverseDead
+                                + " dead letter(s) of the reverse job in MongoDB's "
+                                + io.dbtransfer.reverse.DocumentRefresh.DEAD_LETTER_COLLECTION
+                                + ": MySQL rows that could not become a document"
+                                + " (--allow-dead-letters accepts them)");
+            }
             if (sweep.inFlux > 0) {
                 reasons.add(
                         sweep.inFlux

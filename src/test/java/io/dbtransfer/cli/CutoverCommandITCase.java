@@ -304,6 +304,22 @@ class CutoverCommandITCase {
                     .contains("holds no marker")
                     .contains("Is bin/dbtransfer reverse running");
             assertThat(Files.exists(dir.resolve("back.json"))).isFalse();
+
+            // reverse's preflight: the job's XA transactions follow the binlog's first position.
+            Result xa =
+                    both(
+                            concat(
+                                    "reverse",
+                                    concat(
+                                            servers,
+                                            "--start-at",
+                                            start.getString("file").replaceFirst("\\d+$", "")
+                                                    + "000001:4")));
+            assertThat(xa.code).as(xa.output).isEqualTo(2);
+            assertThat(xa.output)
+                    .contains("reverse: refused before starting")
+                    .contains("an XA transaction follows it")
+                    .contains("Stop the migration job");
         }
     }
 
