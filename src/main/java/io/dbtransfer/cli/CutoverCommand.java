@@ -10,7 +10,10 @@ import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.model.Redact;
 import io.dbtransfer.model.SourceVersion;
+import io.dbtransfer.model.TargetType;
 import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.reverse.BinlogPosition;
+import io.dbtransfer.reverse.ReverseMarkers;
 import io.dbtransfer.source.SourceProbe;
 import io.dbtransfer.verify.ChunkedVerifier;
 import io.dbtransfer.verify.SourceWatch;
@@ -34,6 +37,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 
 /**
@@ -41,7 +45,9 @@ import java.util.concurrent.Callable;
  * waits until the target (MySQL or PostgreSQL) has applied the last source change seen (drain),
  * runs a final full sweep (the independent chunked verify of every collection and its child tables,
  * plus the job's open mismatches and dead letters) and writes a consistency certificate (JSON and a
- * readable summary). Exit 0 only when consistent, 1 inconsistent, 2 error.
+ * readable summary). Exit 0 only when consistent, 1 inconsistent, 2 error. For a MySQL target it
+ * records the binlog point the reverse direction starts at; {@code --to mongodb} certifies the way
+ * back (issue #17).
  */
 @Command(
         name = "cutover",
@@ -50,7 +56,11 @@ import java.util.concurrent.Callable;
                     + " write a consistency certificate (JSON + summary).",
             "Without --config the mapping the job recorded in the target is used (and its"
                     + " collections and database unless given); a --config whose mapping differs"
-                    + " from the recorded one is refused."
+                    + " from the recorded one is refused.",
+            "For a MySQL/MariaDB target with a ROW binlog a CONSISTENT certificate records the"
+                    + " binlog point the way back starts at (reverseStartsAt); --to mongodb cuts"
+                    + " back after bin/dbtransfer reverse: it drains the reverse stream and"
+                    + " certifies MongoDB the same way."
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -62,6 +72,16 @@ import java.util.concurrent.Callable;
 public final class CutoverCommand implements Callable<Integer> {
 
     @Mixin JobArgs job = new JobArgs();
+
+    @Option(
+            names = "--to",
+            paramLabel = "DB",
+            description =
+                    "mongodb: the way back (MySQL → MongoDB): insert a marker into MySQL, wait"
+                            + " (up to --timeout) until the reverse job has written everything"
+                            + " before it to MongoDB, then run the same final sweep and certify."
+                            + " Default: the forward direction, MongoDB → the SQL target.")
+    String to;
 
     @Option(
             names = "--quiet-for",
@@ -150,6 +170,9 @@ public final class CutoverCommand implements Callable<Integer> {
     /** Runs the cutover check; returns the exit code (errors are thrown). */
     public int run() throws Exception {
         checkOptions();
+        if (to != null && to.equalsIgnoreCase("mongodb")) {
+            return toMongo();
+        }
         Duration quietFor = quietForOption == null ? Duration.ofSeconds(30) : quietForOption;
         Instant coveredUntil = coveredUntilText == null ? null : instant(coveredUntilText);
         CheckTarget target = CheckTarget.resolve(job, "cutover", err);
@@ -208,7 +231,11 @@ public final class CutoverCommand implements Callable<Integer> {
                                 deadline,
                                 progress,
                                 coveredUntil == null);
-                // (c) final full sweep
+                // (c) the reverse direction's start point, read before the sweep: every change
+                // before it is certified below, every change after it is the reverse job's.
+                List<String> reverseWhy = new ArrayList<>();
+                BinlogPosition reverseStart = reverseStartPoint(mysql, reverseWhy);
+                // (d) final full sweep
                 long sweepStart = System.currentTimeMillis();
                 VerifyReport sweep = finalSweep(target, db, mysql, watch, coveredUntil, progress);
                 long sweepMs = System.currentTimeMillis() - sweepStart;
@@ -216,10 +243,24 @@ public final class CutoverCommand implements Callable<Integer> {
                 TargetLedger.Entries dead = TargetLedger.deadLetters(mysql, mapping);
                 long hwm = TargetLedger.highWaterMark(mysql, mapping);
 
-                // (d) verdict and certificate
+                // (e) verdict and certificate
                 List<String> reasons =
                         reasons(sweep, open, dead, drained, lastChange, hwm, coveredUntil, watch);
                 String verdict = reasons.isEmpty() ? "CONSISTENT" : "INCONSISTENT";
+                if (reverseStart != null && !reasons.isEmpty()) {
+                    reverseStart = null;
+                    reverseWhy.add(
+                            "not recorded: the certificate is not CONSISTENT; the way back starts"
+                                    + " from a certified point only (run cutover again)");
+                }
+                String reverseNote =
+                        reverseStart != null
+                                ? "Stop the migration job now (its exactly-once XA transactions"
+                                        + " after this point stop the binlog reader), then start"
+                                        + " the way back: bin/dbtransfer reverse"
+                                        + " --from-certificate "
+                                        + certificate
+                                : String.join("; ", reverseWhy);
                 String json =
                         certificate(
                                 verdict,
@@ -229,6 +270,9 @@ public final class CutoverCommand implements Callable<Integer> {
                                         : "covered-until " + coveredUntil,
                                 target.database,
                                 Redact.uri(target.mysqlUrl),
+                                direction(target),
+                                reverseJson(reverseStart),
+                                reverseNote,
                                 covered,
                                 lastChange,
                                 watch.changes(),
@@ -240,7 +284,18 @@ public final class CutoverCommand implements Callable<Integer> {
                                 dead,
                                 allowDeadLetters,
                                 System.currentTimeMillis() - started);
-                String text = summary(verdict, reasons, covered, hwm, sweep, open, dead);
+                String text =
+                        afterFirstLine(
+                                summary(verdict, reasons, covered, hwm, sweep, open, dead),
+                                "  reverse starts at     "
+                                        + (reverseStart == null
+                                                ? "not recorded: " + reverseNote
+                                                : reverseStart.text()
+                                                        + (reverseStart.gtidSet() == null
+                                                                ? ""
+                                                                : " (GTID set "
+                                                                        + reverseStart.gtidSet()
+                                                                        + ")")));
                 writeCertificate(json, text);
                 progress.clear();
                 out.print(text);
@@ -248,6 +303,226 @@ public final class CutoverCommand implements Callable<Integer> {
                 return reasons.isEmpty() ? 0 : 1;
             }
         }
+    }
+
+    /**
+     * {@code cutover --to mongodb}, the way back: inserts a marker into MySQL, waits until the
+     * reverse job has recorded it in MongoDB (everything MySQL committed before it is in MongoDB),
+     * then runs the same independent sweep and writes a certificate in the same format with the
+     * direction {@code mysql-to-mongodb} (its source is MySQL, its target MongoDB).
+     */
+    private int toMongo() throws Exception {
+        CheckTarget target = CheckTarget.resolve(job, "cutover --to mongodb", err);
+        Mapping mapping = target.mapping;
+        if (TargetType.fromJdbcUrl(target.mysqlUrl) == TargetType.POSTGRESQL) {
+            throw new ConfigException(
+                    "--to mongodb: the target "
+                            + Redact.uri(target.mysqlUrl)
+                            + " is PostgreSQL; the way back reads MySQL's binary log (issue #17"
+                            + " covers MySQL/MariaDB → MongoDB), a PostgreSQL target has none."
+                            + " Use a MySQL or MariaDB target for a migration that must be able to"
+                            + " go back.");
+        }
+        ConsoleProgress progress = ConsoleProgress.forStderr(err);
+        long started = System.currentTimeMillis();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (MongoClient client = MongoConnections.open(target.mongoUri, target.mongoPassword, 10);
+                Connection mysql =
+                        MySqlConnections.open(
+                                target.mysqlUrl, target.mysqlUser, target.mysqlPassword)) {
+            requireTables(mysql, mapping, target.mysqlUrl);
+            MongoDatabase db = client.getDatabase(target.database);
+            // (a) drain: a marker committed after the application's last write; the reverse job
+            // records it only after every change before it is in MongoDB.
+            long marker = ReverseMarkers.insert(mysql);
+            progress.message(
+                    "cutover --to mongodb: marker "
+                            + marker
+                            + " inserted into MySQL's "
+                            + ReverseMarkers.TABLE
+                            + "; waiting until the reverse job has written everything before it"
+                            + " to MongoDB");
+            OptionalLong seen = ReverseMarkers.lastSeen(db);
+            while (seen.isEmpty() || seen.getAsLong() < marker) {
+                if (System.nanoTime() > deadline) {
+                    throw new ConfigException(
+                            "--timeout "
+                                    + DurationConverter.format(timeout)
+                                    + " passed before the reverse job recorded marker "
+                                    + marker
+                                    + " in MongoDB ("
+                                    + target.database
+                                    + "."
+                                    + ReverseMarkers.COLLECTION
+                                    + " holds "
+                                    + (seen.isEmpty() ? "no marker" : "marker " + seen.getAsLong())
+                                    + "): the reverse stream is not drained, so MongoDB cannot be"
+                                    + " certified. Is bin/dbtransfer reverse running (from the"
+                                    + " cutover certificate's point) against "
+                                    + Redact.uri(target.mysqlUrl)
+                                    + " and MongoDB database '"
+                                    + target.database
+                                    + "'? Start it, or raise --timeout.");
+                }
+                progress.update(
+                        "cutover --to mongodb: waiting for marker "
+                                + marker
+                                + " (MongoDB has "
+                                + (seen.isEmpty() ? "none" : seen.getAsLong())
+                                + ")");
+                Thread.sleep(250);
+                seen = ReverseMarkers.lastSeen(db);
+            }
+            progress.message("cutover --to mongodb: the reverse stream reached marker " + marker);
+            // (b) the same final sweep, read the other way round
+            long sweepStart = System.currentTimeMillis();
+            ChunkedVerifier verifier =
+                    new ChunkedVerifier(
+                            new DocumentNormalizer(mapping, target.policy),
+                            chunk,
+                            recheckDelay.toMillis(),
+                            m -> progress.message("cutover --to mongodb: " + m));
+            VerifyReport sweep = mirrored(verifier.verify(db, mysql));
+            long sweepMs = System.currentTimeMillis() - sweepStart;
+            TargetLedger.Entries none = new TargetLedger.Entries();
+            List<String> reasons = new ArrayList<>();
+            if (sweep.missing + sweep.extra + sweep.different > 0) {
+                reasons.add(
+                        "the sweep found "
+                                + sweep.missing
+                                + " row(s) missing in MongoDB, "
+                                + sweep.extra
+                                + " extra document(s) in MongoDB and "
+                                + sweep.different
+                                + " different document(s)");
+            }
+            if (!allowDeadLetters && sweep.deadLettered > 0) {
+                reasons.add(
+                        sweep.deadLettered
+                                + " MongoDB document(s) the mapping cannot hold (they never"
+                                + " reached MySQL; --allow-dead-letters accepts them)");
+            }
+            long reverseDead =
+                    db.getCollection(io.dbtransfer.reverse.DocumentRefresh.DEAD_LETTER_COLLECTION)
+                            .countDocuments();
+            if (!allowDeadLetters && reverseDead > 0) {
+                reasons.add(
+                        reverseDead
+                                + " dead letter(s) of the reverse job in MongoDB's "
+                                + io.dbtransfer.reverse.DocumentRefresh.DEAD_LETTER_COLLECTION
+                                + ": MySQL rows that could not become a document"
+                                + " (--allow-dead-letters accepts them)");
+            }
+            if (sweep.inFlux > 0) {
+                reasons.add(
+                        sweep.inFlux
+                                + " document(s) changed while the sweep ran: MySQL was not quiet;"
+                                + " stop the application's writes to MySQL and run cutover --to"
+                                + " mongodb again");
+            }
+            String verdict = reasons.isEmpty() ? "CONSISTENT" : "INCONSISTENT";
+            String json =
+                    certificate(
+                            verdict,
+                            reasons,
+                            "marker " + marker,
+                            target.database,
+                            "mongodb database " + target.database,
+                            "mysql-to-mongodb",
+                            null,
+                            "source: MySQL "
+                                    + Redact.uri(target.mysqlUrl)
+                                    + ", drained up to marker "
+                                    + marker
+                                    + " in "
+                                    + ReverseMarkers.TABLE,
+                            0,
+                            0,
+                            0,
+                            0,
+                            true,
+                            sweep,
+                            sweepMs,
+                            none,
+                            none,
+                            allowDeadLetters,
+                            System.currentTimeMillis() - started);
+            String text =
+                    afterFirstLine(
+                            summary(verdict, reasons, 0, 0, sweep, none, none),
+                            "  direction             way back, MySQL → MongoDB (drained up to"
+                                    + " marker "
+                                    + marker
+                                    + ")");
+            writeCertificate(json, text);
+            progress.clear();
+            out.print(text);
+            out.println("certificate: " + certificate.toAbsolutePath());
+            return reasons.isEmpty() ? 0 : 1;
+        }
+    }
+
+    /**
+     * The sweep's report seen from MySQL as the source: a MongoDB document without a row is extra
+     * (in MongoDB), a row without a document missing; counts and digests change sides.
+     */
+    private static VerifyReport mirrored(VerifyReport r) {
+        long m = r.missing;
+        r.missing = r.extra;
+        r.extra = m;
+        long docs = r.sourceDocuments;
+        r.sourceDocuments = r.targetRows;
+        r.targetRows = docs;
+        for (VerifyReport.TableStats t : r.tables.values()) {
+            long tm = t.missing;
+            t.missing = t.extra;
+            t.extra = tm;
+            long td = t.sourceDocuments;
+            t.sourceDocuments = t.targetRows;
+            t.targetRows = td;
+            var digest = t.sourceDigest;
+            t.sourceDigest = t.targetDigest;
+            t.targetDigest = digest;
+        }
+        for (String[] x : r.mismatches) {
+            x[2] = x[2].equals("missing") ? "extra" : x[2].equals("extra") ? "missing" : x[2];
+        }
+        return r;
+    }
+
+    /** The certificate's direction: from MongoDB to the SQL target. */
+    private static String direction(CheckTarget target) {
+        return TargetType.fromJdbcUrl(target.mysqlUrl) == TargetType.POSTGRESQL
+                ? "mongodb-to-postgresql"
+                : "mongodb-to-mysql";
+    }
+
+    /**
+     * The binlog position the reverse job starts at, or {@code null} with the reason in {@code
+     * why}: a PostgreSQL target has no way back, a MySQL without a ROW binlog cannot give one.
+     */
+    private static BinlogPosition reverseStartPoint(Connection mysql, List<String> why)
+            throws SQLException {
+        if (MySqlReadBack.dialectOf(mysql).type() == TargetType.POSTGRESQL) {
+            why.add(
+                    "PostgreSQL target: no way back (reverse replication reads MySQL's binary"
+                            + " log; issue #17 covers MySQL/MariaDB → MongoDB)");
+            return null;
+        }
+        BinlogPosition p = BinlogCheck.startPoint(mysql, why);
+        if (p == null) {
+            why.add(0, "not recorded, the certificate still holds (no way back from this point)");
+        }
+        return p;
+    }
+
+    private static JsonOut reverseJson(BinlogPosition p) {
+        return p == null
+                ? null
+                : new JsonOut()
+                        .put("file", p.file())
+                        .put("position", p.position())
+                        .put("gtidSet", p.gtidSet());
     }
 
     /** Rejects options that contradict each other or are out of range. */
@@ -259,6 +534,21 @@ public final class CutoverCommand implements Callable<Integer> {
         }
         if (chunk < 1) {
             throw new ConfigException("--chunk-size must be at least 1, got " + chunk);
+        }
+        if (to != null && !to.toLowerCase(java.util.Locale.ROOT).matches("mongodb|mysql|sql")) {
+            throw new ConfigException(
+                    "--to must be mongodb (the way back, MySQL → MongoDB) or mysql (the default,"
+                            + " MongoDB → the SQL target), got '"
+                            + to
+                            + "'");
+        }
+        if (to != null
+                && to.equalsIgnoreCase("mongodb")
+                && (quietForOption != null || coveredUntilText != null)) {
+            throw new ConfigException(
+                    "--to mongodb drains the reverse stream with a marker and takes neither"
+                            + " --quiet-for nor --covered-until: stop the application's writes to"
+                            + " MySQL, then run it");
         }
     }
 
@@ -450,6 +740,12 @@ public final class CutoverCommand implements Callable<Integer> {
         return unexplained;
     }
 
+    /** {@code text} with {@code line} inserted after its first line. */
+    private static String afterFirstLine(String text, String line) {
+        int nl = text.indexOf('\n') + 1;
+        return text.substring(0, nl) + line + "\n" + text.substring(nl);
+    }
+
     /** Writes the JSON certificate and its readable summary ({@code .txt}) beside it. */
     private void writeCertificate(String json, String text) throws Exception {
         if (certificate.toAbsolutePath().getParent() != null) {
@@ -589,6 +885,9 @@ public final class CutoverCommand implements Callable<Integer> {
             String mode,
             String database,
             String target,
+            String direction,
+            JsonOut reverseStartsAt,
+            String reverseNote,
             long covered,
             long lastChange,
             long changesWatched,
@@ -636,6 +935,9 @@ public final class CutoverCommand implements Callable<Integer> {
                 .put("mode", mode)
                 .put("sourceDatabase", database)
                 .put("target", target)
+                .put("direction", direction)
+                .put("reverseStartsAt", reverseStartsAt)
+                .put("reverseStartsAtNote", reverseNote)
                 .put("sourcePointCovered", point(covered))
                 .put("lastSourceChangeSeen", point(lastChange))
                 .put("sourceChangesWatched", changesWatched)
@@ -692,8 +994,10 @@ public final class CutoverCommand implements Callable<Integer> {
         StringBuilder sb = new StringBuilder();
         sb.append("DBtransfer cutover certificate: ").append(verdict).append('\n');
         sb.append("  generated at          ").append(Instant.now()).append('\n');
-        sb.append("  source point covered  ").append(describe(covered)).append('\n');
-        sb.append("  target high-water mark ").append(describe(hwm)).append('\n');
+        if (covered != 0) {
+            sb.append("  source point covered  ").append(describe(covered)).append('\n');
+            sb.append("  target high-water mark ").append(describe(hwm)).append('\n');
+        }
         sb.append(
                 String.format(
                         "  %-24s %10s %10s %9s %-32s %-32s %5s %5s %5s %5s %5s%n",

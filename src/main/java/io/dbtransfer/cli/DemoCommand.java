@@ -159,6 +159,20 @@ final class DemoCommand implements Callable<Integer> {
                             + " verify and cutover commands for them.")
     boolean keepRunning;
 
+    @Option(
+            names = "--round-trip",
+            description =
+                    "Also the way back (MariaDB only): after the migration stop the job, cut over"
+                            + " (certificate 1, with the binlog point), stream MySQL's changes back"
+                            + " to MongoDB (bin/dbtransfer reverse), write to MySQL as an"
+                            + " application would, cut back (cutover --to mongodb, certificate 2)."
+                            + " MariaDB then runs with a ROW binlog. Exit 0 only if both are"
+                            + " CONSISTENT.")
+    boolean roundTrip;
+
+    /** Called with the MongoDB URI and the MySQL URL before the servers stop (tests). */
+    java.util.function.BiConsumer<String, String> beforeShutdown;
+
     @Option(names = "--repair", description = "Let reconciliation repair rows it finds wrong.")
     boolean repair;
 
@@ -248,7 +262,13 @@ final class DemoCommand implements Callable<Integer> {
             mysqlUrl = pg.jdbcUrl(DATABASE);
         } else {
             step(2, "Starting embedded MariaDB (MySQL-compatible)");
-            EmbeddedMariaDb mariaDb = EmbeddedMariaDb.start(workDir.resolve("mariadb"));
+            // A binlog only when the way back needs one: nothing else reads it, and with it every
+            // commit of the forward job also writes (and, for XA, syncs) the binlog.
+            EmbeddedMariaDb mariaDb =
+                    roundTrip
+                            ? EmbeddedMariaDb.start(
+                                    workDir.resolve("mariadb"), BinlogCheck.SERVER_OPTIONS)
+                            : EmbeddedMariaDb.start(workDir.resolve("mariadb"));
             server = mariaDb;
             mariaDb.createDatabase(DATABASE);
             mysqlUrl = mariaDb.jdbcUrl(DATABASE);
@@ -302,6 +322,19 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 Files.writeString(report, report(o, documents).render(), StandardCharsets.UTF_8);
                 printSummary(o, documents, report);
+                if (roundTrip) {
+                    figures.close();
+                    int code = roundTrip(job, workDir, mongo.connectionString(), mysqlUrl, config);
+                    code = o.result.consistent() ? code : 1;
+                    if (beforeShutdown != null) {
+                        beforeShutdown.accept(mongo.connectionString(), mysqlUrl);
+                    }
+                    Files.writeString(
+                            report,
+                            report(o, documents).put("roundTrip", roundTripJson).render(),
+                            StandardCharsets.UTF_8);
+                    return code;
+                }
                 if (keepRunning) {
                     printStillRunning(mongo.connectionString(), mysqlUrl, figures);
                     CountDownLatch forever = new CountDownLatch(1);
@@ -318,11 +351,73 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** The round trip's outcome for the report. */
+    private JsonOut roundTripJson;
+
+    /**
+     * Steps 7-10 ({@code --round-trip}): stops the migration job (its last XA transaction must
+     * precede the point the cutover records), then {@link RoundTrip}; returns 0 when both
+     * certificates are CONSISTENT.
+     */
+    private int roundTrip(
+            JobClient job, Path workDir, String mongoUri, String mysqlUrl, JobConfig config)
+            throws Exception {
+        detail("stopping the migration job (the way back starts after its last transaction)");
+        try {
+            job.stopWithSavepoint(
+                            false,
+                            workDir.resolve("savepoints").toUri().toString(),
+                            org.apache.flink.core.execution.SavepointFormatType.CANONICAL)
+                    .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            detail("stop with savepoint failed (" + e + "); cancelling the job");
+            job.cancel().get();
+        }
+        RoundTrip trip =
+                new RoundTrip(
+                        mongoUri,
+                        mysqlUrl,
+                        config.mapping().tableFor(COLLECTION),
+                        workDir,
+                        timeout,
+                        System.out);
+        RoundTrip.Outcome r;
+        try (Connection mysql = MySqlConnections.open(mysqlUrl, null, null)) {
+            r = trip.run(mysql, this::step);
+        }
+        String first = r.cutover() == 0 ? "CONSISTENT" : "INCONSISTENT";
+        String second =
+                r.cutover() != 0 ? "not run" : r.cutBack() == 0 ? "CONSISTENT" : "INCONSISTENT";
+        System.out.println();
+        System.out.println("Round trip");
+        System.out.printf("  cutover (MongoDB → MySQL)    %s  %s%n", first, r.forwardCertificate());
+        System.out.printf("  cut back (MySQL → MongoDB)   %s  %s%n", second, r.backCertificate());
+        System.out.printf("  writes to MySQL in between   %s%n", trip.writes);
+        roundTripJson =
+                new JsonOut()
+                        .put("cutoverVerdict", first)
+                        .put("cutoverCertificate", r.forwardCertificate().toString())
+                        .put("cutBackVerdict", second)
+                        .put("cutBackCertificate", r.backCertificate().toString())
+                        .put("mysqlWrites", trip.writes.toString());
+        return r.bothConsistent() ? 0 : 1;
+    }
+
     /** Rejects options out of range; returns the number of live changes to apply. */
     private long checkOptions() {
         if (!target.equals("mariadb") && !target.equals("postgresql")) {
             throw new ConfigException(
                     "--target must be mariadb or postgresql, got '" + target + "'");
+        }
+        if (roundTrip && postgres()) {
+            throw new ConfigException(
+                    "--round-trip needs --target mariadb: the way back reads MySQL's binary log;"
+                            + " a PostgreSQL target has no reverse direction");
+        }
+        if (roundTrip && keepRunning) {
+            throw new ConfigException(
+                    "--round-trip and --keep-running exclude each other: the round trip stops the"
+                            + " migration job");
         }
         if (docs < 1 || docs > 5_000_000) {
             throw new ConfigException("--docs must be between 1 and 5000000, got " + docs);
@@ -709,8 +804,8 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void step(int n, String text) {
-        System.out.printf("[%d/6] %s%n", n, text);
+    private void step(int n, String text) {
+        System.out.printf("[%d/%d] %s%n", n, roundTrip ? 10 : 6, text);
     }
 
     private static void detail(String text) {

@@ -131,6 +131,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new MigrateCommand());
         cl.addSubcommand(new VerifyCommand(out, err));
         cl.addSubcommand(new CutoverCommand(out, err));
+        cl.addSubcommand(new ReverseCommand(out, err));
         cl.addSubcommand(new StatusCommand(out, err));
         cl.addSubcommand(new InferMappingCommand(out));
         cl.addSubcommand(new GenerateReviewsCommand(out, err));

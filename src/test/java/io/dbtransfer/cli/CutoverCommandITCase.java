@@ -4,6 +4,7 @@ import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.dialect.DeadLetterRows;
 import io.dbtransfer.dialect.MismatchRows;
 import io.dbtransfer.dialect.MySqlReadBack;
+import io.dbtransfer.embedded.EmbeddedMariaDb;
 import io.dbtransfer.hashing.Hash128;
 import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.CanonicalValues;
@@ -123,6 +124,18 @@ class CutoverCommandITCase {
             assertThat(Files.readString(dir.resolve("cert.txt"))).contains("CONSISTENT");
             json = Document.parse(Files.readString(cert));
             assertThat(json.getString("verdict")).isEqualTo("CONSISTENT");
+            assertThat(json.getString("direction")).isEqualTo("mongodb-to-mysql");
+            if (binlogOn(f)) {
+                assertThat(json.get("reverseStartsAt")).isNotNull();
+            } else {
+                // The shared test MariaDB keeps no binlog: the certificate holds, and says why
+                // there is no way back from it.
+                assertThat(json.get("reverseStartsAt")).isNull();
+                assertThat(json.getString("reverseStartsAtNote"))
+                        .contains("log_bin is OFF")
+                        .contains("binlog_format=ROW");
+                assertThat(quiet.output).contains("reverse starts at     not recorded");
+            }
             long coveredPoint = version(json, "sourcePointCovered");
             long hwm = version(json, "targetHighWaterMark");
             long lastWrite =
@@ -209,6 +222,105 @@ class CutoverCommandITCase {
         assertThat(table.getBoolean("digestsEqual")).isFalse();
         assertThat(json.getList("mismatches", Document.class).get(0).getString("key"))
                 .isEqualTo(tampered);
+    }
+
+    /**
+     * On a MariaDB with a ROW binlog, the certificate records where the reverse direction starts:
+     * read before the final sweep, with the migration job stopped it is the server's end of binlog
+     * (read here on its own after the cutover). Without a reverse job, {@code cutover --to mongodb}
+     * gives up after --timeout naming the marker it waited for.
+     */
+    @Test
+    void recordsTheBinlogPointWhereTheWayBackStarts(@TempDir Path dir) throws Exception {
+        try (EmbeddedMariaDb server =
+                EmbeddedMariaDb.start(dir.resolve("mariadb"), BinlogCheck.SERVER_OPTIONS)) {
+            server.createDatabase("cutover_binlog");
+            String url = server.jdbcUrl("cutover_binlog");
+            MigrationFixture f =
+                    new MigrationFixture("cutover_binlog")
+                            .collections(ReviewDocuments.mappingYaml("reviews"))
+                            .target(url);
+            f.mongo().getCollection("reviews").insertMany(new ReviewDocuments(5).next(200));
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            JobClient job = f.start(env);
+            try {
+                f.awaitConsistent(MigrationFixture.TIMEOUT);
+            } finally {
+                // Stopped at cutover: its XA transactions must not follow the recorded point.
+                job.cancel().get();
+            }
+            Path cert = dir.resolve("cert.json");
+            String[] servers = {"--mongo-uri", TestMongo.uri(), "--mysql-url", url};
+            Result ok =
+                    both(
+                            concat(
+                                    "cutover",
+                                    concat(
+                                            servers,
+                                            "--out",
+                                            cert.toString(),
+                                            "--quiet-for",
+                                            "1s",
+                                            "--settle",
+                                            "1s")));
+            assertThat(ok.code).as(ok.output).isZero();
+            Document json = Document.parse(Files.readString(cert));
+            assertThat(json.getString("verdict")).isEqualTo("CONSISTENT");
+            Document start = json.get("reverseStartsAt", Document.class);
+            assertThat(start).as(json.toJson()).isNotNull();
+            try (Connection c = f.mysql();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SHOW BINLOG STATUS")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(start.getString("file")).isEqualTo(rs.getString("File"));
+                assertThat(number(start, "position")).isEqualTo(rs.getLong("Position"));
+            }
+            assertThat(json.getString("reverseStartsAtNote"))
+                    .contains("reverse --from-certificate " + cert);
+            assertThat(ok.output)
+                    .contains(
+                            "reverse starts at     "
+                                    + start.getString("file")
+                                    + ":"
+                                    + number(start, "position"));
+
+            // The way back without a reverse job: refused after --timeout, the marker named.
+            Result back =
+                    both(
+                            concat(
+                                    "cutover",
+                                    concat(
+                                            servers,
+                                            "--to",
+                                            "mongodb",
+                                            "--out",
+                                            dir.resolve("back.json").toString(),
+                                            "--timeout",
+                                            "2s")));
+            assertThat(back.code).as(back.output).isEqualTo(2);
+            assertThat(back.output)
+                    .contains("--timeout 2s passed before the reverse job recorded marker 1")
+                    .contains("holds no marker")
+                    .contains("Is bin/dbtransfer reverse running");
+            assertThat(Files.exists(dir.resolve("back.json"))).isFalse();
+
+            // reverse's preflight: the job's XA transactions follow the binlog's first position.
+            Result xa =
+                    both(
+                            concat(
+                                    "reverse",
+                                    concat(
+                                            servers,
+                                            "--start-at",
+                                            start.getString("file").replaceFirst("\\d+$", "")
+                                                    + "000001:4")));
+            assertThat(xa.code).as(xa.output).isEqualTo(2);
+            assertThat(xa.output)
+                    .contains("reverse: refused before starting")
+                    .contains("an XA transaction follows it")
+                    .contains("Stop the migration job");
+        }
     }
 
     @Test
@@ -311,6 +423,9 @@ class CutoverCommandITCase {
             assertThat(number(table, "sourceDocuments")).isEqualTo(300);
             assertThat(number(table, "targetRows")).isEqualTo(pgCount(f, "reviews"));
             assertThat(number(table, "childRows")).isGreaterThanOrEqualTo(50);
+            assertThat(json.get("reverseStartsAt")).as("no way back from PostgreSQL").isNull();
+            assertThat(json.getString("direction")).isEqualTo("mongodb-to-postgresql");
+            assertThat(json.getString("reverseStartsAtNote")).contains("PostgreSQL target");
 
             coll.insertOne(
                     new Document("_id", "dead-letter-pg")
@@ -388,6 +503,21 @@ class CutoverCommandITCase {
                         "1s");
         assertThat(down.code).as(down.output).isEqualTo(2);
         assertThat(down.output).contains("mysql.url: cannot connect to");
+    }
+
+    private static String[] concat(String[] first, String... rest) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(List.of(rest));
+        return all.toArray(new String[0]);
+    }
+
+    private static boolean binlogOn(MigrationFixture f) throws Exception {
+        try (Connection c = f.mysql();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT @@log_bin")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
     }
 
     private static String[] concat(String first, String[] rest) {
