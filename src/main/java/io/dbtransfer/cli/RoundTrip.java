@@ -181,13 +181,9 @@ final class RoundTrip {
                                     "INSERT INTO `"
                                             + reviews.name
                                             + "` (`_id`, `marketplace`, `star_rating`,"
-                                            + " `review_headline`, `review_date`, `verified_purchase`,"
-                                            + extraColumn(reviews)
-                                            + " `"
-                                            + TableSpec.VERSION_COLUMN
-                                            + "`) VALUES (?, 'DE', ?, ?, ?, TRUE,"
-                                            + extraValue(reviews)
-                                            + " 0)")) {
+                                            + " `review_headline`, `review_date`,"
+                                            + " `verified_purchase`)"
+                                            + " VALUES (?, 'DE', ?, ?, ?, TRUE)")) {
                         p.setString(1, id);
                         p.setInt(2, 1 + i % 5);
                         p.setString(3, "written to MySQL after the cutover " + i);
@@ -284,11 +280,8 @@ final class RoundTrip {
                 mysql.prepareStatement(
                         "INSERT INTO `"
                                 + comments.name
-                                + "` (`_id`, `_idx`, `user`, `text`,"
-                                + extraColumn(comments)
-                                + " `at`) VALUES (?, ?, ?, ?,"
-                                + extraValue(comments)
-                                + " ?)")) {
+                                + "` (`_id`, `_idx`, `user`, `text`, `at`)"
+                                + " VALUES (?, ?, ?, ?, ?)")) {
             p.setString(1, id);
             p.setInt(2, idx);
             p.setString(3, "app-user-" + idx);
@@ -352,15 +345,6 @@ final class RoundTrip {
                 p.executeUpdate();
             }
         }
-    }
-
-    /** {@code " `_extra`,"} when the table has the column (filled with {@code {}}), else empty. */
-    private static String extraColumn(TableSpec t) {
-        return t.indexOf("_extra") < 0 ? "" : " `_extra`,";
-    }
-
-    private static String extraValue(TableSpec t) {
-        return t.indexOf("_extra") < 0 ? "" : " '{}',";
     }
 
     private static void deleteChildren(Connection mysql, TableSpec child, String id)

@@ -52,6 +52,27 @@ class RowHasherTest {
             row("1.50", "2024-01-02 03:04:05.100", "{\"a\": 1, \"b\": [1, 2]}", "x", "1", "0.5");
 
     @Test
+    void aNullRestOfDocumentColumnIsADocumentWithoutFurtherFields() {
+        TableSpec rest =
+                new TableSpec(
+                        "r",
+                        List.of(
+                                col("_id", ColumnType.varchar(10)),
+                                new ColumnSpec(
+                                        "_extra",
+                                        ColumnType.of(Kind.JSON),
+                                        TableSpec.REST_OF_DOCUMENT)),
+                        1);
+        // An application's INSERT after cutover leaves _extra NULL; the normalizer writes {}.
+        assertThat(RowHasher.row(rest, new String[] {"k", null}))
+                .isEqualTo(RowHasher.row(rest, new String[] {"k", "{}"}))
+                .isNotEqualTo(RowHasher.row(rest, new String[] {"k", "{\"a\": 1}"}));
+        // Only the rest-of-document column: NULL in an ordinary JSON column stays NULL.
+        assertThat(RowHasher.row(T, row("1.50", BASE[2], null, "x", "1", "0.5")))
+                .isNotEqualTo(RowHasher.row(T, row("1.50", BASE[2], "{}", "x", "1", "0.5")));
+    }
+
+    @Test
     void decimalScaleDoesNotMatter() {
         assertThat(RowHasher.row(T, row("1.5", BASE[2], BASE[3], "x", "1", "0.5")))
                 .isEqualTo(RowHasher.row(T, BASE));
