@@ -53,6 +53,7 @@ class CommandLineTest {
                         "migrate",
                         "verify",
                         "cutover",
+                        "reverse",
                         "status",
                         "infer-mapping",
                         "generate-reviews",
