@@ -12,6 +12,7 @@ import io.dbtransfer.model.Redact;
 import io.dbtransfer.model.SourceVersion;
 import io.dbtransfer.model.TargetType;
 import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.reverse.BinlogCheck;
 import io.dbtransfer.reverse.BinlogPosition;
 import io.dbtransfer.reverse.ReverseMarkers;
 import io.dbtransfer.source.SourceProbe;

@@ -15,6 +15,7 @@ import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.pipeline.JobEnvironment;
 import io.dbtransfer.pipeline.MigrationJob;
+import io.dbtransfer.reverse.BinlogCheck;
 import io.dbtransfer.verify.ConsistencyChecker;
 import io.dbtransfer.verify.ConsistencyReport;
 import io.dbtransfer.workload.ExtendedJsonLines;

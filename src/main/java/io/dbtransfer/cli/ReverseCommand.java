@@ -7,6 +7,7 @@ import io.dbtransfer.model.ConfigException;
 import io.dbtransfer.model.Redact;
 import io.dbtransfer.model.TargetType;
 import io.dbtransfer.pipeline.JobEnvironment;
+import io.dbtransfer.reverse.BinlogCheck;
 import io.dbtransfer.reverse.BinlogPosition;
 import io.dbtransfer.reverse.ReverseJob;
 import io.dbtransfer.reverse.ReverseMarkers;

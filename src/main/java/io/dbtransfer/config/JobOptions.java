@@ -250,6 +250,23 @@ public final class JobOptions {
                                     + " rows become visible in MySQL at this pace; the change"
                                     + " stream only starts after a checkpoint.");
 
+    public static final ConfigOption<String> REVERSE_START_AT =
+            ConfigOptions.key("reverse.start-at")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "The way back (MySqlToMongoJob) only: the binlog point FILE:POSITION"
+                                    + " where the reverse job starts, the reverseStartsAt of the"
+                                    + " cutover certificate.");
+
+    public static final ConfigOption<String> REVERSE_SERVER_ID =
+            ConfigOptions.key("reverse.server-id")
+                    .stringType()
+                    .defaultValue("5400-5410")
+                    .withDescription(
+                            "The way back only: the replication server id (or range) the binlog"
+                                    + " reader uses, unique among the server's replicas.");
+
     public static final ConfigOption<Boolean> RECONCILE_ENABLED =
             ConfigOptions.key("reconcile.enabled")
                     .booleanType()
@@ -471,5 +488,7 @@ public final class JobOptions {
                     KAFKA_TRANSACTIONAL_ID_PREFIX,
                     KAFKA_TRANSACTION_TIMEOUT,
                     KAFKA_PROPERTIES,
-                    KAFKA_PROPERTIES_FILE);
+                    KAFKA_PROPERTIES_FILE,
+                    REVERSE_START_AT,
+                    REVERSE_SERVER_ID);
 }

@@ -1,6 +1,4 @@
-package io.dbtransfer.cli;
-
-import io.dbtransfer.reverse.BinlogPosition;
+package io.dbtransfer.reverse;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -16,10 +14,10 @@ import java.util.Locale;
  * cutover} records a start point only when these hold; {@code reverse} refuses to run otherwise.
  * Every problem names the setting, the cause and the fix.
  */
-final class BinlogCheck {
+public final class BinlogCheck {
 
     /** The server options a binlog reader needs (for the embedded MariaDB and a my.cnf). */
-    static final List<String> SERVER_OPTIONS =
+    public static final List<String> SERVER_OPTIONS =
             List.of(
                     "--log-bin=mysql-bin",
                     "--binlog-format=ROW",
@@ -27,7 +25,7 @@ final class BinlogCheck {
                     "--server-id=1");
 
     /** The fix for a server without a suitable binlog, as one line. */
-    static final String ENABLE_BINLOG =
+    public static final String ENABLE_BINLOG =
             "start the server with log_bin (e.g. log-bin=mysql-bin), binlog_format=ROW,"
                     + " binlog_row_image=FULL and a server_id (MySQL 8: also gtid_mode=ON,"
                     + " enforce_gtid_consistency=ON recommended); a binlog only records writes"
@@ -36,7 +34,7 @@ final class BinlogCheck {
     private BinlogCheck() {}
 
     /** The server's binlog settings that stop a binlog reader; empty when they are fine. */
-    static List<String> settingProblems(Connection c) throws SQLException {
+    public static List<String> settingProblems(Connection c) throws SQLException {
         List<String> problems = new ArrayList<>();
         try (Statement s = c.createStatement();
                 ResultSet rs =
@@ -81,7 +79,7 @@ final class BinlogCheck {
      * The privileges the binlog reader lacks (SELECT, REPLICATION SLAVE, REPLICATION CLIENT — on
      * MariaDB the latter is shown as BINLOG MONITOR); empty when the user holds them.
      */
-    static List<String> privilegeProblems(Connection c) throws SQLException {
+    public static List<String> privilegeProblems(Connection c) throws SQLException {
         StringBuilder grants = new StringBuilder();
         try (Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SHOW GRANTS FOR CURRENT_USER()")) {
@@ -120,7 +118,7 @@ final class BinlogCheck {
      * The server's current binlog position for the reverse job to start at, or {@code null} with
      * the reason in {@code why} (no binlog, not ROW/FULL, no privilege to read the position).
      */
-    static BinlogPosition startPoint(Connection c, List<String> why) {
+    public static BinlogPosition startPoint(Connection c, List<String> why) {
         try {
             List<String> problems = settingProblems(c);
             if (!problems.isEmpty()) {

@@ -12,6 +12,7 @@ import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ChangeRecord;
 import io.dbtransfer.model.RowChange;
 import io.dbtransfer.normalize.DocumentNormalizer;
+import io.dbtransfer.reverse.BinlogCheck;
 import io.dbtransfer.source.SourceProbe;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.LiveTraffic;

@@ -6,6 +6,7 @@ import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.MappingParser;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.testing.Eventually;
+import io.dbtransfer.testing.FlinkStandaloneCluster;
 import io.dbtransfer.testing.SharedMiniCluster;
 import io.dbtransfer.testing.TaskManagerKills;
 import io.dbtransfer.testing.TestDurations;
@@ -26,9 +27,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigDecimal;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -269,6 +272,65 @@ class ReverseJobITCase {
         // The job went on.
         assertThat(items(s.orders().find(new Document("_id", "good")).first()))
                 .containsExactly("y:5");
+    }
+
+    @Test
+    void runsOnAFlinkClusterWithFlinkRunFromTheForwardJobsConfiguration(
+            @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path tmp) throws Exception {
+        Path jar = Path.of("target/dbtransfer-0.1.0-SNAPSHOT-job.jar");
+        assertThat(jar).as("the shaded job jar (built by package)").isRegularFile();
+        Setup s = new Setup();
+        BinlogPosition start;
+        try (Connection c = s.connect()) {
+            start = BinlogPosition.current(c);
+        }
+        // The forward job's configuration (the same mapping YAML) plus the cutover's point.
+        Path job = tmp.resolve("job.yaml");
+        Files.writeString(
+                job,
+                String.join(
+                        "\n",
+                        "mongo.uri: \"" + TestMongo.uri() + "\"",
+                        "mongo.database: " + s.mongo.getName(),
+                        "mysql.url: \"" + s.url + "\"",
+                        "mysql.username: cdc",
+                        "mysql.password: cdcpw",
+                        "job.checkpoint-interval: 500 ms",
+                        "reverse.server-id: '5499'",
+                        "collections:",
+                        "  orders:",
+                        "    key-type: VARCHAR(64)",
+                        "    columns:",
+                        "      customer: VARCHAR(100)",
+                        "      total: DECIMAL(10,2)",
+                        "    arrays:",
+                        "      items:",
+                        "        columns:",
+                        "          sku: VARCHAR(32)",
+                        "          qty: INT",
+                        ""));
+        try (FlinkStandaloneCluster cluster =
+                new FlinkStandaloneCluster(tmp.resolve("cluster"), Map.of()).start()) {
+            String id =
+                    cluster.submit(
+                            Map.of(),
+                            "-c",
+                            "io.dbtransfer.MySqlToMongoJob",
+                            jar.toString(),
+                            "--config",
+                            job.toString(),
+                            "--set",
+                            "reverse.start-at=" + start.text());
+            try (Connection c = s.connect()) {
+                insertOrder(c, "fr1", "flo", "3.00", List.of(new Item(0, "z", 7)));
+            }
+            s.drain();
+            Document d = s.orders().find(new Document("_id", "fr1")).first();
+            assertThat(d).isNotNull();
+            assertThat(d.getString("customer")).isEqualTo("flo");
+            assertThat(items(d)).containsExactly("z:7");
+            cluster.cli(Map.of(), "cancel", id);
+        }
     }
 
     @Test
