@@ -328,6 +328,10 @@ public final class IndependentOracle {
             return new BigDecimal(expected.toString()).compareTo(new BigDecimal(actual.toString()))
                     == 0;
         }
+        if (expected instanceof Date && actual instanceof Date) {
+            // A date inside _extra: Extended JSON's $date, parsed back to a Date.
+            return expected.equals(actual);
+        }
         if (expected instanceof Date) {
             LocalDateTime utc =
                     LocalDateTime.ofInstant(((Date) expected).toInstant(), ZoneOffset.UTC)
