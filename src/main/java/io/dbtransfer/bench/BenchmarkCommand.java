@@ -43,15 +43,23 @@ import java.util.Map;
  */
 public final class BenchmarkCommand {
 
-    /** Documents of the warm-up job: enough for Flink's, Flink CDC's and the sink's JIT. */
-    static final int WARMUP_DOCS = 50_000;
+    /**
+     * Documents of the warm-up job: a fifth of the run, at least 50,000 (or all of a smaller run)
+     * and at most 200,000. At 1M documents a 50,000-document warm-up left the JIT compiling through
+     * the measured snapshot: 104 s of compiler time in its 430 s, tier-4 compilations of the
+     * normalizer and the deserializer 5 minutes in (JFR jdk.Compilation and jdk.CompilerStatistics,
+     * benchmarks/results/throughput-2026-12-03-1m.md).
+     */
+    static int warmupDocs(int docs) {
+        return Math.min(docs, Math.max(50_000, Math.min(200_000, docs / 5)));
+    }
 
     private final int docs;
     private final double liveRate;
     private final Duration liveDuration;
     private final Duration variantLive;
     private final Path out;
-    private final boolean tradeoffs;
+    private final List<Variant> variants;
     private final boolean postgres;
 
     public BenchmarkCommand(
@@ -60,14 +68,15 @@ public final class BenchmarkCommand {
             Duration liveDuration,
             Duration variantLive,
             Path out,
-            boolean tradeoffs,
+            String variantKeys,
             boolean postgres) {
         this.docs = docs;
         this.liveRate = liveRate;
         this.liveDuration = liveDuration;
         this.variantLive = variantLive;
         this.out = out;
-        this.tradeoffs = tradeoffs;
+        // Unknown keys are refused here, before any server starts.
+        this.variants = Variant.select(variantKeys == null ? Variant.TRADEOFFS : variantKeys);
         this.postgres = postgres;
     }
 
@@ -137,80 +146,13 @@ public final class BenchmarkCommand {
                 rows = null;
             }
 
-            List<Variant> variants = new ArrayList<>();
-            variants.add(
-                    new Variant(
-                            "exactly-once, p=2, checkpoint 1 s, batch 1000",
-                            "exactly-once",
-                            2,
-                            "1 s",
-                            1000,
-                            false));
-            if (tradeoffs) {
-                variants.add(
-                        new Variant(
-                                "exactly-once, p=2, checkpoint 1 s, batch 1000, reconciliation off",
-                                "exactly-once",
-                                2,
-                                "1 s",
-                                1000,
-                                false,
-                                false));
-                variants.add(
-                        new Variant(
-                                "idempotent, p=2, checkpoint 1 s, batch 1000",
-                                "idempotent",
-                                2,
-                                "1 s",
-                                1000,
-                                false));
-                variants.add(
-                        new Variant(
-                                "exactly-once, p=1, checkpoint 1 s, batch 1000",
-                                "exactly-once",
-                                1,
-                                "1 s",
-                                1000,
-                                false));
-                variants.add(
-                        new Variant(
-                                "exactly-once, p=2, checkpoint 5 s, batch 1000",
-                                "exactly-once",
-                                2,
-                                "5 s",
-                                1000,
-                                false));
-                variants.add(
-                        new Variant(
-                                "exactly-once, p=2, checkpoint 1 s, batch 200",
-                                "exactly-once",
-                                2,
-                                "1 s",
-                                200,
-                                false));
-                variants.add(
-                        new Variant(
-                                "exactly-once, p=2, failure mid-snapshot",
-                                "exactly-once",
-                                2,
-                                "1 s",
-                                1000,
-                                true));
-                variants.add(
-                        new Variant(
-                                "idempotent, p=2, failure mid-snapshot",
-                                "idempotent",
-                                2,
-                                "1 s",
-                                1000,
-                                true));
-            }
+            List<Variant> variants = this.variants;
             // Warm-up: the first job in a JVM pays for class loading and JIT compilation of Flink,
             // Flink CDC and the sink; without it the first variant would be measured cold and
             // every other one warm.
-            // It runs on at most WARMUP_DOCS documents of its own database: at 1M documents a
+            // It runs on warmupDocs(docs) documents of its own database: at 1M documents a
             // warm-up over the whole collection doubled the run and measured nothing.
-            int warmDocs = Math.min(docs, WARMUP_DOCS);
+            int warmDocs = warmupDocs(docs);
             say(String.format("Warm-up job on %,d documents (not measured)", warmDocs));
             MongoDatabase warmDb = client.getDatabase("warmup");
             loadReviews(warmDb.getCollection("reviews"), warmDocs);

@@ -140,16 +140,14 @@ final class JobRun {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
-        // -Ddbtransfer.bench.backlog-interval=1s: the checkpoint interval during the snapshot
-        // (unset: the regular interval, or the cluster config's backlog interval).
-        String backlog = System.getProperty("dbtransfer.bench.backlog-interval");
-        if (backlog != null) {
+        // The variant's state backend and checkpoint interval during the snapshot (FLIP-309
+        // backlog), set as a cluster configuration sets them.
+        if (variant.backlogInterval != null) {
             conf.setString(
-                    CheckpointingOptions.CHECKPOINTING_INTERVAL_DURING_BACKLOG.key(), backlog);
+                    CheckpointingOptions.CHECKPOINTING_INTERVAL_DURING_BACKLOG.key(),
+                    variant.backlogInterval);
         }
-        // -Ddbtransfer.bench.state-backend=rocksdb: RocksDB with incremental checkpoints instead of
-        // the heap backend (unset: hashmap, as flink-conf/config.yaml).
-        String backend = System.getProperty("dbtransfer.bench.state-backend", "hashmap");
+        String backend = variant.stateBackend;
         conf.setString("state.backend.type", backend);
         if (backend.equals("rocksdb")) {
             conf.setString("state.backend.incremental", "true");

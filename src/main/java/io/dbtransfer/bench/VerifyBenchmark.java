@@ -66,16 +66,10 @@ public final class VerifyBenchmark {
             base.put("collections", new Yaml().load(ReviewDocuments.mappingYaml("reviews")));
             maria.db.createDatabase("snap");
             String mysqlUrl = maria.db.jdbcUrl("snap");
-            say("Snapshot by the job (exactly-once, p=2, checkpoint 1 s)");
+            say("Snapshot by the job (" + Variant.baseline().name + ")");
             JobRun.Result snapshot =
                     JobRun.run(
-                            new Variant(
-                                    "exactly-once, p=2, checkpoint 1 s, batch 1000",
-                                    "exactly-once",
-                                    2,
-                                    "1 s",
-                                    1000,
-                                    false),
+                            Variant.baseline(),
                             base,
                             mysqlUrl,
                             db,

@@ -85,6 +85,17 @@ final class BenchmarkCommands {
         boolean noTradeoffs;
 
         @Option(
+                names = "--variants",
+                paramLabel = "KEY,...",
+                description =
+                        "Run exactly these job variants, the first as the baseline (live phase,"
+                                + " ratios): baseline, reconcile-off, idempotent, p1,"
+                                + " checkpoint-5s, batch-200, failure, idempotent-failure, heap,"
+                                + " heap-backlog-off, rocksdb, rocksdb-backlog-off. Default: the"
+                                + " trade-off table (baseline only with --no-tradeoffs).")
+        String variants;
+
+        @Option(
                 names = "--no-postgresql",
                 description =
                         "Leave out the PostgreSQL column (PostgreSQL's INSERT and COPY ceilings"
@@ -98,7 +109,13 @@ final class BenchmarkCommands {
                 throw new ConfigException("--live-rate must be at least 1, got " + liveRate);
             }
             return new BenchmarkCommand(
-                            docs(docs), liveRate, live, variantLive, out, !noTradeoffs, !noPostgres)
+                            docs(docs),
+                            liveRate,
+                            live,
+                            variantLive,
+                            out,
+                            variants != null ? variants : noTradeoffs ? "baseline" : null,
+                            !noPostgres)
                     .run();
         }
     }
