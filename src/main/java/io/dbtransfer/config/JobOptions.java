@@ -310,9 +310,11 @@ public final class JobOptions {
                     .durationType()
                     .defaultValue(Duration.ofMinutes(1))
                     .withDescription(
-                            "Time between sweeps that compare per-bucket digests of the job's"
+                            "Time between sweeps that compare per-key digests of the job's"
                                     + " state with MySQL's rows (finds changes behind the job's"
-                                    + " back); 0 disables sweeps.");
+                                    + " back); also how long after the last snapshot-phase"
+                                    + " change a sweep waits before it starts or goes on (no"
+                                    + " sweeps while a snapshot is written); 0 disables sweeps.");
 
     public static final ConfigOption<Integer> RECONCILE_SWEEP_BUCKETS =
             ConfigOptions.key("reconcile.sweep-buckets")

@@ -205,4 +205,61 @@ class ReconcileSweepITCase {
                         "missing " + afterId + " rows", "missing " + beforeId + " rows");
         b.close();
     }
+
+    /**
+     * Processes a snapshot-phase change of key k1 and advances one timer firing, for {@code ms}.
+     */
+    static void snapshotChangesFor(
+            KeyedOneInputStreamOperatorTestHarness<String, RowChange, RowChange> h, long ms)
+            throws Exception {
+        long end = h.getProcessingTime() + ms;
+        while (h.getProcessingTime() < end) {
+            RowChange c = upsert(1, 101);
+            c.snapshot = true;
+            h.processElement(c, 0);
+            h.setProcessingTime(h.getProcessingTime() + ReconcileOperator.TICK_MS);
+        }
+    }
+
+    @Test
+    void noSweepStartsWhileSnapshotChangesArrive() throws Exception {
+        String url = TestMySql.newDatabase("reconcile_sweep_snapshot_start");
+        var h = loaded(url);
+        try (Connection conn = TestMySql.connect(url);
+                Statement st = conn.createStatement()) {
+            st.execute("UPDATE t SET price = price + 1 WHERE _id = 'k7'");
+        }
+        snapshotChangesFor(h, 3 * INTERVAL);
+        assertThat(operator(h).sweepCursor())
+                .as("three sweep intervals of snapshot changes: no sweep started")
+                .isNull();
+        assertThat(verdicts(h)).as("nothing swept, nothing found").isEmpty();
+
+        advance(h, INTERVAL + 10_000);
+        assertThat(verdicts(h))
+                .as("a sweep interval after the last snapshot change the sweep ran")
+                .containsExactly("different k7 rows");
+        h.close();
+    }
+
+    @Test
+    void aRunningSweepWaitsAtItsCursorWhileSnapshotChangesArrive() throws Exception {
+        String url = TestMySql.newDatabase("reconcile_sweep_snapshot_pause");
+        var h = loaded(url);
+        tickUntil(h, c -> c.phase == SweepCursor.STATE && c.stateKeys >= 25);
+        long stateKeys = operator(h).sweepCursor().stateKeys;
+        String after = operator(h).sweepCursor().stateAfter;
+        snapshotChangesFor(h, 2 * INTERVAL);
+        assertThat(operator(h).sweepCursor()).as("the sweep is still open").isNotNull();
+        assertThat(operator(h).sweepCursor().stateKeys)
+                .as("no page while snapshot changes arrive")
+                .isEqualTo(stateKeys);
+        assertThat(operator(h).sweepCursor().stateAfter).isEqualTo(after);
+
+        advance(h, INTERVAL + 10_000);
+        assertThat(operator(h).sweepCursor())
+                .as("the sweep went on from its cursor and completed")
+                .isNull();
+        h.close();
+    }
 }
