@@ -87,7 +87,10 @@ public final class BenchmarkCommand {
         try (MongoEmulator mongoServer = MongoEmulator.start();
                 AutoCloseableDb maria =
                         new AutoCloseableDb(EmbeddedMariaDb.start(work.resolve("mariadb")));
-                MongoClient client = MongoConnections.open(mongoServer.connectionString(), 10)) {
+                // The harness's own client waits long: reloading 1M documents between variants
+                // once timed out at 10 s while the emulator dropped the collection and expired
+                // its oplog (2026-12-03), and lost the variants measured before.
+                MongoClient client = MongoConnections.open(mongoServer.connectionString(), 120)) {
             MongoDatabase db = client.getDatabase("bench");
             MongoCollection<Document> reviews = db.getCollection("reviews");
             say(String.format("Loading %,d review documents", docs));
@@ -139,6 +142,13 @@ public final class BenchmarkCommand {
                         StatementCounters.delta(statementsBefore, StatementCounters.take(c));
                 insertCpu = CpuBudget.between(before, CpuBudget.take(maria.db.serverPid()));
                 loadData = Ceilings.loadData(c, table, rows, 1L, work);
+            }
+            // On the console too, so that a run that fails later keeps them.
+            for (Measurement m : List.of(source, normalize, insert, loadData)) {
+                say(
+                        String.format(
+                                "   %s: %,d in %.1f s = %,.0f/s",
+                                m.name, m.items, m.nanos / 1e9, m.items / (m.nanos / 1e9)));
             }
             if (!postgres) {
                 // Not needed again: at 1M documents these rows held over a GB of the heap the
