@@ -94,6 +94,9 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
         put(conf, "taskmanager.numberOfTaskSlots", 2);
         put(conf, "taskmanager.memory.process.size", "1280m");
         put(conf, "execution.checkpointing.interval", "1s");
+        // The shipped 10 s during the snapshot would only make the tests wait; the state backend
+        // stays the shipped one (RocksDB, incremental).
+        put(conf, "execution.checkpointing.interval-during-backlog", "1s");
         put(conf, "execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
         put(conf, "execution.checkpointing.savepoint-dir", dir.resolve("sp").toUri().toString());
         put(conf, "io.tmp.dirs", Files.createDirectories(dir.resolve("tmp")).toString());
