@@ -79,20 +79,7 @@ public final class IndependentOracle {
      * and any field a test adds), {@code comments} and {@code images} as child tables.
      */
     public static IndependentOracle reviews(String collection) {
-        return of(collection, collection)
-                .column("marketplace", d -> d.getString("marketplace"))
-                .column("customer_id", d -> sub(d, "customer").get("id"))
-                .column("product_id", d -> sub(d, "product").get("id"))
-                .column("product_title", d -> sub(d, "product").get("title"))
-                .column("product_category", d -> sub(d, "product").get("category"))
-                .column("star_rating", d -> sub(d, "rating").get("stars"))
-                .column("helpful_votes", d -> sub(d, "rating").get("helpfulVotes"))
-                .column("total_votes", d -> sub(d, "rating").get("totalVotes"))
-                .column("vine", d -> d.get("vine"))
-                .column("verified_purchase", d -> d.get("verifiedPurchase"))
-                .column("review_headline", d -> d.get("headline"))
-                .column("review_body", d -> d.get("body"))
-                .column("review_date", d -> d.get("date"))
+        return reviewColumns(collection)
                 .extra(
                         d -> {
                             // The README's rule: what no column or array takes, plus explicit
@@ -139,7 +126,27 @@ public final class IndependentOracle {
                                 rest.put("rating", rating);
                             }
                             return rest;
-                        })
+                        });
+    }
+
+    /**
+     * {@link #reviews} without the {@code _extra} check: every mapped column and the child rows.
+     */
+    public static IndependentOracle reviewColumns(String collection) {
+        return of(collection, collection)
+                .column("marketplace", d -> d.getString("marketplace"))
+                .column("customer_id", d -> sub(d, "customer").get("id"))
+                .column("product_id", d -> sub(d, "product").get("id"))
+                .column("product_title", d -> sub(d, "product").get("title"))
+                .column("product_category", d -> sub(d, "product").get("category"))
+                .column("star_rating", d -> sub(d, "rating").get("stars"))
+                .column("helpful_votes", d -> sub(d, "rating").get("helpfulVotes"))
+                .column("total_votes", d -> sub(d, "rating").get("totalVotes"))
+                .column("vine", d -> d.get("vine"))
+                .column("verified_purchase", d -> d.get("verifiedPurchase"))
+                .column("review_headline", d -> d.get("headline"))
+                .column("review_body", d -> d.get("body"))
+                .column("review_date", d -> d.get("date"))
                 .childRows(collection + "_comments", "comments")
                 .childRows(collection + "_images", "images");
     }
