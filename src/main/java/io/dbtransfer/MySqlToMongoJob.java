@@ -96,8 +96,7 @@ public final class MySqlToMongoJob {
     }
 
     private static String databaseOf(String url) {
-        String path = url == null ? "" : url.replaceFirst("^jdbc:[a-z]+://[^/]*", "");
-        String db = path.replaceFirst("^/", "").replaceFirst("\\?.*$", "");
+        String db = MySqlConnections.databaseOf(url);
         if (db.isEmpty()) {
             throw new ConfigException(
                     JobOptions.MYSQL_URL.key()

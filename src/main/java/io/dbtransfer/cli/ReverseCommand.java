@@ -27,7 +27,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -426,9 +425,7 @@ final class ReverseCommand implements Callable<Integer> {
 
     /** The database a {@code jdbc:mysql://host:port/db?…} URL names. */
     private static String databaseOf(String url) {
-        String rest = url.replaceFirst("^jdbc:", "");
-        String path = URI.create(rest.replaceFirst("\\?.*$", "")).getPath();
-        String db = path == null ? "" : path.replaceFirst("^/", "");
+        String db = MySqlConnections.databaseOf(url);
         if (db.isEmpty()) {
             throw new ConfigException(
                     "--mysql-url "

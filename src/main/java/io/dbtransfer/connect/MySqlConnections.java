@@ -81,6 +81,15 @@ public final class MySqlConnections {
         }
     }
 
+    /**
+     * The database a JDBC URL names ({@code jdbc:mysql://db:3306/shop?x=y} → {@code shop}), or
+     * {@code ""} when it names none (also for {@code null}).
+     */
+    public static String databaseOf(String jdbcUrl) {
+        String path = jdbcUrl == null ? "" : jdbcUrl.replaceFirst("^jdbc:[a-z]+://[^/]*", "");
+        return path.replaceFirst("^/", "").replaceFirst("\\?.*$", "");
+    }
+
     /** Whether the URL names a PostgreSQL server. */
     public static boolean isPostgres(String jdbcUrl) {
         return jdbcUrl != null && jdbcUrl.toLowerCase(Locale.ROOT).startsWith("jdbc:postgresql:");
