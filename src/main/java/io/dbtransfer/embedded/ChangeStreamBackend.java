@@ -555,6 +555,10 @@ final class ChangeStreamBackend extends MemoryBackend {
         }
         Object filter = query.getOrDefault("filter", new Document());
         MongoCollection<?> collection = existingCollection(database, collectionName);
+        int limit =
+                query.get("limit") instanceof Number ? Math.abs(intValue(query.get("limit"))) : 0;
+        // The limit goes to the index walk: verify's pages have a min and no max, and must not
+        // examine every document from their bound to the end.
         List<Document> documents =
                 collection == null
                         ? List.of()
@@ -562,9 +566,8 @@ final class ChangeStreamBackend extends MemoryBackend {
                                 collection,
                                 (Document) filter,
                                 bound(query.get("min"), true),
-                                bound(query.get("max"), false));
-        int limit =
-                query.get("limit") instanceof Number ? Math.abs(intValue(query.get("limit"))) : 0;
+                                bound(query.get("max"), false),
+                                limit);
         if (limit > 0 && documents.size() > limit) {
             documents = documents.subList(0, limit);
         }
@@ -614,9 +617,15 @@ final class ChangeStreamBackend extends MemoryBackend {
      */
     private static List<Document> documentsInIdRange(
             MongoCollection<?> collection, Document filter, Object lower, Object upper) {
+        return documentsInIdRange(collection, filter, lower, upper, 0);
+    }
+
+    /** As above, at most {@code limit} documents (0: all), the first ones in index order. */
+    private static List<Document> documentsInIdRange(
+            MongoCollection<?> collection, Document filter, Object lower, Object upper, int limit) {
         if (collection instanceof IdIndexedCollection) {
             List<Document> documents =
-                    ((IdIndexedCollection) collection).inIdOrder(lower, upper, filter, 0);
+                    ((IdIndexedCollection) collection).inIdOrder(lower, upper, filter, limit);
             if (documents != null) {
                 return documents;
             }

@@ -186,6 +186,49 @@ class IdIndexTest {
     }
 
     /**
+     * A page as {@code verify} reads it ({@code ChunkedVerifier.page}: {@code min} on {@code _id}
+     * with the index as hint, sorted, a limit, no {@code max}) from the start of a large collection
+     * examines the page, not every document from its bound to the end (which made verify of 1M
+     * documents quadratic: 2026-12-03).
+     */
+    @Test
+    void aPageByMinAndLimitExaminesThePageNotTheRestOfTheCollection() {
+        MongoCollection<Document> coll = client.getDatabase("idx_min_limit").getCollection("c");
+        List<Document> batch = new ArrayList<>();
+        for (long i = 0; i < 50_000; i++) {
+            batch.add(new Document("_id", i).append("n", i));
+        }
+        coll.insertMany(batch);
+        long before = emulator.documentsExamined();
+        List<Document> page = new ArrayList<>();
+        coll.find()
+                .min(new Document("_id", 1_000L))
+                .hint(HINT)
+                .sort(Sorts.ascending("_id"))
+                .limit(1_001)
+                .into(page);
+        assertThat(page).hasSize(1_001);
+        assertThat(page.get(0).get("_id")).isEqualTo(1_000L);
+        assertThat(page.get(1_000).get("_id")).isEqualTo(2_000L);
+        assertThat(emulator.documentsExamined() - before).isEqualTo(1_001);
+
+        // With a filter the limit counts matching documents: examined until the page is full.
+        before = emulator.documentsExamined();
+        page.clear();
+        coll.find(Filters.mod("n", 2, 0))
+                .min(new Document("_id", 1_000L))
+                .hint(HINT)
+                .limit(10)
+                .into(page);
+        assertThat(page)
+                .extracting(d -> d.get("_id"))
+                .containsExactly(
+                        1_000L, 1_002L, 1_004L, 1_006L, 1_008L, 1_010L, 1_012L, 1_014L, 1_016L,
+                        1_018L);
+        assertThat(emulator.documentsExamined() - before).isEqualTo(19);
+    }
+
+    /**
      * Inserts up to {@code size} documents; examined by [chunk read, verify page] of the last
      * 1,000.
      */
