@@ -27,6 +27,14 @@ public final class RoutingKey {
         return routingKey.substring(0, separator(routingKey));
     }
 
+    /** True when {@code routingKey} is a key of {@code collection} (no substring is made). */
+    public static boolean isOf(String routingKey, String collection) {
+        int n = collection.length();
+        return routingKey.length() > n
+                && routingKey.charAt(n) == SEPARATOR
+                && routingKey.startsWith(collection);
+    }
+
     /** The canonical key JSON part of a routing key. */
     public static String keyJson(String routingKey) {
         return routingKey.substring(separator(routingKey) + 1);

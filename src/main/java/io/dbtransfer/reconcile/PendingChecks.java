@@ -5,6 +5,7 @@ import io.dbtransfer.mapping.ColumnType;
 import io.dbtransfer.model.RoutingKey;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +17,12 @@ import java.util.function.Predicate;
  * due once the checkpoint covering its change completed, plus the check delay; a recheck backs off.
  * Pure (times are passed in), so the scheduling is unit tested; the operator keeps it in operator
  * state as the lines {@link #snapshot} writes.
+ *
+ * <p>Keys are kept in the order of their first sighting ({@code firstSeen} never decreases along
+ * it: a repaired or suspect key starts a new check at the end), so the check lag is the first
+ * key's. {@link #due} runs on every timer tick: it skips the walk over the keys while no key can be
+ * due ({@code earliestDue}, a lower bound of every key's {@code dueAt}, is in the future). That
+ * bound is lowered wherever a {@code dueAt} is set and recomputed by a walk that saw every key.
  */
 final class PendingChecks {
 
@@ -45,6 +52,9 @@ final class PendingChecks {
 
     private final Map<String, Pending> unverified = new LinkedHashMap<>();
 
+    /** No key is due before this time (a lower bound of every key's {@code dueAt}). */
+    private long earliestDue = Long.MAX_VALUE;
+
     /** A change of the key passed: wait for its checkpoint (the first sighting's time stays). */
     void changed(String routingKey, long now) {
         Pending previous = unverified.get(routingKey);
@@ -53,6 +63,7 @@ final class PendingChecks {
 
     /** The key was repaired: read it back after the checkpoint that commits the repair. */
     void repaired(String routingKey, long now) {
+        unverified.remove(routingKey);
         unverified.put(routingKey, new Pending(now));
     }
 
@@ -67,7 +78,9 @@ final class PendingChecks {
         p.checkpointId = 0;
         p.dueAt = now;
         p.detectedBy = "sweep";
+        unverified.remove(routingKey);
         unverified.put(routingKey, p);
+        earliestDue = Math.min(earliestDue, now);
     }
 
     /** The pending check of a key, or {@code null}. */
@@ -81,9 +94,10 @@ final class PendingChecks {
     }
 
     /** Checks again at {@code dueAt}, one attempt more. */
-    static void recheck(Pending p, long dueAt) {
+    void recheck(Pending p, long dueAt) {
         p.dueAt = dueAt;
         p.attempts++;
+        earliestDue = Math.min(earliestDue, dueAt);
     }
 
     int size() {
@@ -92,11 +106,11 @@ final class PendingChecks {
 
     /** How long the oldest unverified key waits, in milliseconds ({@code 0}: none). */
     long checkLag(long now) {
-        long oldest = Long.MAX_VALUE;
-        for (Pending p : unverified.values()) {
-            oldest = Math.min(oldest, p.firstSeen);
+        if (unverified.isEmpty()) {
+            return 0;
         }
-        return oldest == Long.MAX_VALUE ? 0 : now - oldest;
+        // The first key is the oldest (see the class comment).
+        return Math.max(0, now - unverified.values().iterator().next().firstSeen);
     }
 
     /**
@@ -120,6 +134,7 @@ final class PendingChecks {
      * covered by the restored checkpoint, so they are due at {@code dueAt}.
      */
     void restore(Iterable<String> entries, Predicate<String> owns, long dueAt) {
+        List<Map.Entry<String, Pending>> restored = new ArrayList<>();
         for (String entry : entries) {
             String[] parts = entry.split("\t", 3);
             String routingKey = parts[2];
@@ -128,8 +143,16 @@ final class PendingChecks {
                 p.attempts = Integer.parseInt(parts[1]);
                 p.checkpointId = 0;
                 p.dueAt = dueAt;
-                unverified.put(routingKey, p);
+                restored.add(Map.entry(routingKey, p));
             }
+        }
+        // The lines of several subtasks arrive one list after the other: back to sighting order.
+        restored.sort(Comparator.comparingLong(e -> e.getValue().firstSeen));
+        for (Map.Entry<String, Pending> e : restored) {
+            unverified.put(e.getKey(), e.getValue());
+        }
+        if (!restored.isEmpty()) {
+            earliestDue = Math.min(earliestDue, dueAt);
         }
     }
 
@@ -140,6 +163,7 @@ final class PendingChecks {
                     && p.checkpointId <= checkpointId
                     && p.dueAt == Long.MAX_VALUE) {
                 p.dueAt = dueAt;
+                earliestDue = Math.min(earliestDue, dueAt);
             }
         }
     }
@@ -147,17 +171,32 @@ final class PendingChecks {
     /** Up to {@code max} keys due at {@code now}, in the order they were added, by collection. */
     Round due(long now, int max) {
         Map<String, List<String>> byCollection = new HashMap<>();
+        if (earliestDue > now) {
+            return new Round(byCollection, 0);
+        }
         int due = 0;
+        long earliest = Long.MAX_VALUE;
+        String collection = null;
+        List<String> keys = null;
         for (Map.Entry<String, Pending> e : unverified.entrySet()) {
-            if (e.getValue().dueAt <= now) {
-                byCollection
-                        .computeIfAbsent(RoutingKey.collection(e.getKey()), c -> new ArrayList<>())
-                        .add(e.getKey());
+            long dueAt = e.getValue().dueAt;
+            earliest = Math.min(earliest, dueAt);
+            if (dueAt <= now) {
+                String key = e.getKey();
+                // Keys of one collection come in runs: the collection name is cut out once per run.
+                if (collection == null || !RoutingKey.isOf(key, collection)) {
+                    collection = RoutingKey.collection(key);
+                    keys = byCollection.computeIfAbsent(collection, c -> new ArrayList<>());
+                }
+                keys.add(key);
                 if (++due >= max) {
-                    break;
+                    // Keys after this one were not looked at: the bound stays where it was.
+                    return new Round(byCollection, due);
                 }
             }
         }
+        // Every key was looked at. The keys returned stay due until they are removed or rechecked.
+        earliestDue = earliest;
         return new Round(byCollection, due);
     }
 

@@ -352,7 +352,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                 }
                 break;
             case RECHECK:
-                PendingChecks.recheck(p, now() + settings.backoff(p.attempts));
+                pending.recheck(p, now() + settings.backoff(p.attempts));
                 break;
             case ALREADY_REPORTED:
                 checked.inc();
@@ -361,7 +361,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
             case MISMATCH:
                 if (p != null
                         && MismatchHandling.awaitRepair(state, p.attempts, settings.maxRechecks)) {
-                    PendingChecks.recheck(p, now() + settings.backoff(p.attempts));
+                    pending.recheck(p, now() + settings.backoff(p.attempts));
                     break;
                 }
                 mismatch(collection, table, keyText, routingKey, verdict, state, observed, p);

@@ -24,6 +24,16 @@ class RoutingKeyTest {
     }
 
     @Test
+    void isOfTellsTheCollectionWithoutCuttingIt() {
+        String key = RoutingKey.of("reviews", "\"a\"");
+        assertThat(RoutingKey.isOf(key, "reviews")).isTrue();
+        assertThat(RoutingKey.isOf(key, "review")).as("a prefix of the name").isFalse();
+        assertThat(RoutingKey.isOf(key, "reviews2")).isFalse();
+        assertThat(RoutingKey.isOf(RoutingKey.of("reviews2", "\"a\""), "reviews")).isFalse();
+        assertThat(RoutingKey.isOf(RoutingKey.of("c", "\"x\u0000y\""), "c")).isTrue();
+    }
+
+    @Test
     void aKeyJsonHoldingTheSeparatorStaysWhole() {
         String key = RoutingKey.of("c", "\"x\u0000y\"");
         assertThat(RoutingKey.collection(key)).isEqualTo("c");

@@ -81,7 +81,7 @@ class PendingChecksTest {
     void aRecheckBacksOffAndCountsAnAttempt() {
         PendingChecks p = new PendingChecks();
         p.suspect(A, 0);
-        PendingChecks.recheck(p.get(A), 250);
+        p.recheck(p.get(A), 250);
         assertThat(p.get(A).attempts).isEqualTo(1);
         assertThat(p.due(249, 10).size).isZero();
         assertThat(p.due(250, 10).size).isEqualTo(1);
@@ -104,6 +104,52 @@ class PendingChecksTest {
         assertThat(restored.get(X).attempts).isEqualTo(2);
         assertThat(restored.due(4_999, 10).size).isZero();
         assertThat(restored.due(5_000, 10).byCollection).isEqualTo(Map.of("d", List.of(X)));
+    }
+
+    @Test
+    void theCheckLagIsTheOldestSightingAlsoAfterRepairsSuspectsAndRestores() {
+        PendingChecks p = new PendingChecks();
+        p.changed(A, 100);
+        p.changed(B, 200);
+        p.changed(X, 300);
+        p.repaired(A, 400); // A's check starts again: B is now the oldest
+        assertThat(p.checkLag(1_000)).isEqualTo(800);
+        p.suspect(B, 500);
+        assertThat(p.checkLag(1_000)).isEqualTo(700);
+        p.remove(X);
+        assertThat(p.checkLag(1_000)).isEqualTo(600);
+
+        // Lines of two subtasks, the younger one's first.
+        PendingChecks restored = new PendingChecks();
+        restored.restore(List.of("900\t0\t" + A, "50\t1\t" + X, "300\t0\t" + B), k -> true, 5_000);
+        assertThat(restored.checkLag(1_000)).isEqualTo(950);
+        restored.remove(X);
+        assertThat(restored.checkLag(1_000)).isEqualTo(700);
+    }
+
+    @Test
+    void aKeyBecomesDueWhateverHappenedToTheOthersWhileNoneWasDue() {
+        PendingChecks p = new PendingChecks();
+        p.changed(A, 0);
+        p.changed(B, 0);
+        p.snapshot(1);
+        // Nothing due: the walk is skipped from now on until a dueAt is set.
+        assertThat(p.due(100, 10).size).isZero();
+        p.checkpointCompleted(1, 200);
+        assertThat(p.due(199, 10).size).isZero();
+        PendingChecks.Round first = p.due(200, 1);
+        assertThat(first.byCollection).isEqualTo(Map.of("c", List.of(A)));
+        // A round that stopped at max leaves the rest due.
+        assertThat(p.due(200, 10).byCollection).isEqualTo(Map.of("c", List.of(A, B)));
+        // Keys returned but neither removed nor rechecked (the read failed) stay due.
+        assertThat(p.due(201, 10).size).isEqualTo(2);
+        p.recheck(p.get(A), 1_000);
+        p.remove(B);
+        assertThat(p.due(999, 10).size).isZero();
+        p.suspect(X, 500);
+        assertThat(p.due(999, 10).byCollection).isEqualTo(Map.of("d", List.of(X)));
+        p.remove(X);
+        assertThat(p.due(1_000, 10).byCollection).isEqualTo(Map.of("c", List.of(A)));
     }
 
     @Test
