@@ -128,7 +128,7 @@ public final class MySqlReadBack {
                     String[] row = row(rs, child);
                     if (filter.test(row[0])) {
                         Observed o = out.computeIfAbsent(row[0], k -> new Observed());
-                        o.hash = o.hash.plus(RowHasher.row(child, row));
+                        o.hash = o.hash.plus(RowHasher.rowAsRead(child, row));
                         o.childRows++;
                     }
                 }
@@ -237,7 +237,7 @@ public final class MySqlReadBack {
             for (int t = 0; t < descendants.size(); t++) {
                 for (String[] row : children.get(t)) {
                     Observed o = out.keys.computeIfAbsent(row[0], k -> new Observed());
-                    o.hash = o.hash.plus(RowHasher.row(descendants.get(t), row));
+                    o.hash = o.hash.plus(RowHasher.rowAsRead(descendants.get(t), row));
                     o.childRows++;
                     out.rows++;
                 }
@@ -529,7 +529,7 @@ public final class MySqlReadBack {
                     String[] row = row(rs, child);
                     Observed o = out.get(row[0]);
                     if (o != null) {
-                        o.hash = o.hash.plus(RowHasher.row(child, row));
+                        o.hash = o.hash.plus(RowHasher.rowAsRead(child, row));
                         o.childRows++;
                     }
                 }
@@ -583,7 +583,7 @@ public final class MySqlReadBack {
         o.parent = row;
         o.hasParent = true;
         o.version = version;
-        o.hash = o.hash.plus(RowHasher.row(table, row));
+        o.hash = o.hash.plus(RowHasher.rowAsRead(table, row));
     }
 
     private static String[] row(ResultSet rs, TableSpec table) throws SQLException {

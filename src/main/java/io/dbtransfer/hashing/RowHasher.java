@@ -49,6 +49,19 @@ public final class RowHasher {
 
     /** The hash of one row of {@code table}; values aligned with its columns. */
     public static Hash128 row(TableSpec table, String[] values) {
+        return row(table, values, false);
+    }
+
+    /**
+     * {@link #row(TableSpec, String[])} of a row read from the target through {@link
+     * CanonicalValues#fromJdbc}: its JSON values are in their normal form already (that method
+     * canonicalizes them), so they are hashed as they are instead of being parsed once more.
+     */
+    public static Hash128 rowAsRead(TableSpec table, String[] values) {
+        return row(table, values, true);
+    }
+
+    private static Hash128 row(TableSpec table, String[] values, boolean jsonCanonical) {
         if (values.length != table.columns.size()) {
             throw new IllegalArgumentException(
                     "Row of "
@@ -69,7 +82,9 @@ public final class RowHasher {
             String v =
                     values[i] == null && TableSpec.REST_OF_DOCUMENT.equals(column.sourcePath)
                             ? normalForm(EMPTY_DOCUMENT, column.type)
-                            : normalForm(values[i], column.type);
+                            : jsonCanonical && column.type.kind == ColumnType.Kind.JSON
+                                    ? values[i]
+                                    : normalForm(values[i], column.type);
             if (v == null) {
                 out.write(0);
             } else {
@@ -175,13 +190,67 @@ public final class RowHasher {
             case BOOLEAN:
                 return value.equals("1") || value.equalsIgnoreCase("true") ? "1" : "0";
             case DATETIME:
-                return CanonicalValues.DATETIME.format(
-                        LocalDateTime.parse(value.trim(), LENIENT_DATETIME));
+                return isNormalDatetime(value) ? value : datetimeByFormatter(value);
             case JSON:
                 return CanonicalValues.canonicalJsonText(value);
             default:
                 return value;
         }
+    }
+
+    /** The DATETIME normal form through the formatters (the definition the fast path keeps). */
+    static String datetimeByFormatter(String value) {
+        return CanonicalValues.DATETIME.format(LocalDateTime.parse(value.trim(), LENIENT_DATETIME));
+    }
+
+    /**
+     * True when {@code value} is {@code yyyy-MM-dd HH:mm:ss.SSS} with fields that {@link
+     * #datetimeByFormatter} leaves as they are (year 1–9999, day at most 28, so no month is too
+     * short for it): its normal form is itself. The values {@link CanonicalValues} writes take this
+     * path; anything else goes through the formatters.
+     */
+    static boolean isNormalDatetime(String v) {
+        if (v.length() != 23
+                || v.charAt(4) != '-'
+                || v.charAt(7) != '-'
+                || v.charAt(10) != ' '
+                || v.charAt(13) != ':'
+                || v.charAt(16) != ':'
+                || v.charAt(19) != '.') {
+            return false;
+        }
+        int year = number(v, 0, 4);
+        int month = number(v, 5, 2);
+        int day = number(v, 8, 2);
+        int hour = number(v, 11, 2);
+        int minute = number(v, 14, 2);
+        int second = number(v, 17, 2);
+        int millis = number(v, 20, 3);
+        return year >= 1
+                && month >= 1
+                && month <= 12
+                && day >= 1
+                && day <= 28
+                && hour >= 0
+                && hour <= 23
+                && minute >= 0
+                && minute <= 59
+                && second >= 0
+                && second <= 59
+                && millis >= 0;
+    }
+
+    /** The decimal digits {@code v[at, at + width)} as a number, or -1 when one is no digit. */
+    private static int number(String v, int at, int width) {
+        int n = 0;
+        for (int i = at; i < at + width; i++) {
+            char c = v.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
     }
 
     private static void writeString(HashInput out, String s) {

@@ -97,6 +97,71 @@ class RowHasherTest {
     }
 
     @Test
+    void theDatetimeFastPathGivesTheFormattersNormalFormForEveryShapedText() {
+        // Texts of the shape yyyy-MM-dd HH:mm:ss.SSS with digits anywhere in and out of range
+        // (month 13, day 31 of February, hour 24, year 0000 …): the fast path (the text itself)
+        // must agree with the formatters wherever it is taken.
+        java.util.Random random = new java.util.Random(20261203);
+        int fast = 0;
+        for (int i = 0; i < 50_000; i++) {
+            String v =
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "%04d-%02d-%02d %02d:%02d:%02d.%03d",
+                            random.nextInt(3) == 0
+                                    ? random.nextInt(10_000)
+                                    : 1970 + random.nextInt(80),
+                            random.nextInt(14),
+                            random.nextInt(33),
+                            random.nextInt(26),
+                            random.nextInt(61),
+                            random.nextInt(61),
+                            random.nextInt(1000));
+            String slow;
+            try {
+                slow = RowHasher.datetimeByFormatter(v);
+            } catch (RuntimeException e) {
+                slow = v; // normalForm hashes text that does not parse as it is
+            }
+            assertThat(RowHasher.normalForm(v, ColumnType.of(Kind.DATETIME))).as(v).isEqualTo(slow);
+            if (RowHasher.isNormalDatetime(v)) {
+                fast++;
+            }
+        }
+        assertThat(fast).as("the fast path is taken").isGreaterThan(12_000);
+        assertThat(RowHasher.isNormalDatetime("2024-02-28 23:59:59.999")).isTrue();
+        assertThat(RowHasher.isNormalDatetime("2024-02-29 00:00:00.000")).isFalse();
+        assertThat(RowHasher.isNormalDatetime("2024-02-28T23:59:59.999")).isFalse();
+        assertThat(RowHasher.isNormalDatetime("2024-02-28 23:59:59.99")).isFalse();
+        assertThat(RowHasher.isNormalDatetime("0000-01-01 00:00:00.000")).isFalse();
+        assertThat(RowHasher.isNormalDatetime("2024-0a-28 23:59:59.999")).isFalse();
+    }
+
+    @Test
+    void aRowAsReadHashesItsCanonicalJsonAsItIsAndAgreesWithRow() {
+        TableSpec t =
+                new TableSpec(
+                        "t",
+                        List.of(
+                                col("_id", ColumnType.varchar(10)),
+                                col("at", ColumnType.of(Kind.DATETIME)),
+                                col("doc", ColumnType.of(Kind.JSON))),
+                        1);
+        String canonical =
+                io.dbtransfer.mapping.CanonicalValues.canonicalJsonText(
+                        "{\"b\": 2, \"a\": [1, {\"d\": 1, \"c\": 2}]}");
+        String[] asRead = {"k", "2024-05-06 07:08:09.010", canonical};
+        assertThat(RowHasher.rowAsRead(t, asRead)).isEqualTo(RowHasher.row(t, asRead));
+        assertThat(RowHasher.rowAsRead(t, new String[] {"k", null, null}))
+                .isEqualTo(RowHasher.row(t, new String[] {"k", null, null}));
+        // The written side's text in document order hashes as the canonical text read back.
+        String[] written = {
+            "k", "2024-05-06 07:08:09.010", "{\"b\": 2, \"a\": [1, {\"d\": 1, \"c\": 2}]}"
+        };
+        assertThat(RowHasher.row(t, written)).isEqualTo(RowHasher.rowAsRead(t, asRead));
+    }
+
+    @Test
     void jsonKeyOrderAndWhitespaceDoNotMatterButNullVersusAbsentDoes() {
         assertThat(RowHasher.row(T, row("1.50", BASE[2], "{\"b\":[1,2],\"a\":1}", "x", "1", "0.5")))
                 .isEqualTo(RowHasher.row(T, BASE));
