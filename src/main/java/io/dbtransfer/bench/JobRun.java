@@ -51,6 +51,14 @@ final class JobRun {
         double firstRowSeconds;
         double docsPerSecond;
         double steadyDocsPerSecond;
+
+        /**
+         * Rows per second over the middle 80 % of the snapshot: rows that became visible between
+         * the first count at or above 10 % of the documents and the first at or above 90 %, over
+         * the time between those counts.
+         */
+        double middleDocsPerSecond;
+
         double catchUpSeconds;
         long liveChanges;
         List<Long> latenciesMs = new ArrayList<>();
@@ -77,6 +85,12 @@ final class JobRun {
 
         /** Progress queries ({@code SELECT COUNT(*)}) the harness sent during the snapshot. */
         long harnessQueries;
+
+        /** Wall seconds those queries took (an upper bound of the server CPU they cost). */
+        double harnessQuerySeconds;
+
+        /** Status reads ({@code Com_xa_commit}) the harness's probe sent during the snapshot. */
+        long harnessStatusQueries;
 
         long percentile(double p) {
             if (latenciesMs.isEmpty()) {
@@ -179,11 +193,25 @@ final class JobRun {
             JobID job = cluster.submitJob(graph).get().getJobID();
             boolean failed = false;
             double firstRow = -1;
+            ProgressProbe probe =
+                    new ProgressProbe(mysql, "reviews", "exactly-once".equals(variant.delivery));
+            long c10 = -1;
+            long c90 = -1;
+            double t10 = 0;
+            double t90 = 0;
             long visible;
-            while ((visible = count(mysql, "reviews")) < documents) {
-                r.harnessQueries++;
+            while ((visible = probe.visible()) < documents) {
+                double at = (System.nanoTime() - start) / 1e9;
                 if (firstRow < 0 && visible > 0) {
-                    firstRow = (System.nanoTime() - start) / 1e9;
+                    firstRow = at;
+                }
+                if (c10 < 0 && visible >= documents / 10) {
+                    c10 = visible;
+                    t10 = at;
+                }
+                if (c90 < 0 && visible >= documents * 9 / 10) {
+                    c90 = visible;
+                    t90 = at;
                 }
                 if (variant.injectFailure && !failed && visible > documents / 3) {
                     cluster.terminateTaskManager(0).get();
@@ -199,7 +227,9 @@ final class JobRun {
             }
             r.snapshotSeconds = (System.nanoTime() - start) / 1e9;
             r.snapshotCpu = cpu.stop();
-            r.harnessQueries++;
+            r.harnessQueries = probe.countQueries;
+            r.harnessQuerySeconds = probe.countNanos / 1e9;
+            r.harnessStatusQueries = probe.statusQueries;
             r.snapshotStatements =
                     StatementCounters.delta(statementsBefore, StatementCounters.take(mysql));
             r.docsPerSecond = documents / r.snapshotSeconds;
@@ -208,6 +238,13 @@ final class JobRun {
                     r.snapshotSeconds > r.firstRowSeconds
                             ? documents / (r.snapshotSeconds - r.firstRowSeconds)
                             : r.docsPerSecond;
+            // The last count crossed 90 % too when it reached every document at once.
+            if (c90 < 0) {
+                c90 = visible;
+                t90 = r.snapshotSeconds;
+            }
+            r.middleDocsPerSecond =
+                    c10 >= 0 && t90 > t10 ? (c90 - c10) / (t90 - t10) : r.steadyDocsPerSecond;
 
             if (liveDuration.toMillis() > 0) {
                 MongoCollection<Document> reviews = mongo.getCollection("reviews");
