@@ -87,6 +87,7 @@ final class Variant {
                 b.with(b.delivery, b.parallelism, b.checkpointInterval, 1000, false, false));
         all.put("idempotent", b.with("idempotent", 2, "1 s", 1000, false, true));
         all.put("p1", b.with("exactly-once", 1, "1 s", 1000, false, true));
+        all.put("p4", b.with("exactly-once", 4, "1 s", 1000, false, true));
         all.put("checkpoint-5s", b.with("exactly-once", 2, "5 s", 1000, false, true));
         all.put("batch-200", b.with("exactly-once", 2, "1 s", 200, false, true));
         all.put("failure", b.with("exactly-once", 2, "1 s", 1000, true, true));
