@@ -29,7 +29,7 @@ final class ProgressProbe {
     private final boolean onCommits;
 
     private long lastXaCommits = -1;
-    private int recounts = 1;
+    private int recounts;
     private long lastCountAt;
     private long visible;
 
@@ -68,7 +68,8 @@ final class ProgressProbe {
             countNanos += System.nanoTime() - now;
             countQueries++;
             lastCountAt = now;
-            recounts = n != visible ? Math.max(recounts - 1, 1) : Math.max(recounts - 1, 0);
+            // One count fewer owed; a count that moved owes another (the count may still move).
+            recounts = Math.max(recounts - 1, n != visible ? 1 : 0);
             visible = n;
         }
         return visible;
