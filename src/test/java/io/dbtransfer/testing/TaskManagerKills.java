@@ -12,8 +12,8 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * Kills the live TaskManager of a {@link MiniCluster} started with one TaskManager, starts a new
- * one, and proves that the job really restarted.
+ * Kills the live TaskManager of a {@link MiniCluster} started with one TaskManager (after starting
+ * its replacement), and proves that the job really restarted.
  *
  * <p>{@code MiniCluster.terminateTaskManager(i)} closes the TaskManager at index {@code i} but
  * keeps it in its list, and {@code startTaskManager()} appends the new one: a second {@code
@@ -28,8 +28,9 @@ public final class TaskManagerKills {
     private TaskManagerKills() {}
 
     /**
-     * Terminates the live TaskManager, starts a new one and waits until every task of {@code job}
-     * runs again in a new attempt; fails if the kill caused no restart.
+     * Starts a new TaskManager, terminates the live one once the new one is registered, and waits
+     * until every task of {@code job} runs again in a new attempt; fails if the kill caused no
+     * restart.
      *
      * @return how many tasks restarted
      */
@@ -40,8 +41,17 @@ public final class TaskManagerKills {
             live = LIVE.getOrDefault(cluster, 0);
             LIVE.put(cluster, live + 1); // startTaskManager() appends at the next index
         }
-        cluster.terminateTaskManager(live).get();
+        // The replacement first, registered before the kill: with no TaskManager at all, each
+        // restart attempt fails at once for want of slots, and a replacement that took a few
+        // seconds to register under a loaded CI used up a test's restart budget (3 attempts,
+        // SnapshotFailoverITCase, 2026-12-03).
+        int registered = cluster.getResourceOverview().get().getNumberTaskManagers();
         cluster.startTaskManager();
+        Eventually.waitUntil(
+                TestDurations.MEDIUM,
+                "the replacement TaskManager registered with the ResourceManager",
+                () -> cluster.getResourceOverview().get().getNumberTaskManagers() > registered);
+        cluster.terminateTaskManager(live).get();
         int[] restarted = new int[1];
         Eventually.waitUntil(
                 TestDurations.MEDIUM,
