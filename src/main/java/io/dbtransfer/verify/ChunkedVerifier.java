@@ -36,6 +36,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 
@@ -53,10 +57,13 @@ import java.util.function.Consumer;
  * read the first time: a key whose either side changed meanwhile is counted as in flux, one that
  * differs the same way twice is a mismatch.
  *
- * <p>Memory is bounded independently of the collection size: one chunk of documents, one page of at
- * most {@code chunkSize} MySQL keys, the key texts of at most {@value #MAX_SUSPECTS} dead-lettered
- * documents (beyond that the target pass reads whole documents), and at most {@value #MAX_SUSPECTS}
- * differing keys before they are rechecked.
+ * <p>Two threads: this one reads the target and compares; a read-ahead thread reads, normalizes and
+ * hashes the next chunk of documents (and, in the target pass, looks the current page's keys up in
+ * MongoDB) meanwhile. Memory is bounded independently of the collection size: two chunks of
+ * documents (the one compared and the one read ahead), two pages of at most {@code chunkSize} MySQL
+ * keys, the key texts of at most {@value #MAX_SUSPECTS} dead-lettered documents (beyond that the
+ * target pass reads whole documents), and at most {@value #MAX_SUSPECTS} differing keys before they
+ * are rechecked.
  */
 public final class ChunkedVerifier {
 
@@ -208,26 +215,39 @@ public final class ChunkedVerifier {
         }
         VerifyReport report = new VerifyReport();
         Suspects suspects = new Suspects();
-        for (Map.Entry<String, TableSpec> e : normalizer.mapping().byCollection().entrySet()) {
-            report.table(e.getKey(), e.getValue().name);
-            Set<String> deadLettered = new HashSet<>();
-            boolean complete =
-                    walkSource(
-                            source,
-                            target,
-                            e.getKey(),
-                            e.getValue(),
-                            report,
-                            suspects,
-                            deadLettered);
-            walkTarget(
-                    source,
-                    target,
-                    e.getKey(),
-                    e.getValue(),
-                    report,
-                    suspects,
-                    complete ? deadLettered : null);
+        ExecutorService ahead =
+                Executors.newSingleThreadExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "verify-read-ahead");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        try {
+            for (Map.Entry<String, TableSpec> e : normalizer.mapping().byCollection().entrySet()) {
+                report.table(e.getKey(), e.getValue().name);
+                Set<String> deadLettered = new HashSet<>();
+                boolean complete =
+                        walkSource(
+                                source,
+                                target,
+                                e.getKey(),
+                                e.getValue(),
+                                report,
+                                suspects,
+                                deadLettered,
+                                ahead);
+                walkTarget(
+                        source,
+                        target,
+                        e.getKey(),
+                        e.getValue(),
+                        report,
+                        suspects,
+                        complete ? deadLettered : null,
+                        ahead);
+            }
+        } finally {
+            ahead.shutdownNow();
         }
         suspects.recheck(source, target, report);
         return report;
@@ -235,9 +255,11 @@ public final class ChunkedVerifier {
 
     /**
      * The source pass: every document in {@code _id} order, a chunk at a time, against the MySQL
-     * rows of exactly its keys. Collects the key texts of dead-lettered documents into {@code
-     * deadLettered}; returns false when there were more than {@value #MAX_SUSPECTS} of them (the
-     * set is then incomplete and the target pass reads documents instead).
+     * rows of exactly its keys. The next chunk is read, normalized and hashed on {@code ahead}
+     * while this thread reads and compares the current one's rows (only this thread uses the JDBC
+     * connection). Collects the key texts of dead-lettered documents into {@code deadLettered};
+     * returns false when there were more than {@value #MAX_SUSPECTS} of them (the set is then
+     * incomplete and the target pass reads documents instead).
      */
     private boolean walkSource(
             MongoDatabase source,
@@ -246,51 +268,45 @@ public final class ChunkedVerifier {
             TableSpec table,
             VerifyReport report,
             Suspects suspects,
-            Set<String> deadLettered)
+            Set<String> deadLettered,
+            ExecutorService ahead)
             throws SQLException, InterruptedException {
         VerifyReport.TableStats stats = report.tables.get(collection);
         MongoCollection<BsonDocument> coll = source.getCollection(collection, BsonDocument.class);
         boolean complete = true;
-        BsonValue lastId = null;
+        Future<SourceChunk> next = ahead.submit(() -> readChunk(coll, collection, table, null));
         while (true) {
-            Map<String, Hash128> src = new LinkedHashMap<>();
-            Map<String, BsonValue> ids = new HashMap<>();
-            int read = 0;
-            BsonValue after = lastId;
-            try (MongoCursor<BsonDocument> cursor = page(coll, after).iterator()) {
-                while (cursor.hasNext()) {
-                    BsonDocument doc = cursor.next();
-                    if (after != null && after.equals(doc.get("_id"))) {
-                        continue; // the previous page's last document: min() is inclusive
+            SourceChunk chunk = await(next);
+            boolean last = chunk.read < chunkSize;
+            if (!last) {
+                BsonValue after = chunk.lastId;
+                next = ahead.submit(() -> readChunk(coll, collection, table, after));
+            }
+            report.deadLettered += chunk.deadLettered;
+            stats.deadLettered += chunk.deadLettered;
+            for (String text : chunk.deadLetteredKeys) {
+                if (complete) {
+                    deadLettered.add(text);
+                    if (deadLettered.size() > MAX_SUSPECTS) {
+                        deadLettered.clear();
+                        complete = false;
                     }
-                    read++;
-                    lastId = doc.get("_id");
-                    RowChange change = normalize(collection, doc);
-                    if (change == null) {
-                        report.deadLettered++;
-                        stats.deadLettered++;
-                        String text =
-                                KeyTexts.keyText(routingKey(collection, lastId), keyType(table));
-                        if (text != null && complete) {
-                            deadLettered.add(text);
-                            if (deadLettered.size() > MAX_SUSPECTS) {
-                                deadLettered.clear();
-                                complete = false;
-                            }
-                        }
-                        continue;
-                    }
-                    report.sourceDocuments++;
-                    stats.sourceDocuments++;
-                    src.put(
-                            change.parent[0],
-                            RowHasher.document(table, change.parent, change.children));
-                    ids.put(change.parent[0], lastId);
                 }
             }
+            report.sourceDocuments += chunk.normalized;
+            stats.sourceDocuments += chunk.normalized;
             Hash128[] digests = {Hash128.ZERO, Hash128.ZERO};
             List<Suspect> differing = new ArrayList<>();
-            compare(target, collection, table, src.keySet(), src, ids, stats, digests, differing);
+            compare(
+                    target,
+                    collection,
+                    table,
+                    chunk.src.keySet(),
+                    chunk.src,
+                    chunk.ids,
+                    stats,
+                    digests,
+                    differing);
             report.chunks++;
             if (!digests[0].equals(digests[1])) {
                 report.differingChunks++;
@@ -298,7 +314,6 @@ public final class ChunkedVerifier {
                     suspects.add(s, source, target, report);
                 }
             }
-            boolean last = read < chunkSize;
             if (report.chunks % 10 == 0 || last) {
                 progress.accept(
                         collection
@@ -317,6 +332,80 @@ public final class ChunkedVerifier {
         }
     }
 
+    /** One chunk of the source pass: its documents' hashes by key text, read ahead. */
+    private static final class SourceChunk {
+        final Map<String, Hash128> src = new LinkedHashMap<>();
+        final Map<String, BsonValue> ids = new HashMap<>();
+
+        /** Key texts of the chunk's dead-lettered documents (those that have one). */
+        final List<String> deadLetteredKeys = new ArrayList<>();
+
+        int deadLettered;
+
+        /** Documents mapped to rows (two may map to one key text: a mismatch, counted twice). */
+        int normalized;
+
+        /** Documents read, the previous chunk's last one not counted. */
+        int read;
+
+        BsonValue lastId;
+    }
+
+    /** Reads, normalizes and hashes the chunk after {@code after} (the first when null). */
+    private SourceChunk readChunk(
+            MongoCollection<BsonDocument> coll,
+            String collection,
+            TableSpec table,
+            BsonValue after) {
+        SourceChunk chunk = new SourceChunk();
+        chunk.lastId = after;
+        try (MongoCursor<BsonDocument> cursor = page(coll, after).iterator()) {
+            while (cursor.hasNext()) {
+                BsonDocument doc = cursor.next();
+                if (after != null && after.equals(doc.get("_id"))) {
+                    continue; // the previous page's last document: min() is inclusive
+                }
+                chunk.read++;
+                chunk.lastId = doc.get("_id");
+                RowChange change = normalize(collection, doc);
+                if (change == null) {
+                    chunk.deadLettered++;
+                    String text =
+                            KeyTexts.keyText(routingKey(collection, chunk.lastId), keyType(table));
+                    if (text != null) {
+                        chunk.deadLetteredKeys.add(text);
+                    }
+                    continue;
+                }
+                chunk.normalized++;
+                chunk.src.put(
+                        change.parent[0],
+                        RowHasher.document(table, change.parent, change.children));
+                chunk.ids.put(change.parent[0], chunk.lastId);
+            }
+        }
+        return chunk;
+    }
+
+    /** The result of work done on {@code ahead}, its failure rethrown on this thread. */
+    private static <T> T await(Future<T> future) throws SQLException, InterruptedException {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            if (cause instanceof Error) {
+                throw (Error) cause;
+            }
+            if (cause instanceof SQLException) {
+                throw (SQLException) cause;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
     /**
      * The target pass: every key MySQL holds (parent and child tables), in MySQL's order, a page at
      * a time; a key whose document MongoDB does not hold (or holds dead-lettered) is an extra one.
@@ -331,46 +420,64 @@ public final class ChunkedVerifier {
             TableSpec table,
             VerifyReport report,
             Suspects suspects,
-            Set<String> deadLettered)
+            Set<String> deadLettered,
+            ExecutorService ahead)
             throws SQLException, InterruptedException {
         VerifyReport.TableStats stats = report.tables.get(collection);
-        String cut = null;
+        TargetPage page = targetPage(target, table, null, chunkSize);
         while (true) {
-            TargetPage page = targetPage(target, table, cut, chunkSize);
-            if (!page.keys.isEmpty()) {
-                Set<String> held =
-                        deadLettered == null
-                                ? sourceHashes(source, collection, table, Map.of(), page.keys)
-                                        .keySet()
-                                : heldBySource(source, collection, table, page.keys);
-                if (deadLettered != null) {
-                    held.removeAll(deadLettered);
-                }
-                Set<String> extra = new LinkedHashSet<>(page.keys);
-                extra.removeAll(held);
-                if (!extra.isEmpty()) {
-                    Hash128[] digests = {Hash128.ZERO, Hash128.ZERO};
-                    List<Suspect> differing = new ArrayList<>();
-                    compare(
-                            target,
-                            collection,
-                            table,
-                            extra,
-                            Map.of(),
-                            Map.of(),
-                            stats,
-                            digests,
-                            differing);
-                    for (Suspect s : differing) {
-                        suspects.add(s, source, target, report);
-                    }
+            // MongoDB is asked about this page on `ahead` while this thread reads the next one.
+            TargetPage current = page;
+            Future<Set<String>> heldLater =
+                    ahead.submit(
+                            () ->
+                                    current.keys.isEmpty()
+                                            ? Set.of()
+                                            : deadLettered == null
+                                                    ? sourceHashes(
+                                                                    source,
+                                                                    collection,
+                                                                    table,
+                                                                    Map.of(),
+                                                                    current.keys)
+                                                            .keySet()
+                                                    : heldBySource(
+                                                            source,
+                                                            collection,
+                                                            table,
+                                                            current.keys));
+            TargetPage next =
+                    current.cut == null ? null : targetPage(target, table, current.cut, chunkSize);
+            // A key whose document is dead-lettered is not held by any row-producing document.
+            Set<String> held = await(heldLater);
+            Set<String> extra = new LinkedHashSet<>();
+            for (String k : current.keys) {
+                if (!held.contains(k) || (deadLettered != null && deadLettered.contains(k))) {
+                    extra.add(k);
                 }
             }
-            if (page.cut == null) {
+            if (!extra.isEmpty()) {
+                Hash128[] digests = {Hash128.ZERO, Hash128.ZERO};
+                List<Suspect> differing = new ArrayList<>();
+                compare(
+                        target,
+                        collection,
+                        table,
+                        extra,
+                        Map.of(),
+                        Map.of(),
+                        stats,
+                        digests,
+                        differing);
+                for (Suspect s : differing) {
+                    suspects.add(s, source, target, report);
+                }
+            }
+            if (next == null) {
                 totalTargetRows(report);
                 return;
             }
-            cut = page.cut;
+            page = next;
         }
     }
 

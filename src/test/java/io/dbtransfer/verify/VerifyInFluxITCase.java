@@ -4,6 +4,7 @@ import io.dbtransfer.cli.VerifyCommand;
 import io.dbtransfer.config.JobConfig;
 import io.dbtransfer.config.JobOptions;
 import io.dbtransfer.dialect.SchemaManager;
+import io.dbtransfer.embedded.MongoEmulator;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.model.ChangeRecord;
 import io.dbtransfer.model.RowChange;
@@ -13,7 +14,11 @@ import io.dbtransfer.testing.LiveTraffic;
 import io.dbtransfer.testing.MigrationFixture;
 import io.dbtransfer.workload.ReviewDocuments;
 
+import com.mongodb.MongoException;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Updates;
 import org.bson.BsonDocument;
 import org.bson.Document;
@@ -35,6 +40,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * {@code verify} while the source keeps changing: a writer updates a few documents continuously and
@@ -342,15 +349,63 @@ class VerifyInFluxITCase {
     }
 
     /**
+     * The next chunk is read ahead on another thread: when MongoDB goes away part-way, verify must
+     * fail with MongoDB's error, not hang and not report the chunks it could not read as
+     * consistent.
+     */
+    @Test
+    void aSourceLostWhileReadingAheadFailsVerify() throws Exception {
+        MigrationFixture f =
+                new MigrationFixture("verify_lost")
+                        .collections(ReviewDocuments.mappingYaml("reviews"));
+        JobConfig config = f.config();
+        MongoEmulator own = MongoEmulator.start();
+        try (MongoClient client =
+                MongoClients.create(own.connectionString() + "&serverSelectionTimeoutMS=2000")) {
+            MongoDatabase db = client.getDatabase("lost");
+            db.getCollection("reviews").insertMany(new ReviewDocuments(9).next(3000));
+            copyToMySql(f, config, db, "reviews");
+            List<String> progress = new ArrayList<>();
+            ChunkedVerifier verifier =
+                    new ChunkedVerifier(
+                            new DocumentNormalizer(config.mapping(), config.mismatchPolicy()),
+                            100,
+                            0,
+                            line -> {
+                                progress.add(line);
+                                if (progress.size() == 1) {
+                                    own.close(); // after 10 of 30 chunks
+                                }
+                            });
+            try (Connection c = f.mysql()) {
+                assertTimeoutPreemptively(
+                        Duration.ofSeconds(90),
+                        () ->
+                                assertThatThrownBy(() -> verifier.verify(db, c))
+                                        .isInstanceOf(MongoException.class));
+            }
+            assertThat(progress).first().asString().startsWith("reviews: 1000 documents");
+        } finally {
+            own.close();
+        }
+    }
+
+    /**
      * Writes every document of {@code collection} to MySQL as the job would (normalizer and
      * applier), so that a test starts from a target that equals the source.
      */
     private static void copyToMySql(MigrationFixture f, JobConfig config, String collection)
             throws Exception {
+        copyToMySql(f, config, f.mongo(), collection);
+    }
+
+    private static void copyToMySql(
+            MigrationFixture f, JobConfig config, MongoDatabase source, String collection)
+            throws Exception {
         DocumentNormalizer normalizer =
                 new DocumentNormalizer(config.mapping(), config.mismatchPolicy());
         List<RowChange> rows = new ArrayList<>();
-        for (BsonDocument d : f.mongo().getCollection(collection, BsonDocument.class).find()) {
+        for (BsonDocument d : source.getCollection(collection, BsonDocument.class).find()) {
             rows.add(
                     normalizer.normalize(
                                     ChangeRecord.upsert(
