@@ -210,11 +210,12 @@ public final class BenchmarkCommand {
                                 live);
                 say(
                         String.format(
-                                "   snapshot %.1f s (%,.0f docs/s), live p50 %d ms, caught up %.1f s, %s",
+                                "   snapshot %.1f s (%,.0f docs/s), live p50 %d ms, caught up %.1f s, compared %.1f s, %s",
                                 r.snapshotSeconds,
                                 r.docsPerSecond,
                                 r.percentile(0.5),
                                 r.catchUpSeconds,
+                                r.compareSeconds,
                                 r.consistent ? "CONSISTENT" : "INCONSISTENT"));
                 results.add(r);
             }

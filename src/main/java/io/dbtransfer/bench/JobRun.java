@@ -5,8 +5,8 @@ import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.dialect.MySqlReadBack;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.pipeline.MigrationJob;
-import io.dbtransfer.verify.ConsistencyChecker;
-import io.dbtransfer.verify.ConsistencyReport;
+import io.dbtransfer.verify.ChunkedVerifier;
+import io.dbtransfer.verify.VerifyReport;
 import io.dbtransfer.workload.LiveChangeSimulator;
 
 import org.apache.flink.api.common.JobID;
@@ -59,7 +59,12 @@ final class JobRun {
          */
         double middleDocsPerSecond;
 
+        /** From the last live change until a marker written after it is in MySQL. */
         double catchUpSeconds;
+
+        /** The final comparison ({@code verify}'s, repeated while anything differs). */
+        double compareSeconds;
+
         long liveChanges;
         List<Long> latenciesMs = new ArrayList<>();
         boolean consistent;
@@ -263,20 +268,43 @@ final class JobRun {
                 r.liveChanges = simulator.stats().total();
             }
             long liveEnd = System.nanoTime();
-            ConsistencyChecker checker =
-                    new ConsistencyChecker(
-                            new DocumentNormalizer(config.mapping(), config.mismatchPolicy()));
-            ConsistencyReport report = null;
-            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            // Caught up when a marker written after the last live change is in MySQL: one
+            // change stream feeds the job, and a checkpoint commits all that came before it.
+            if (liveDuration.toMillis() > 0
+                    && !probeOnce(
+                            mongo.getCollection("probe"),
+                            mysql,
+                            System.currentTimeMillis() * 1000,
+                            new ArrayList<>())) {
+                throw new IllegalStateException(
+                        "the job did not catch up: a marker written after the live changes was"
+                                + " not in MySQL a minute later ("
+                                + variant.name
+                                + ")");
+            }
+            r.catchUpSeconds = (System.nanoTime() - liveEnd) / 1e9;
+            // The same comparison as `verify` (memory bounded by a chunk; a whole-collection
+            // comparison ran a 12 GB heap out at 1M documents), repeated while anything differs
+            // or is in flux: an at-least-once sink may still be flushing another subtask's rows.
+            ChunkedVerifier verifier =
+                    new ChunkedVerifier(
+                            new DocumentNormalizer(config.mapping(), config.mismatchPolicy()),
+                            1000,
+                            2000,
+                            line -> {});
+            VerifyReport report = null;
+            long compareStart = System.nanoTime();
+            long deadline = compareStart + Duration.ofMinutes(15).toNanos();
             while (System.nanoTime() < deadline) {
-                report = checker.compare(mongo, mysql);
-                if (report.consistent()) {
+                report = verifier.verify(mongo, mysql);
+                if (report.verdict().equals("CONSISTENT") && report.inFlux == 0) {
                     break;
                 }
                 Thread.sleep(500);
             }
-            r.catchUpSeconds = (System.nanoTime() - liveEnd) / 1e9;
-            r.consistent = report != null && report.consistent();
+            r.compareSeconds = (System.nanoTime() - compareStart) / 1e9;
+            r.consistent =
+                    report != null && report.verdict().equals("CONSISTENT") && report.inFlux == 0;
             r.verdict = String.valueOf(report);
             r.peakHeapMb = peakHeapMb();
             cluster.cancelJob(job).get();
@@ -291,24 +319,34 @@ final class JobRun {
             MongoCollection<Document> probe, Connection mysql, Thread live, List<Long> out)
             throws Exception {
         long seq = System.currentTimeMillis();
+        while (live.isAlive()) {
+            probeOnce(probe, mysql, ++seq, out);
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * Sets the probe document's {@code seq} and waits up to a minute for MySQL to show it; adds the
+     * latency in ms to {@code out} and returns true when it did.
+     */
+    private static boolean probeOnce(
+            MongoCollection<Document> probe, Connection mysql, long seq, List<Long> out)
+            throws Exception {
         try (PreparedStatement ps =
                 mysql.prepareStatement("SELECT seq FROM probe WHERE _id = 'p'")) {
-            while (live.isAlive()) {
-                seq++;
-                long sent = System.nanoTime();
-                probe.updateOne(Filters.eq("_id", "p"), Updates.set("seq", seq));
-                long deadline = sent + Duration.ofSeconds(60).toNanos();
-                while (System.nanoTime() < deadline) {
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next() && rs.getLong(1) >= seq) {
-                            out.add((System.nanoTime() - sent) / 1_000_000);
-                            break;
-                        }
+            long sent = System.nanoTime();
+            probe.updateOne(Filters.eq("_id", "p"), Updates.set("seq", seq));
+            long deadline = sent + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getLong(1) >= seq) {
+                        out.add((System.nanoTime() - sent) / 1_000_000);
+                        return true;
                     }
-                    Thread.sleep(2);
                 }
-                Thread.sleep(50);
+                Thread.sleep(2);
             }
+            return false;
         }
     }
 
