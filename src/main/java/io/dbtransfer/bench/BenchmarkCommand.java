@@ -60,6 +60,7 @@ public final class BenchmarkCommand {
     private final Duration variantLive;
     private final Path out;
     private final List<Variant> variants;
+    private final String variantKeys;
     private final boolean postgres;
 
     public BenchmarkCommand(
@@ -76,8 +77,24 @@ public final class BenchmarkCommand {
         this.variantLive = variantLive;
         this.out = out;
         // Unknown keys are refused here, before any server starts.
-        this.variants = Variant.select(variantKeys == null ? Variant.TRADEOFFS : variantKeys);
+        this.variantKeys = variantKeys == null ? Variant.TRADEOFFS : variantKeys;
+        this.variants = Variant.select(this.variantKeys);
         this.postgres = postgres;
+    }
+
+    /** The command with every option that changes what is measured, as given or defaulted. */
+    String commandLine() {
+        return "bin/dbtransfer benchmark --docs "
+                + docs
+                + " --live-rate "
+                + (liveRate == Math.rint(liveRate) ? String.valueOf((long) liveRate) : liveRate)
+                + " --live-duration "
+                + liveDuration.toSeconds()
+                + "s --variant-live-duration "
+                + variantLive.toSeconds()
+                + "s --variants "
+                + variantKeys
+                + (postgres ? "" : " --no-postgresql");
     }
 
     public int run() throws Exception {
@@ -232,6 +249,7 @@ public final class BenchmarkCommand {
             Files.writeString(
                     md,
                     Report.markdown(
+                            commandLine(),
                             docs,
                             load,
                             source,

@@ -14,6 +14,7 @@ final class Report {
     private Report() {}
 
     static String markdown(
+            String commandLine,
             int docs,
             Measurement load,
             Measurement source,
@@ -48,11 +49,13 @@ final class Report {
                         "Data: %,d Amazon-review-shaped documents (nested, ~%.1f KB BSON each).%n%n",
                         docs,
                         source.bytes / 1024.0 / Math.max(1, source.items)));
-        md.append("Command: `bin/dbtransfer benchmark --docs ")
-                .append(docs)
+        md.append("Command: `")
+                .append(commandLine)
                 .append("` (")
                 .append(totalMs / 1000)
-                .append(" s in all)\n\n");
+                .append(" s in all); ")
+                .append(Provenance.describe())
+                .append(".\n\n");
 
         md.append(
                 "## Raw ceilings\n\nThe sink ceilings write the same parent and child rows the job writes"

@@ -226,7 +226,9 @@ public final class VerifyBenchmark {
                 .append(verifyHeap)
                 .append("` on ")
                 .append(Runtime.getRuntime().availableProcessors())
-                .append(" cores; MongoDB emulator and embedded MariaDB in the same machine.\n\n");
+                .append(" cores; MongoDB emulator and embedded MariaDB in the same machine; ")
+                .append(Provenance.describe())
+                .append(".\n\n");
         sb.append("| | documents | seconds | docs/s | peak heap |\n|---|---:|---:|---:|---:|\n");
         sb.append(
                 String.format(
