@@ -65,6 +65,9 @@ final class JobRun {
         /** The final comparison ({@code verify}'s, repeated while anything differs). */
         double compareSeconds;
 
+        /** Each pass of the final comparison: its verdict, counts and seconds. */
+        final List<String> comparePasses = new ArrayList<>();
+
         long liveChanges;
         List<Long> latenciesMs = new ArrayList<>();
         boolean consistent;
@@ -295,8 +298,17 @@ final class JobRun {
             VerifyReport report = null;
             long compareStart = System.nanoTime();
             long deadline = compareStart + Duration.ofMinutes(15).toNanos();
-            while (System.nanoTime() < deadline) {
+            for (int pass = 1; System.nanoTime() < deadline; pass++) {
+                long passStart = System.nanoTime();
                 report = verifier.verify(mongo, mysql);
+                r.comparePasses.add(
+                        String.format(
+                                java.util.Locale.ROOT,
+                                "pass %d: %s (%.1f s)",
+                                pass,
+                                report,
+                                (System.nanoTime() - passStart) / 1e9));
+                System.out.println("   compare " + r.comparePasses.get(pass - 1));
                 if (report.verdict().equals("CONSISTENT") && report.inFlux == 0) {
                     break;
                 }

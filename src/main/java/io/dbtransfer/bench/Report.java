@@ -149,6 +149,16 @@ final class Report {
                             r.failureInjected ? "yes (TaskManager killed)" : "no",
                             r.consistent ? "CONSISTENT" : "INCONSISTENT: " + r.verdict));
         }
+        md.append(
+                "\nFinal comparison of each variant (verify's chunked comparison, repeated while a"
+                        + " key differs or is in flux):\n\n");
+        for (JobRun.Result r : runs) {
+            md.append("- ")
+                    .append(r.variant)
+                    .append(": ")
+                    .append(String.join("; ", r.comparePasses))
+                    .append('\n');
+        }
         md.append('\n').append(reconcileCost(runs)).append("\n\n");
         md.append("![throughput](").append(chartFile).append(")\n");
         return md.toString();
