@@ -309,14 +309,13 @@ final class JobRun {
                                 report,
                                 (System.nanoTime() - passStart) / 1e9));
                 System.out.println("   compare " + r.comparePasses.get(pass - 1));
-                if (report.verdict().equals("CONSISTENT") && report.inFlux == 0) {
+                r.consistent = report.verdict().equals("CONSISTENT") && report.inFlux == 0;
+                if (r.consistent) {
                     break;
                 }
                 Thread.sleep(500);
             }
             r.compareSeconds = (System.nanoTime() - compareStart) / 1e9;
-            r.consistent =
-                    report != null && report.verdict().equals("CONSISTENT") && report.inFlux == 0;
             r.verdict = String.valueOf(report);
             r.peakHeapMb = peakHeapMb();
             cluster.cancelJob(job).get();

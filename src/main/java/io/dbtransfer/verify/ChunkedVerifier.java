@@ -388,7 +388,7 @@ public final class ChunkedVerifier {
     }
 
     /** The result of work done on {@code ahead}, its failure rethrown on this thread. */
-    private static <T> T await(Future<T> future) throws SQLException, InterruptedException {
+    private static <T> T await(Future<T> future) throws InterruptedException {
         try {
             return future.get();
         } catch (ExecutionException e) {
@@ -399,9 +399,7 @@ public final class ChunkedVerifier {
             if (cause instanceof Error) {
                 throw (Error) cause;
             }
-            if (cause instanceof SQLException) {
-                throw (SQLException) cause;
-            }
+            // The tasks submitted throw no checked exception.
             throw new IllegalStateException(cause);
         }
     }
@@ -429,23 +427,7 @@ public final class ChunkedVerifier {
             // MongoDB is asked about this page on `ahead` while this thread reads the next one.
             TargetPage current = page;
             Future<Set<String>> heldLater =
-                    ahead.submit(
-                            () ->
-                                    current.keys.isEmpty()
-                                            ? Set.of()
-                                            : deadLettered == null
-                                                    ? sourceHashes(
-                                                                    source,
-                                                                    collection,
-                                                                    table,
-                                                                    Map.of(),
-                                                                    current.keys)
-                                                            .keySet()
-                                                    : heldBySource(
-                                                            source,
-                                                            collection,
-                                                            table,
-                                                            current.keys));
+                    ahead.submit(() -> held(source, collection, table, current.keys, deadLettered));
             TargetPage next =
                     current.cut == null ? null : targetPage(target, table, current.cut, chunkSize);
             // A key whose document is dead-lettered is not held by any row-producing document.
@@ -479,6 +461,24 @@ public final class ChunkedVerifier {
             }
             page = next;
         }
+    }
+
+    /**
+     * The key texts among {@code keys} that some document of MongoDB holds: by {@code _id} alone
+     * when the dead-lettered keys are known, else by reading and normalizing the documents.
+     */
+    private Set<String> held(
+            MongoDatabase source,
+            String collection,
+            TableSpec table,
+            Set<String> keys,
+            Set<String> deadLettered) {
+        if (keys.isEmpty()) {
+            return Set.of();
+        }
+        return deadLettered == null
+                ? sourceHashes(source, collection, table, Map.of(), keys).keySet()
+                : heldBySource(source, collection, table, keys);
     }
 
     private static void totalTargetRows(VerifyReport report) {
