@@ -227,11 +227,17 @@ public final class BenchmarkCommand {
                                 live);
                 say(
                         String.format(
-                                "   snapshot %.1f s (%,.0f docs/s), live p50 %d ms, caught up %.1f s, compared %.1f s, %s",
+                                "   snapshot %.1f s (%,.0f docs/s), live p50 %d ms, caught up %.1f s%s, compared %.1f s, %s",
                                 r.snapshotSeconds,
                                 r.docsPerSecond,
                                 r.percentile(0.5),
                                 r.catchUpSeconds,
+                                r.branchesAfterMarker < 0
+                                        ? ""
+                                        : String.format(
+                                                " (then %d branch(es) with changes, the last %.1f s later)",
+                                                r.branchesAfterMarker,
+                                                r.lastBranchAfterMarkerSeconds),
                                 r.compareSeconds,
                                 r.consistent ? "CONSISTENT" : "INCONSISTENT"));
                 results.add(r);

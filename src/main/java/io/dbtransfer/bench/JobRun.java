@@ -5,6 +5,7 @@ import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.dialect.MySqlReadBack;
 import io.dbtransfer.normalize.DocumentNormalizer;
 import io.dbtransfer.pipeline.MigrationJob;
+import io.dbtransfer.sink.XaCommitMarkers;
 import io.dbtransfer.verify.ChunkedVerifier;
 import io.dbtransfer.verify.VerifyReport;
 import io.dbtransfer.workload.LiveChangeSimulator;
@@ -31,6 +32,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,6 +63,17 @@ final class JobRun {
 
         /** From the last live change until a marker written after it is in MySQL. */
         double catchUpSeconds;
+
+        /**
+         * Exactly-once: XA branches with changes that were written after the catch-up marker was in
+         * MySQL ({@code -1}: not measured), and the seconds from the marker to the last of them (a
+         * branch's commit marker row is stamped when the branch writes it, just before it is
+         * prepared). A caught-up job writes none; any such branch carries changes from before the
+         * marker that reached MySQL late.
+         */
+        long branchesAfterMarker = -1;
+
+        double lastBranchAfterMarkerSeconds;
 
         /** The final comparison ({@code verify}'s, repeated while anything differs). */
         double compareSeconds;
@@ -185,6 +198,9 @@ final class JobRun {
         r.reconcile = variant.reconcile;
         r.backlogIntervalMs = env.getCheckpointConfig().getCheckpointIntervalDuringBacklog();
         r.stateBackend = backend.equals("rocksdb") ? "rocksdb, incremental" : backend;
+        // The probe starts at 0 in every run: the previous run's catch-up marker (milliseconds x
+        // 1000) left it far above this run's probe values, which MySQL then showed at once.
+        mongo.getCollection("probe").updateOne(Filters.eq("_id", "p"), Updates.set("seq", 0L));
         resetPeaks();
         MiniCluster cluster =
                 new MiniCluster(
@@ -286,6 +302,7 @@ final class JobRun {
                                 + ")");
             }
             r.catchUpSeconds = (System.nanoTime() - liveEnd) / 1e9;
+            Timestamp markerSeen = serverNow(mysql);
             // The same comparison as `verify` (memory bounded by a chunk; a whole-collection
             // comparison ran a 12 GB heap out at 1M documents), repeated while anything differs
             // or is in flux: an at-least-once sink may still be flushing another subtask's rows.
@@ -316,6 +333,9 @@ final class JobRun {
                 Thread.sleep(500);
             }
             r.compareSeconds = (System.nanoTime() - compareStart) / 1e9;
+            if (liveDuration.toMillis() > 0 && "exactly-once".equals(variant.delivery)) {
+                branchesAfter(mysql, markerSeen, r);
+            }
             r.verdict = String.valueOf(report);
             r.peakHeapMb = peakHeapMb();
             cluster.cancelJob(job).get();
@@ -358,6 +378,33 @@ final class JobRun {
                 Thread.sleep(2);
             }
             return false;
+        }
+    }
+
+    private static Timestamp serverNow(Connection mysql) throws Exception {
+        try (Statement st = mysql.createStatement();
+                ResultSet rs = st.executeQuery("SELECT CURRENT_TIMESTAMP(3)")) {
+            rs.next();
+            return rs.getTimestamp(1);
+        }
+    }
+
+    /** Counts the non-empty XA branches written after {@code markerSeen} (server time). */
+    private static void branchesAfter(Connection mysql, Timestamp markerSeen, Result r)
+            throws Exception {
+        try (PreparedStatement ps =
+                mysql.prepareStatement(
+                        "SELECT COUNT(*), MAX(created_at) FROM "
+                                + XaCommitMarkers.TABLE
+                                + " WHERE created_at > ?")) {
+            ps.setTimestamp(1, markerSeen);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                r.branchesAfterMarker = rs.getLong(1);
+                Timestamp last = rs.getTimestamp(2);
+                r.lastBranchAfterMarkerSeconds =
+                        last == null ? 0 : (last.getTime() - markerSeen.getTime()) / 1000.0;
+            }
         }
     }
 

@@ -115,7 +115,7 @@ final class Report {
         md.append(
                 String.format(
                         Locale.ROOT,
-                        "%s, then %,d live changes at %.0f/s: change → visible-in-MySQL latency (sequential probe, %d samples) p50 %d ms, p95 %d ms, p99 %d ms; median of the first third %d ms vs last third %d ms (%s); caught up %.1f s after the last live write (a marker written after it was in MySQL); final verdict (verify's chunked comparison, %.1f s) %s.%n%n",
+                        "%s, then %,d live changes at %.0f/s: change → visible-in-MySQL latency (sequential probe, %d samples) p50 %d ms, p95 %d ms, p99 %d ms; median of the first third %d ms vs last third %d ms (%s); caught up %.1f s after the last live write (a marker written after it was in MySQL)%s; final verdict (verify's chunked comparison, %.1f s) %s.%n%n",
                         baseline.variant,
                         baseline.liveChanges,
                         liveRate,
@@ -129,6 +129,15 @@ final class Report {
                                 ? "lag grows"
                                 : "lag does not grow",
                         baseline.catchUpSeconds,
+                        baseline.branchesAfterMarker < 0
+                                ? ""
+                                : String.format(
+                                        Locale.ROOT,
+                                        ", after which %d XA branch(es) with changes were still"
+                                                + " written, the last %.1f s after the marker"
+                                                + " (0 when the marker proves catch-up)",
+                                        baseline.branchesAfterMarker,
+                                        baseline.lastBranchAfterMarkerSeconds),
                         baseline.compareSeconds,
                         baseline.consistent ? "CONSISTENT" : "INCONSISTENT"));
 
