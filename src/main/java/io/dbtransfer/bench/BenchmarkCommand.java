@@ -240,6 +240,9 @@ public final class BenchmarkCommand {
                                                 r.lastBranchAfterMarkerSeconds),
                                 r.compareSeconds,
                                 r.consistent ? "CONSISTENT" : "INCONSISTENT"));
+                say(
+                        String.format(
+                                "   %s, %d failed checkpoint(s)", r.restarts, r.failedCheckpoints));
                 results.add(r);
             }
             PostgresColumn pg =

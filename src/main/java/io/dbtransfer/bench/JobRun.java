@@ -11,9 +11,13 @@ import io.dbtransfer.verify.VerifyReport;
 import io.dbtransfer.workload.LiveChangeSimulator;
 
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
+import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
+import org.apache.flink.runtime.executiongraph.ErrorInfo;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
@@ -74,6 +78,15 @@ final class JobRun {
         long branchesAfterMarker = -1;
 
         double lastBranchAfterMarkerSeconds;
+
+        /**
+         * What the job went through, read from its execution graph at the end: whether it restarted
+         * (and its last failure), and how many checkpoints failed. A restart rewinds the source to
+         * the last completed checkpoint and replays from there.
+         */
+        String restarts = "";
+
+        long failedCheckpoints;
 
         /** The final comparison ({@code verify}'s, repeated while anything differs). */
         double compareSeconds;
@@ -338,6 +351,7 @@ final class JobRun {
             }
             r.verdict = String.valueOf(report);
             r.peakHeapMb = peakHeapMb();
+            history(cluster.getExecutionGraph(job).get(), r);
             cluster.cancelJob(job).get();
         } finally {
             cluster.close();
@@ -379,6 +393,23 @@ final class JobRun {
             }
             return false;
         }
+    }
+
+    private static void history(AccessExecutionGraph graph, Result r) {
+        ErrorInfo failure = graph.getFailureInfo();
+        boolean restarted = graph.getStatusTimestamp(JobStatus.RESTARTING) > 0;
+        r.restarts =
+                !restarted
+                        ? "no restart"
+                        : "restarted, last failure: "
+                                + (failure == null
+                                        ? "unknown"
+                                        : failure.getExceptionAsString()
+                                                .lines()
+                                                .findFirst()
+                                                .orElse(""));
+        CheckpointStatsSnapshot stats = graph.getCheckpointStatsSnapshot();
+        r.failedCheckpoints = stats == null ? 0 : stats.getCounts().getNumberOfFailedCheckpoints();
     }
 
     private static Timestamp serverNow(Connection mysql) throws Exception {

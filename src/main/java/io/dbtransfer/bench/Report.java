@@ -166,6 +166,11 @@ final class Report {
                     .append(r.variant)
                     .append(": ")
                     .append(String.join("; ", r.comparePasses))
+                    .append("; job: ")
+                    .append(r.restarts)
+                    .append(", ")
+                    .append(r.failedCheckpoints)
+                    .append(" failed checkpoint(s)")
                     .append('\n');
         }
         md.append('\n').append(reconcileCost(runs)).append("\n\n");
