@@ -232,17 +232,10 @@ public final class BenchmarkCommand {
                                 r.docsPerSecond,
                                 r.percentile(0.5),
                                 r.catchUpSeconds,
-                                r.branchesAfterMarker < 0
-                                        ? ""
-                                        : String.format(
-                                                " (then %d branch(es) with changes, the last %.1f s later)",
-                                                r.branchesAfterMarker,
-                                                r.lastBranchAfterMarkerSeconds),
+                                r.afterMarker(),
                                 r.compareSeconds,
                                 r.consistent ? "CONSISTENT" : "INCONSISTENT"));
-                say(
-                        String.format(
-                                "   %s, %d failed checkpoint(s)", r.restarts, r.failedCheckpoints));
+                say("   " + r.jobHistory());
                 results.add(r);
             }
             PostgresColumn pg =

@@ -41,6 +41,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -125,6 +126,22 @@ final class JobRun {
 
         /** Status reads ({@code Com_xa_commit}) the harness's probe sent during the snapshot. */
         long harnessStatusQueries;
+
+        /** The post-marker count as a parenthesis after "caught up …", or "" when not measured. */
+        String afterMarker() {
+            return branchesAfterMarker < 0
+                    ? ""
+                    : String.format(
+                            Locale.ROOT,
+                            " (then %d XA branch(es) with changes, the last %.1f s after the marker)",
+                            branchesAfterMarker,
+                            lastBranchAfterMarkerSeconds);
+        }
+
+        /** Whether the job restarted and how many checkpoints failed, in one phrase. */
+        String jobHistory() {
+            return restarts + ", " + failedCheckpoints + " failed checkpoint(s)";
+        }
 
         long percentile(double p) {
             if (latenciesMs.isEmpty()) {

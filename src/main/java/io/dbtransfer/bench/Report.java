@@ -129,15 +129,7 @@ final class Report {
                                 ? "lag grows"
                                 : "lag does not grow",
                         baseline.catchUpSeconds,
-                        baseline.branchesAfterMarker < 0
-                                ? ""
-                                : String.format(
-                                        Locale.ROOT,
-                                        ", after which %d XA branch(es) with changes were still"
-                                                + " written, the last %.1f s after the marker"
-                                                + " (0 when the marker proves catch-up)",
-                                        baseline.branchesAfterMarker,
-                                        baseline.lastBranchAfterMarkerSeconds),
+                        baseline.afterMarker(),
                         baseline.compareSeconds,
                         baseline.consistent ? "CONSISTENT" : "INCONSISTENT"));
 
@@ -167,10 +159,7 @@ final class Report {
                     .append(": ")
                     .append(String.join("; ", r.comparePasses))
                     .append("; job: ")
-                    .append(r.restarts)
-                    .append(", ")
-                    .append(r.failedCheckpoints)
-                    .append(" failed checkpoint(s)")
+                    .append(r.jobHistory())
                     .append('\n');
         }
         md.append('\n').append(reconcileCost(runs)).append("\n\n");
