@@ -94,12 +94,15 @@ public final class SweepBenchmark {
     private final int docs;
     private final String heap;
     private final int pageSize;
+    private final String stateBackend;
     private final Path out;
 
-    public SweepBenchmark(int docs, String heap, int pageSize, Path out) {
+    /** {@code stateBackend}: {@code hashmap} or {@code rocksdb} (with incremental checkpoints). */
+    public SweepBenchmark(int docs, String heap, int pageSize, String stateBackend, Path out) {
         this.docs = docs;
         this.heap = heap;
         this.pageSize = pageSize;
+        this.stateBackend = stateBackend;
         this.out = out;
     }
 
@@ -237,6 +240,7 @@ public final class SweepBenchmark {
         cmd.add(String.valueOf(docs));
         cmd.add(String.valueOf(pageSize));
         cmd.add(work.resolve("checkpoints").toAbsolutePath().toUri().toString());
+        cmd.add(stateBackend);
         say("TaskManager (and JobManager) in a child JVM with -Xmx" + heap);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         List<String> lines = new ArrayList<>();
@@ -287,6 +291,8 @@ public final class SweepBenchmark {
                 .append(heap)
                 .append(" --page-size ")
                 .append(pageSize)
+                .append(" --state-backend ")
+                .append(stateBackend)
                 .append("` (run under `flock /tmp/dbtransfer-cpu.lock`), commit `")
                 .append(commit())
                 .append("`.\n\n");
@@ -295,7 +301,7 @@ public final class SweepBenchmark {
                         Locale.ROOT,
                         "Data: %,d documents = %,d MySQL rows (a parent row each, a child row for"
                                 + " every fourth), loaded with multi-row INSERTs in %.1f s; the"
-                                + " job builds its keyed state (heap backend) from a generator of"
+                                + " job builds its keyed state (%s) from a generator of"
                                 + " the same documents. Parallelism 2 (each subtask sweeps its"
                                 + " own state keys and reads every MySQL row), one JVM with"
                                 + " -Xmx%s for JobManager and TaskManager, page size %d,"
@@ -305,6 +311,9 @@ public final class SweepBenchmark {
                         docs,
                         rows,
                         loadSeconds,
+                        stateBackend.equals("rocksdb")
+                                ? "RocksDB backend, incremental checkpoints"
+                                : "heap backend",
                         heap,
                         pageSize,
                         r.get("slice"),
@@ -440,6 +449,7 @@ public final class SweepBenchmark {
             long docs = Long.parseLong(args[1]);
             int pageSize = Integer.parseInt(args[2]);
             String checkpointDir = args[3];
+            String stateBackend = args[4];
             Duration interval = Duration.ofSeconds(2);
             Duration timeout = Duration.ofSeconds(20);
             long sliceMs = 100;
@@ -450,6 +460,10 @@ public final class SweepBenchmark {
             conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(300));
             conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
             conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 2);
+            conf.setString("state.backend.type", stateBackend);
+            if (stateBackend.equals("rocksdb")) {
+                conf.setString("state.backend.incremental", "true");
+            }
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.getExecutionEnvironment(conf);
             env.setParallelism(2);

@@ -185,6 +185,14 @@ final class BenchmarkCommands {
                 description = "Keys per sweep page (default: ${DEFAULT-VALUE}).")
         int pageSize = 1000;
 
+        @Option(
+                names = "--state-backend",
+                paramLabel = "NAME",
+                description =
+                        "Keyed state backend: hashmap, or rocksdb with incremental checkpoints"
+                                + " (default: ${DEFAULT-VALUE}).")
+        String stateBackend = "hashmap";
+
         @Option(names = "--out", paramLabel = "FILE.md", description = "Report file.")
         Path out;
 
@@ -195,7 +203,11 @@ final class BenchmarkCommands {
                 throw new ConfigException(
                         "--page-size must be between 1 and 1000000, got " + pageSize);
             }
-            return new SweepBenchmark(docs(docs), heap, pageSize, out).run();
+            if (!stateBackend.equals("hashmap") && !stateBackend.equals("rocksdb")) {
+                throw new ConfigException(
+                        "--state-backend must be hashmap or rocksdb, got '" + stateBackend + "'");
+            }
+            return new SweepBenchmark(docs(docs), heap, pageSize, stateBackend, out).run();
         }
     }
 }
