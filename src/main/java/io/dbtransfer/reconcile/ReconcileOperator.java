@@ -77,6 +77,12 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     /** Due keys read back per round (a firing runs rounds until its time slice is used). */
     static final int CHECK_ROUND = 5 * MySqlReadBack.BATCH;
 
+    /**
+     * State keys a sweep lists per scan of the state backend (at least a page): about 5 MB of keys
+     * held per subtask while a sweep runs, against a scan of every key up to the cursor per page.
+     */
+    static final int STATE_KEYS_LISTED_AHEAD = 50_000;
+
     /** Descriptor of the per-key state. */
     static final ValueStateDescriptor<KeyState> KEY_STATE =
             new ValueStateDescriptor<>("reconcile-key", KeyStateSerializer.INSTANCE);
@@ -115,6 +121,10 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     private transient ListState<SweepCursor> sweepState;
     private transient SweepCursor sweep;
     private transient Sweep sweeper;
+
+    /** The sweep's state keys, listed ahead of its pages (transient: a restore scans afresh). */
+    private transient StateKeyListing stateKeyListing;
+
     private transient Sweep.Env sweepEnv;
     private transient Counter checked;
     private transient Counter mismatches;
@@ -207,6 +217,7 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                             MONGO_TIMEOUT_S);
         }
         sweeper = new Sweep(settings.mapping, settings.sweepPageSize);
+        stateKeyListing = new StateKeyListing(STATE_KEYS_LISTED_AHEAD);
         sweepEnv = new SweepEnv();
         nextSweepAt = now() + settings.sweepIntervalMs;
         if (sweep != null) {
@@ -558,8 +569,20 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
     private final class SweepEnv implements Sweep.Env {
         @Override
         public List<Sweep.StateKey> stateKeys(int keyGroup, String after, int n) throws Exception {
+            List<Sweep.StateKey> out = stateKeyListing.page(keyGroup, after, n, this::scanKeys);
+            // Values are read after the key stream is closed: the heap backend's iterator must
+            // not see state reads (they may rehash its map).
+            for (int i = 0; i < out.size(); i++) {
+                Sweep.StateKey k = out.get(i);
+                setCurrentKey(k.routingKey);
+                out.set(i, new Sweep.StateKey(k.keyGroup, k.routingKey, keyState.value()));
+            }
+            return out;
+        }
+
+        /** One scan of the backend's keys: the {@code n} smallest after the cursor. */
+        private List<Sweep.StateKey> scanKeys(int keyGroup, String after, int n) throws Exception {
             int maxParallelism = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
-            List<Sweep.StateKey> out;
             try (Stream<?> stream =
                     getKeyedStateBackend().getKeys(KEY_STATE.getName(), VoidNamespace.INSTANCE)) {
                 Iterator<?> it = stream.iterator();
@@ -575,24 +598,13 @@ public class ReconcileOperator extends AbstractStreamOperator<RowChange>
                                 return (String) it.next();
                             }
                         };
-                out =
-                        StateKeyScan.page(
-                                keys,
-                                key ->
-                                        KeyGroupRangeAssignment.assignToKeyGroup(
-                                                key, maxParallelism),
-                                keyGroup,
-                                after,
-                                n);
+                return StateKeyScan.page(
+                        keys,
+                        key -> KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism),
+                        keyGroup,
+                        after,
+                        n);
             }
-            // Values are read after the key stream is closed: the heap backend's iterator must
-            // not see state reads (they may rehash its map).
-            for (int i = 0; i < out.size(); i++) {
-                Sweep.StateKey k = out.get(i);
-                setCurrentKey(k.routingKey);
-                out.set(i, new Sweep.StateKey(k.keyGroup, k.routingKey, keyState.value()));
-            }
-            return out;
         }
 
         @Override
