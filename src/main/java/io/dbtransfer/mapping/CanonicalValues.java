@@ -335,10 +335,15 @@ public final class CanonicalValues {
         }
         // PostgreSQL's jsonb (and MySQL 8's JSON) store object keys shorter-first; the wrappers
         // whose key order the parser needs are put back first.
-        return json(sortKeys(FastJson.parseValue(JsonbKeyOrder.reorderWrappers(jsonText))));
+        return FastJson.relaxedSortedKeys(
+                FastJson.parseValue(JsonbKeyOrder.reorderWrappers(jsonText)));
     }
 
-    private static BsonValue sortKeys(BsonValue value) {
+    /**
+     * {@code value} with the keys of every document in sorted order: the definition {@link
+     * FastJson#relaxedSortedKeys} writes without building it (kept for the test that says so).
+     */
+    static BsonValue sortKeys(BsonValue value) {
         if (value.isDocument()) {
             TreeMap<String, BsonValue> sorted = new TreeMap<>();
             for (Map.Entry<String, BsonValue> e : value.asDocument().entrySet()) {

@@ -19,6 +19,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -121,24 +122,49 @@ public final class FastJson {
     /** Relaxed Extended JSON of {@code value}; the same text as {@link CanonicalValues#json}. */
     public static String relaxed(BsonValue value) {
         StringBuilder out = new StringBuilder(128);
-        write(out, value);
+        write(out, value, false);
         return out.toString();
     }
 
-    private static void write(StringBuilder out, BsonValue value) {
+    /**
+     * {@link #relaxed} with the keys of every document, at any depth, in {@link String#compareTo}
+     * order: the text of {@code relaxed} of a copy whose documents were rebuilt with sorted keys,
+     * without building that copy.
+     */
+    public static String relaxedSortedKeys(BsonValue value) {
+        StringBuilder out = new StringBuilder(128);
+        write(out, value, true);
+        return out.toString();
+    }
+
+    private static void write(StringBuilder out, BsonValue value, boolean sortKeys) {
         switch (value.getBsonType()) {
             case DOCUMENT:
                 {
+                    BsonDocument document = value.asDocument();
                     out.append('{');
-                    boolean first = true;
-                    for (Map.Entry<String, BsonValue> e : value.asDocument().entrySet()) {
-                        if (!first) {
-                            out.append(", ");
+                    if (sortKeys && document.size() > 1) {
+                        String[] keys = document.keySet().toArray(new String[0]);
+                        Arrays.sort(keys);
+                        for (int i = 0; i < keys.length; i++) {
+                            if (i > 0) {
+                                out.append(", ");
+                            }
+                            string(out, keys[i]);
+                            out.append(": ");
+                            write(out, document.get(keys[i]), true);
                         }
-                        first = false;
-                        string(out, e.getKey());
-                        out.append(": ");
-                        write(out, e.getValue());
+                    } else {
+                        boolean first = true;
+                        for (Map.Entry<String, BsonValue> e : document.entrySet()) {
+                            if (!first) {
+                                out.append(", ");
+                            }
+                            first = false;
+                            string(out, e.getKey());
+                            out.append(": ");
+                            write(out, e.getValue(), sortKeys);
+                        }
                     }
                     out.append('}');
                     return;
@@ -151,7 +177,7 @@ public final class FastJson {
                         if (i > 0) {
                             out.append(", ");
                         }
-                        write(out, items.get(i));
+                        write(out, items.get(i), sortKeys);
                     }
                     out.append(']');
                     return;

@@ -101,6 +101,29 @@ class FastJsonTest {
     }
 
     @Test
+    void sortedKeysWriteTheSameTextAsRelaxedOfTheSortedCopy() {
+        Random random = new Random(17);
+        for (int i = 0; i < 3000; i++) {
+            BsonDocument doc = document(random, 0);
+            doc.put("_id", scalar(random));
+            assertThat(FastJson.relaxedSortedKeys(doc))
+                    .isEqualTo(FastJson.relaxed(CanonicalValues.sortKeys(doc)));
+            for (BsonValue v : doc.values()) {
+                assertThat(FastJson.relaxedSortedKeys(v))
+                        .isEqualTo(FastJson.relaxed(CanonicalValues.sortKeys(v)));
+            }
+            // canonicalJsonText of the relaxed text the sink wrote: parse, then sorted keys.
+            String text = FastJson.relaxed(doc);
+            assertThat(CanonicalValues.canonicalJsonText(text))
+                    .isEqualTo(
+                            FastJson.relaxed(
+                                    CanonicalValues.sortKeys(
+                                            FastJson.parseValue(
+                                                    JsonbKeyOrder.reorderWrappers(text)))));
+        }
+    }
+
+    @Test
     void awkwardTextsParseLikeTheLibrary() {
         for (String json :
                 List.of(
