@@ -130,7 +130,12 @@ class RowHasherTest {
         }
         assertThat(fast).as("the fast path is taken").isGreaterThan(12_000);
         assertThat(RowHasher.isNormalDatetime("2024-02-28 23:59:59.999")).isTrue();
-        assertThat(RowHasher.isNormalDatetime("2024-02-29 00:00:00.000")).isFalse();
+        assertThat(RowHasher.isNormalDatetime("2024-02-29 00:00:00.000")).isTrue();
+        assertThat(RowHasher.isNormalDatetime("2023-02-29 00:00:00.000")).isFalse();
+        assertThat(RowHasher.isNormalDatetime("1900-02-29 00:00:00.000")).isFalse();
+        assertThat(RowHasher.isNormalDatetime("2000-02-29 00:00:00.000")).isTrue();
+        assertThat(RowHasher.isNormalDatetime("2024-04-31 00:00:00.000")).isFalse();
+        assertThat(RowHasher.isNormalDatetime("2024-12-31 23:59:59.999")).isTrue();
         assertThat(RowHasher.isNormalDatetime("2024-02-28T23:59:59.999")).isFalse();
         assertThat(RowHasher.isNormalDatetime("2024-02-28 23:59:59.99")).isFalse();
         assertThat(RowHasher.isNormalDatetime("0000-01-01 00:00:00.000")).isFalse();
