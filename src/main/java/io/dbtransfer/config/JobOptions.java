@@ -332,7 +332,8 @@ public final class JobOptions {
                     .withDescription(
                             "Keys per sweep page: a sweep reads this many state keys, or parent"
                                     + " rows (with their child rows) by primary-key range, per"
-                                    + " page; its memory is bounded by the page, not the table.");
+                                    + " page; its memory is bounded by the page (and 50,000 state"
+                                    + " keys listed ahead), not the table.");
 
     public static final ConfigOption<Duration> RECONCILE_TIME_SLICE =
             ConfigOptions.key("reconcile.time-slice")
