@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Canonical text of column values, computed the same way from a BSON value (source side) and from a
@@ -337,30 +336,6 @@ public final class CanonicalValues {
         // whose key order the parser needs are put back first.
         return FastJson.relaxedSortedKeys(
                 FastJson.parseValue(JsonbKeyOrder.reorderWrappers(jsonText)));
-    }
-
-    /**
-     * {@code value} with the keys of every document in sorted order: the definition {@link
-     * FastJson#relaxedSortedKeys} writes without building it (kept for the test that says so).
-     */
-    static BsonValue sortKeys(BsonValue value) {
-        if (value.isDocument()) {
-            TreeMap<String, BsonValue> sorted = new TreeMap<>();
-            for (Map.Entry<String, BsonValue> e : value.asDocument().entrySet()) {
-                sorted.put(e.getKey(), sortKeys(e.getValue()));
-            }
-            BsonDocument out = new BsonDocument();
-            sorted.forEach(out::append);
-            return out;
-        }
-        if (value.isArray()) {
-            List<BsonValue> items = new ArrayList<>();
-            for (BsonValue item : value.asArray()) {
-                items.add(sortKeys(item));
-            }
-            return new org.bson.BsonArray(items);
-        }
-        return value;
     }
 
     /** The canonical text of column {@code index} (1-based) of the current JDBC row. */

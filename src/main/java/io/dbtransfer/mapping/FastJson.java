@@ -19,7 +19,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -142,29 +142,22 @@ public final class FastJson {
             case DOCUMENT:
                 {
                     BsonDocument document = value.asDocument();
-                    out.append('{');
+                    Collection<Map.Entry<String, BsonValue>> entries = document.entrySet();
                     if (sortKeys && document.size() > 1) {
-                        String[] keys = document.keySet().toArray(new String[0]);
-                        Arrays.sort(keys);
-                        for (int i = 0; i < keys.length; i++) {
-                            if (i > 0) {
-                                out.append(", ");
-                            }
-                            string(out, keys[i]);
-                            out.append(": ");
-                            write(out, document.get(keys[i]), true);
+                        List<Map.Entry<String, BsonValue>> sorted = new ArrayList<>(entries);
+                        sorted.sort(Map.Entry.comparingByKey());
+                        entries = sorted;
+                    }
+                    out.append('{');
+                    boolean first = true;
+                    for (Map.Entry<String, BsonValue> e : entries) {
+                        if (!first) {
+                            out.append(", ");
                         }
-                    } else {
-                        boolean first = true;
-                        for (Map.Entry<String, BsonValue> e : document.entrySet()) {
-                            if (!first) {
-                                out.append(", ");
-                            }
-                            first = false;
-                            string(out, e.getKey());
-                            out.append(": ");
-                            write(out, e.getValue(), sortKeys);
-                        }
+                        first = false;
+                        string(out, e.getKey());
+                        out.append(": ");
+                        write(out, e.getValue(), sortKeys);
                     }
                     out.append('}');
                     return;
