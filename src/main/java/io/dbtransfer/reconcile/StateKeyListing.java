@@ -75,16 +75,12 @@ final class StateKeyListing {
         while (out.size() < n && !listed.isEmpty()) {
             out.add(listed.poll());
         }
-        if (out.isEmpty()) {
-            servedGroup = keyGroup;
-            servedAfter = after;
+        if (out.size() < n) {
+            valid = false; // the end of the keys: the next sweep starts from a fresh scan
         } else {
             Sweep.StateKey last = out.get(out.size() - 1);
             servedGroup = last.keyGroup;
             servedAfter = last.routingKey;
-        }
-        if (out.size() < n) {
-            valid = false; // the end of the keys: the next sweep starts from a fresh scan
         }
         return out;
     }
