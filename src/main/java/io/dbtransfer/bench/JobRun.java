@@ -213,10 +213,7 @@ final class JobRun {
                     variant.backlogInterval);
         }
         String backend = variant.stateBackend;
-        conf.setString("state.backend.type", backend);
-        if (backend.equals("rocksdb")) {
-            conf.setString("state.backend.incremental", "true");
-        }
+        Variant.configureStateBackend(conf, backend);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(variant.parallelism);
         MigrationJob.build(env, config);

@@ -460,10 +460,7 @@ public final class SweepBenchmark {
             conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(300));
             conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
             conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 2);
-            conf.setString("state.backend.type", stateBackend);
-            if (stateBackend.equals("rocksdb")) {
-                conf.setString("state.backend.incremental", "true");
-            }
+            Variant.configureStateBackend(conf, stateBackend);
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.getExecutionEnvironment(conf);
             env.setParallelism(2);

@@ -1,5 +1,7 @@
 package io.dbtransfer.bench;
 
+import org.apache.flink.configuration.Configuration;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -150,5 +152,16 @@ final class Variant {
                 reconcile,
                 backend,
                 backlog);
+    }
+
+    /**
+     * Sets the keyed state backend {@code backend} ({@code hashmap}, or {@code rocksdb} with
+     * incremental checkpoints) in {@code conf}; one place for every benchmark's job.
+     */
+    static void configureStateBackend(Configuration conf, String backend) {
+        conf.setString("state.backend.type", backend);
+        if (backend.equals("rocksdb")) {
+            conf.setString("state.backend.incremental", "true");
+        }
     }
 }
