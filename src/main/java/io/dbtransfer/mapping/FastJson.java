@@ -587,7 +587,9 @@ public final class FastJson {
             BsonDocument doc = new BsonDocument();
             while (true) {
                 expect(':');
-                doc.put(name, value());
+                if (doc.put(name, value()) != null) {
+                    throw GIVE_UP; // duplicate names: the library's rule decides
+                }
                 skipSpace();
                 int c = peek();
                 pos++;
@@ -604,9 +606,6 @@ public final class FastJson {
                 name = name();
                 if (!name.isEmpty() && name.charAt(0) == '$') {
                     throw GIVE_UP;
-                }
-                if (doc.containsKey(name)) {
-                    throw GIVE_UP; // duplicate names: the library's rule decides
                 }
             }
         }
