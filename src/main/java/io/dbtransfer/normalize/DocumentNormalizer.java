@@ -21,10 +21,9 @@ import org.bson.json.JsonParseException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.IdentityHashMap;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * Turns a MongoDB change into the rows MySQL must hold for that key. Pure: no Flink, no I/O.
@@ -43,9 +42,74 @@ public final class DocumentNormalizer implements Serializable {
     private final Mapping mapping;
     private final MismatchPolicy policy;
 
+    /** Each collection's table with its paths split once. */
+    private final Map<String, Plan> plans = new HashMap<>();
+
     public DocumentNormalizer(Mapping mapping, MismatchPolicy policy) {
         this.mapping = mapping;
         this.policy = policy;
+        mapping.byCollection()
+                .forEach((collection, table) -> plans.put(collection, Plan.of(table)));
+    }
+
+    /**
+     * A table of the mapping with its dotted paths split at their dots, once: the same step
+     * strings, with their cached hashes, serve every document. Mirrors the table's tree of child
+     * tables.
+     */
+    private static final class Plan implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        final TableSpec table;
+
+        /** Steps of each column's source path (by column index). */
+        final String[][] columnSteps;
+
+        final String[][] ignoredSteps;
+
+        /** Steps of the array path of a child table ({@code null} for the root table). */
+        final String[] arraySteps;
+
+        final Plan[] children;
+        final int extraIndex;
+
+        /** Every table below this one, depth first (the order the sink expects). */
+        final List<TableSpec> descendants;
+
+        /** This table's index in its root's {@link #descendants} (-1 for the root). */
+        int descendantIndex = -1;
+
+        private Plan(TableSpec table) {
+            this.table = table;
+            columnSteps = new String[table.columns.size()][];
+            for (int i = 0; i < columnSteps.length; i++) {
+                columnSteps[i] = split(table.columns.get(i).sourcePath);
+            }
+            ignoredSteps = new String[table.ignoredPaths.size()][];
+            for (int i = 0; i < ignoredSteps.length; i++) {
+                ignoredSteps[i] = split(table.ignoredPaths.get(i));
+            }
+            arraySteps = table.arrayPath == null ? null : split(table.arrayPath);
+            children = new Plan[table.children.size()];
+            for (int i = 0; i < children.length; i++) {
+                children[i] = new Plan(table.children.get(i));
+            }
+            extraIndex = TableSpec.extraIndex(table);
+            descendants = TableSpec.descendants(table);
+        }
+
+        static Plan of(TableSpec root) {
+            Plan plan = new Plan(root);
+            plan.numberDescendants(plan.descendants);
+            return plan;
+        }
+
+        private void numberDescendants(List<TableSpec> order) {
+            for (Plan child : children) {
+                child.descendantIndex = order.indexOf(child.table);
+                child.numberDescendants(order);
+            }
+        }
     }
 
     public Mapping mapping() {
@@ -55,8 +119,8 @@ public final class DocumentNormalizer implements Serializable {
     /** Normalizes one change; never throws for bad data (that becomes a dead letter). */
     public NormalizeResult normalize(ChangeRecord record, long nowMillis) {
         List<DeadLetter> deadLetters = new ArrayList<>();
-        TableSpec table = mapping.tableFor(record.collection);
-        if (table == null) {
+        Plan plan = plans.get(record.collection);
+        if (plan == null) {
             deadLetters.add(
                     letter(
                             record,
@@ -67,6 +131,7 @@ public final class DocumentNormalizer implements Serializable {
                             nowMillis));
             return new NormalizeResult(null, deadLetters, 0);
         }
+        TableSpec table = plan.table;
         BsonValue id;
         try {
             id = CanonicalValues.parseCanonicalJson(record.key);
@@ -121,22 +186,22 @@ public final class DocumentNormalizer implements Serializable {
         BsonDocument rest = shallowCopy(document);
         rest.remove("_id");
         Mapped mapped = new Mapped(record, nowMillis, deadLetters);
-        for (String path : table.ignoredPaths) {
+        for (String[] path : plan.ignoredSteps) {
             if (resolve(rest, path) != null) {
-                removePath(rest, path, mapped.owned);
+                removePath(rest, path, 0, mapped.owned);
                 mapped.ignoredFields++;
             }
         }
-        String[] values = fill(table, document, rest, 1, keyValues, "", mapped);
-        List<TableSpec> descendants = TableSpec.descendants(table);
+        String[] values = fill(plan, document, rest, 1, keyValues, "", mapped);
+        List<TableSpec> descendants = plan.descendants;
         List<List<String[]>> childRows = new ArrayList<>();
         for (int d = 0; d < descendants.size(); d++) {
             childRows.add(new ArrayList<>());
         }
-        for (TableSpec child : table.children) {
-            addChildRows(child, document, rest, keyValues, "", descendants, childRows, mapped);
+        for (Plan child : plan.children) {
+            addChildRows(child, document, rest, keyValues, "", childRows, mapped);
         }
-        int extra = TableSpec.extraIndex(table);
+        int extra = plan.extraIndex;
         if (extra >= 0) {
             values[extra] = CanonicalValues.json(rest);
         } else if (!mapped.skip && !rest.isEmpty()) {
@@ -172,7 +237,7 @@ public final class DocumentNormalizer implements Serializable {
         int ignoredFields;
 
         /** Nested documents of the rest documents that are copies made by removePath. */
-        final Set<BsonDocument> owned = newOwned();
+        final List<BsonDocument> owned = new ArrayList<>(4);
 
         Mapped(ChangeRecord record, long nowMillis, List<DeadLetter> deadLetters) {
             this.record = record;
@@ -188,16 +253,17 @@ public final class DocumentNormalizer implements Serializable {
      * left. Marks the document skipped when a value does not fit and the policy says so.
      */
     private String[] fill(
-            TableSpec table,
+            Plan plan,
             BsonValue source,
             BsonDocument rest,
             int firstColumn,
             String[] prefix,
             String where,
             Mapped mapped) {
+        TableSpec table = plan.table;
         String[] values = new String[table.columns.size()];
         System.arraycopy(prefix, 0, values, 0, prefix.length);
-        boolean hasExtra = TableSpec.extraIndex(table) >= 0;
+        boolean hasExtra = plan.extraIndex >= 0;
         for (int i = firstColumn; i < table.columns.size(); i++) {
             ColumnSpec column = table.columns.get(i);
             if (TableSpec.REST_OF_DOCUMENT.equals(column.sourcePath)) {
@@ -207,7 +273,7 @@ public final class DocumentNormalizer implements Serializable {
                     ColumnSpec.ELEMENT.equals(column.sourcePath)
                             ? source
                             : source.isDocument()
-                                    ? resolve(source.asDocument(), column.sourcePath)
+                                    ? resolve(source.asDocument(), plan.columnSteps[i])
                                     : null;
             try {
                 values[i] = CanonicalValues.fromBson(value, column.type);
@@ -216,7 +282,7 @@ public final class DocumentNormalizer implements Serializable {
                 } else if (value != null && value.isNull()) {
                     continue; // an explicit null field stays in the extra column: null ≠ missing
                 } else {
-                    removePath(rest, column.sourcePath, mapped.owned);
+                    removePath(rest, plan.columnSteps[i], 0, mapped.owned);
                 }
             } catch (CanonicalValues.MismatchException e) {
                 boolean keep = policy == MismatchPolicy.NULL_AND_KEEP_IN_EXTRA && hasExtra;
@@ -241,20 +307,20 @@ public final class DocumentNormalizer implements Serializable {
 
     /** Rows of one child table (and its descendants) for the array at {@code child.arrayPath}. */
     private void addChildRows(
-            TableSpec child,
+            Plan plan,
             BsonValue source,
             BsonDocument rest,
             String[] prefix,
             String where,
-            List<TableSpec> descendants,
             List<List<String[]>> rows,
             Mapped mapped) {
+        TableSpec child = plan.table;
         boolean element = ColumnSpec.ELEMENT.equals(child.arrayPath);
         BsonValue value =
                 element
                         ? source
                         : source.isDocument()
-                                ? resolve(source.asDocument(), child.arrayPath)
+                                ? resolve(source.asDocument(), plan.arraySteps)
                                 : null;
         if (value == null || !value.isArray() || value.asArray().isEmpty()) {
             // Missing, null, not an array or empty: nothing to put in rows, so the value stays in
@@ -264,10 +330,10 @@ public final class DocumentNormalizer implements Serializable {
         if (element) {
             rest.clear();
         } else {
-            removePath(rest, child.arrayPath, mapped.owned);
+            removePath(rest, plan.arraySteps, 0, mapped.owned);
         }
         String path = element ? path(where, ColumnSpec.ELEMENT) : where + child.arrayPath;
-        int tableIndex = descendants.indexOf(child);
+        int tableIndex = plan.descendantIndex;
         BsonArray array = value.asArray();
         for (int i = 0; i < array.size(); i++) {
             BsonValue item = array.get(i);
@@ -278,12 +344,11 @@ public final class DocumentNormalizer implements Serializable {
                     item.isDocument()
                             ? shallowCopy(item.asDocument())
                             : new BsonDocument("$", item);
-            String[] row = fill(child, item, itemRest, keys.length, keys, itemWhere, mapped);
-            for (TableSpec grandChild : child.children) {
-                addChildRows(
-                        grandChild, item, itemRest, keys, itemWhere, descendants, rows, mapped);
+            String[] row = fill(plan, item, itemRest, keys.length, keys, itemWhere, mapped);
+            for (Plan grandChild : plan.children) {
+                addChildRows(grandChild, item, itemRest, keys, itemWhere, rows, mapped);
             }
-            int extra = TableSpec.extraIndex(child);
+            int extra = plan.extraIndex;
             if (extra >= 0) {
                 row[extra] = CanonicalValues.json(itemRest);
             } else if (!itemRest.isEmpty() && !mapped.skip) {
@@ -325,8 +390,6 @@ public final class DocumentNormalizer implements Serializable {
         return where + field;
     }
 
-    /** Every child table below {@code table}, depth first (the order the sink expects). */
-
     /** A new document holding the same fields (the values themselves are shared). */
     static BsonDocument shallowCopy(BsonDocument document) {
         BsonDocument copy = new BsonDocument();
@@ -334,63 +397,73 @@ public final class DocumentNormalizer implements Serializable {
         return copy;
     }
 
-    /**
-     * Removes a dotted path; parents left empty by the removal are removed too. Nested documents on
-     * the path are replaced by copies before anything is removed from them, so {@code document} may
-     * be a {@link #shallowCopy} that shares its nested documents with the source document.
-     */
-    static void removePath(BsonDocument document, String path) {
-        removePath(document, path, newOwned());
-    }
-
-    /** An identity set for the nested documents a removal already copied. */
-    static Set<BsonDocument> newOwned() {
-        return Collections.newSetFromMap(new IdentityHashMap<>());
+    /** {@code path} split at every dot. */
+    static String[] split(String path) {
+        List<String> steps = new ArrayList<>();
+        int start = 0;
+        for (int dot = path.indexOf('.'); dot >= 0; dot = path.indexOf('.', start)) {
+            steps.add(path.substring(start, dot));
+            start = dot + 1;
+        }
+        steps.add(path.substring(start));
+        return steps.toArray(new String[0]);
     }
 
     /**
-     * {@link #removePath(BsonDocument, String)}, copying only nested documents not in {@code owned}
-     * (the copies it makes are added to it).
+     * Removes the path {@code steps[from..]}; parents left empty by the removal are removed too.
+     * Nested documents on the path are replaced by copies before anything is removed from them, so
+     * {@code document} may be a {@link #shallowCopy} that shares its nested documents with the
+     * source document. {@code owned} holds the copies made so far for this record (few: one per
+     * nested document a mapped path reaches into), which are not copied again.
      */
-    static void removePath(BsonDocument document, String path, Set<BsonDocument> owned) {
-        int dot = path.indexOf('.');
-        if (dot < 0) {
-            document.remove(path);
+    static void removePath(
+            BsonDocument document, String[] steps, int from, List<BsonDocument> owned) {
+        String head = steps[from];
+        if (from == steps.length - 1) {
+            document.remove(head);
             return;
         }
-        String head = path.substring(0, dot);
         BsonValue child = document.get(head);
         if (child != null && child.isDocument()) {
             BsonDocument sub = child.asDocument();
-            if (!owned.contains(sub)) {
+            if (!containsSame(owned, sub)) {
                 sub = shallowCopy(sub);
                 owned.add(sub);
                 document.put(head, sub); // same position: replacing a value keeps its place
             }
             boolean wasEmpty = sub.isEmpty();
-            removePath(sub, path.substring(dot + 1), owned);
+            removePath(sub, steps, from + 1, owned);
             if (sub.isEmpty() && !wasEmpty) {
                 document.remove(head);
             }
         }
     }
 
-    /** The value at a dotted path, or {@code null} when any step is missing or not a document. */
-    static BsonValue resolve(BsonDocument document, String path) {
+    private static boolean containsSame(List<BsonDocument> documents, BsonDocument document) {
+        for (int i = 0; i < documents.size(); i++) {
+            if (documents.get(i) == document) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The value at the path {@code steps}, or {@code null} when any step is missing or not a
+     * document.
+     */
+    static BsonValue resolve(BsonDocument document, String[] steps) {
         BsonValue current = document;
-        int start = 0;
-        while (true) {
+        for (String step : steps) {
             if (!current.isDocument()) {
                 return null;
             }
-            int dot = path.indexOf('.', start);
-            String step = dot < 0 ? path.substring(start) : path.substring(start, dot);
             current = current.asDocument().get(step);
-            if (current == null || dot < 0) {
-                return current;
+            if (current == null) {
+                return null;
             }
-            start = dot + 1;
         }
+        return current;
     }
 
     private static DeadLetter letter(
