@@ -1,8 +1,10 @@
 package io.dbtransfer.bench;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -28,6 +30,11 @@ final class CpuBudget {
     static final class Snapshot {
         final Map<Long, Long> threadCpuNanos = new HashMap<>();
         final Map<Long, String> threadNames = new HashMap<>();
+
+        /** CPU of the JVM's native GC and JIT threads by thread id (Linux; empty elsewhere). */
+        final Map<Long, Long> jvmThreadCpuNanos = new HashMap<>();
+
+        final Map<Long, String> jvmThreadKinds = new HashMap<>();
         long processCpuNanos;
         long mariaDbCpuNanos;
         long machineCpuNanos;
@@ -78,6 +85,8 @@ final class CpuBudget {
             Snapshot end = take(mariaDbPid);
             seen.threadCpuNanos.forEach(end.threadCpuNanos::putIfAbsent);
             seen.threadNames.forEach(end.threadNames::putIfAbsent);
+            seen.jvmThreadCpuNanos.forEach(end.jvmThreadCpuNanos::putIfAbsent);
+            seen.jvmThreadKinds.forEach(end.jvmThreadKinds::putIfAbsent);
             return between(start, end);
         }
 
@@ -126,6 +135,56 @@ final class CpuBudget {
                 s.threadNames.put(info.getThreadId(), info.getThreadName());
             }
         }
+        sampleJvmThreads(s);
+    }
+
+    /** Kind of a native JVM thread whose CPU {@link #between} reports apart. */
+    static final String GC = "gc";
+
+    static final String JIT = "jit";
+
+    /**
+     * The JVM's own GC and JIT threads, which {@link ThreadMXBean} does not list, from {@code
+     * /proc/self/task} (their CPU would otherwise be one unexplained remainder). Compiler threads
+     * come and go, so the recorder keeps what it saw.
+     */
+    private static void sampleJvmThreads(Snapshot s) {
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path task : tasks) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException e) {
+                    continue; // the thread ended
+                }
+                int close = stat.lastIndexOf(')');
+                String kind = jvmThreadKind(stat.substring(stat.indexOf('(') + 1, close));
+                if (kind == null) {
+                    continue;
+                }
+                String[] f = stat.substring(close + 2).split(" ");
+                long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+                long tid = Long.parseLong(task.getFileName().toString());
+                s.jvmThreadCpuNanos.put(tid, (long) (ticks / TICKS_PER_SECOND * 1e9));
+                s.jvmThreadKinds.put(tid, kind);
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux, or /proc unreadable: the JVM's CPU stays one remainder.
+        }
+    }
+
+    /**
+     * {@link #GC} or {@link #JIT} for the native name of a HotSpot GC or compiler thread (names are
+     * cut to 15 characters: {@code C2 CompilerThre}), else {@code null}.
+     */
+    static String jvmThreadKind(String nativeName) {
+        if (nativeName.startsWith("C1 CompilerThre") || nativeName.startsWith("C2 CompilerThre")) {
+            return JIT;
+        }
+        if (nativeName.startsWith("GC Thread") || nativeName.startsWith("G1 ")) {
+            return GC;
+        }
+        return null;
     }
 
     /** CPU seconds per part between two snapshots, largest first; plus {@code wall}. */
@@ -142,7 +201,39 @@ final class CpuBudget {
             parts.merge(part(b.threadNames.get(e.getKey())), seconds, Double::sum);
         }
         double jvm = (b.processCpuNanos - a.processCpuNanos) / 1e9 - threadsTotal;
-        if (jvm > 0) {
+        double gc = 0;
+        double jit = 0;
+        for (Map.Entry<Long, Long> e : b.jvmThreadCpuNanos.entrySet()) {
+            double seconds =
+                    (e.getValue() - a.jvmThreadCpuNanos.getOrDefault(e.getKey(), 0L)) / 1e9;
+            if (seconds > 0) {
+                if (GC.equals(b.jvmThreadKinds.get(e.getKey()))) {
+                    gc += seconds;
+                } else {
+                    jit += seconds;
+                }
+            }
+        }
+        if (jvm > 0 && gc + jit > 0) {
+            parts.put(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "JVM internals: garbage collection threads (%.1f s of pauses and"
+                                    + " concurrent cycles)",
+                            (b.gcMillis - a.gcMillis) / 1e3),
+                    gc);
+            parts.put(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "JVM internals: JIT compiler threads (%.1f s of compiler time)",
+                            (b.jitMillis - a.jitMillis) / 1e3),
+                    jit);
+            if (jvm - gc - jit > 0) {
+                parts.put(
+                        "JVM internals: other VM threads (VM Thread, periodic tasks)",
+                        jvm - gc - jit);
+            }
+        } else if (jvm > 0) {
             // JVM-internal threads (GC workers, JIT compilers) are not visible as Java threads.
             parts.merge(
                     String.format(

@@ -1,0 +1,57 @@
+package io.dbtransfer.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The CPU split finds this JVM's own GC and JIT threads by the names HotSpot gives them. */
+class CpuBudgetTest {
+
+    @Test
+    void findsTheCompilerAndGcThreadsOfThisJvm() {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "needs Linux /proc");
+        CpuBudget.Snapshot s = CpuBudget.take(0);
+        assertThat(s.jvmThreadKinds).containsValue(CpuBudget.JIT);
+        boolean serial =
+                ManagementFactory.getGarbageCollectorMXBeans().stream()
+                        .map(GarbageCollectorMXBean::getName)
+                        .anyMatch(n -> n.equals("Copy") || n.equals("MarkSweepCompact"));
+        assumeTrue(!serial, "the serial collector runs in the VM thread, not in GC threads");
+        assertThat(s.jvmThreadKinds).containsValue(CpuBudget.GC);
+    }
+
+    @Test
+    void theJvmsCpuIsSplitIntoGcJitAndTheRest() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "needs Linux /proc");
+        CpuBudget.Snapshot before = CpuBudget.take(0);
+        // Work for the collector: garbage, then full collections.
+        List<byte[]> keep = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            for (int i = 0; i < 20_000; i++) {
+                keep.add(new byte[1024]);
+            }
+            keep.clear();
+            System.gc();
+        }
+        Map<String, Double> parts = CpuBudget.between(before, CpuBudget.take(0));
+        double internals =
+                parts.entrySet().stream()
+                        .filter(e -> e.getKey().startsWith("JVM internals"))
+                        .mapToDouble(Map.Entry::getValue)
+                        .sum();
+        assertThat(parts.keySet())
+                .noneMatch(k -> k.startsWith("JVM internals: garbage collection (")); // old form
+        assertThat(parts.keySet())
+                .anyMatch(k -> k.startsWith("JVM internals: garbage collection threads"));
+        assertThat(internals).isGreaterThan(0);
+    }
+}
