@@ -35,6 +35,7 @@ final class CpuBudget {
         final Map<Long, Long> jvmThreadCpuNanos = new HashMap<>();
 
         final Map<Long, String> jvmThreadKinds = new HashMap<>();
+        final Map<Long, String> jvmThreadNames = new HashMap<>();
         long processCpuNanos;
         long mariaDbCpuNanos;
         long machineCpuNanos;
@@ -87,6 +88,7 @@ final class CpuBudget {
             seen.threadNames.forEach(end.threadNames::putIfAbsent);
             seen.jvmThreadCpuNanos.forEach(end.jvmThreadCpuNanos::putIfAbsent);
             seen.jvmThreadKinds.forEach(end.jvmThreadKinds::putIfAbsent);
+            seen.jvmThreadNames.forEach(end.jvmThreadNames::putIfAbsent);
             return between(start, end);
         }
 
@@ -158,7 +160,8 @@ final class CpuBudget {
                     continue; // the thread ended
                 }
                 int close = stat.lastIndexOf(')');
-                String kind = jvmThreadKind(stat.substring(stat.indexOf('(') + 1, close));
+                String name = stat.substring(stat.indexOf('(') + 1, close);
+                String kind = jvmThreadKind(name);
                 if (kind == null) {
                     continue;
                 }
@@ -167,10 +170,33 @@ final class CpuBudget {
                 long tid = Long.parseLong(task.getFileName().toString());
                 s.jvmThreadCpuNanos.put(tid, (long) (ticks / TICKS_PER_SECOND * 1e9));
                 s.jvmThreadKinds.put(tid, kind);
+                s.jvmThreadNames.put(tid, name);
             }
         } catch (IOException | RuntimeException e) {
             // Not Linux, or /proc unreadable: the JVM's CPU stays one remainder.
         }
+    }
+
+    /** What a HotSpot GC thread does, by the start of its native name (G1, Parallel). */
+    private static final Map<String, String> GC_WORK = new LinkedHashMap<>();
+
+    static {
+        GC_WORK.put("GC Thread", "parallel workers (mostly pauses)");
+        GC_WORK.put("G1 Conc", "concurrent marking");
+        GC_WORK.put("G1 Main Marker", "concurrent marking");
+        GC_WORK.put("G1 Refine", "remembered-set refinement");
+    }
+
+    /** The {@link #GC_WORK} of a GC thread's native name ("other" for the rest). */
+    static String gcWork(String nativeName) {
+        if (nativeName != null) {
+            for (Map.Entry<String, String> w : GC_WORK.entrySet()) {
+                if (nativeName.startsWith(w.getKey())) {
+                    return w.getValue();
+                }
+            }
+        }
+        return "other";
     }
 
     /**
@@ -203,12 +229,17 @@ final class CpuBudget {
         double jvm = (b.processCpuNanos - a.processCpuNanos) / 1e9 - threadsTotal;
         double gc = 0;
         double jit = 0;
+        Map<String, Double> gcWork = new LinkedHashMap<>();
+        for (String work : GC_WORK.values()) {
+            gcWork.put(work, 0.0);
+        }
         for (Map.Entry<Long, Long> e : b.jvmThreadCpuNanos.entrySet()) {
             double seconds =
                     (e.getValue() - a.jvmThreadCpuNanos.getOrDefault(e.getKey(), 0L)) / 1e9;
             if (seconds > 0) {
                 if (GC.equals(b.jvmThreadKinds.get(e.getKey()))) {
                     gc += seconds;
+                    gcWork.merge(gcWork(b.jvmThreadNames.get(e.getKey())), seconds, Double::sum);
                 } else {
                     jit += seconds;
                 }
@@ -219,8 +250,18 @@ final class CpuBudget {
                     String.format(
                             java.util.Locale.ROOT,
                             "JVM internals: garbage collection threads (%.1f s of pauses and"
-                                    + " concurrent cycles)",
-                            (b.gcMillis - a.gcMillis) / 1e3),
+                                    + " concurrent cycles; CPU s: %s)",
+                            (b.gcMillis - a.gcMillis) / 1e3,
+                            gcWork.entrySet().stream()
+                                    .filter(w -> w.getValue() > 0)
+                                    .map(
+                                            w ->
+                                                    String.format(
+                                                            java.util.Locale.ROOT,
+                                                            "%s %.1f",
+                                                            w.getKey(),
+                                                            w.getValue()))
+                                    .collect(java.util.stream.Collectors.joining(", "))),
                     gc);
             parts.put(
                     String.format(

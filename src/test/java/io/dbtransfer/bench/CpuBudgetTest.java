@@ -27,6 +27,12 @@ class CpuBudgetTest {
                         .anyMatch(n -> n.equals("Copy") || n.equals("MarkSweepCompact"));
         assumeTrue(!serial, "the serial collector runs in the VM thread, not in GC threads");
         assertThat(s.jvmThreadKinds).containsValue(CpuBudget.GC);
+        boolean g1 =
+                ManagementFactory.getGarbageCollectorMXBeans().stream()
+                        .anyMatch(gc -> gc.getName().startsWith("G1"));
+        assumeTrue(g1, "the GC work split names G1's threads");
+        assertThat(s.jvmThreadNames.values().stream().map(CpuBudget::gcWork))
+                .contains("parallel workers (mostly pauses)", "concurrent marking");
     }
 
     @Test
