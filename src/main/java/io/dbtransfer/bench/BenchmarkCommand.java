@@ -6,7 +6,6 @@ import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.dialect.PostgresDialect;
 import io.dbtransfer.embedded.EmbeddedMariaDb;
 import io.dbtransfer.embedded.EmbeddedPostgres;
-import io.dbtransfer.embedded.MongoEmulator;
 import io.dbtransfer.mapping.CanonicalValues;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ChangeRecord;
@@ -63,6 +62,16 @@ public final class BenchmarkCommand {
     private final List<Variant> variants;
     private final String variantKeys;
     private final boolean postgres;
+    private boolean inProcessEmulator;
+
+    /**
+     * Runs the emulator in this JVM, as before 2026-12-04 (default: a JVM of its own, see {@link
+     * BenchmarkEmulator}).
+     */
+    public BenchmarkCommand inProcessEmulator(boolean inProcess) {
+        this.inProcessEmulator = inProcess;
+        return this;
+    }
 
     public BenchmarkCommand(
             int docs,
@@ -95,14 +104,18 @@ public final class BenchmarkCommand {
                 + variantLive.toSeconds()
                 + "s --variants "
                 + variantKeys
-                + (postgres ? "" : " --no-postgresql");
+                + (postgres ? "" : " --no-postgresql")
+                + (inProcessEmulator ? " --in-process-emulator" : "");
     }
 
     public int run() throws Exception {
         long started = System.currentTimeMillis();
         Path work = Files.createDirectories(Path.of("target/benchmark"));
         say("Starting the MongoDB emulator and MariaDB");
-        try (MongoEmulator mongoServer = MongoEmulator.start();
+        try (BenchmarkEmulator mongoServer =
+                        inProcessEmulator
+                                ? BenchmarkEmulator.inThisJvm()
+                                : BenchmarkEmulator.start(work.resolve("emulator"));
                 AutoCloseableDb maria =
                         new AutoCloseableDb(EmbeddedMariaDb.start(work.resolve("mariadb")));
                 // The harness's own client waits long: reloading 1M documents between variants
@@ -262,6 +275,7 @@ public final class BenchmarkCommand {
                     md,
                     Report.markdown(
                             commandLine(),
+                            mongoServer.where(),
                             docs,
                             load,
                             source,

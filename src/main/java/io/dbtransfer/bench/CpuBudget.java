@@ -38,6 +38,10 @@ final class CpuBudget {
         final Map<Long, String> jvmThreadNames = new HashMap<>();
         long processCpuNanos;
         long mariaDbCpuNanos;
+
+        /** CPU of each {@link #trackProcess tracked} process, by its line's name. */
+        final Map<String, Long> trackedCpuNanos = new HashMap<>();
+
         long machineCpuNanos;
         long gcMillis;
         long jitMillis;
@@ -101,6 +105,20 @@ final class CpuBudget {
 
     static final long SAMPLE_MS = 100;
 
+    /**
+     * Other processes of the benchmark (besides MariaDB) whose CPU has a line of its own, by that
+     * line's name: the emulator when it runs in a JVM of its own ({@link EmulatorProcess}).
+     */
+    private static final Map<String, Long> TRACKED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static void trackProcess(String part, long pid) {
+        TRACKED.put(part, pid);
+    }
+
+    static void untrackProcess(String part) {
+        TRACKED.remove(part);
+    }
+
     private CpuBudget() {}
 
     static Snapshot take(long mariaDbPid) {
@@ -121,6 +139,7 @@ final class CpuBudget {
             s.processCpuNanos = ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
         }
         s.mariaDbCpuNanos = processCpuNanos(mariaDbPid);
+        TRACKED.forEach((part, pid) -> s.trackedCpuNanos.put(part, processCpuNanos(pid)));
         s.machineCpuNanos = machineCpuNanos();
         return s;
     }
@@ -294,6 +313,14 @@ final class CpuBudget {
         double ours =
                 (b.processCpuNanos - a.processCpuNanos + b.mariaDbCpuNanos - a.mariaDbCpuNanos)
                         / 1e9;
+        for (Map.Entry<String, Long> e : b.trackedCpuNanos.entrySet()) {
+            Long before = a.trackedCpuNanos.get(e.getKey());
+            if (before != null && e.getValue() > 0) {
+                double seconds = (e.getValue() - before) / 1e9;
+                parts.put(e.getKey(), seconds);
+                ours += seconds;
+            }
+        }
         double machine = (b.machineCpuNanos - a.machineCpuNanos) / 1e9;
         if (b.machineCpuNanos > 0 && machine > ours) {
             parts.put(OTHER_PROCESSES, machine - ours);

@@ -15,6 +15,7 @@ final class Report {
 
     static String markdown(
             String commandLine,
+            String emulatorWhere,
             int docs,
             Measurement load,
             Measurement source,
@@ -40,8 +41,9 @@ final class Report {
                 .append("; Flink ")
                 .append(EnvironmentInformation.getVersion())
                 .append(
-                        ", Flink CDC 3.5.0; source: DBtransfer's MongoDB emulator (in process);"
-                                + " target: embedded MariaDB 11.4. Everything (emulator, MariaDB, Flink"
+                        ", Flink CDC 3.5.0; source: DBtransfer's MongoDB emulator ("
+                                + emulatorWhere
+                                + "); target: embedded MariaDB 11.4. Everything (emulator, MariaDB, Flink"
                                 + " MiniCluster) shares these cores, and every figure compared below was"
                                 + " measured in this same run.\n\n");
         md.append(

@@ -102,6 +102,14 @@ final class BenchmarkCommands {
                                 + " and the baseline job against embedded PostgreSQL).")
         boolean noPostgres;
 
+        @Option(
+                names = "--in-process-emulator",
+                description =
+                        "Run the MongoDB emulator in the benchmark's JVM (as before 2026-12-04)"
+                                + " instead of a JVM of its own; its heap is then marked by the"
+                                + " measured JVM's collector.")
+        boolean inProcessEmulator;
+
         @Override
         public Integer call() throws Exception {
             Main.requireEmbeddedServers("benchmark");
@@ -116,6 +124,7 @@ final class BenchmarkCommands {
                             out,
                             variants != null ? variants : noTradeoffs ? "baseline" : null,
                             !noPostgres)
+                    .inProcessEmulator(inProcessEmulator)
                     .run();
         }
     }
