@@ -73,13 +73,14 @@ public final class DocumentNormalizer implements Serializable {
         final Plan[] children;
         final int extraIndex;
 
-        /** Every table below this one, depth first (the order the sink expects). */
+        /** Every table below the root, depth first (the order the sink expects). */
         final List<TableSpec> descendants;
 
-        /** This table's index in its root's {@link #descendants} (-1 for the root). */
-        int descendantIndex = -1;
+        /** This table's index in {@link #descendants} (-1 for the root). */
+        final int descendantIndex;
 
-        private Plan(TableSpec table) {
+        /** The plan of {@code table}, one of {@code descendants} or their root. */
+        private Plan(TableSpec table, List<TableSpec> descendants) {
             this.table = table;
             columnSteps = new String[table.columns.size()][];
             for (int i = 0; i < columnSteps.length; i++) {
@@ -92,23 +93,15 @@ public final class DocumentNormalizer implements Serializable {
             arraySteps = table.arrayPath == null ? null : split(table.arrayPath);
             children = new Plan[table.children.size()];
             for (int i = 0; i < children.length; i++) {
-                children[i] = new Plan(table.children.get(i));
+                children[i] = new Plan(table.children.get(i), descendants);
             }
             extraIndex = TableSpec.extraIndex(table);
-            descendants = TableSpec.descendants(table);
+            this.descendants = descendants;
+            descendantIndex = descendants.indexOf(table);
         }
 
         static Plan of(TableSpec root) {
-            Plan plan = new Plan(root);
-            plan.numberDescendants(plan.descendants);
-            return plan;
-        }
-
-        private void numberDescendants(List<TableSpec> order) {
-            for (Plan child : children) {
-                child.descendantIndex = order.indexOf(child.table);
-                child.numberDescendants(order);
-            }
+            return new Plan(root, TableSpec.descendants(root));
         }
     }
 
