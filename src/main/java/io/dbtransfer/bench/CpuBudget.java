@@ -34,8 +34,9 @@ final class CpuBudget {
         /** CPU of the JVM's native GC and JIT threads by thread id (Linux; empty elsewhere). */
         final Map<Long, Long> jvmThreadCpuNanos = new HashMap<>();
 
-        final Map<Long, String> jvmThreadKinds = new HashMap<>();
+        /** Their native names ({@link #jvmThreadKind} tells GC from JIT). */
         final Map<Long, String> jvmThreadNames = new HashMap<>();
+
         long processCpuNanos;
         long mariaDbCpuNanos;
 
@@ -91,7 +92,6 @@ final class CpuBudget {
             seen.threadCpuNanos.forEach(end.threadCpuNanos::putIfAbsent);
             seen.threadNames.forEach(end.threadNames::putIfAbsent);
             seen.jvmThreadCpuNanos.forEach(end.jvmThreadCpuNanos::putIfAbsent);
-            seen.jvmThreadKinds.forEach(end.jvmThreadKinds::putIfAbsent);
             seen.jvmThreadNames.forEach(end.jvmThreadNames::putIfAbsent);
             return between(start, end);
         }
@@ -107,7 +107,7 @@ final class CpuBudget {
 
     /**
      * Other processes of the benchmark (besides MariaDB) whose CPU has a line of its own, by that
-     * line's name: the emulator when it runs in a JVM of its own ({@link EmulatorProcess}).
+     * line's name: the emulator when it runs in a JVM of its own ({@link BenchmarkEmulator}).
      */
     private static final Map<String, Long> TRACKED = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -178,17 +178,12 @@ final class CpuBudget {
                 } catch (IOException e) {
                     continue; // the thread ended
                 }
-                int close = stat.lastIndexOf(')');
-                String name = stat.substring(stat.indexOf('(') + 1, close);
-                String kind = jvmThreadKind(name);
-                if (kind == null) {
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (jvmThreadKind(name) == null) {
                     continue;
                 }
-                String[] f = stat.substring(close + 2).split(" ");
-                long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
                 long tid = Long.parseLong(task.getFileName().toString());
-                s.jvmThreadCpuNanos.put(tid, (long) (ticks / TICKS_PER_SECOND * 1e9));
-                s.jvmThreadKinds.put(tid, kind);
+                s.jvmThreadCpuNanos.put(tid, statCpuNanos(stat));
                 s.jvmThreadNames.put(tid, name);
             }
         } catch (IOException | RuntimeException e) {
@@ -256,7 +251,7 @@ final class CpuBudget {
             double seconds =
                     (e.getValue() - a.jvmThreadCpuNanos.getOrDefault(e.getKey(), 0L)) / 1e9;
             if (seconds > 0) {
-                if (GC.equals(b.jvmThreadKinds.get(e.getKey()))) {
+                if (GC.equals(jvmThreadKind(b.jvmThreadNames.get(e.getKey())))) {
                     gc += seconds;
                     gcWork.merge(gcWork(b.jvmThreadNames.get(e.getKey())), seconds, Double::sum);
                 } else {
@@ -389,13 +384,17 @@ final class CpuBudget {
             return 0;
         }
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            // Fields after the command name in parentheses (which may contain spaces).
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
-            return (long) (ticks / TICKS_PER_SECOND * 1e9);
+            return statCpuNanos(Files.readString(Path.of("/proc/" + pid + "/stat")));
         } catch (Exception e) {
             return 0;
         }
+    }
+
+    /** User + system CPU in a {@code /proc/<pid>/stat} or {@code /proc/<pid>/task/<tid>/stat}. */
+    private static long statCpuNanos(String stat) {
+        // Fields after the command name in parentheses (which may contain spaces).
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+        return (long) (ticks / TICKS_PER_SECOND * 1e9);
     }
 }

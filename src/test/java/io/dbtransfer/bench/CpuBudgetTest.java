@@ -20,13 +20,15 @@ class CpuBudgetTest {
     void findsTheCompilerAndGcThreadsOfThisJvm() {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "needs Linux /proc");
         CpuBudget.Snapshot s = CpuBudget.take(0);
-        assertThat(s.jvmThreadKinds).containsValue(CpuBudget.JIT);
+        assertThat(s.jvmThreadNames.values().stream().map(CpuBudget::jvmThreadKind))
+                .contains(CpuBudget.JIT);
         boolean serial =
                 ManagementFactory.getGarbageCollectorMXBeans().stream()
                         .map(GarbageCollectorMXBean::getName)
                         .anyMatch(n -> n.equals("Copy") || n.equals("MarkSweepCompact"));
         assumeTrue(!serial, "the serial collector runs in the VM thread, not in GC threads");
-        assertThat(s.jvmThreadKinds).containsValue(CpuBudget.GC);
+        assertThat(s.jvmThreadNames.values().stream().map(CpuBudget::jvmThreadKind))
+                .contains(CpuBudget.GC);
         boolean g1 =
                 ManagementFactory.getGarbageCollectorMXBeans().stream()
                         .anyMatch(gc -> gc.getName().startsWith("G1"));
