@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * {@code bin/dbtransfer benchmark}: the raw ceilings, the closed-database baseline, a live
@@ -177,10 +178,7 @@ public final class BenchmarkCommand {
             }
             // On the console too, so that a run that fails later keeps them.
             for (Measurement m : List.of(source, normalize, insert, loadData)) {
-                say(
-                        String.format(
-                                "   %s: %,d in %.1f s = %,.0f/s",
-                                m.name, m.items, m.nanos / 1e9, m.items / (m.nanos / 1e9)));
+                say(m);
             }
             if (!postgres) {
                 // Not needed again: at 1M documents these rows held over a GB of the heap the
@@ -254,13 +252,7 @@ public final class BenchmarkCommand {
                 results.add(r);
             }
             Measurement insertAfter = insertAgain(maria.db, table, config, n);
-            say(
-                    String.format(
-                            "   %s: %,d in %.1f s = %,.0f/s",
-                            insertAfter.name,
-                            insertAfter.items,
-                            insertAfter.seconds(),
-                            insertAfter.perSecond()));
+            say(insertAfter);
             PostgresColumn pg =
                     postgres
                             ? postgresColumn(work, base, db, reviews, rows, table, variants.get(0))
@@ -395,12 +387,12 @@ public final class BenchmarkCommand {
                 }
             }
             ReviewDocuments generator = new ReviewDocuments(1);
-            List<BsonDocument> documents = new ArrayList<>(docs);
-            for (int i = 0; i < docs; i++) {
-                documents.add(generator.next().toBsonDocument());
-            }
+            Iterable<BsonDocument> documents =
+                    () ->
+                            Stream.generate(() -> generator.next().toBsonDocument())
+                                    .limit(docs)
+                                    .iterator();
             List<RowChange> rows = normalizeAll(documents, config);
-            documents = null;
             Measurement m = Ceilings.insert(c, table, rows, 1L, 1000);
             return new Measurement(
                     "sink ceiling: multi-row INSERT, again after the jobs",
@@ -434,6 +426,14 @@ public final class BenchmarkCommand {
 
     private static void say(String s) {
         System.out.println(s);
+    }
+
+    /** One measurement on the console (run-tradeoffs reads the INSERT ceilings' lines). */
+    private static void say(Measurement m) {
+        say(
+                String.format(
+                        "   %s: %,d in %.1f s = %,.0f/s",
+                        m.name, m.items, m.seconds(), m.perSecond()));
     }
 
     /** Closes the embedded MariaDB with the other resources. */
