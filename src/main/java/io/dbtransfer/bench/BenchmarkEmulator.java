@@ -24,8 +24,15 @@ final class BenchmarkEmulator implements AutoCloseable {
     /** Heap of the emulator's JVM ({@code -Ddbtransfer.bench.emulator-heap}, default 8g). */
     static final String HEAP = System.getProperty("dbtransfer.bench.emulator-heap", "8g");
 
+    /**
+     * More options for the emulator's JVM, separated by spaces ({@code
+     * -Ddbtransfer.bench.emulator-jvm-options}, e.g. a flight recording or GC settings to try).
+     */
+    static final String JVM_OPTIONS =
+            System.getProperty("dbtransfer.bench.emulator-jvm-options", "");
+
     /** The name of its line in the CPU table. */
-    static final String CPU_PART = "MongoDB emulator (separate process, its GC included)";
+    static final String CPU_PART = "MongoDB emulator (separate process)";
 
     private final Process process;
     private final MongoEmulator inProcess;
@@ -58,6 +65,11 @@ final class BenchmarkEmulator implements AutoCloseable {
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-Xmx" + HEAP);
         command.add("-Xlog:gc:file=" + dir.resolve("emulator-gc.log")); // its collections, to read
+        for (String option : JVM_OPTIONS.trim().split("\\s+")) {
+            if (!option.isEmpty()) {
+                command.add(option);
+            }
+        }
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("--add-opens") || arg.startsWith("--add-exports")) {
                 command.add(arg);

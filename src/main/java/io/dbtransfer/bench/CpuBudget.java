@@ -43,6 +43,12 @@ final class CpuBudget {
         /** CPU of each {@link #trackProcess tracked} process, by its line's name. */
         final Map<String, Long> trackedCpuNanos = new HashMap<>();
 
+        /**
+         * CPU of a tracked JVM's GC threads by its line's name, then by {@link #gcWork} (empty when
+         * it is not a HotSpot JVM or {@code /proc} is unreadable).
+         */
+        final Map<String, Map<String, Long>> trackedGcNanos = new HashMap<>();
+
         long machineCpuNanos;
         long gcMillis;
         long jitMillis;
@@ -139,7 +145,11 @@ final class CpuBudget {
             s.processCpuNanos = ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
         }
         s.mariaDbCpuNanos = processCpuNanos(mariaDbPid);
-        TRACKED.forEach((part, pid) -> s.trackedCpuNanos.put(part, processCpuNanos(pid)));
+        TRACKED.forEach(
+                (part, pid) -> {
+                    s.trackedCpuNanos.put(part, processCpuNanos(pid));
+                    s.trackedGcNanos.put(part, gcThreadCpuNanos(pid));
+                });
         s.machineCpuNanos = machineCpuNanos();
         return s;
     }
@@ -189,6 +199,32 @@ final class CpuBudget {
         } catch (IOException | RuntimeException e) {
             // Not Linux, or /proc unreadable: the JVM's CPU stays one remainder.
         }
+    }
+
+    /**
+     * CPU of another JVM's GC threads by {@link #gcWork}, from {@code /proc/<pid>/task}. GC threads
+     * live as long as their JVM, so two readings subtract without a sampler.
+     */
+    static Map<String, Long> gcThreadCpuNanos(long pid) {
+        Map<String, Long> byWork = new HashMap<>();
+        try (DirectoryStream<Path> tasks =
+                Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException e) {
+                    continue; // the thread ended
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (GC.equals(jvmThreadKind(name))) {
+                    byWork.merge(gcWork(name), statCpuNanos(stat), Long::sum);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux, or the process ended: its CPU stays one line.
+        }
+        return byWork;
     }
 
     /** What a HotSpot GC thread does, by the start of its native name (G1, Parallel). */
@@ -266,16 +302,7 @@ final class CpuBudget {
                             "JVM internals: garbage collection threads (%.1f s of pauses and"
                                     + " concurrent cycles; CPU s: %s)",
                             (b.gcMillis - a.gcMillis) / 1e3,
-                            gcWork.entrySet().stream()
-                                    .filter(w -> w.getValue() > 0)
-                                    .map(
-                                            w ->
-                                                    String.format(
-                                                            java.util.Locale.ROOT,
-                                                            "%s %.1f",
-                                                            w.getKey(),
-                                                            w.getValue()))
-                                    .collect(java.util.stream.Collectors.joining(", "))),
+                            workText(gcWork)),
                     gc);
             parts.put(
                     String.format(
@@ -312,8 +339,28 @@ final class CpuBudget {
             Long before = a.trackedCpuNanos.get(e.getKey());
             if (before != null && e.getValue() > 0) {
                 double seconds = (e.getValue() - before) / 1e9;
-                parts.put(e.getKey(), seconds);
                 ours += seconds;
+                Map<String, Double> itsGcWork = new LinkedHashMap<>();
+                Map<String, Long> gcBefore = a.trackedGcNanos.getOrDefault(e.getKey(), Map.of());
+                b.trackedGcNanos
+                        .getOrDefault(e.getKey(), Map.of())
+                        .forEach(
+                                (work, nanos) ->
+                                        itsGcWork.put(
+                                                work,
+                                                (nanos - gcBefore.getOrDefault(work, 0L)) / 1e9));
+                double itsGc = itsGcWork.values().stream().mapToDouble(Double::doubleValue).sum();
+                if (itsGc > 0 && itsGc <= seconds) {
+                    parts.put(
+                            e.getKey()
+                                    + ": its garbage collection threads (CPU s: "
+                                    + workText(itsGcWork)
+                                    + ")",
+                            itsGc);
+                    parts.put(e.getKey() + ": its other threads", seconds - itsGc);
+                } else {
+                    parts.put(e.getKey(), seconds);
+                }
             }
         }
         double machine = (b.machineCpuNanos - a.machineCpuNanos) / 1e9;
@@ -325,6 +372,15 @@ final class CpuBudget {
                 .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                 .forEach(e -> sorted.put(e.getKey(), e.getValue()));
         return sorted;
+    }
+
+    /** "concurrent marking 37.3, parallel workers 3.1": the GC work with CPU, in CPU seconds. */
+    private static String workText(Map<String, Double> gcWork) {
+        return gcWork.entrySet().stream()
+                .filter(w -> w.getValue() > 0)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .map(w -> String.format(java.util.Locale.ROOT, "%s %.1f", w.getKey(), w.getValue()))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** The part that is not the benchmark's: other processes on the machine. */
