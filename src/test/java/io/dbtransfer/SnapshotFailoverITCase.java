@@ -1,6 +1,7 @@
 package io.dbtransfer;
 
 import io.dbtransfer.pipeline.MigrationJob;
+import io.dbtransfer.pipeline.OperatorUids;
 import io.dbtransfer.testing.Eventually;
 import io.dbtransfer.testing.IndependentOracle;
 import io.dbtransfer.testing.LiveTraffic;
@@ -12,6 +13,7 @@ import io.dbtransfer.testing.TestDurations;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.restartstrategy.RestartStrategies;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.executiongraph.AccessExecutionJobVertex;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
@@ -19,6 +21,7 @@ import org.apache.flink.test.junit5.InjectMiniCluster;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -101,6 +104,34 @@ class SnapshotFailoverITCase {
         MigrationFixture f = fixture("snapdel", delivery).set("reconcile.enabled", "false");
         JobClient job = run(f, cluster, true);
         try {
+            ORACLE.awaitEqual(f.mongo(), f.mysqlUrl, TestDurations.MEDIUM);
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    /**
+     * Four snapshot readers for two processing subtasks ({@code source.parallelism}, which overlaps
+     * one reader's chunk read with another's processing): the kill, the re-reads and the deletes
+     * during the snapshot must come out as with one reader per subtask.
+     */
+    @Test
+    void moreSnapshotReadersThanProcessingSubtasksLoseNothing(
+            @InjectMiniCluster MiniCluster cluster) throws Exception {
+        MigrationFixture f =
+                fixture("snapreaders", "exactly-once")
+                        .set("reconcile.enabled", "false")
+                        .set("source.parallelism", "4");
+        JobClient job = run(f, cluster, true);
+        try {
+            AccessExecutionJobVertex source =
+                    cluster.getExecutionGraph(job.getJobID())
+                            .get()
+                            .getVerticesTopologically()
+                            .iterator()
+                            .next();
+            assertThat(source.getName()).contains(OperatorUids.sourceName("docs"));
+            assertThat(source.getParallelism()).isEqualTo(4);
             ORACLE.awaitEqual(f.mongo(), f.mysqlUrl, TestDurations.MEDIUM);
         } finally {
             job.cancel().get();

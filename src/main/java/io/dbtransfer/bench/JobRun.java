@@ -189,6 +189,7 @@ final class JobRun {
         settings.put("sink.batch-size", String.valueOf(variant.batchSize));
         settings.put("reconcile.enabled", String.valueOf(variant.reconcile));
         settings.put("sink.transaction-prefix", "bench-" + Math.abs(mysqlUrl.hashCode() % 100000));
+        settings.putAll(variant.settings);
         JobConfig config = JobConfig.fromMap(settings, Map.of());
 
         Configuration conf = new Configuration();

@@ -24,6 +24,9 @@ final class Variant {
      */
     final String backlogInterval;
 
+    /** Job settings this variant adds (e.g. {@code source.parallelism}), in the order given. */
+    final Map<String, String> settings;
+
     /** What the report calls this variant. */
     final String name;
 
@@ -35,7 +38,8 @@ final class Variant {
             boolean injectFailure,
             boolean reconcile,
             String stateBackend,
-            String backlogInterval) {
+            String backlogInterval,
+            Map<String, String> settings) {
         this.delivery = delivery;
         this.parallelism = parallelism;
         this.checkpointInterval = checkpointInterval;
@@ -44,9 +48,12 @@ final class Variant {
         this.reconcile = reconcile;
         this.stateBackend = stateBackend;
         this.backlogInterval = backlogInterval;
+        this.settings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(settings));
+        StringBuilder extra = new StringBuilder();
+        settings.forEach((k, v) -> extra.append("; ").append(k).append(": ").append(v));
         this.name =
                 String.format(
-                        "%s, p=%d, checkpoint %s, batch %d%s%s; %s, snapshot checkpoints %s",
+                        "%s, p=%d, checkpoint %s, batch %d%s%s; %s, snapshot checkpoints %s%s",
                         delivery,
                         parallelism,
                         checkpointInterval,
@@ -54,7 +61,8 @@ final class Variant {
                         injectFailure ? ", failure mid-snapshot" : "",
                         reconcile ? "" : ", reconciliation off",
                         stateBackend.equals("rocksdb") ? "RocksDB incremental" : "heap state",
-                        backlogInterval == null ? "at that interval" : "every " + backlogInterval);
+                        backlogInterval == null ? "at that interval" : "every " + backlogInterval,
+                        extra);
     }
 
     /**
@@ -73,7 +81,8 @@ final class Variant {
                 false,
                 true,
                 System.getProperty("dbtransfer.bench.state-backend", "rocksdb"),
-                backlog.isBlank() ? null : backlog);
+                backlog.isBlank() ? null : backlog,
+                Map.of());
     }
 
     /**
@@ -98,6 +107,12 @@ final class Variant {
         all.put("heap-backlog-off", b.state("hashmap", null));
         all.put("rocksdb", b.state("rocksdb", b.backlogInterval));
         all.put("rocksdb-backlog-off", b.state("rocksdb", null));
+        // More snapshot readers than processing subtasks (Flink CDC reads a chunk whole, then
+        // hands it on): 4 readers of 64 MB chunks, and of 32 MB chunks (the same memory as 2).
+        all.put("source-p4", b.setting("source.parallelism", "4"));
+        all.put(
+                "source-p4-32mb",
+                b.setting("source.parallelism", "4").setting("source.split-size-mb", "32"));
         return all;
     }
 
@@ -139,7 +154,8 @@ final class Variant {
                 injectFailure,
                 reconcile,
                 stateBackend,
-                backlogInterval);
+                backlogInterval,
+                settings);
     }
 
     private Variant state(String backend, String backlog) {
@@ -151,7 +167,24 @@ final class Variant {
                 injectFailure,
                 reconcile,
                 backend,
-                backlog);
+                backlog,
+                settings);
+    }
+
+    /** This variant with one more job setting. */
+    private Variant setting(String key, String value) {
+        Map<String, String> more = new LinkedHashMap<>(settings);
+        more.put(key, value);
+        return new Variant(
+                delivery,
+                parallelism,
+                checkpointInterval,
+                batchSize,
+                injectFailure,
+                reconcile,
+                stateBackend,
+                backlogInterval,
+                more);
     }
 
     /**

@@ -476,6 +476,17 @@ public final class JobConfig implements Serializable {
         positive(c, JobOptions.SOURCE_BATCH_SIZE);
         positive(c, JobOptions.SOURCE_POLL_MAX_BATCH_SIZE);
         positive(c, JobOptions.MAX_PARALLELISM);
+        if (c.contains(JobOptions.SOURCE_PARALLELISM)) {
+            positive(c, JobOptions.SOURCE_PARALLELISM);
+            if (c.get(JobOptions.SOURCE_PARALLELISM) > c.get(JobOptions.MAX_PARALLELISM)) {
+                throw new ConfigException(
+                        "source.parallelism: "
+                                + c.get(JobOptions.SOURCE_PARALLELISM)
+                                + " is above job.max-parallelism ("
+                                + c.get(JobOptions.MAX_PARALLELISM)
+                                + "); lower it, or give a new job a higher max parallelism");
+            }
+        }
         if (c.get(JobOptions.SOURCE_STARTUP_MODE) == JobOptions.StartupMode.TIMESTAMP
                 && !c.contains(JobOptions.SOURCE_STARTUP_TIMESTAMP)) {
             throw new ConfigException(

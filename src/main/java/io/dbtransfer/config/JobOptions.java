@@ -147,6 +147,21 @@ public final class JobOptions {
                     .defaultValue(64)
                     .withDescription("Size of a snapshot chunk; chunks are read in parallel.");
 
+    public static final ConfigOption<Integer> SOURCE_PARALLELISM =
+            ConfigOptions.key("source.parallelism")
+                    .intType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Subtasks reading each collection (default: the job's parallelism)."
+                                    + " Flink CDC reads a whole snapshot chunk before it hands it"
+                                    + " on, and a subtask reads its next chunk only after the"
+                                    + " last one was processed: within one subtask reading and"
+                                    + " processing alternate, and more readers than processing"
+                                    + " subtasks overlap the two. Each reader holds one chunk"
+                                    + " (source.split-size-mb) in memory while it reads it, and"
+                                    + " the job needs as many slots as its largest parallelism."
+                                    + " At most job.max-parallelism.");
+
     public static final ConfigOption<Integer> SOURCE_BATCH_SIZE =
             ConfigOptions.key("source.batch-size")
                     .intType()
@@ -461,6 +476,7 @@ public final class JobOptions {
                     SOURCE_STARTUP_TIMESTAMP,
                     SOURCE_HEARTBEAT,
                     SOURCE_SPLIT_SIZE_MB,
+                    SOURCE_PARALLELISM,
                     SOURCE_BATCH_SIZE,
                     SOURCE_POLL_MAX_BATCH_SIZE,
                     SOURCE_POLL_AWAIT,

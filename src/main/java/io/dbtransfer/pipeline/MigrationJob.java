@@ -75,7 +75,8 @@ public final class MigrationJob {
                         config.get(JobOptions.MONGO_DATABASE),
                         config.collections()),
                 reconcile ? ReconcileSettings.from(config, snapshotVersion) : null,
-                config.resnapshots());
+                config.resnapshots(),
+                config.options().getOptional(JobOptions.SOURCE_PARALLELISM).orElse(0));
     }
 
     /** The real sinks: the exactly-once (or idempotent) change sink and the dead-letter table. */

@@ -73,13 +73,16 @@ public final class MigrationPipeline {
                 sinks,
                 snapshotEstimates,
                 reconcile,
-                Map.of());
+                Map.of(),
+                0);
     }
 
     /**
      * As above, with the re-snapshot generation of each collection's source ({@code
      * mongo.resnapshot}; absent: 0), which picks its uid ({@link OperatorUids#sourceUid(String,
-     * int)}).
+     * int)}), and the parallelism of each source ({@code source.parallelism}; 0: the
+     * environment's). A source may read with more subtasks than the rest of the job: the keyBy
+     * after it redistributes, so per-key order is that of one source subtask either way.
      */
     public static SingleOutputStreamOperator<RowChange> define(
             StreamExecutionEnvironment env,
@@ -88,12 +91,13 @@ public final class MigrationPipeline {
             PipelineSinks sinks,
             Map<String, Long> snapshotEstimates,
             ReconcileSettings reconcile,
-            Map<String, Integer> sourceGenerations) {
+            Map<String, Integer> sourceGenerations,
+            int sourceParallelism) {
         Preconditions.checkArgument(
                 !sourcesByCollection.isEmpty(), "at least one collection source is needed");
         DataStream<ChangeRecord> changes = null;
         for (Map.Entry<String, Source<ChangeRecord, ?, ?>> e : sourcesByCollection.entrySet()) {
-            DataStream<ChangeRecord> one =
+            SingleOutputStreamOperator<ChangeRecord> one =
                     env.fromSource(
                                     e.getValue(),
                                     WatermarkStrategy.noWatermarks(),
@@ -104,6 +108,9 @@ public final class MigrationPipeline {
                                             e.getKey(),
                                             sourceGenerations.getOrDefault(e.getKey(), 0)))
                             .name(OperatorUids.sourceName(e.getKey()));
+            if (sourceParallelism > 0) {
+                one.setParallelism(sourceParallelism);
+            }
             changes = changes == null ? one : changes.union(one);
         }
         return define(

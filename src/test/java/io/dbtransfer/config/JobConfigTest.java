@@ -74,6 +74,33 @@ class JobConfigTest {
     }
 
     @Test
+    void sourceParallelismIsOptionalPositiveAndWithinTheMaxParallelism(@TempDir Path dir)
+            throws Exception {
+        JobConfig unset = load(dir, BASE + "collections: [a]\n", Map.of());
+        assertThat(unset.options().getOptional(JobOptions.SOURCE_PARALLELISM)).isEmpty();
+        JobConfig four = load(dir, BASE + "collections: [a]\nsource.parallelism: 4\n", Map.of());
+        assertThat(four.get(JobOptions.SOURCE_PARALLELISM)).isEqualTo(4);
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        dir,
+                                        BASE + "collections: [a]\nsource.parallelism: 0\n",
+                                        Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("source.parallelism must be at least 1");
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        dir,
+                                        BASE
+                                                + "collections: [a]\njob.max-parallelism: 8\n"
+                                                + "source.parallelism: 9\n",
+                                        Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("source.parallelism: 9 is above job.max-parallelism (8)");
+    }
+
+    @Test
     void badValuesNameTheSetting(@TempDir Path dir) {
         assertThatThrownBy(
                         () ->
