@@ -211,7 +211,7 @@ final class EmulatedOplog implements Oplog {
             case "insert":
                 d.put("op", "i");
                 d.put("ns", ns);
-                d.put("o", entry.fullDocument().cloneDeeply());
+                d.put("o", entry.fullDocument());
                 break;
             case "replace":
             case "update":
@@ -219,8 +219,8 @@ final class EmulatedOplog implements Oplog {
                 d.put("ns", ns);
                 d.put(
                         "o",
-                        entry.fullDocument() != null
-                                ? entry.fullDocument().cloneDeeply()
+                        entry.fullDocumentBson() != null
+                                ? entry.fullDocument()
                                 : entry.updateDescription().cloneDeeply());
                 d.put("o2", new Document("_id", copy(entry.documentId())));
                 break;
@@ -295,7 +295,7 @@ final class EmulatedOplog implements Oplog {
             // The server reports every document of a batch, also those it rejected (duplicate
             // key): only the documents it actually stored (the same instances) are logged.
             if (id != null && storedDocument(collection, id) == document) {
-                append("insert", ns, copy(id), document.cloneDeeply(), null);
+                append("insert", ns, copy(id), document, null);
             }
         }
     }
@@ -319,7 +319,7 @@ final class EmulatedOplog implements Oplog {
                 continue;
             }
             if (replacement) {
-                append("replace", ns, copy(id), postImage.cloneDeeply(), null);
+                append("replace", ns, copy(id), postImage, null);
             } else {
                 append("update", ns, copy(id), null, updateDescription(update, postImage));
             }
@@ -509,7 +509,7 @@ final class EmulatedOplog implements Oplog {
         switch (entry.operationType()) {
             case "insert":
             case "replace":
-                event.put("fullDocument", entry.fullDocument().cloneDeeply());
+                event.put("fullDocument", entry.fullDocument());
                 break;
             case "update":
                 if (updateLookup) {
@@ -558,6 +558,8 @@ final class EmulatedOplog implements Oplog {
             Document fullDocument,
             Document updateDescription,
             Document to) {
+        // Encoded outside the lock (the caller holds the collection's): a private copy.
+        byte[] fullDocumentBson = OplogEntry.encode(fullDocument);
         synchronized (clockLock) {
             if (transaction != null) {
                 transaction.add(
@@ -568,7 +570,7 @@ final class EmulatedOplog implements Oplog {
                                 ns[0],
                                 ns[1],
                                 id,
-                                fullDocument,
+                                fullDocumentBson,
                                 updateDescription,
                                 to,
                                 0,
@@ -584,7 +586,7 @@ final class EmulatedOplog implements Oplog {
                             ns[0],
                             ns[1],
                             id,
-                            fullDocument,
+                            fullDocumentBson,
                             updateDescription,
                             to,
                             time,
@@ -640,7 +642,7 @@ final class EmulatedOplog implements Oplog {
                                 p.database(),
                                 p.collection(),
                                 p.documentId(),
-                                p.fullDocument(),
+                                p.fullDocumentBson(),
                                 p.updateDescription(),
                                 p.to(),
                                 first,
