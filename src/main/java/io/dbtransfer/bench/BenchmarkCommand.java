@@ -146,6 +146,7 @@ public final class BenchmarkCommand {
             JobConfig config = JobConfig.fromMap(withUrl(base, maria.db.jdbcUrl("x")), Map.of());
             TableSpec table = config.mapping().tableFor("reviews");
 
+            awaitIdleMachine();
             say("Measuring the raw ceilings");
             Measurement source =
                     Ceilings.sourceRead(db.getCollection("reviews", RawBsonDocument.class));
@@ -224,6 +225,7 @@ public final class BenchmarkCommand {
                 }
                 long count = reviews.countDocuments();
                 Duration live = n == 1 ? liveDuration : variantLive;
+                awaitIdleMachine();
                 say(
                         String.format(
                                 "Run %d/%d: %s (%,d documents, then %s of live changes at %.0f/s)",
@@ -393,6 +395,7 @@ public final class BenchmarkCommand {
                                     .limit(docs)
                                     .iterator();
             List<RowChange> rows = normalizeAll(documents, config);
+            awaitIdleMachine(); // the drops above leave InnoDB work behind
             Measurement m = Ceilings.insert(c, table, rows, 1L, 1000);
             return new Measurement(
                     "sink ceiling: multi-row INSERT, again after the jobs",
@@ -423,6 +426,39 @@ public final class BenchmarkCommand {
         }
         return rows;
     }
+
+    /**
+     * Waits (at most {@value #IDLE_WAIT_SECONDS} s) until the machine has been nearly idle (under
+     * {@value #IDLE_CORES} cores busy) for one second: loading a million documents leaves the
+     * emulator's JVM collecting for tens of seconds afterwards, and MariaDB flushing, and a
+     * measurement started meanwhile shares the cores with that work (the INSERT ceiling measured
+     * straight after the load was 0.63–0.69× the same measurement after the jobs, 2026-12-04).
+     */
+    private static void awaitIdleMachine() throws InterruptedException {
+        long start = System.nanoTime();
+        double busy = Double.NaN;
+        while (System.nanoTime() - start < IDLE_WAIT_SECONDS * 1_000_000_000L) {
+            long cpu = CpuBudget.machineCpuNanos();
+            long at = System.nanoTime();
+            Thread.sleep(1000);
+            if (cpu == 0) {
+                return; // no /proc/stat: nothing to wait for
+            }
+            busy = (CpuBudget.machineCpuNanos() - cpu) / (double) (System.nanoTime() - at);
+            if (busy < IDLE_CORES) {
+                break;
+            }
+        }
+        say(
+                String.format(
+                        java.util.Locale.ROOT,
+                        "   machine idle after %.1f s (%.2f cores busy in the last second)",
+                        (System.nanoTime() - start) / 1e9,
+                        busy));
+    }
+
+    private static final int IDLE_WAIT_SECONDS = 120;
+    private static final double IDLE_CORES = 0.15;
 
     private static void say(String s) {
         System.out.println(s);

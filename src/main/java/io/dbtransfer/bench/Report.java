@@ -84,7 +84,7 @@ final class Report {
         md.append(
                 String.format(
                         Locale.ROOT,
-                        "%s (checkpoints during the snapshot: %s; state backend: %s): %,d documents in %.1f s from job submission = **%,.0f docs/s** (first rows visible after %.1f s — job start and first checkpoint —, %,.0f docs/s from then on, **%,.0f docs/s in the steady state** — the rows that became visible between 10 %% and 90 %% of the documents, over that time —; peak JVM heap of the whole process, emulator and MariaDB client included: %d MB).%n%n",
+                        "%s (checkpoints during the snapshot: %s; state backend: %s): %,d documents in %.1f s from job submission = **%,.0f docs/s** (first rows visible after %.1f s — job start and first checkpoint —, %,.0f docs/s from then on, **%,.0f docs/s in the steady state** — the rows that became visible between 10 %% and 90 %% of the documents, over that time —; peak heap of the benchmark's JVM (MiniCluster, harness, MariaDB client; the emulator too only with --in-process-emulator): %d MB).%n%n",
                         baseline.variant,
                         baseline.backlogIntervalMs >= Long.MAX_VALUE / 2
                                 ? "none"
@@ -363,6 +363,28 @@ final class Report {
                         cores,
                         cores * baseline.documents / total,
                         cores * baseline.documents / total / insert.perSecond()));
+        double source =
+                baseline.snapshotCpu.entrySet().stream()
+                        .filter(e -> e.getKey().startsWith("MongoDB emulator"))
+                        .mapToDouble(Map.Entry::getValue)
+                        .sum();
+        if (source > 0) {
+            double rest = total - source;
+            md.append(
+                    String.format(
+                            Locale.ROOT,
+                            "Without the source's server (the emulator's lines, %.1f CPU s: a real"
+                                    + " deployment reads a mongod on its own machine, and the ceiling"
+                                    + " reads no source at all), the job and MariaDB spent %.1f CPU s"
+                                    + " = %,.0f ms per 1,000 docs, %.1f× the ceiling's.%n%n",
+                            source,
+                            rest,
+                            rest * 1e6 / baseline.documents,
+                            rest
+                                    / Math.max(1e-9, insertTotal)
+                                    * insert.items
+                                    / baseline.documents));
+        }
     }
 
     /** The throughput cost of reconciliation, when the run has a variant with it off. */

@@ -108,11 +108,14 @@ final class Variant {
         all.put("rocksdb", b.state("rocksdb", b.backlogInterval));
         all.put("rocksdb-backlog-off", b.state("rocksdb", null));
         // More snapshot readers than processing subtasks (Flink CDC reads a chunk whole, then
-        // hands it on): 4 readers of 64 MB chunks, and of 32 MB chunks (the same memory as 2).
+        // hands it on): 4 readers of the benchmark's 8 MB chunks, of 32 MB and of 4 MB chunks.
         all.put("source-p4", b.setting("source.parallelism", "4"));
         all.put(
                 "source-p4-32mb",
                 b.setting("source.parallelism", "4").setting("source.split-size-mb", "32"));
+        all.put(
+                "source-p4-4mb",
+                b.setting("source.parallelism", "4").setting("source.split-size-mb", "4"));
         return all;
     }
 
