@@ -180,25 +180,14 @@ final class CpuBudget {
      * come and go, so the recorder keeps what it saw.
      */
     private static void sampleJvmThreads(Snapshot s) {
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
-            for (Path task : tasks) {
-                String stat;
-                try {
-                    stat = Files.readString(task.resolve("stat"));
-                } catch (IOException e) {
-                    continue; // the thread ended
-                }
-                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                if (jvmThreadKind(name) == null) {
-                    continue;
-                }
-                long tid = Long.parseLong(task.getFileName().toString());
-                s.jvmThreadCpuNanos.put(tid, statCpuNanos(stat));
-                s.jvmThreadNames.put(tid, name);
-            }
-        } catch (IOException | RuntimeException e) {
-            // Not Linux, or /proc unreadable: the JVM's CPU stays one remainder.
-        }
+        forEachThread(
+                "self",
+                (tid, name, stat) -> {
+                    if (jvmThreadKind(name) != null) {
+                        s.jvmThreadCpuNanos.put(tid, statCpuNanos(stat));
+                        s.jvmThreadNames.put(tid, name);
+                    }
+                });
     }
 
     /**
@@ -207,8 +196,28 @@ final class CpuBudget {
      */
     static Map<String, Long> gcThreadCpuNanos(long pid) {
         Map<String, Long> byWork = new HashMap<>();
+        forEachThread(
+                String.valueOf(pid),
+                (tid, name, stat) -> {
+                    if (GC.equals(jvmThreadKind(name))) {
+                        byWork.merge(gcWork(name), statCpuNanos(stat), Long::sum);
+                    }
+                });
+        return byWork;
+    }
+
+    /** A thread's id, native name and {@code /proc} stat line. */
+    private interface ThreadStat {
+        void accept(long tid, String name, String stat);
+    }
+
+    /**
+     * Every thread of {@code /proc/<process>/task} ({@code self} or a pid); nothing when it is not
+     * Linux, {@code /proc} is unreadable or the process ended (its CPU then stays one line).
+     */
+    private static void forEachThread(String process, ThreadStat visitor) {
         try (DirectoryStream<Path> tasks =
-                Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+                Files.newDirectoryStream(Path.of("/proc/" + process + "/task"))) {
             for (Path task : tasks) {
                 String stat;
                 try {
@@ -217,14 +226,11 @@ final class CpuBudget {
                     continue; // the thread ended
                 }
                 String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                if (GC.equals(jvmThreadKind(name))) {
-                    byWork.merge(gcWork(name), statCpuNanos(stat), Long::sum);
-                }
+                visitor.accept(Long.parseLong(task.getFileName().toString()), name, stat);
             }
         } catch (IOException | RuntimeException e) {
-            // Not Linux, or the process ended: its CPU stays one line.
+            // See above.
         }
-        return byWork;
     }
 
     /** What a HotSpot GC thread does, by the start of its native name (G1, Parallel). */

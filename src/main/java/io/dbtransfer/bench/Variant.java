@@ -162,6 +162,17 @@ final class Variant {
     }
 
     private Variant state(String backend, String backlog) {
+        return copy(backend, backlog, settings);
+    }
+
+    /** This variant with one more job setting. */
+    private Variant setting(String key, String value) {
+        Map<String, String> more = new LinkedHashMap<>(settings);
+        more.put(key, value);
+        return copy(stateBackend, backlogInterval, more);
+    }
+
+    private Variant copy(String backend, String backlog, Map<String, String> jobSettings) {
         return new Variant(
                 delivery,
                 parallelism,
@@ -171,23 +182,7 @@ final class Variant {
                 reconcile,
                 backend,
                 backlog,
-                settings);
-    }
-
-    /** This variant with one more job setting. */
-    private Variant setting(String key, String value) {
-        Map<String, String> more = new LinkedHashMap<>(settings);
-        more.put(key, value);
-        return new Variant(
-                delivery,
-                parallelism,
-                checkpointInterval,
-                batchSize,
-                injectFailure,
-                reconcile,
-                stateBackend,
-                backlogInterval,
-                more);
+                jobSettings);
     }
 
     /**

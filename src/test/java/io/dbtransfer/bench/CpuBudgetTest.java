@@ -42,15 +42,7 @@ class CpuBudgetTest {
     void theJvmsCpuIsSplitIntoGcJitAndTheRest() throws Exception {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "needs Linux /proc");
         CpuBudget.Snapshot before = CpuBudget.take(0);
-        // Work for the collector: garbage, then full collections.
-        List<byte[]> keep = new ArrayList<>();
-        for (int round = 0; round < 5; round++) {
-            for (int i = 0; i < 20_000; i++) {
-                keep.add(new byte[1024]);
-            }
-            keep.clear();
-            System.gc();
-        }
+        workForTheCollector();
         Map<String, Double> parts = CpuBudget.between(before, CpuBudget.take(0));
         double internals =
                 parts.entrySet().stream()
@@ -77,14 +69,7 @@ class CpuBudgetTest {
         CpuBudget.trackProcess(part, ProcessHandle.current().pid());
         try {
             CpuBudget.Snapshot before = CpuBudget.take(0);
-            List<byte[]> keep = new ArrayList<>();
-            for (int round = 0; round < 5; round++) {
-                for (int i = 0; i < 20_000; i++) {
-                    keep.add(new byte[1024]);
-                }
-                keep.clear();
-                System.gc();
-            }
+            workForTheCollector();
             CpuBudget.Snapshot after = CpuBudget.take(0);
             Map<String, Double> parts = CpuBudget.between(before, after);
             double whole =
@@ -100,6 +85,18 @@ class CpuBudgetTest {
             assertThat(parts).doesNotContainKey(part);
         } finally {
             CpuBudget.untrackProcess(part);
+        }
+    }
+
+    /** Garbage, then full collections. */
+    private static void workForTheCollector() {
+        List<byte[]> keep = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            for (int i = 0; i < 20_000; i++) {
+                keep.add(new byte[1024]);
+            }
+            keep.clear();
+            System.gc();
         }
     }
 }
