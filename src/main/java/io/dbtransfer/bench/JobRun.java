@@ -124,6 +124,20 @@ final class JobRun {
         /** Wall seconds those queries took (an upper bound of the server CPU they cost). */
         double harnessQuerySeconds;
 
+        /** Rows the harness's {@code COUNT(*)} queries read in all during the snapshot. */
+        long harnessRowsCounted;
+
+        /**
+         * Server CPU seconds per row of a {@code COUNT(*)} of the table, measured after the job
+         * ended on the idle server (NaN when the server's CPU is not readable).
+         */
+        double countCpuPerRow = Double.NaN;
+
+        /** The server CPU the probe's counts cost in the snapshot, estimated from the two above. */
+        double harnessCpuSeconds() {
+            return Double.isNaN(countCpuPerRow) ? Double.NaN : countCpuPerRow * harnessRowsCounted;
+        }
+
         /** Status reads ({@code Com_xa_commit}) the harness's probe sent during the snapshot. */
         long harnessStatusQueries;
 
@@ -282,6 +296,7 @@ final class JobRun {
             r.harnessQueries = probe.countQueries;
             r.harnessQuerySeconds = probe.countNanos / 1e9;
             r.harnessStatusQueries = probe.statusQueries;
+            r.harnessRowsCounted = probe.rowsCounted;
             r.snapshotStatements =
                     StatementCounters.delta(statementsBefore, StatementCounters.take(mysql));
             r.docsPerSecond = documents / r.snapshotSeconds;
@@ -368,6 +383,7 @@ final class JobRun {
             r.peakHeapMb = peakHeapMb();
             history(cluster.getExecutionGraph(job).get(), r);
             cluster.cancelJob(job).get();
+            r.countCpuPerRow = countCpuPerRow(cluster, job, mysql, mariaDbPid);
         } finally {
             cluster.close();
         }
@@ -452,6 +468,30 @@ final class JobRun {
                         last == null ? 0 : (last.getTime() - markerSeen.getTime()) / 1000.0;
             }
         }
+    }
+
+    /**
+     * What one row of the progress probe's {@code COUNT(*)} costs the server: three counts of the
+     * full table once the job has ended, the server's process CPU around them divided by the rows
+     * read. The probe's counts read growing tables under load, so the estimate it gives is rough.
+     */
+    private static double countCpuPerRow(
+            MiniCluster cluster, JobID job, Connection mysql, long serverPid) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!cluster.getJobStatus(job).get().isGloballyTerminalState()
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        long before = CpuBudget.processCpuNanos(serverPid);
+        if (before == 0) {
+            return Double.NaN;
+        }
+        long rows = 0;
+        for (int i = 0; i < 3; i++) {
+            rows += count(mysql, "reviews");
+        }
+        long cpu = CpuBudget.processCpuNanos(serverPid) - before;
+        return rows == 0 ? Double.NaN : cpu / 1e9 / rows;
     }
 
     static long count(Connection c, String table) throws Exception {

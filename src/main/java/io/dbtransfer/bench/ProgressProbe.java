@@ -39,6 +39,9 @@ final class ProgressProbe {
     /** Wall time spent in them (an upper bound of the server CPU they cost), nanoseconds. */
     long countNanos;
 
+    /** Rows those queries counted, summed over the queries (what they read in all). */
+    long rowsCounted;
+
     /** Status reads ({@code SHOW GLOBAL STATUS LIKE 'Com_xa_commit'}) sent. */
     long statusQueries;
 
@@ -67,6 +70,7 @@ final class ProgressProbe {
             long n = JobRun.count(connection, table);
             countNanos += System.nanoTime() - now;
             countQueries++;
+            rowsCounted += n;
             lastCountAt = now;
             // One count fewer owed; a count that moved owes another (the count may still move).
             recounts = Math.max(recounts - 1, n != visible ? 1 : 0);
