@@ -208,6 +208,7 @@ public final class BenchmarkCommand {
                     warmDb,
                     maria.db.serverPid(),
                     warmDocs,
+                    JobRun.sourceKeys(warmDb.getCollection("reviews")),
                     liveRate,
                     Duration.ZERO);
             warmDb.drop();
@@ -224,6 +225,7 @@ public final class BenchmarkCommand {
                     loadReviews(reviews, docs);
                 }
                 long count = reviews.countDocuments();
+                List<String> keys = JobRun.sourceKeys(reviews);
                 Duration live = n == 1 ? liveDuration : variantLive;
                 awaitIdleMachine();
                 say(
@@ -238,6 +240,7 @@ public final class BenchmarkCommand {
                                 db,
                                 maria.db.serverPid(),
                                 count,
+                                keys,
                                 liveRate,
                                 live);
                 say(
@@ -333,6 +336,7 @@ public final class BenchmarkCommand {
                             db,
                             -1,
                             count,
+                            JobRun.sourceKeys(reviews),
                             liveRate,
                             Duration.ZERO);
             say(

@@ -127,6 +127,9 @@ final class JobRun {
         /** Rows the harness's {@code COUNT(*)} queries read in all during the snapshot. */
         long harnessRowsCounted;
 
+        /** How the progress probe counted: by key range, or the whole table and why. */
+        String harnessCountMode = "";
+
         /**
          * Server CPU seconds per row of a {@code COUNT(*)} of the table, measured after the job
          * ended on the idle server (NaN when the server's CPU is not readable).
@@ -193,6 +196,7 @@ final class JobRun {
             MongoDatabase mongo,
             long mariaDbPid,
             long documents,
+            List<String> sourceKeys,
             double liveRate,
             Duration liveDuration)
             throws Exception {
@@ -260,7 +264,8 @@ final class JobRun {
             boolean failed = false;
             double firstRow = -1;
             ProgressProbe probe =
-                    new ProgressProbe(mysql, "reviews", "exactly-once".equals(variant.delivery));
+                    new ProgressProbe(
+                            mysql, "reviews", "exactly-once".equals(variant.delivery), sourceKeys);
             long c10 = -1;
             long c90 = -1;
             double t10 = 0;
@@ -297,6 +302,10 @@ final class JobRun {
             r.harnessQuerySeconds = probe.countNanos / 1e9;
             r.harnessStatusQueries = probe.statusQueries;
             r.harnessRowsCounted = probe.rowsCounted;
+            r.harnessCountMode =
+                    probe.wholeTableReason == null
+                            ? "by key range"
+                            : "whole table (" + probe.wholeTableReason + ")";
             r.snapshotStatements =
                     StatementCounters.delta(statementsBefore, StatementCounters.take(mysql));
             r.docsPerSecond = documents / r.snapshotSeconds;
@@ -492,6 +501,21 @@ final class JobRun {
         }
         long cpu = CpuBudget.processCpuNanos(serverPid) - before;
         return rows == 0 ? Double.NaN : cpu / 1e9 / rows;
+    }
+
+    /**
+     * The keys of a collection, read before the job for the progress probe's key ranges; empty
+     * unless every key is a string.
+     */
+    static List<String> sourceKeys(MongoCollection<Document> collection) {
+        List<String> keys = new ArrayList<>();
+        for (Object id : LiveChangeSimulator.readIds(collection)) {
+            if (!(id instanceof String)) {
+                return List.of();
+            }
+            keys.add((String) id);
+        }
+        return keys;
     }
 
     static long count(Connection c, String table) throws Exception {

@@ -200,7 +200,7 @@ final class Report {
                         "`SHOW GLOBAL STATUS` deltas per 1,000 documents, from job submission until the"
                                 + " last snapshot row was visible, next to the multi-row INSERT ceiling on"
                                 + " the same rows. The job's column includes the harness's own"
-                                + " progress probe: %,d `SELECT COUNT(*)` (%.1f per 1,000 docs, in"
+                                + " progress probe: %,d `SELECT COUNT(*)` statements, %s (%.1f per 1,000 docs, in"
                                 + " `Questions` and `Com_select`; %.1f s of wall time in all, an upper"
                                 + " bound of the MariaDB CPU they cost, which is in MariaDB's line of"
                                 + " the CPU table) and %,d status reads of `Com_xa_commit` (in"
@@ -208,6 +208,7 @@ final class Report {
                                 + " other sinks of the job (dead letters, mismatches) and reconcile's"
                                 + " read-backs.%n%n",
                         baseline.harnessQueries,
+                        baseline.harnessCountMode,
                         baseline.harnessQueries * 1000.0 / baseline.documents,
                         baseline.harnessQuerySeconds,
                         baseline.harnessStatusQueries));
@@ -389,13 +390,14 @@ final class Report {
             md.append(
                     String.format(
                             Locale.ROOT,
-                            "The harness's progress probe sent %,d `COUNT(*)`, which read %,d rows in"
+                            "The harness's progress probe sent %,d `COUNT(*)` statements (%s), which read %,d rows in"
                                     + " all; after the job, on the idle server, a count cost MariaDB"
                                     + " %.2f CPU s per million rows, so the probe took about %.1f CPU s"
                                     + " of MariaDB's line (an estimate: its counts ran on growing"
                                     + " tables, beside the job). Without it%s, the job and MariaDB"
                                     + " spent about %,.0f ms per 1,000 docs, %.1f× the ceiling's.%n%n",
                             baseline.harnessQueries,
+                            baseline.harnessCountMode,
                             baseline.harnessRowsCounted,
                             baseline.countCpuPerRow * 1e6,
                             probe,

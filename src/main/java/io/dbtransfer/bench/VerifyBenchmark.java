@@ -75,6 +75,7 @@ public final class VerifyBenchmark {
                             db,
                             maria.db.serverPid(),
                             reviews.countDocuments(),
+                            JobRun.sourceKeys(reviews),
                             0,
                             Duration.ZERO);
             say(
