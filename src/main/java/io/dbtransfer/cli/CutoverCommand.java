@@ -4,7 +4,6 @@ import io.dbtransfer.connect.MongoConnections;
 import io.dbtransfer.connect.MySqlConnections;
 import io.dbtransfer.dialect.MySqlReadBack;
 import io.dbtransfer.dialect.TargetDialect;
-import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.ConfigException;
@@ -828,7 +827,7 @@ public final class CutoverCommand implements Callable<Integer> {
         for (TableSpec parent : mapping.tables()) {
             List<TableSpec> all = new ArrayList<>();
             all.add(parent);
-            all.addAll(RowHasher.descendants(parent));
+            all.addAll(TableSpec.descendants(parent));
             for (TableSpec t : all) {
                 if (!dialect.tableExists(mysql, t.name)) {
                     missing.add(t.name);

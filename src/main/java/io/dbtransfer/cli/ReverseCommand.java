@@ -322,7 +322,7 @@ final class ReverseCommand implements Callable<Integer> {
         for (TableSpec parent : target.mapping.tables()) {
             List<TableSpec> all = new ArrayList<>();
             all.add(parent);
-            all.addAll(io.dbtransfer.hashing.RowHasher.descendants(parent));
+            all.addAll(TableSpec.descendants(parent));
             for (TableSpec t : all) {
                 try (Statement s = mysql.createStatement();
                         ResultSet rs = s.executeQuery("SELECT * FROM `" + t.name + "` LIMIT 0")) {

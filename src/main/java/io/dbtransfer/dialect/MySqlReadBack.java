@@ -84,7 +84,7 @@ public final class MySqlReadBack {
         for (int from = 0; from < all.size(); from += BATCH) {
             List<String> batch = all.subList(from, Math.min(all.size(), from + BATCH));
             readParents(d, connection, table, batch, out);
-            for (TableSpec child : RowHasher.descendants(table)) {
+            for (TableSpec child : TableSpec.descendants(table)) {
                 readChildren(d, connection, child, batch, out);
             }
             readTombstones(d, connection, table, batch, out);
@@ -119,7 +119,7 @@ public final class MySqlReadBack {
                 }
             }
         }
-        for (TableSpec child : RowHasher.descendants(table)) {
+        for (TableSpec child : TableSpec.descendants(table)) {
             String childSql =
                     "SELECT " + columnList(d, child) + " FROM " + d.quoteIdentifier(child.name);
             try (Statement st = streaming(d, connection);
@@ -169,7 +169,7 @@ public final class MySqlReadBack {
     public static Page page(
             TargetDialect d, Connection c, TableSpec table, String after, int pageSize)
             throws SQLException {
-        List<TableSpec> descendants = RowHasher.descendants(table);
+        List<TableSpec> descendants = TableSpec.descendants(table);
         int childLimit = pageSize * 16;
         boolean[] unlimited = new boolean[descendants.size()];
         String hi = null;
@@ -329,7 +329,7 @@ public final class MySqlReadBack {
             throws SQLException {
         List<TableSpec> tables = new ArrayList<>();
         tables.add(table);
-        tables.addAll(RowHasher.descendants(table));
+        tables.addAll(TableSpec.descendants(table));
         String k = d.quoteIdentifier("k");
         StringBuilder sql = new StringBuilder("SELECT " + k + " FROM (");
         for (int i = 0; i < tables.size(); i++) {
@@ -430,7 +430,7 @@ public final class MySqlReadBack {
         Rows out = new Rows();
         List<String[]> parents = select(d, connection, table, keyText);
         out.parent = parents.isEmpty() ? null : parents.get(0);
-        for (TableSpec child : RowHasher.descendants(table)) {
+        for (TableSpec child : TableSpec.descendants(table)) {
             out.children.put(child.name, select(d, connection, child, keyText));
         }
         return out;

@@ -15,9 +15,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.temporal.ChronoField;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The one pure hash of the rows a document has in MySQL, used on both sides: from {@link
@@ -141,18 +139,8 @@ public final class RowHasher {
         return Math.floorMod(v, buckets);
     }
 
-    /** Every descendant table of {@code parent} (depth first). */
-    public static List<TableSpec> descendants(TableSpec parent) {
-        List<TableSpec> out = new ArrayList<>();
-        for (TableSpec c : parent.children) {
-            out.add(c);
-            out.addAll(descendants(c));
-        }
-        return out;
-    }
-
     private static TableSpec find(TableSpec parent, String name) {
-        for (TableSpec t : descendants(parent)) {
+        for (TableSpec t : TableSpec.descendants(parent)) {
             if (t.name.equals(name)) {
                 return t;
             }
@@ -269,10 +257,28 @@ public final class RowHasher {
         return n;
     }
 
+    /**
+     * The string's UTF-8 byte count (8 bytes, big-endian), then its UTF-8 bytes. ASCII text, most
+     * of what is hashed, is copied char by char into the buffer instead of through {@code getBytes}
+     * (9 % of the normalize task's samples in a JFR of the 1M benchmark); the bytes are the same.
+     */
     private static void writeString(HashInput out, String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        writeLong(out, b.length);
-        out.write(b);
+        int n = s.length();
+        out.ensure(8 + n);
+        byte[] buf = out.buf;
+        int at = out.len + 8;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                byte[] b = s.getBytes(StandardCharsets.UTF_8);
+                writeLong(out, b.length);
+                out.write(b);
+                return;
+            }
+            buf[at + i] = (byte) c;
+        }
+        writeLong(out, n);
+        out.len += n;
     }
 
     private static void writeLong(HashInput out, long v) {

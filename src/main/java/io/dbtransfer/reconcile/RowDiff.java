@@ -64,7 +64,7 @@ public final class RowDiff {
                 source.put(set.table, set.rows == null ? new String[0][] : set.rows);
             }
         }
-        for (TableSpec child : RowHasher.descendants(table)) {
+        for (TableSpec child : TableSpec.descendants(table)) {
             String[][] want = source.getOrDefault(child.name, new String[0][]);
             List<String[]> have = mysqlChildren.getOrDefault(child.name, List.of());
             String d = describeChild(child, Arrays.asList(want), have);

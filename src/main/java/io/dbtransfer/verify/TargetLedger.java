@@ -7,7 +7,6 @@ import io.dbtransfer.dialect.MySqlReadBack;
 import io.dbtransfer.dialect.TargetDialect;
 import io.dbtransfer.dialect.ValueCodec;
 import io.dbtransfer.hashing.KeyTexts;
-import io.dbtransfer.hashing.RowHasher;
 import io.dbtransfer.mapping.Mapping;
 import io.dbtransfer.mapping.TableSpec;
 import io.dbtransfer.model.RoutingKey;
@@ -132,7 +131,7 @@ public final class TargetLedger {
             for (TableSpec parent : mapping.tables()) {
                 List<TableSpec> all = new ArrayList<>();
                 all.add(parent);
-                all.addAll(RowHasher.descendants(parent));
+                all.addAll(TableSpec.descendants(parent));
                 for (TableSpec t : all) {
                     try (ResultSet rs =
                             st.executeQuery("SELECT COUNT(*) FROM " + d.quoteIdentifier(t.name))) {
