@@ -12,8 +12,11 @@ import io.dbtransfer.testing.TestDurations;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.restartstrategy.RestartStrategies;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.executiongraph.AccessExecutionJobVertex;
+import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
@@ -23,9 +26,11 @@ import com.mongodb.client.model.Updates;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -110,6 +115,25 @@ class SnapshotFailoverITCase {
         }
     }
 
+    /** The source vertex's parallelism, once the job's execution graph is built. */
+    private static int sourceParallelism(MiniCluster cluster, JobClient job) throws Exception {
+        List<AccessExecutionJobVertex> vertices = new ArrayList<>();
+        Eventually.waitUntil(
+                TestDurations.MEDIUM,
+                "the restored job's execution graph",
+                () -> {
+                    vertices.clear();
+                    cluster.getExecutionGraph(job.getJobID())
+                            .get()
+                            .getVerticesTopologically()
+                            .forEach(vertices::add);
+                    return !vertices.isEmpty();
+                });
+        AccessExecutionJobVertex source = vertices.get(0);
+        assertThat(source.getName()).contains(OperatorUids.sourceName("docs"));
+        return source.getParallelism();
+    }
+
     /**
      * Four snapshot readers for two processing subtasks ({@code source.parallelism}, which overlaps
      * one reader's chunk read with another's processing): the kill, the re-reads and the deletes
@@ -139,6 +163,96 @@ class SnapshotFailoverITCase {
     }
 
     /**
+     * The snapshot readers changed across savepoints taken in the middle of the snapshot, as an
+     * operator would after finding the snapshot slow ({@code source.parallelism} 2 → 4 → 1, the
+     * processing subtasks staying at 2), under live updates: the readers' unfinished chunks in the
+     * savepoint go to the new readers, and the snapshot still ends with every document's last
+     * content.
+     */
+    @Test
+    void changingTheSnapshotReadersAcrossSavepointsLosesNothing(
+            @TempDir Path dir, @InjectMiniCluster MiniCluster cluster) throws Exception {
+        MigrationFixture f =
+                fixture("snaprescale", "exactly-once")
+                        .set("reconcile.enabled", "false")
+                        .set("source.parallelism", "2");
+        MongoCollection<Document> coll = f.mongo().getCollection("docs");
+        List<Object> keys = new ArrayList<>();
+        List<Document> docs = new ArrayList<>();
+        for (long i = 0; i < DOCS; i++) {
+            keys.add(i);
+            docs.add(new Document("_id", i).append("cnt", 0).append("pad", PAD));
+        }
+        for (int i = 0; i < DOCS; i += 500) {
+            coll.insertMany(docs.subList(i, Math.min(DOCS, i + 500)));
+        }
+        JobClient job = f.start(env(null));
+        // ~10 ms per row: each stretch of the snapshot below lasts seconds.
+        slowDown(f, "docs", 0.01);
+        try (LiveTraffic writer =
+                LiveTraffic.on(coll)
+                        .seed(23)
+                        .keys(keys)
+                        .update(1, (r, n) -> Updates.inc("cnt", 1))
+                        // ~50 updates/s: within what the slowed sink applies in the stream.
+                        .pause(Duration.ofMillis(20))
+                        .name("snapshot-writer")
+                        .start()) {
+            String savepoint = null;
+            for (String readers : List.of("4", "1")) {
+                long atLeast = DOCS * (savepoint == null ? 20 : 50) / 100;
+                Eventually.waitUntil(
+                        TestDurations.LONG,
+                        atLeast + " rows of the snapshot written to MySQL (committed or not)",
+                        () -> countWritten(f, "docs") >= atLeast);
+                savepoint = stopWithSavepoint(job, dir);
+                // Commits happen only when a checkpoint completes: with the job stopped, the rows
+                // committed are those of the savepoint, which must have been mid-snapshot.
+                assertThat(f.count("docs"))
+                        .as("rows committed by the savepoint before %s readers", readers)
+                        .isLessThan(DOCS);
+                f.set("source.parallelism", readers);
+                job = f.start(env(savepoint));
+                assertThat(sourceParallelism(cluster, job)).isEqualTo(Integer.parseInt(readers));
+            }
+            assertThat(writer.written()).isPositive();
+        }
+        try {
+            ORACLE.awaitEqual(f.mongo(), f.mysqlUrl, TestDurations.MEDIUM);
+            assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    private static StreamExecutionEnvironment env(String savepoint) {
+        Configuration conf = new Configuration();
+        if (savepoint != null) {
+            conf.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(2);
+        env.setRestartStrategy(RestartStrategies.fixedDelayRestart(3, 500));
+        return env;
+    }
+
+    /** Stop-with-savepoint (what {@code flink stop} does), retried while tasks still start. */
+    private static String stopWithSavepoint(JobClient job, Path dir) throws Exception {
+        Exception last = null;
+        for (int attempt = 1; attempt <= 60; attempt++) {
+            try {
+                return job.stopWithSavepoint(
+                                false, dir.toUri().toString(), SavepointFormatType.CANONICAL)
+                        .get();
+            } catch (Exception e) {
+                last = e;
+                Thread.sleep(500);
+            }
+        }
+        throw new AssertionError("No savepoint in 60 attempts", last);
+    }
+
+    /**
      * Writes, the kill, then the independent comparison; {@code deletes}: the writers also delete
      * documents (one write in ten).
      *
@@ -158,7 +272,7 @@ class SnapshotFailoverITCase {
         env.setParallelism(2);
         env.setRestartStrategy(RestartStrategies.fixedDelayRestart(3, 500));
         MigrationJob.build(env, f.config());
-        slowDown(f, "docs");
+        slowDown(f, "docs", 0.0015);
         JobClient job = env.executeAsync("it-" + f.mongoDatabase);
         List<Object> keys = new ArrayList<>();
         for (long i = 0; i < DOCS; i++) {
@@ -213,8 +327,9 @@ class SnapshotFailoverITCase {
         return job;
     }
 
-    /** ~1.5 ms per row written to {@code table}: a slow MySQL, the job's SQL unchanged. */
-    private static void slowDown(MigrationFixture f, String table) throws Exception {
+    /** {@code seconds} per row written to {@code table}: a slow MySQL, the job's SQL unchanged. */
+    private static void slowDown(MigrationFixture f, String table, double seconds)
+            throws Exception {
         try (Connection c = f.mysql();
                 Statement st = c.createStatement()) {
             st.execute(
@@ -222,7 +337,9 @@ class SnapshotFailoverITCase {
                             + table
                             + "_slow` BEFORE INSERT ON `"
                             + table
-                            + "` FOR EACH ROW SET @dbtransfer_slow = SLEEP(0.0015)");
+                            + "` FOR EACH ROW SET @dbtransfer_slow = SLEEP("
+                            + seconds
+                            + ")");
         }
     }
 
