@@ -148,14 +148,7 @@ class SnapshotFailoverITCase {
                         .set("source.parallelism", "4");
         JobClient job = run(f, cluster, true);
         try {
-            AccessExecutionJobVertex source =
-                    cluster.getExecutionGraph(job.getJobID())
-                            .get()
-                            .getVerticesTopologically()
-                            .iterator()
-                            .next();
-            assertThat(source.getName()).contains(OperatorUids.sourceName("docs"));
-            assertThat(source.getParallelism()).isEqualTo(4);
+            assertThat(sourceParallelism(cluster, job)).isEqualTo(4);
             ORACLE.awaitEqual(f.mongo(), f.mysqlUrl, TestDurations.MEDIUM);
         } finally {
             job.cancel().get();
@@ -177,15 +170,7 @@ class SnapshotFailoverITCase {
                         .set("reconcile.enabled", "false")
                         .set("source.parallelism", "2");
         MongoCollection<Document> coll = f.mongo().getCollection("docs");
-        List<Object> keys = new ArrayList<>();
-        List<Document> docs = new ArrayList<>();
-        for (long i = 0; i < DOCS; i++) {
-            keys.add(i);
-            docs.add(new Document("_id", i).append("cnt", 0).append("pad", PAD));
-        }
-        for (int i = 0; i < DOCS; i += 500) {
-            coll.insertMany(docs.subList(i, Math.min(DOCS, i + 500)));
-        }
+        List<Object> keys = load(coll);
         JobClient job = f.start(env(null));
         // ~10 ms per row: each stretch of the snapshot below lasts seconds.
         slowDown(f, "docs", 0.01);
@@ -261,23 +246,11 @@ class SnapshotFailoverITCase {
     private static JobClient run(MigrationFixture f, MiniCluster cluster, boolean deletes)
             throws Exception {
         MongoCollection<Document> coll = f.mongo().getCollection("docs");
-        List<Document> docs = new ArrayList<>();
-        for (int i = 0; i < DOCS; i++) {
-            docs.add(new Document("_id", (long) i).append("cnt", 0).append("pad", PAD));
-        }
-        for (int i = 0; i < DOCS; i += 500) {
-            coll.insertMany(docs.subList(i, Math.min(DOCS, i + 500)));
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        env.setRestartStrategy(RestartStrategies.fixedDelayRestart(3, 500));
+        List<Object> keys = load(coll);
+        StreamExecutionEnvironment env = env(null);
         MigrationJob.build(env, f.config());
         slowDown(f, "docs", 0.0015);
         JobClient job = env.executeAsync("it-" + f.mongoDatabase);
-        List<Object> keys = new ArrayList<>();
-        for (long i = 0; i < DOCS; i++) {
-            keys.add(i);
-        }
         List<LiveTraffic> writers = new ArrayList<>();
         try {
             for (int w = 0; w < 3; w++) {
@@ -325,6 +298,20 @@ class SnapshotFailoverITCase {
             LiveTraffic.stopAll(writers);
         }
         return job;
+    }
+
+    /** {@link #DOCS} documents {@code _id} 0, 1, … with {@code cnt} 0; returns their keys. */
+    private static List<Object> load(MongoCollection<Document> coll) {
+        List<Object> keys = new ArrayList<>();
+        List<Document> docs = new ArrayList<>();
+        for (long i = 0; i < DOCS; i++) {
+            keys.add(i);
+            docs.add(new Document("_id", i).append("cnt", 0).append("pad", PAD));
+        }
+        for (int i = 0; i < DOCS; i += 500) {
+            coll.insertMany(docs.subList(i, Math.min(DOCS, i + 500)));
+        }
+        return keys;
     }
 
     /** {@code seconds} per row written to {@code table}: a slow MySQL, the job's SQL unchanged. */

@@ -176,18 +176,22 @@ final class ProgressProbe {
         return total;
     }
 
-    /** One statement: {@code SELECT COUNT(*) … WHERE range UNION ALL …}, one row per range. */
+    /**
+     * One statement: {@code SELECT j, COUNT(*) … WHERE range UNION ALL …}, one row per range; the
+     * counts in the order of {@code ranges}.
+     */
     private long[] countRanges(List<Integer> ranges) throws SQLException {
         TargetDialect d = MySqlReadBack.dialectOf(connection);
         String from = " FROM " + d.quoteIdentifier(table) + " WHERE ";
         String key = d.quoteIdentifier("_id");
         StringBuilder sql = new StringBuilder();
         List<String> params = new ArrayList<>();
-        for (int i : ranges) {
-            if (sql.length() > 0) {
+        for (int j = 0; j < ranges.size(); j++) {
+            int i = ranges.get(j);
+            if (j > 0) {
                 sql.append(" UNION ALL ");
             }
-            sql.append("SELECT ").append(i).append(", COUNT(*)").append(from);
+            sql.append("SELECT ").append(j).append(", COUNT(*)").append(from);
             if (i > 0) {
                 sql.append(key).append(" >= ?");
                 params.add(lower[i]);
@@ -207,7 +211,7 @@ final class ProgressProbe {
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out[ranges.indexOf(rs.getInt(1))] = rs.getLong(2);
+                    out[rs.getInt(1)] = rs.getLong(2);
                 }
             }
         }
